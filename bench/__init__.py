@@ -1,0 +1,1 @@
+"""``make bench``: throughput and peak memory, each measured beside the obvious alternative."""

@@ -1,0 +1,55 @@
+"""HIS database -> the same stages as andanh_kcb, one batch per data interval. Wiring only."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, Param, dag, task
+
+# Same asset as andanh_kcb publishes: consumers see one dataset whichever source fed it.
+RELEASE = Asset(name="andanh_encounter_costs_monthly", uri="file:///andanh/published/encounter_costs_monthly")
+
+
+@dag(
+    dag_id="andanh_his",
+    description="Pull episodes paid in the data interval from a HIS database, then validate to publish",
+    schedule="@hourly",
+    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "data-engineering", "retries": 2, "retry_delay": timedelta(minutes=2)},
+    params={
+        "conn_id": Param("andanh_his", type="string", description="Airflow connection of the HIS database"),
+        "schema": Param("his", type="string"),
+        "workdir": Param(None, type=["null", "string"], description="data root (default $ANDANH_WORKDIR)"),
+    },
+    tags=["andanh", "his"],
+)
+def andanh_his():
+    @task
+    def pull(params=None, data_interval_start=None, data_interval_end=None) -> dict:
+        from airflow.providers.common.sql.hooks.sql import DbApiHook
+        from pipelines import tasks
+        hook = DbApiHook.get_hook(params["conn_id"])  # the URL, password included, never leaves the worker
+        return tasks.pull_his(params["workdir"], hook.sqlalchemy_url, data_interval_start, data_interval_end,
+                              schema=params["schema"])
+
+    @task
+    def validate(batch: dict) -> dict:
+        from pipelines import tasks
+        return tasks.validate(batch)
+
+    @task
+    def deidentify(batch: dict) -> dict:
+        from pipelines import tasks
+        return tasks.deidentify(batch)
+
+    @task(outlets=[RELEASE])
+    def publish(batch: dict) -> dict:
+        from pipelines import tasks
+        return tasks.publish(batch)
+
+    publish(deidentify(validate(pull())))
+
+
+andanh_his()

@@ -1,0 +1,60 @@
+"""XML 130 / extract files -> validated, de-identified, published aggregates. Wiring only."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, Param, dag, task
+
+RELEASE = Asset(name="andanh_encounter_costs_monthly", uri="file:///andanh/published/encounter_costs_monthly")
+
+
+@dag(
+    dag_id="andanh_kcb",
+    description="Ingest XML 130 files, check quality, de-identify, aggregate and publish",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "data-engineering", "retries": 2, "retry_delay": timedelta(minutes=2)},
+    params={
+        "source": Param(None, type=["null", "string"], description="folder or file (default $ANDANH_SOURCE)"),
+        "workdir": Param(None, type=["null", "string"], description="data root (default $ANDANH_WORKDIR)"),
+    },
+    tags=["andanh", "xml130"],
+)
+def andanh_kcb():
+    @task
+    def plan(params=None, data_interval_start=None, data_interval_end=None) -> list[dict]:
+        from pipelines import tasks
+        return tasks.plan_batch(params["source"], params["workdir"], data_interval_start, data_interval_end)
+
+    @task(max_active_tis_per_dagrun=4)
+    def ingest(chunk: dict) -> dict:
+        from pipelines import tasks
+        return tasks.ingest_chunk(**chunk)
+
+    @task
+    def close_ingest(results: list[dict]) -> dict:
+        from pipelines import tasks
+        return tasks.close_ingest(results)
+
+    @task
+    def validate(batch: dict) -> dict:
+        from pipelines import tasks
+        return tasks.validate(batch)
+
+    @task
+    def deidentify(batch: dict) -> dict:
+        from pipelines import tasks
+        return tasks.deidentify(batch)
+
+    @task(outlets=[RELEASE])
+    def publish(batch: dict) -> dict:
+        from pipelines import tasks
+        return tasks.publish(batch)
+
+    publish(deidentify(validate(close_ingest(ingest.expand(chunk=plan())))))
+
+
+andanh_kcb()

@@ -1,0 +1,338 @@
+"""``andanh``: the command line of the pipeline. Results go to stdout, progress and errors to stderr.
+
+Exit codes: 0 done; 1 failed (nothing could be processed, or a stage failed); 2 wrong usage;
+3 the data-quality gate closed (nothing published from that batch).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from pipelines import __version__
+
+EXIT_FAILED, EXIT_USAGE, EXIT_GATE = 1, 2, 3
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _progress_bar(label: str):
+    """A one-line progress counter on stderr when it is a terminal; quiet lines otherwise."""
+    tty = sys.stderr.isatty()
+
+    def report(done: int, total: int, *_):
+        if tty:
+            print(f"\r{label}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        elif done == total or done % max(1, total // 10) == 0:
+            _stderr(f"{label}: {done}/{total}")
+    return report
+
+
+def _workdir(args):
+    from pipelines.workdir import Workdir
+    return Workdir.at(args.workdir)
+
+
+def _print(args, data: dict, lines: list[str]) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print("\n".join(lines))
+
+
+def cmd_synth(args) -> int:
+    from pipelines import synth
+    formats = ("xml", "csv") if args.csv else ("xml",)
+    summary = synth.generate(args.encounters, args.seed, Path(args.out), defects_rate=args.defects,
+                             formats=formats, progress=_progress_bar("synth"))
+    if args.his_url:
+        from pipelines.ingest import his
+        import sqlalchemy as sa
+        engine = sa.create_engine(args.his_url)
+        his.create_his_schema(engine, schema=args.his_schema)
+        rows: dict[str, list] = {}
+        for episode in synth.iter_episodes(args.encounters, args.seed):
+            for table_id, table_rows in episode.tables.items():
+                rows.setdefault(table_id, []).extend(table_rows)
+        his.load_his(engine, rows, schema=args.his_schema)
+        _stderr(f"seeded HIS schema {args.his_schema!r} at {engine.url.render_as_string(hide_password=True)}")
+    data = summary.to_dict() if hasattr(summary, "to_dict") else vars(summary)
+    _print(args, data, [f"{k}: {v}" for k, v in data.items()])
+    return 0
+
+
+def _ingest_lines(summary) -> list[str]:
+    lines = [f"batch {summary.batch_id}: {len(summary.files)} file(s)"]
+    lines += [f"  staged {table}: {n} rows" for table, n in summary.staged.items()]
+    lines.append(f"  rejected: {summary.rejected} record(s)")
+    for f in summary.files:
+        if f.rejects:
+            lines.append(f"    {Path(f.path).name}: {f.rejects} reject(s){' (whole file)' if f.error else ''}")
+    return lines
+
+
+def cmd_ingest(args) -> int:
+    from pipelines.ingest import ingest
+    summary = ingest(args.source, _workdir(args), batch_id=args.batch_id, interval_start=args.interval_start,
+                     interval_end=args.interval_end, progress=_progress_bar("ingest"))
+    lines = _ingest_lines(summary) + [f"rejects: {_workdir(args).rejects}"]
+    _print(args, summary.to_dict(), lines)
+    return 0 if summary.anything_processed else EXIT_FAILED
+
+
+def cmd_his_pull(args) -> int:
+    from pipelines.ingest import his
+    url = args.url or his.his_url_from_env()
+    summary = his.pull_his(url, _workdir(args), interval_start=args.interval_start, interval_end=args.interval_end,
+                           batch_id=args.batch_id, schema=args.schema)
+    _print(args, summary.to_dict(), _ingest_lines(summary))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from pipelines import quality
+    from pipelines.run import error_threshold_from_env
+    threshold = args.error_threshold if args.error_threshold is not None else error_threshold_from_env()
+    summary = quality.validate_batch(_workdir(args), args.batch, error_threshold=threshold)
+    data = summary.to_dict() if hasattr(summary, "to_dict") else vars(summary)
+    _print(args, data, [f"{k}: {v}" for k, v in data.items() if not isinstance(v, (dict, list))])
+    return 0 if summary.gate_passed else EXIT_GATE
+
+
+def cmd_deidentify(args) -> int:
+    from pipelines.deidentify import deidentify_batch
+    summary = deidentify_batch(_workdir(args), args.batch, policy_path=args.policy)
+    _print(args, vars(summary), [f"{t}: {n} rows de-identified" for t, n in summary.rows.items()])
+    return 0
+
+
+def cmd_publish(args) -> int:
+    from pipelines import aggregate, disclose, publish
+    workdir = _workdir(args)
+    agg = aggregate.aggregate(workdir)
+    disclosed = disclose.suppress_small_cells(workdir, args.min_cell)
+    published = publish.publish(workdir, min_cell=disclosed.min_cell, batches=agg.batches)
+    _print(args, vars(published), [f"release {published.release_id}: {published.rows} cells "
+                                   f"({disclosed.suppressed_cells} suppressed) at {published.path}",
+                                   f"DuckDB: {published.duckdb_path}"])
+    return 0
+
+
+def cmd_run(args) -> int:
+    from pipelines.quality import QualityGateError
+    from pipelines.run import run_pipeline
+    workdir = _workdir(args)
+    try:
+        s = run_pipeline(args.source, workdir, batch_id=args.batch_id, error_threshold=args.error_threshold,
+                         min_cell=args.min_cell, progress=_stderr)
+    except QualityGateError as exc:
+        _stderr(f"andanh: quality gate closed, nothing published: {exc}")
+        return EXIT_GATE
+    _print(args, vars(s), _summary_lines(s, workdir))
+    return 0
+
+
+def cmd_summary(args) -> int:
+    from pipelines.run import summarize
+    workdir = _workdir(args)
+    s = summarize(workdir, args.batch)
+    _print(args, vars(s), _summary_lines(s, workdir))
+    return 0
+
+
+def _summary_lines(s, workdir) -> list[str]:
+    return [
+        f"batch {s.batch_id}",
+        f"  in:          {s.received_hoso} treatment records (HOSO); rows staged: "
+        + ", ".join(f"{t} {n}" for t, n in s.staged.items()),
+        f"  rejected:    {s.rejected_hoso} records at parse (see {workdir.rejects})",
+        f"  quarantined: {s.quarantined_episodes} records (see {workdir.quarantine / s.batch_id})",
+        f"  passed:      {s.passed_episodes} records",
+        f"  published:   {s.published_cells} cells, {s.suppressed_cells} suppressed below the minimum cell size",
+        f"release:  {s.release_path}",
+        f"DuckDB:   {s.duckdb_path}",
+        f"quality report: {s.report_path}",
+        "query it:",
+        f"  {sys.argv[0] if sys.argv[0].endswith('andanh') else 'andanh'} query --db {s.duckdb_path} "
+        "\"SELECT province_name, sum(encounters) AS encounters, sum(total_cost_vnd) AS cost_vnd "
+        "FROM encounter_costs_monthly GROUP BY ALL ORDER BY encounters DESC LIMIT 10\"",
+    ]
+
+
+def cmd_query(args) -> int:
+    import duckdb
+    from pipelines.publish import DUCKDB_FILE
+    db = args.db or str(_workdir(args).published / DUCKDB_FILE)
+    if not Path(db).exists():
+        raise FileNotFoundError(f"no published database at {db}")
+    sql = args.sql if args.sql != "-" else sys.stdin.read()
+    con = duckdb.connect(db, read_only=True)
+    try:
+        rel = con.sql(sql)
+        if rel is None:
+            return 0
+        if args.csv:
+            import csv
+            writer = csv.writer(sys.stdout)
+            writer.writerow(rel.columns)
+            writer.writerows(rel.fetchall())
+        else:
+            rel.show(max_rows=args.max_rows, max_width=200)
+    except duckdb.Error as exc:
+        raise ValueError(str(exc).splitlines()[0]) from exc
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_runs(args) -> int:
+    from pipelines.ledger import Ledger
+    entries = Ledger(_workdir(args).ledger_url()).entries(args.batch)
+    lines = [f"{'batch':<17} {'stage':<11} {'table':<6} {'received':>9} {'passed':>9} {'quarant.':>9} "
+             f"{'rejected':>9}  balanced"]
+    lines += [f"{e.batch_id:<17} {e.stage:<11} {e.table_name:<6} {e.received:>9} {e.passed:>9} {e.quarantined:>9} "
+              f"{e.rejected:>9}  {'yes' if e.balanced else 'NO'}" for e in entries]
+    _print(args, {"entries": [vars(e) for e in entries]}, lines)
+    return 0 if all(e.balanced for e in entries) else EXIT_FAILED
+
+
+def cmd_schema(args) -> int:
+    from pipelines.schema.docs import data_dictionary
+    print(data_dictionary(args.version), end="")
+    return 0
+
+
+def cmd_detect(args) -> int:
+    from pipelines.detect import cli as detect_cli
+    inp = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
+    out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
+    try:
+        detect_cli.run_detect(inp, out, sys.stderr)
+    finally:
+        for fh in (inp, out):
+            if fh not in (sys.stdin, sys.stdout):
+                fh.close()
+    return 0
+
+
+def cmd_eval_detect(args) -> int:
+    from pipelines.detect import cli as detect_cli
+    report = detect_cli.run_eval(args.truth, args.pred)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(detect_cli.render_eval(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="andanh", description=(
+        "De-identify Vietnamese KCB (XML 130) treatment data and publish safe aggregates."),
+        epilog="Exit codes: 0 done, 1 failed, 2 wrong usage, 3 data-quality gate closed.")
+    parser.add_argument("--version", action="version", version=f"andanh {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log stage details on stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, func, help_text):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        p.add_argument("--json", action="store_true", help="print the result as JSON")
+        return p
+
+    def workdir_arg(p):
+        p.add_argument("--workdir", default=os.environ.get("ANDANH_WORKDIR", "andanh-data"),
+                       help="data root holding every zone (default: $ANDANH_WORKDIR or ./andanh-data)")
+
+    p = command("synth", cmd_synth, "generate a synthetic XML 130 data set with PII ground truth")
+    p.add_argument("--encounters", type=int, required=True)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", required=True, help="output folder (xml/, csv/, truth/)")
+    p.add_argument("--defects", type=float, default=0.0, metavar="RATE", help="share of episodes with one defect")
+    p.add_argument("--csv", action="store_true", help="also write CSV extracts")
+    p.add_argument("--his-url", help="also seed a HIS database (SQLAlchemy URL)")
+    p.add_argument("--his-schema", default="his")
+
+    p = command("ingest", cmd_ingest, "land and stage XML 130, CSV or Parquet files as Parquet")
+    p.add_argument("--source", required=True, help="a file or a folder")
+    workdir_arg(p)
+    p.add_argument("--batch-id")
+    p.add_argument("--interval-start")
+    p.add_argument("--interval-end")
+
+    p = command("his-pull", cmd_his_pull, "pull paid episodes from a HIS database, incrementally")
+    p.add_argument("--url", help="SQLAlchemy URL (default: $ANDANH_HIS_URL)")
+    p.add_argument("--schema", default="his")
+    workdir_arg(p)
+    p.add_argument("--batch-id")
+    p.add_argument("--interval-start", help="yyyymmddHHMM, exclusive (default: the stored watermark)")
+    p.add_argument("--interval-end", help="yyyymmddHHMM, inclusive")
+
+    p = command("validate", cmd_validate, "check a staged batch with the Great Expectations suites")
+    workdir_arg(p)
+    p.add_argument("--batch", required=True)
+    p.add_argument("--error-threshold", type=float, help="largest share of quarantined records (default 0.2)")
+
+    p = command("deidentify", cmd_deidentify, "apply the de-identification policy to a validated batch")
+    workdir_arg(p)
+    p.add_argument("--batch", required=True)
+    p.add_argument("--policy", help="policy YAML (default: the built-in policy)")
+
+    p = command("publish", cmd_publish, "aggregate every de-identified batch, suppress small cells, publish")
+    workdir_arg(p)
+    p.add_argument("--min-cell", type=int, help="minimum cell size (default: $ANDANH_MIN_CELL or 10)")
+
+    p = command("run", cmd_run, "run every stage for a source: ingest to publish")
+    p.add_argument("--source", required=True, help="a file or a folder")
+    workdir_arg(p)
+    p.add_argument("--batch-id")
+    p.add_argument("--error-threshold", type=float)
+    p.add_argument("--min-cell", type=int)
+
+    p = command("runs", cmd_runs, "show the run ledger: where every record of a batch went")
+    workdir_arg(p)
+    p.add_argument("--batch")
+
+    p = command("summary", cmd_summary, "where the records of a batch went and where the release is")
+    workdir_arg(p)
+    p.add_argument("--batch", help="batch id (default: the latest)")
+
+    p = command("query", cmd_query, "run SQL on the published DuckDB database (read-only)")
+    p.add_argument("sql", help="the SQL, or - to read it from stdin")
+    p.add_argument("--db", help="DuckDB file (default: WORKDIR/published/andanh.duckdb)")
+    workdir_arg(p)
+    p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    p.add_argument("--max-rows", type=int, default=40)
+
+    p = command("schema", cmd_schema, "print the XML 130 data dictionary (Markdown) from the schema registry")
+    p.add_argument("--version", dest="version", default=None)
+
+    p = command("detect", cmd_detect, "detect PII in JSONL texts ({\"id\", \"text\"} per line)")
+    p.add_argument("--input", default="-", help="JSONL input, - for stdin")
+    p.add_argument("--output", default="-", help="JSONL output, - for stdout")
+
+    p = command("eval-detect", cmd_eval_detect, "score predicted PII spans against ground truth")
+    p.add_argument("--truth", required=True)
+    p.add_argument("--pred", required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (FileNotFoundError, ValueError, RuntimeError, KeyError) as exc:
+        _stderr(f"andanh {args.command}: error: {exc}")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+"""Vietnamese PII detection on Presidio (issue 4).
+
+- `build_analyzer()` -> Presidio AnalyzerEngine for "vi" with only our recognizers.
+- `detect_texts(texts, batch_size=, n_process=)` fast batch path; `detect_plain(texts)` baseline loop.
+- `run_detect(in, out, progress)` / `run_eval(truth, pred)` + `render_eval_report` for the CLI.
+"""
+from .analyzer import DIRECT_IDENTIFIERS, ENTITY_TYPES, SCORE_THRESHOLD, analyze_text, build_analyzer, resolve_overlaps, shared_analyzer
+from .batch import detect_plain, detect_texts
+from .cli import run_detect
+from .evaluate import evaluate, load_spans, render_eval_report, run_eval
+
+__all__ = [
+    "DIRECT_IDENTIFIERS", "ENTITY_TYPES", "SCORE_THRESHOLD", "analyze_text", "build_analyzer", "resolve_overlaps",
+    "shared_analyzer", "detect_plain", "detect_texts", "run_detect", "evaluate", "load_spans", "render_eval_report",
+    "run_eval",
+]

@@ -1,0 +1,206 @@
+"""Word lists for Vietnamese PII detection: names, honorifics, place gazetteers.
+
+Everything is matched through `fold()` (lower case, no diacritics, đ -> d) so one list serves
+accented, unaccented and ALL-CAPS text. Lists are built from `identifiers.md` §11-§12 and the
+reference tables shipped in `pipelines.reference` (no run-time download).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from pipelines.reference import provinces_34, provinces_63, wards
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics and map đ to d, so 'Nguyễn', 'NGUYEN' and 'nguyen' compare equal."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+SURNAMES = (
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Trương Đinh Đoàn Đào "
+    "Trịnh Hà Mai Lương Cao Phùng Lưu Lâm Tô Tạ Thái Quách Châu Chu Chế Chung Diệp Doãn Đàm Đồng "
+    "Giang Giáp Hứa Khổng Khúc Kiều Kim La Lã Lại Lục Mạc Mạch Mẫn Nghiêm Ngọ Ông Phí Phó Quan "
+    "Tăng Thạch Thân Tiêu Tôn Tống Triệu Trình Từ Văn Vi Vương Yên Âu Bạch Biện Cù Cung Hàn "
+    "Hầu Hoa Khương Lò Lạc Lò Mã Nông Ninh Sầm Sùng Thào Giàng Vàng Lầu Hạ Tiết Trang Ứng Viên Lữ "
+    "Nhữ Ngạc Âu Dư Đậu Đường Hồng Kha Lạng Lường Mông Nhan Ôn Phương Quản Tường Ung Vòng"
+).split()
+
+# Middle and given names (identifiers.md §12.1-12.3 plus common ones); used to accept ALL-CAPS
+# and lower-case names, where capitalisation gives no signal.
+NAME_SYLLABLES = (
+    "Văn Thị Hữu Đức Công Quang Minh Xuân Ngọc Thu Kim Thúy Thuý Mai Thanh Hoàng Đình Bá Duy Gia "
+    "Anh Linh Phương Nhi Trang Hùng Dũng Thủy Thuỷ Huy Tiến Thảo An Hà Hương Hoa Tuấn Nam Hải Sơn "
+    "Bình Hòa Hoà Lan Long Hưng Khánh Khoa Kiên Lâm Lộc Luân Mạnh Nghĩa Nhân Phong Phúc Quân Quốc "
+    "Quý Tài Tâm Thắng Thành Thiện Thịnh Toàn Trí Trung Trường Tú Tùng Việt Vinh Vũ Bảo Cường Chiến "
+    "Chính Cương Đạt Đông Dương Giang Hậu Hiếu Hiệp Hiển Hoan Hồng Khải Khang Khôi Lực Lượng Nguyên "
+    "Nhật Pháp Phát Phi Phú Phước Quyết Sang Sáng Tân Thái Thiên Thông Tín Toản Trọng Tuệ Tường Uy "
+    "Vĩnh Vương Yên Ánh Bích Cúc Diệp Diệu Dung Duyên Giao Hạnh Hằng Hiền Hoài Huệ Hường Huyền Khuê "
+    "Kiều Lài Lệ Liên Liễu Loan Ly Mến My Mỹ Nga Ngân Nguyệt Nhung Như Nhàn Nữ Oanh Phượng Quyên "
+    "Quỳnh Sương Tuyết Thơ Thoa Thư Thương Thùy Thuỳ Trinh Tú Uyên Vân Vi Xuyến Yến Vy Chi Diễm "
+    "Hạ Hân Hiên Khanh Lam Lành Lê Liên Nương Tiên Trâm Trân Tuyền Vui Mơ Nở Đào Lụa Gấm Hường "
+    "Tư Năm Sáu Bảy Tám Chín Út Hai Ba Mười Tý Tèo Bông Na Bống Bin Su Tin Ken "
+    "Đăng Đạo Điệp Định Đoàn Đồng Được Hào Hạo Hiệu Hòe Học Huân Kha Khải Khiêm Kỳ Lập Lễ Liêm "
+    "Luận Mẫn Ngạn Nghị Ngôn Nhất Nhựt Ninh Phụng Quảng Quế Sĩ Sỹ Song Sử Tạo Thạch Thăng Thanh "
+    "Thể Thi Thiệu Thọ Thống Thuận Thức Tiếp Tịnh Tôn Trà Triết Triều Trịnh Trực Tuân Tuyên Tư "
+    "Ưng Vịnh Võ Vượng Xương Yến Ái Châu Cầm Diên Dịu Đoan Hảo Huỳnh Khuyên Lụa Mận Ngà Nhạn "
+    "Phấn Quế Sen Thắm Thanh Thêu Thủy Trúc Tươi Xoan Phong Phương Đức Trãi Du Lợi Kiệt Trinh "
+    "Hiếu Nhã Hợp Vĩ Hy Khoa Doanh Dân Bắc Hòa Huấn Quỳ Nghiêm Triệu"
+).split()
+
+# Kinship, politeness and professional titles that precede a name (identifiers.md §12.4, §11).
+HONORIFICS = (
+    "ông", "bà", "anh", "chị", "cô", "chú", "bác", "cậu", "dì", "cháu", "bé", "em", "cụ", "thím", "mợ",
+    "bệnh nhân", "người bệnh", "bn", "người nhà", "họ tên", "họ và tên", "tên", "bệnh nhi", "sản phụ",
+    "mẹ", "bố", "cha", "vợ", "chồng", "con", "mẹ là", "bố là", "cha là", "vợ là", "chồng là", "con là",
+    "người giám hộ", "người nuôi dưỡng", "người đỡ đẻ", "người liên hệ", "người thân",
+    "bs", "bác sĩ", "bác sỹ", "ths", "ts", "pgs", "gs", "bsck1", "bsck2", "bscki", "bsckii", "bsnt",
+    "đd", "điều dưỡng", "ktv", "kỹ thuật viên", "ds", "dược sĩ", "y sĩ", "hộ sinh", "nữ hộ sinh",
+    "trưởng khoa", "phó khoa", "giám đốc", "cn", "ths.bs", "ths bs", "pgs.ts", "gs.ts", "ts.bs",
+)
+
+# Words after which a capitalised name is a place or an institution, not a person (§12.5).
+PLACE_OR_FACILITY_WORDS = (
+    "đường", "phố", "phường", "xã", "quận", "huyện", "thị trấn", "thị xã", "thành phố", "tp", "tỉnh",
+    "bệnh viện", "bv", "trường", "trạm y tế", "tyt", "ttyt", "trung tâm", "phòng khám", "pk", "cầu", "chợ",
+    "công viên", "ngõ", "ngách", "hẻm", "kiệt", "khu", "thpt", "thcs", "đại học", "học viện", "lăng",
+    "quảng trường", "p", "q", "đặc khu", "thôn", "xóm", "ấp", "tổ", "khu phố", "kp", "hội", "công ty",
+    "cty", "nhà văn hóa", "nhà văn hoá", "bến xe", "bến", "sân bay", "quỹ", "giải", "giải thưởng",
+    "chùa", "đền", "nhà thờ", "viện", "khoa", "phòng", "ga", "tượng", "sông", "núi", "đảo",
+    "đồn", "tiểu học", "mầm non", "trường thpt", "ủy ban", "ubnd", "huyện đội", "trại",
+)
+
+# Title-case bigrams that start with a surname but are common words (folded).
+NON_NAME_PHRASES = frozenset({
+    "cao dang", "ho so", "ly do", "giang mai", "bach cau", "doan thanh nien", "cao huyet ap",
+    "ho hap", "lam sang", "ha huyet ap", "vi khuan", "vi rut", "tang huyet ap", "dong y", "ho tro",
+    "phuong phap", "phuong an", "tien su", "chu ky", "hong cau", "quan sat", "phan loai", "kim tiem",
+    "van de", "vu viec", "luu y", "to chuc", "hoang dan", "mai tang", "trieu chung", "thai ky",
+    "thai nhi", "ha duong huyet", "tang duong huyet", "hoa chat", "hoa tri", "don vi", "dong thoi",
+    "lai xe", "ky thuat", "ninh binh", "tieu duong", "hai duong", "chu yeu", "khuc xa", "quan ly",
+})
+
+COUNTRIES = (
+    "Việt Nam", "Trung Quốc", "Lào", "Campuchia", "Cam-pu-chia", "Thái Lan", "Hàn Quốc", "Nhật Bản",
+    "Hoa Kỳ", "Mỹ", "Pháp", "Đức", "Nga", "Úc", "Australia", "Singapore", "Malaysia", "Đài Loan",
+    "Hồng Kông", "Ấn Độ", "Indonesia", "Philippines", "Myanmar", "Canada", "Italia", "Ý", "Tây Ban Nha",
+    "Anh Quốc", "Vương quốc Anh", "Séc", "Ba Lan", "Ucraina", "Angola", "Nam Phi", "Nhật",
+)
+
+PROVINCE_ALIASES = (
+    "TP.HCM", "TP. HCM", "TPHCM", "TP HCM", "Tp.HCM", "Tp. HCM", "HCM", "Sài Gòn", "Huế", "Thừa Thiên - Huế",
+    "Bà Rịa - Vũng Tàu", "Bà Rịa-Vũng Tàu", "Vũng Tàu", "Hà Nội", "HN", "Đà Nẵng", "Hải Phòng", "Cần Thơ",
+)
+
+# Centrally-run cities: "thành phố <name>" is the province itself. For the other provinces,
+# "thành phố <province name>" is the provincial capital, a district-level unit (an address part).
+CENTRAL_CITIES = frozenset({
+    "ha noi", "ho chi minh", "hcm", "tp.hcm", "tp. hcm", "tphcm", "tp hcm", "sai gon", "hai phong", "da nang",
+    "can tho", "hue", "hn",
+})
+
+ADMIN_PREFIX_RE = re.compile(
+    r"^(?:thành phố|thành phố|tỉnh|quận|huyện|thị xã|thị trấn|phường|xã|đặc khu)\s+", re.IGNORECASE
+)
+
+
+def bare_place_name(full_name: str) -> str:
+    """'Tỉnh Hà Giang' -> 'Hà Giang', 'Phường Lê Lợi' -> 'Lê Lợi' (keeps numeric names such as '5')."""
+    return ADMIN_PREFIX_RE.sub("", unicodedata.normalize("NFC", full_name.strip()))
+
+
+@lru_cache(maxsize=None)
+def province_names() -> tuple[str, ...]:
+    """Bare province names, old (63) and new (34), with common aliases."""
+    names = {bare_place_name(p["name"]) for p in provinces_63()} | {bare_place_name(p["name"]) for p in provinces_34()}
+    names |= set(PROVINCE_ALIASES)
+    names.add("Hòa Bình")
+    names.add("Thừa Thiên Huế")
+    return tuple(sorted(names, key=lambda n: (-len(n), n)))
+
+
+@lru_cache(maxsize=None)
+def folded_province_names() -> frozenset[str]:
+    return frozenset(fold(n) for n in province_names())
+
+
+@lru_cache(maxsize=None)
+def folded_local_place_names() -> frozenset[str]:
+    """Bare ward, commune and district names (old and new), folded; numbers excluded."""
+    names: set[str] = set()
+    for row in wards():
+        for column in ("new_ward_name", "old_ward_name", "old_district_name"):
+            bare = bare_place_name(row[column])
+            if bare and not bare.isdigit():
+                names.add(fold(bare))
+    return frozenset(names)
+
+
+@lru_cache(maxsize=None)
+def folded_surnames() -> frozenset[str]:
+    return frozenset(fold(s) for s in SURNAMES)
+
+
+@lru_cache(maxsize=None)
+def folded_name_syllables() -> frozenset[str]:
+    return frozenset(fold(s) for s in NAME_SYLLABLES) | folded_surnames()
+
+
+@lru_cache(maxsize=None)
+def lower_name_syllables() -> frozenset[str]:
+    return frozenset(unicodedata.normalize("NFC", s).lower() for s in NAME_SYLLABLES + SURNAMES)
+
+
+def is_name_syllable(word: str) -> bool:
+    """Known name syllable, compared with diacritics when the word has them ("trị" is not "Trí")."""
+    lower = word.lower()
+    if lower == strip_accents(lower):
+        return lower in folded_name_syllables()
+    return lower in lower_name_syllables() or lower.replace("oà", "òa").replace("uý", "úy").replace("uỷ", "ủy") in lower_name_syllables()
+
+
+def case_variants(words: tuple[str, ...] | list[str]) -> list[str]:
+    """Each word as written, upper case, lower case, and the same three without diacritics."""
+    out: set[str] = set()
+    for word in words:
+        for form in (word, strip_accents(word)):
+            out.update({form, form.upper(), form.lower(), form[:1].upper() + form[1:].lower()})
+    return sorted(out, key=lambda w: (-len(w), w))
+
+
+def alternation(words) -> str:
+    """A regex matching any of the literal words, preferring the longest.
+
+    Built as a character trie ("Ng(?:uyễn|ô)" rather than "Nguyễn|Ngô"): regex engines scan a
+    factored pattern much faster than hundreds of flat alternatives.
+    """
+    trie: dict = {}
+    for word in set(words):
+        if not word:
+            continue
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _trie_regex(trie)
+
+
+def _trie_regex(node: dict) -> str:
+    branches = []
+    ends_here = "" in node
+    for ch in sorted(k for k in node if k):
+        branches.append(re.escape(ch) + _trie_regex(node[ch]))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if ends_here:
+        # Longest first: try the continuation, fall back to ending here.
+        return "(?:" + body + ")?"
+    return body

@@ -1,0 +1,109 @@
+"""Shared base for the Vietnamese recognizers: Presidio's PatternRecognizer plus span groups.
+
+Presidio's PatternRecognizer reports the whole regex match. Vietnamese PII often sits after a
+label or honorific that is not part of the entity ("bà Lan", "mã BN 123"), so a pattern may name
+a group `pii`; the result then covers that group only. `invalidate_span` sees the whole text, so
+recognizers can reject matches by what surrounds them (e.g. "đường Nguyễn Trãi").
+Every result comes from a pattern match, which keeps `could_match` an exact pre-filter.
+"""
+from __future__ import annotations
+
+from typing import ClassVar, List, Optional
+
+import regex
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+
+LANGUAGE = "vi"
+
+# Case-sensitive by default: capitalisation carries information in Vietnamese names and codes.
+CASE_SENSITIVE = regex.DOTALL | regex.MULTILINE
+CASE_INSENSITIVE = regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
+
+
+class VietnamesePatternRecognizer(PatternRecognizer):
+    """PatternRecognizer with `pii` groups, overlapped matching and whole-text invalidation."""
+
+    ENTITY: ClassVar[str] = ""
+    PATTERNS: ClassVar[List[Pattern]] = []
+    CONTEXT: ClassVar[List[str]] = []
+    FLAGS: ClassVar[int] = CASE_SENSITIVE
+
+    def __init__(self, supported_language: str = LANGUAGE):
+        super().__init__(
+            supported_entity=self.ENTITY,
+            name=type(self).__name__,
+            supported_language=supported_language,
+            # Fresh Pattern objects per instance: Presidio caches the compiled regex on them.
+            patterns=[Pattern(p.name, p.regex, p.score) for p in self.PATTERNS],
+            context=list(self.CONTEXT) or None,
+            global_regex_flags=self.FLAGS,
+        )
+        self._compiled = [(p, regex.compile(p.regex, self.FLAGS)) for p in self.patterns]
+
+    def could_match(self, text: str) -> bool:
+        """True if any pattern matches somewhere; if False, `analyze` returns nothing."""
+        return any(compiled.search(text) for _, compiled in self._compiled)
+
+    def invalidate_span(self, text: str, start: int, end: int, match, pattern: Pattern) -> bool:
+        """Reject a candidate span by its surroundings. Default: keep."""
+        return False
+
+    def adjust_span(self, text: str, start: int, end: int, match, pattern: Pattern) -> Optional[tuple[int, int]]:
+        """Narrow a candidate span (e.g. strip trailing punctuation); None drops it."""
+        return start, end
+
+    def score_for(self, text: str, start: int, end: int, match, pattern: Pattern) -> float:
+        return pattern.score
+
+    def analyze(self, text: str, entities: List[str], nlp_artifacts=None, regex_flags=None) -> List[RecognizerResult]:
+        results: list[RecognizerResult] = []
+        for pattern, compiled in self._compiled:
+            for match in compiled.finditer(text, overlapped=True):
+                if "pii" in compiled.groupindex and match.group("pii") is not None:
+                    start, end = match.span("pii")
+                else:
+                    start, end = match.span()
+                if start == end:
+                    continue
+                span = self.adjust_span(text, start, end, match, pattern)
+                if span is None:
+                    continue
+                start, end = span
+                if start >= end:
+                    continue
+                span_text = text[start:end]
+                score = self.score_for(text, start, end, match, pattern)
+                validation = self.validate_result(span_text)
+                if validation is not None:
+                    score = EntityRecognizer.MAX_SCORE if validation else EntityRecognizer.MIN_SCORE
+                if self.invalidate_result(span_text) or self.invalidate_span(text, start, end, match, pattern):
+                    score = EntityRecognizer.MIN_SCORE
+                if score <= EntityRecognizer.MIN_SCORE:
+                    continue
+                explanation = self.build_regex_explanation(
+                    self.name, pattern.name, pattern.regex, score, validation, self.FLAGS
+                )
+                results.append(
+                    RecognizerResult(
+                        entity_type=self.ENTITY,
+                        start=start,
+                        end=end,
+                        score=score,
+                        analysis_explanation=explanation,
+                        recognition_metadata={
+                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                        },
+                    )
+                )
+        return EntityRecognizer.remove_duplicates(results)
+
+
+def preceding_text(text: str, start: int, width: int = 40) -> str:
+    return text[max(0, start - width):start]
+
+
+# A word made of letters (Vietnamese syllable), with an optional apostrophe part (H'Mông, Ê Đê names).
+WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)?"
+WORD_BOUNDARY_BEFORE = r"(?<![^\W_])"
+WORD_BOUNDARY_AFTER = r"(?![^\W_])"

@@ -1,0 +1,47 @@
+from presidio_analyzer import Pattern
+
+from pipelines.reference import provinces_63
+
+from .base import CASE_SENSITIVE, VietnamesePatternRecognizer
+
+
+def _cccd_prefixes() -> frozenset[str]:
+    return frozenset(p["cccd_prefix"] for p in provinces_63())
+
+
+class CccdRecognizer(VietnamesePatternRecognizer):
+    """Citizen ID (CCCD/personal ID, 12 digits), old ID card (CMND, 9 digits), passport (letter + 7 digits).
+
+    A CCCD with one of the 63 legacy province prefixes scores high on its own; an unknown prefix,
+    a 9-digit CMND or a passport-shaped code needs a context word (Presidio's context enhancer adds
+    the difference to reach the analyzer threshold). The e-ID account number is the same 12-digit
+    personal ID number, so it is covered by the CCCD pattern.
+    """
+
+    ENTITY = "VN_CCCD"
+    FLAGS = CASE_SENSITIVE
+    PATTERNS = [
+        Pattern("cccd_12", r"(?<![\d.,/-])0\d{2}(?:[ .]?\d{3}){3}(?![\d/]|[.,]\d)", 0.85),
+        Pattern("cmnd_9", r"(?<![\d.,/-])\d{9}(?![\d/]|[.,]\d)", 0.1),
+        Pattern("passport", r"(?<![A-Za-z0-9])[A-Z]\d{7}(?![\d])", 0.1),
+    ]
+    CONTEXT = [
+        "cccd", "căn cước", "can cuoc", "định danh", "dinh danh", "cmnd", "cmt", "chứng minh", "chung minh",
+        "hộ chiếu", "ho chieu", "passport", "cước", "cuoc",
+    ]
+
+    def score_for(self, text, start, end, match, pattern) -> float:
+        if pattern.name == "cccd_12":
+            digits = "".join(ch for ch in text[start:end] if ch.isdigit())
+            return pattern.score if digits[:3] in _cccd_prefixes_cached() else 0.1
+        return pattern.score
+
+
+_PREFIXES: frozenset[str] | None = None
+
+
+def _cccd_prefixes_cached() -> frozenset[str]:
+    global _PREFIXES
+    if _PREFIXES is None:
+        _PREFIXES = _cccd_prefixes()
+    return _PREFIXES

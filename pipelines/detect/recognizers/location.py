@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import regex
+from presidio_analyzer import Pattern
+
+from ..lexicon import CENTRAL_CITIES, COUNTRIES, fold, alternation, case_variants, province_names, strip_accents
+from .base import CASE_SENSITIVE, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer
+
+def _capitalised_variants(names) -> list[str]:
+    """Title Case and ALL CAPS forms, with and without diacritics (short unaccented forms such as
+    "Lao" or "Y" are ordinary words, so they are left out)."""
+    forms = []
+    for variant in case_variants(list(names)):
+        if not variant[:1].isupper():
+            continue
+        if len(variant) <= 3 and variant == strip_accents(variant) and variant not in names:
+            continue
+        forms.append(variant)
+    return forms
+
+
+_PROVINCE_ANY_CASE_ALT = alternation(case_variants(list(province_names())))
+_PROVINCE_ALT = alternation(_capitalised_variants(province_names()))
+_COUNTRY_ALT = alternation(_capitalised_variants(COUNTRIES))
+_PROVINCE_PREFIX = r"(?i:tỉnh|tinh|thành phố|thanh pho|tp\.?)"
+
+
+def _title_or_upper(words: str) -> bool:
+    letters = [w for w in words.replace("-", " ").replace(".", " ").split() if w]
+    return all(w[0].isupper() for w in letters)
+
+
+class LocationRecognizer(VietnamesePatternRecognizer):
+    """A province or a country on its own (coarse geography that policy may keep).
+
+    Kept apart from VN_ADDRESS so a release can keep the province while removing finer parts.
+    Without a prefix ("tỉnh", "TP.") the name must be capitalised, so "hà nội" in lower-case prose
+    needs the prefix; with the prefix any case and no diacritics are accepted.
+    """
+
+    ENTITY = "LOCATION"
+    FLAGS = CASE_SENSITIVE
+    PATTERNS = [
+        Pattern(
+            "province_prefixed",
+            WORD_BOUNDARY_BEFORE + rf"{_PROVINCE_PREFIX}[ \t]*(?:{_PROVINCE_ANY_CASE_ALT})" + WORD_BOUNDARY_AFTER,
+            0.85,
+        ),
+        Pattern("province", WORD_BOUNDARY_BEFORE + rf"(?:{_PROVINCE_ALT})" + WORD_BOUNDARY_AFTER, 0.7),
+        Pattern("country", WORD_BOUNDARY_BEFORE + rf"(?:{_COUNTRY_ALT})" + WORD_BOUNDARY_AFTER, 0.6),
+    ]
+    CONTEXT = ["tỉnh", "thành phố", "quê", "trú", "địa chỉ", "về từ", "nhập cảnh"]
+
+    def invalidate_span(self, text, start, end, match, pattern) -> bool:
+        span = text[start:end]
+        if pattern.name == "province_prefixed":
+            # "thành phố Thanh Hóa" is the provincial capital (an address part), not the province.
+            prefix = regex.match(r"(?i:thành phố|thanh pho|tp\.?)[ \t]*", span)
+            return bool(prefix) and fold(span[prefix.end():]) not in CENTRAL_CITIES
+        # Inside a longer proper name ("Bệnh viện Việt Đức"): the previous word is capitalised.
+        previous = regex.search(r"(\p{L}+)[ \t]+$", text[max(0, start - 30):start])
+        if previous and previous.group(1)[0].isupper() and not regex.search(r"[.!?:;\n]\s*\p{L}+[ \t]+$|^\p{L}+[ \t]+$", text[max(0, start - 30):start]):
+            return True
+        if not _title_or_upper(span):
+            return True
+        # "HN" and "HCM" alone are too short to trust outside an address.
+        return span in ("HN",) and not text[max(0, start - 2):start].strip(" ") in (",", "-")

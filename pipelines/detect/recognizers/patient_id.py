@@ -1,0 +1,36 @@
+from presidio_analyzer import Pattern
+
+from .base import CASE_INSENSITIVE, CASE_SENSITIVE, VietnamesePatternRecognizer
+
+_CODE = r"(?P<pii>[A-Z0-9](?:[A-Z0-9._/-]{0,38}[A-Z0-9])?)"
+
+
+class PatientIdRecognizer(VietnamesePatternRecognizer):
+    """Patient and record numbers: `BN1234`, `bệnh nhân số 416`, `mã BN 123`, `số hồ sơ ...`, MA_LK codes."""
+
+    ENTITY = "VN_PATIENT_ID"
+    FLAGS = CASE_INSENSITIVE
+    PATTERNS = [
+        # "BN" glued or spaced to a number is the public case-number convention (identifiers.md §10).
+        Pattern("bn_number", r"(?<![\w])(?-i:BN|Bn|bn)[\s.#-]?\d{1,6}(?![\w/])", 0.85),
+        Pattern(
+            "patient_number",
+            r"\b(?:bệnh nhân|benh nhan|người bệnh|nguoi benh|ca bệnh|ca benh|ca)\s+(?:số|so|thứ|thu)\s*[:.]?\s*(?P<pii>\d{1,6})(?![\w/])",
+            0.85,
+        ),
+        Pattern(
+            "record_label",
+            r"(?:\b(?:mã|ma)[\s_]*(?:số\s*|so\s*)?(?:bn|bệnh nhân|benh nhan|người bệnh|nguoi benh|y tế|y te|hsba|hồ sơ|ho so"
+            r"|bệnh án|benh an|lk|liên kết|lien ket|lưu trữ|luu tru|đợt điều trị|dot dieu tri|khám|kham|tiếp nhận|tiep nhan)"
+            r"|\bsố[\s_]*(?:hồ sơ|bệnh án|lưu trữ|vào viện|hsba|ra viện|phiếu|nhập viện)(?:\s+bệnh án)?"
+            r"|\bso[\s_]*(?:ho so|benh an|luu tru|vao vien|hsba|ra vien|phieu|nhap vien)"
+            r"|\bma_(?:lk|bn|hsba|yte)|\bso_luu_tru|\bpid|\bmrn|\bmbn|\bmã hs)"
+            r"\s*(?:[:#.]|là|la)?\s*(?:số\s*|so\s*)?[:#]?\s*" + _CODE + r"(?![\w])",
+            0.8,
+        ),
+    ]
+    CONTEXT = ["bệnh nhân", "benh nhan", "mã bn", "hồ sơ", "ho so", "bệnh án", "benh an", "hsba", "lưu trữ", "mã y tế"]
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        # A label followed by a plain word is not a code: require at least one digit.
+        return not any(ch.isdigit() for ch in pattern_text)

@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+from presidio_analyzer import Pattern
+
+from ..lexicon import (
+    COUNTRIES,
+    HONORIFICS,
+    NON_NAME_PHRASES,
+    PLACE_OR_FACILITY_WORDS,
+    SURNAMES,
+    alternation,
+    case_variants,
+    fold,
+    folded_local_place_names,
+    folded_name_syllables,
+    folded_province_names,
+    folded_surnames,
+    is_name_syllable,
+)
+from .base import CASE_SENSITIVE, WORD, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer
+
+_TITLE_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v[:1].isupper() and not v.isupper()})
+_UPPER_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v.isupper()})
+_LOWER_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v.islower()})
+_HONORIFIC_ALT = alternation(case_variants(list(HONORIFICS)))
+_WORD_RE = regex.compile(WORD)
+
+# "bà", "BS.", "người nhà:", "mẹ là" ... right before the name (compared on folded text).
+_TRIGGER_BEFORE = regex.compile(
+    r"(?:^|[^\w])(?:" + alternation({v for v in case_variants(list(HONORIFICS)) if v.islower()}) + r")\.?\s*[:,-]?\s*$"
+)
+_PLACE_BEFORE = regex.compile(
+    r"(?:^|[^\w])(?:" + alternation({v for v in case_variants(list(PLACE_OR_FACILITY_WORDS)) if v.islower()}) + r")\.?\s*[:]?\s*$"
+)
+_HONORIFIC_WORDS = frozenset(v for v in case_variants(list(HONORIFICS)) if v.islower())
+_HOUSE_NUMBER_BEFORE = regex.compile(r"\d+[a-z]?(?:[/-]\d+[a-z]?)*\s*,?\s*$")
+# Between an honorific and the name: a space, or punctuation ("BS.Minh", "người nhà: Lan").
+_AFTER_HONORIFIC = r"(?:[ \t]*[.:,-][ \t]*|[ \t]+)"
+_NOT_INITIALS = frozenset({"T.P", "T.T", "V.V", "P.S", "U.B", "T.W", "S.T", "B.V", "K.T", "T.S"})
+
+
+def _style(word: str) -> str:
+    if len(word) == 1:
+        return "letter" if word.isupper() else "lower"
+    if word.isupper():
+        return "upper"
+    if word[0].isupper() and word[1:].islower():
+        return "title"
+    if word.islower():
+        return "lower"
+    return "mixed"
+
+
+@lru_cache(maxsize=None)
+def _folded_countries() -> frozenset[str]:
+    return frozenset(fold(c) for c in COUNTRIES)
+
+
+class PersonRecognizer(VietnamesePatternRecognizer):
+    """Vietnamese personal names (identifiers.md §12).
+
+    Candidates: a surname followed by 1-3 words; a capitalised word after an honorific, kinship
+    word or title (span excludes the honorific); dotted initials (`N.V.A`, `bà T.`).
+    Accepted when the capitalisation is consistent (Title Case, or ALL CAPS / lower case with
+    every syllable a known name syllable; lower case also needs an honorific before it).
+    Rejected when the candidate follows a place or facility word (đường, phường, bệnh viện ...),
+    follows a house number, or is itself a province, country or (without honorific) a ward or
+    district name.
+    """
+
+    ENTITY = "PERSON"
+    FLAGS = CASE_SENSITIVE
+    PATTERNS = [
+        Pattern(
+            "surname_title",
+            WORD_BOUNDARY_BEFORE + rf"(?P<pii>(?:{_TITLE_SURNAMES})(?:[ \t]+\p{{Lu}}\p{{Ll}}*){{1,3}})" + WORD_BOUNDARY_AFTER,
+            0.85,
+        ),
+        Pattern(
+            "surname_upper",
+            WORD_BOUNDARY_BEFORE + rf"(?P<pii>(?:{_UPPER_SURNAMES})(?:[ \t]+\p{{Lu}}+){{1,3}})" + WORD_BOUNDARY_AFTER,
+            0.8,
+        ),
+        # Lower-case names only right after an honorific or label ("bệnh nhân nguyễn văn an").
+        Pattern(
+            "surname_lower",
+            WORD_BOUNDARY_BEFORE + rf"(?:{_HONORIFIC_ALT}){_AFTER_HONORIFIC}"
+            rf"(?P<pii>(?:{_LOWER_SURNAMES})(?:[ \t]+\p{{Ll}}+){{1,3}})" + WORD_BOUNDARY_AFTER,
+            0.7,
+        ),
+        Pattern(
+            "honorific_name",
+            WORD_BOUNDARY_BEFORE + rf"(?:{_HONORIFIC_ALT}){_AFTER_HONORIFIC}"
+            rf"(?P<pii>\p{{Lu}}(?:\p{{L}}*)(?:['’]\p{{L}}+)?(?:[ \t]+{WORD}){{0,3}})" + WORD_BOUNDARY_AFTER,
+            0.75,
+        ),
+        Pattern(
+            "initials",
+            r"(?<![\w.])(?P<pii>[A-ZĐ]\.(?:[ ]?[A-ZĐ]\.){1,3}(?:[A-ZĐ](?![\w.]))?|[A-ZĐ]\.[A-ZĐ]\.?[A-ZĐ](?![\w.]))",
+            0.6,
+        ),
+    ]
+    CONTEXT = [
+        "họ tên", "ho ten", "bệnh nhân", "benh nhan", "người bệnh", "người nhà", "nguoi nha", "bn",
+        "mẹ", "bố", "cha", "vợ", "chồng", "giám hộ", "bác sĩ", "bs", "điều dưỡng",
+    ]
+
+    def __init__(self, supported_language: str = "vi"):
+        super().__init__(supported_language)
+        self._scores: dict[tuple[int, int, str], float] = {}
+
+    # The span and the score are decided together in `adjust_span`; `score_for` reads them back.
+    def adjust_span(self, text, start, end, match, pattern):
+        before = text[max(0, start - 40):start].lower()
+        has_trigger = bool(_TRIGGER_BEFORE.search(before))
+        if _PLACE_BEFORE.search(before) or _HOUSE_NUMBER_BEFORE.search(before):
+            return None
+        if pattern.name == "initials":
+            span_text = text[start:end]
+            if span_text.rstrip(".").replace(" ", "") in _NOT_INITIALS:
+                return None
+            self._scores[(start, end, pattern.name)] = 0.8 if has_trigger else pattern.score
+            return start, end
+        words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text, start, end)]
+        if not words:
+            return None
+        first = words[0][2]
+        if first.lower() in _HONORIFIC_WORDS and len(words) > 1 and fold(words[1][2]) in folded_surnames():
+            return None  # "Ông Bùi Văn Tư": the name starts at the next word (its own match)
+        accepted = None
+        if fold(first) in folded_surnames():
+            accepted = self._accept_full_name(words, has_trigger or pattern.name in ("honorific_name", "surname_lower"))
+        if accepted is None and pattern.name == "honorific_name":
+            accepted = self._accept_given_name(text, words)
+        if accepted is None:
+            return None
+        count, score = accepted
+        name_start, name_end = words[0][0], words[count - 1][1]
+        if pattern.name == "honorific_name" or has_trigger:
+            score = max(score, 0.75)
+        # "bà T." / "Nguyễn Văn A." : keep the dot of a single-letter final initial.
+        if len(words[count - 1][2]) == 1 and text[name_end:name_end + 1] == ".":
+            name_end += 1
+        folded_name = fold(text[name_start:name_end]).rstrip(".")
+        if folded_name in folded_province_names() or folded_name in _folded_countries():
+            return None
+        if not (has_trigger or pattern.name == "honorific_name") and folded_name in folded_local_place_names():
+            return None
+        first_two = " ".join(fold(w) for _, _, w in words[:2])
+        first_three = " ".join(fold(w) for _, _, w in words[:3])
+        if first_two in NON_NAME_PHRASES or first_three in NON_NAME_PHRASES:
+            return None
+        self._scores[(name_start, name_end, pattern.name)] = score
+        return name_start, name_end
+
+    def score_for(self, text, start, end, match, pattern) -> float:
+        return self._scores.pop((start, end, pattern.name), pattern.score)
+
+    @staticmethod
+    def _accept_full_name(words, has_trigger: bool):
+        """Number of words (surname + following) that form a name, and its score; None if not a name."""
+        names = folded_name_syllables()
+        style = _style(words[0][2])
+        if style == "letter" or style == "mixed":
+            return None
+        count = 1
+        all_known = True
+        for _, _, word in words[1:]:
+            word_style = _style(word)
+            known = is_name_syllable(word)
+            if style == "title" and (word_style == "title" or word_style == "letter"):
+                all_known = all_known and (known or word_style == "letter")
+            elif style == "upper" and (word_style in ("upper", "letter")) and (known or word_style == "letter"):
+                pass
+            elif style == "lower" and word_style == "lower" and known:
+                pass
+            else:
+                break
+            count += 1
+        if count < 2:
+            return None
+        if style == "lower" and not has_trigger:
+            return None
+        if style == "title":
+            if not all_known and count < 3 and not has_trigger:
+                return None
+            return count, 0.85 if all_known else 0.6
+        if style == "upper":
+            return count, 0.8
+        return count, 0.7
+
+    @staticmethod
+    def _accept_given_name(text, words):
+        """A given name alone after an honorific ("chị Hoa", "anh Tuấn Anh", "bà T.")."""
+        names = folded_name_syllables()
+        first = words[0][2]
+        if _style(first) == "letter":
+            return (1, 0.75) if text[words[0][1]:words[0][1] + 1] == "." else None
+        if _style(first) not in ("title", "upper") or not is_name_syllable(first):
+            return None
+        count = 1
+        for _, _, word in words[1:2]:
+            if _style(word) == _style(first) and is_name_syllable(word):
+                count += 1
+        return count, 0.75

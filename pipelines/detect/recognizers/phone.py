@@ -1,0 +1,40 @@
+import regex
+from presidio_analyzer import Pattern
+
+from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer, preceding_text
+
+_SEP = r"[\s.\-]?"
+# Mobile prefixes after the 2018 renumbering (identifiers.md §7.1).
+_MOBILE = r"(?:3[2-9]|5[25689]|7[06-9]|8[1-9]|9\d)"
+# Fixed-line national numbers (libphonenumber pattern quoted in identifiers.md §7.2).
+_LANDLINE_AREA = r"2(?:0[3-9]|1[0-689]|2[0-25-9]|3[2-9]|4[2-8]|5[124-9]|6[0-39]|7[0-7]|8[2-7]|9[0-4679])"
+_LANDLINE_NATIONAL = regex.compile(_LANDLINE_AREA + r"\d{7}")
+_BHXH_CONTEXT = regex.compile(r"(?:bhxh|bảo hiểm xã hội|bao hiem xa hoi|mã số bhxh|cccd|cmnd|căn cước|can cuoc)\W{0,4}(?:\w+\W{1,3}){0,2}$", regex.IGNORECASE)
+
+
+class PhoneRecognizer(VietnamesePatternRecognizer):
+    """Vietnamese mobile and landline numbers, national or +84 form, with spaces/dots/dashes."""
+
+    ENTITY = "PHONE_NUMBER"
+    FLAGS = CASE_INSENSITIVE
+    PATTERNS = [
+        Pattern("mobile", rf"(?<![\d+])(?:\+?84|0){_SEP}\(?{_MOBILE}\)?(?:{_SEP}\d){{7}}(?!\d)", 0.7),
+        Pattern("landline", r"(?<![\d+])(?:\+?84[\s.-]?\(?|\(?0)2\d\)?(?:[\s.\-)]{0,2}\d){8}(?!\d)", 0.5),
+        # Pre-2018 11-digit mobile numbers still appear in old notes; weak without context.
+        Pattern("mobile_old", rf"(?<![\d+])(?:\+?84|0){_SEP}1[2-9]\d(?:{_SEP}\d){{7}}(?!\d)", 0.3),
+    ]
+    CONTEXT = [
+        "sđt", "sdt", "đt", "dt", "điện thoại", "dien thoai", "số điện thoại", "di động", "di dong",
+        "liên hệ", "lien he", "hotline", "zalo", "tel", "phone", "gọi", "goi", "máy",
+    ]
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        digits = "".join(ch for ch in pattern_text if ch.isdigit())
+        national = digits[2:] if digits.startswith("84") and not pattern_text.lstrip("(").startswith("0") else digits[1:]
+        if national.startswith("2"):
+            return not _LANDLINE_NATIONAL.fullmatch(national)
+        return False
+
+    def invalidate_span(self, text, start, end, match, pattern) -> bool:
+        # A 10-digit number labelled as a social-insurance or ID number is not a phone number.
+        return bool(_BHXH_CONTEXT.search(preceding_text(text, start, 30)))

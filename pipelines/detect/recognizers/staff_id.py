@@ -1,0 +1,22 @@
+from presidio_analyzer import Pattern
+
+from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
+
+
+class StaffIdRecognizer(VietnamesePatternRecognizer):
+    """Practitioner certificates (`012345/BYT-CCHN`, `-CCHND`, `-GPHN`) and labelled staff codes."""
+
+    ENTITY = "VN_STAFF_ID"
+    FLAGS = CASE_INSENSITIVE
+    PATTERNS = [
+        Pattern("cchn", r"(?<![\w/])\d{3,7}\s?/\s?[A-ZĐ]{2,8}(?:\s?-\s?|\s?/\s?)(?:CCHND?|GPHN)(?![\w])", 0.95),
+        Pattern(
+            "staff_code",
+            r"(?:\b(?:mã|ma)\s*(?:số\s*|so\s*)?(?:nhân viên|nhan vien|nv|bs|bác sĩ|bac si|bác sỹ|đd|dd|điều dưỡng"
+            r"|dieu duong|ktv|cán bộ|can bo|người thực hiện|nguoi thuc hien)|\bmsnv|\bmnv|\bcchn\s*số|\bsố\s*cchn"
+            r"|\bso\s*cchn|\bchứng chỉ hành nghề(?:\s*số)?|\bchung chi hanh nghe(?:\s*so)?)\s*[:.#]?\s*"
+            r"(?P<pii>[A-Z]{0,4}[-.]?\d{3,10}(?:/[A-ZĐ]{2,8}-?[A-Z]{0,5})?)(?![\w])",
+            0.85,
+        ),
+    ]
+    CONTEXT = ["cchn", "bs", "bác sĩ", "bac si", "đd", "điều dưỡng", "ktv", "msnv", "nhân viên", "gphn"]

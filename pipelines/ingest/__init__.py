@@ -1,0 +1,192 @@
+"""Ingest stage: land sources as received, then stage them as Parquet (see ``staging``).
+
+Entry point: :func:`ingest` for files and folders (XML 130, CSV, Parquet); ``his.pull_his`` for a
+hospital information system database.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from pipelines.ingest.staging import StagingWriter
+from pipelines.ledger import Ledger, LedgerEntry
+from pipelines.workdir import Workdir, batch_id_for, sha256_file
+
+log = logging.getLogger(__name__)
+SOURCE_SUFFIXES = {".xml": "xml", ".csv": "csv", ".parquet": "parquet"}
+
+
+@dataclass
+class FileResult:
+    path: str
+    sha256: str
+    kind: str
+    staged: dict[str, int] = field(default_factory=dict)
+    hoso_seen: int = 0
+    hoso_rejected: int = 0
+    rejects: int = 0
+    error: str | None = None
+    staging_name: str | None = None  # staging file stem when not the content hash (database pulls)
+
+
+@dataclass
+class IngestSummary:
+    batch_id: str
+    source: str
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def staged(self) -> dict[str, int]:
+        total: Counter = Counter()
+        for f in self.files:
+            total.update(f.staged)
+        return dict(sorted(total.items()))
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejects for f in self.files)
+
+    @property
+    def anything_processed(self) -> bool:
+        return any(f.staged for f in self.files)
+
+    def to_dict(self) -> dict:
+        return {"batch_id": self.batch_id, "source": self.source, "staged": self.staged,
+                "rejected": self.rejected, "files": [asdict(f) for f in self.files]}
+
+
+def discover(source: str | os.PathLike) -> list[Path]:
+    """Source files under a path, in a stable order; a single file is returned as is."""
+    path = Path(source)
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"source not found: {path}")
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES
+                  and not p.name.startswith("."))
+
+
+def land(path: Path, sha256: str, workdir: Workdir) -> Path:
+    """Keep a write-once copy of the file as received, named by its content hash."""
+    target = workdir.landing / sha256[:2] / f"{sha256}{path.suffix.lower()}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = workdir.tmp / f"landing-{sha256}.{os.getpid()}"
+        shutil.copyfile(path, tmp)
+        os.chmod(tmp, 0o440)
+        os.replace(tmp, target)
+    return target
+
+
+def ingest_file(path: Path, workdir: Workdir, batch_id: str) -> FileResult:
+    from pipelines.ingest import tabular, xml130
+
+    kind = SOURCE_SUFFIXES.get(path.suffix.lower(), "unknown")
+    sha = sha256_file(path)
+    result = FileResult(path=str(path), sha256=sha, kind=kind)
+    land(path, sha, workdir)
+    writer = StagingWriter(workdir, name=sha, source_file=path.name, source_sha256=sha, batch_id=batch_id)
+    try:
+        if kind == "xml":
+            stats = xml130.parse_into(path, writer)
+            result.hoso_seen, result.hoso_rejected = stats.hoso_seen, stats.hoso_rejected
+        elif kind in ("csv", "parquet"):
+            tabular.read_into(path, writer)
+        else:
+            writer.reject(None, f"unsupported file type {path.suffix!r}")
+    except Exception as exc:  # one bad file must not stop the batch; it becomes a reject record
+        writer.abort()
+        writer = StagingWriter(workdir, name=sha, source_file=path.name, source_sha256=sha, batch_id=batch_id)
+        writer.reject(None, f"{type(exc).__name__}: {exc}")
+        result.error = str(exc)
+    result.staged = writer.commit()
+    result.rejects = len(writer.rejects)
+    return result
+
+
+def ingest(source: str | os.PathLike, workdir: Workdir | str | os.PathLike, *, batch_id: str | None = None,
+           interval_start: str | None = None, interval_end: str | None = None,
+           files: Iterable[str | os.PathLike] | None = None, only_new: bool = False, record: bool = True,
+           progress: Callable[[int, int, FileResult], None] | None = None) -> IngestSummary:
+    """Land and stage every file of ``source`` (or the given ``files`` of it) as one batch.
+
+    ``only_new`` skips files whose content another batch already ingested (incremental folder
+    pulls); a file of this same batch is ingested again, so re-running a batch is idempotent.
+    ``record=False`` leaves the ledger to :func:`record_ingest` (parallel tasks of one batch).
+    """
+    workdir = workdir if isinstance(workdir, Workdir) else Workdir.at(workdir)
+    workdir.ensure()
+    source_id = str(Path(source).resolve())
+    batch_id = batch_id or batch_id_for(source_id, interval_start, interval_end)
+    paths = [Path(p) for p in files] if files is not None else discover(source)
+    summary = IngestSummary(batch_id=batch_id, source=source_id)
+    for i, path in enumerate(paths, 1):
+        if only_new and (owner := file_owner(workdir, sha256_file(path))) not in (None, batch_id):
+            log.info("skipping %s: already ingested by batch %s", path.name, owner)
+            continue
+        result = ingest_file(path, workdir, batch_id)
+        write_manifest_entry(workdir, batch_id, source_id, result)
+        summary.files.append(result)
+        if progress:
+            progress(i, len(paths), result)
+    if record:
+        record_ingest(workdir, batch_id)
+    return summary
+
+
+def file_owner(workdir: Workdir, sha256: str) -> str | None:
+    """The batch that first ingested a file with this content, if any."""
+    marker = workdir.restricted / "file_index" / sha256
+    return marker.read_text().strip() if marker.exists() else None
+
+
+def write_manifest_entry(workdir: Workdir, batch_id: str, source: str, result: FileResult) -> None:
+    """One small JSON per file, so parallel tasks of one batch never write the same file."""
+    folder = workdir.batches / batch_id
+    folder.mkdir(parents=True, exist_ok=True)
+    entry = asdict(result) | {"source": source}
+    tmp = folder / f".{result.sha256}.json.{os.getpid()}"
+    tmp.write_text(json.dumps(entry, ensure_ascii=False, indent=1))
+    os.replace(tmp, folder / f"{result.sha256}.json")
+    marker = workdir.restricted / "file_index" / result.sha256
+    if not marker.exists():
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(batch_id)
+
+
+def read_manifest(workdir: Workdir, batch_id: str) -> dict:
+    folder = workdir.batches / batch_id
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no ingested batch {batch_id!r} under {workdir.root}")
+    files = sorted((json.loads(p.read_text()) for p in folder.glob("*.json")), key=lambda f: f["path"])
+    return {"batch_id": batch_id, "files": files}
+
+
+def staged_files(workdir: Workdir, batch_id: str, table_id: str) -> list[Path]:
+    """The staging Parquet files of one table that belong to a batch."""
+    names = [f.get("staging_name") or f["sha256"] for f in read_manifest(workdir, batch_id)["files"]]
+    return [p for p in (workdir.staged_table(table_id) / f"{n}.parquet" for n in names) if p.exists()]
+
+
+def record_ingest(workdir: Workdir, batch_id: str) -> None:
+    """Write the batch's ingest counts to the ledger from its manifest (the whole batch, every file)."""
+    manifest = read_manifest(workdir, batch_id)
+    hoso_seen = sum(f["hoso_seen"] for f in manifest["files"])
+    hoso_rejected = sum(f["hoso_rejected"] for f in manifest["files"])
+    entries = [LedgerEntry(batch_id, "ingest", "hoso", received=hoso_seen,
+                           passed=hoso_seen - hoso_rejected, rejected=hoso_rejected,
+                           details={"files": len(manifest["files"]),
+                                    "rejects": sum(f["rejects"] for f in manifest["files"]),
+                                    "file_errors": sum(1 for f in manifest["files"] if f.get("error"))})]
+    totals: Counter = Counter()
+    for f in manifest["files"]:
+        totals.update(f["staged"])
+    entries += [LedgerEntry(batch_id, "ingest", table, received=n, passed=n)
+                for table, n in sorted(totals.items())]
+    Ledger(workdir.ledger_url()).record(entries)

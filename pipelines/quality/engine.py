@@ -1,0 +1,148 @@
+"""Run an expectation suite over a pandas DataFrame with Great Expectations and collect failing rows.
+
+GE runs in an ephemeral, in-memory context with analytics and progress bars off (no network, clean
+logs). Results are reduced to counts and row positions: GE's ``unexpected_list`` holds raw values and
+never leaves this module.
+"""
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# Must be set before GE is imported: it reads the variable when it sets up analytics.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402
+from great_expectations.data_context.types.base import (  # noqa: E402
+    DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig)
+
+from pipelines.quality.rules import SEVERITIES  # noqa: E402
+
+EXPECTATIONS_DIR_ENV = "ANDANH_EXPECTATIONS_DIR"
+# The suites are reviewed files at the repository root, next to the package.
+DEFAULT_EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+RESULT_FORMAT = {"result_format": "COMPLETE", "partial_unexpected_count": 0,
+                 "include_unexpected_rows": False, "return_unexpected_index_query": False}
+
+
+class SuiteError(Exception):
+    """An expectation suite file is missing or does not load cleanly."""
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """Outcome of one expectation over one table; ``failed_rows`` are positions in the validated frame."""
+    rule_id: str
+    table: str
+    fields: tuple[str, ...]
+    severity: str
+    expectation_type: str
+    element_count: int
+    unexpected_count: int
+    failed_rows: np.ndarray
+    exception: str | None = None
+
+    @property
+    def pass_rate(self) -> float:
+        if self.element_count == 0:
+            return 1.0
+        return 1.0 - self.unexpected_count / self.element_count
+
+
+def expectations_dir() -> Path:
+    return Path(os.environ.get(EXPECTATIONS_DIR_ENV) or DEFAULT_EXPECTATIONS_DIR)
+
+
+def load_suite(table_id: str, directory: str | Path | None = None) -> gx.ExpectationSuite:
+    """Load ``<directory>/<table>.json``; fail loudly if GE drops any expectation it cannot parse."""
+    path = Path(directory or expectations_dir()) / f"{table_id}.json"
+    if not path.exists():
+        raise SuiteError(f"no expectation suite for {table_id} at {path}; run scripts/build_expectation_suites.py")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    suite = gx.ExpectationSuite(**raw)
+    if len(suite.expectations) != len(raw.get("expectations", [])):
+        raise SuiteError(f"{path}: {len(raw['expectations']) - len(suite.expectations)} expectation(s) "
+                         "did not load; see the great_expectations log")
+    for e in suite.expectations:
+        meta = e.meta or {}
+        if not meta.get("rule_id") or meta.get("severity") not in SEVERITIES:
+            raise SuiteError(f"{path}: every expectation needs meta.rule_id and meta.severity in {SEVERITIES}")
+    return suite
+
+
+@lru_cache(maxsize=1)
+def _context():
+    config = DataContextConfig(
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def _batch_definition(name: str):
+    """A whole-dataframe batch definition on the shared in-memory pandas data source."""
+    context = _context()
+    try:
+        source = context.data_sources.get("andanh_staged")
+    except (KeyError, ValueError, LookupError):
+        source = context.data_sources.add_pandas("andanh_staged")
+    try:
+        asset = source.get_asset(name)
+    except LookupError:
+        asset = source.add_dataframe_asset(name)
+    try:
+        return asset.get_batch_definition("whole")
+    except (KeyError, ValueError, LookupError):
+        return asset.add_batch_definition_whole_dataframe("whole")
+
+
+def prepare_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The frame GE sees: the given columns as strings, empty/blank values as null, positional index."""
+    prepared = {}
+    for column in columns:
+        values = frame[column].astype("object") if column in frame else pd.Series(None, index=frame.index,
+                                                                                     dtype="object")
+        blank = values.isna() | values.astype(str).str.strip().eq("")
+        prepared[column] = values.where(~blank, None)
+    return pd.DataFrame(prepared, index=pd.RangeIndex(len(frame)))
+
+
+def run_suite(suite: gx.ExpectationSuite, frame: pd.DataFrame, table_id: str) -> list[RuleResult]:
+    """Validate ``frame`` (already prepared) once against the whole suite."""
+    batch = _batch_definition(table_id).get_batch(batch_parameters={"dataframe": frame})
+    with warnings.catch_warnings():
+        # pandas warns that GE's str.contains ignores the regex groups; the patterns only test a match.
+        warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
+        validation = batch.validate(suite, result_format=RESULT_FORMAT)
+    results = []
+    for res in validation.results:
+        config = res.expectation_config
+        meta = config.meta or {}
+        kwargs = config.kwargs
+        fields = tuple(kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs)
+        exception = None
+        info = res.exception_info or {}
+        if info.get("raised_exception"):
+            # Name the failure, never the data: GE messages can quote values.
+            exception = info.get("exception_message", "").split("\n", 1)[0][:200] or "exception"
+        result = res.result or {}
+        if exception:
+            # A rule that could not run fails every row: fail closed.
+            failed = np.arange(len(frame))
+            unexpected = len(frame)
+        else:
+            failed = np.asarray(result.get("unexpected_index_list") or [], dtype=np.int64)
+            unexpected = int(result.get("unexpected_count") or 0)
+        results.append(RuleResult(
+            rule_id=meta["rule_id"], table=table_id, fields=fields, severity=meta["severity"],
+            expectation_type=config.type, element_count=int(result.get("element_count") or len(frame)),
+            unexpected_count=unexpected, failed_rows=np.unique(failed), exception=exception))
+    return sorted(results, key=lambda r: r.rule_id)

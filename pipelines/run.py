@@ -1,0 +1,118 @@
+"""The whole pipeline for one batch, stage after stage: what ``andanh run`` and the DAG both do."""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from pipelines.workdir import Workdir
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    batch_id: str
+    workdir: Path
+    received_hoso: int = 0
+    rejected_hoso: int = 0
+    staged: dict[str, int] = field(default_factory=dict)
+    quarantined_episodes: int = 0
+    passed_episodes: int = 0
+    published_cells: int = 0
+    suppressed_cells: int = 0
+    release_id: str | None = None
+    release_path: Path | None = None
+    duckdb_path: Path | None = None
+    report_path: Path | None = None
+
+
+def error_threshold_from_env() -> float:
+    return float(os.environ.get("ANDANH_ERROR_THRESHOLD", "0.2"))
+
+
+def run_pipeline(source: str | os.PathLike, workdir: Workdir, *, batch_id: str | None = None,
+                 interval_start: str | None = None, interval_end: str | None = None,
+                 error_threshold: float | None = None, min_cell: int | None = None,
+                 progress: Callable[[str], None] | None = None) -> RunSummary:
+    from pipelines import aggregate, deidentify, disclose, ingest, publish, quality
+    from pipelines.ledger import Ledger
+
+    say = progress or (lambda message: log.info(message))
+    say(f"ingest: {source}")
+    ingested = ingest.ingest(source, workdir, batch_id=batch_id, interval_start=interval_start,
+                             interval_end=interval_end)
+    if not ingested.anything_processed:
+        raise RuntimeError(f"nothing could be ingested from {source}; see {workdir.rejects}")
+    return finish_batch(workdir, ingested.batch_id, error_threshold=error_threshold, min_cell=min_cell, say=say,
+                        ledger=Ledger(workdir.ledger_url()))
+
+
+def summarize(workdir: Workdir, batch_id: str | None = None) -> RunSummary:
+    """What happened to a batch (the latest one by default), from the ledger and the published folder."""
+    import json
+
+    from pipelines.aggregate import DATASET
+    from pipelines.ledger import Ledger
+    from pipelines.publish import DUCKDB_FILE
+
+    entries = Ledger(workdir.ledger_url()).entries()
+    if not entries:
+        raise FileNotFoundError(f"no runs recorded under {workdir.root}")
+    batch_id = batch_id or entries[-1].batch_id
+    summary = RunSummary(batch_id=batch_id, workdir=workdir.root)
+    for e in entries:
+        if e.batch_id != batch_id:
+            continue
+        if e.stage == "ingest" and e.table_name == "hoso":
+            summary.received_hoso, summary.rejected_hoso = e.received, e.rejected
+        elif e.stage == "ingest":
+            summary.staged[e.table_name] = e.passed
+        elif e.stage == "validate" and e.table_name == "xml1":
+            summary.passed_episodes, summary.quarantined_episodes = e.passed, e.quarantined
+    latest = workdir.published / DATASET / "LATEST"
+    if latest.exists():
+        summary.release_id = latest.read_text().strip()
+        summary.release_path = workdir.published / DATASET / summary.release_id
+        manifest = json.loads((summary.release_path / "manifest.json").read_text())
+        summary.published_cells = manifest["rows"]
+        summary.suppressed_cells = manifest.get("suppressed_cells", 0)
+        summary.duckdb_path = workdir.published / DUCKDB_FILE
+    report = workdir.reports / batch_id / "report.html"
+    summary.report_path = report if report.exists() else None
+    return summary
+
+
+def finish_batch(workdir: Workdir, batch_id: str, *, error_threshold: float | None, min_cell: int | None,
+                 say: Callable[[str], None], ledger) -> RunSummary:
+    """Every stage after ingest, for a batch that is already staged."""
+    from pipelines import aggregate, deidentify, disclose, publish, quality
+
+    summary = RunSummary(batch_id=batch_id, workdir=workdir.root)
+    for e in ledger.entries(batch_id):
+        if e.stage == "ingest" and e.table_name == "hoso":
+            summary.received_hoso, summary.rejected_hoso = e.received, e.rejected
+        elif e.stage == "ingest":
+            summary.staged[e.table_name] = e.passed
+    say("validate: Great Expectations suites")
+    validation = quality.validate_batch(workdir, batch_id,
+                                        error_threshold=error_threshold if error_threshold is not None
+                                        else error_threshold_from_env())
+    quality.enforce_gate(validation)
+    summary.quarantined_episodes = validation.quarantined_episodes
+    summary.passed_episodes = validation.passed_episodes
+    summary.report_path = validation.report_path
+    say("deidentify: policy from the schema registry")
+    deidentify.deidentify_batch(workdir, batch_id)
+    say("aggregate: month x province x ICD-10 chapter x sex x age band")
+    agg = aggregate.aggregate(workdir)
+    say("disclose: small-cell suppression")
+    disclosed = disclose.suppress_small_cells(workdir, min_cell)
+    say("publish: write, audit, publish")
+    published = publish.publish(workdir, min_cell=disclosed.min_cell, batches=agg.batches)
+    summary.published_cells, summary.suppressed_cells = disclosed.cells, disclosed.suppressed_cells
+    summary.release_id, summary.release_path = published.release_id, published.path
+    summary.duckdb_path = published.duckdb_path
+    return summary

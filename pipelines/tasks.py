@@ -1,0 +1,94 @@
+"""Task bodies for the Airflow DAGs: plain functions with JSON-friendly inputs and outputs.
+
+Each DAG task is one call into this module, so the DAG files stay wiring and everything here is
+testable without Airflow. Settings come from the DAG params, then Airflow Variables passed in by
+the caller, then the environment.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pipelines.workdir import Workdir, batch_id_for
+
+FILES_PER_TASK = 200  # one mapped ingest task per this many files; workers take them in parallel
+
+
+def _interval(value) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else (str(value) if value else None)
+
+
+def plan_batch(source: str | None, workdir: str | None, interval_start=None, interval_end=None) -> list[dict]:
+    """Split a source folder into chunks for parallel ingest tasks of one batch."""
+    from pipelines.ingest import discover
+
+    source = source or os.environ.get("ANDANH_SOURCE")
+    if not source:
+        raise ValueError("no source: set the DAG param 'source' or ANDANH_SOURCE")
+    wd = Workdir.at(workdir).ensure()
+    source_id = str(Path(source).resolve())
+    batch_id = batch_id_for(source_id, _interval(interval_start), _interval(interval_end))
+    files = [str(p) for p in discover(source)]
+    chunks = [files[i:i + FILES_PER_TASK] for i in range(0, len(files), FILES_PER_TASK)] or [[]]
+    return [{"source": source_id, "workdir": str(wd.root), "batch_id": batch_id, "files": chunk}
+            for chunk in chunks]
+
+
+def ingest_chunk(source: str, workdir: str, batch_id: str, files: list[str]) -> dict:
+    from pipelines.ingest import ingest
+
+    summary = ingest(source, Workdir.at(workdir), batch_id=batch_id, files=files, only_new=True, record=False)
+    return {"workdir": workdir, "batch_id": batch_id, "staged": summary.staged, "rejected": summary.rejected}
+
+
+def close_ingest(results: list[dict]) -> dict:
+    """Record the ledger once every ingest task of the batch is done; fail when nothing landed."""
+    from pipelines.ingest import read_manifest, record_ingest
+
+    results = list(results)
+    workdir, batch_id = Workdir.at(results[0]["workdir"]), results[0]["batch_id"]
+    record_ingest(workdir, batch_id)
+    manifest = read_manifest(workdir, batch_id) if (workdir.batches / batch_id).is_dir() else {"files": []}
+    if not any(f["staged"] for f in manifest["files"]):
+        raise RuntimeError(f"batch {batch_id}: nothing was staged; see {workdir.rejects}")
+    return {"workdir": str(workdir.root), "batch_id": batch_id}
+
+
+def pull_his(workdir: str | None, url: str, interval_start=None, interval_end=None, schema: str = "his") -> dict:
+    from pipelines.ingest import his
+
+    wd = Workdir.at(workdir)
+    start = interval_start.strftime("%Y%m%d%H%M") if hasattr(interval_start, "strftime") else interval_start
+    end = interval_end.strftime("%Y%m%d%H%M") if hasattr(interval_end, "strftime") else interval_end
+    summary = his.pull_his(url, wd, interval_start=start, interval_end=end, schema=schema)
+    return {"workdir": str(wd.root), "batch_id": summary.batch_id, "staged": summary.staged}
+
+
+def validate(batch: dict, error_threshold: float | None = None) -> dict:
+    from pipelines import quality
+    from pipelines.run import error_threshold_from_env
+
+    threshold = error_threshold if error_threshold is not None else error_threshold_from_env()
+    summary = quality.validate_batch(Workdir.at(batch["workdir"]), batch["batch_id"], error_threshold=threshold)
+    quality.enforce_gate(summary)  # fail closed: nothing from this batch goes further
+    return batch | {"quarantined": summary.quarantined_episodes, "passed": summary.passed_episodes}
+
+
+def deidentify(batch: dict) -> dict:
+    from pipelines.deidentify import deidentify_batch
+
+    summary = deidentify_batch(Workdir.at(batch["workdir"]), batch["batch_id"])
+    return batch | {"deidentified": summary.rows}
+
+
+def publish(batch: dict, min_cell: int | None = None) -> dict:
+    from pipelines import aggregate, disclose
+    from pipelines import publish as publish_stage
+
+    wd = Workdir.at(batch["workdir"])
+    agg = aggregate.aggregate(wd)
+    disclosed = disclose.suppress_small_cells(wd, min_cell)
+    published = publish_stage.publish(wd, min_cell=disclosed.min_cell, batches=agg.batches)
+    return batch | {"release_id": published.release_id, "release_path": str(published.path),
+                    "duckdb_path": str(published.duckdb_path), "cells": published.rows,
+                    "suppressed_cells": disclosed.suppressed_cells}

@@ -1,0 +1,29 @@
+"""Shared test setup: an isolated Airflow home and quiet third-party logs for every test session."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="andanh-airflow-"))
+os.environ.update({
+    "AIRFLOW_HOME": str(_AIRFLOW_HOME),
+    "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parent.parent / "dags"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
+    "AIRFLOW__CORE__PARALLELISM": "2",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}",
+    "GX_ANALYTICS_ENABLED": "False",
+})
+os.environ.pop("ANDANH_PSEUDONYM_KEY", None)
+os.environ.pop("ANDANH_LEDGER_URL", None)
+
+PG_URL = os.environ.get("ANDANH_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    from pipelines.workdir import Workdir
+    return Workdir.at(tmp_path / "data").ensure()

@@ -1,0 +1,62 @@
+import json
+import unicodedata
+
+import pytest
+
+from pipelines.detect import detect_plain, detect_texts, resolve_overlaps, shared_analyzer
+from presidio_analyzer import RecognizerResult
+
+TEXTS = [
+    "Bệnh nhân Nguyễn Văn Hùng, 56 tuổi, SĐT 0912 345 678.",
+    "Mạch 80 lần/phút, HA 120/80 mmHg.",
+    "Mạch 80 lần/phút, HA 120/80 mmHg.",
+    "",
+    "Thẻ BHYT HC4-01-1234567890, mã số BHXH 0123456789.",
+    unicodedata.normalize("NFD", "Bà Lê Thị Mai ở thôn 3, xã Yên Sở."),
+    "Tim đều, phổi không ran.",
+    "Bệnh nhân Nguyễn Văn Hùng, 56 tuổi, SĐT 0912 345 678.",
+]
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return shared_analyzer()
+
+
+def test_fast_path_equals_plain_loop(analyzer):
+    plain = detect_plain(TEXTS, analyzer)
+    assert list(detect_texts(TEXTS, analyzer=analyzer, n_process=1)) == plain
+    assert list(detect_texts(iter(TEXTS), analyzer=analyzer, n_process=1, chunk_size=3)) == plain
+    assert plain[1] == [] and plain[3] == []
+    assert {e["entity_type"] for e in plain[0]} == {"PERSON", "AGE", "PHONE_NUMBER"}
+
+
+def test_fast_path_with_worker_processes_equals_plain(analyzer, monkeypatch):
+    import pipelines.detect.batch as batch
+
+    monkeypatch.setattr(batch, "MIN_TEXTS_PER_PROCESS", 1)
+    texts = TEXTS * 3
+    assert list(detect_texts(texts, analyzer=analyzer, n_process=2, batch_size=2)) == detect_plain(texts, analyzer)
+
+
+def test_fast_path_equals_plain_on_handwritten_set(analyzer):
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "detect_handwritten.jsonl"
+    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert list(detect_texts(texts, analyzer=analyzer, n_process=1)) == detect_plain(texts, analyzer)
+
+
+def test_overlaps_resolved_longest_then_score():
+    results = [
+        RecognizerResult("VN_BHXH", 7, 17, 0.9),
+        RecognizerResult("VN_BHYT", 0, 17, 0.85),
+        RecognizerResult("PERSON", 20, 25, 0.6),
+        RecognizerResult("LOCATION", 20, 25, 0.7),
+    ]
+    assert [(r["entity_type"], r["start"]) for r in resolve_overlaps(results)] == [("VN_BHYT", 0), ("LOCATION", 20)]
+
+
+def test_rejects_non_string_items(analyzer):
+    with pytest.raises(TypeError):
+        list(detect_texts(["ok", None], analyzer=analyzer, n_process=1))
