@@ -221,12 +221,12 @@ def cmd_detect(args) -> int:
 
 
 def cmd_eval_detect(args) -> int:
-    from pipelines.detect import cli as detect_cli
-    report = detect_cli.run_eval(args.truth, args.pred)
+    from pipelines.detect import evaluate as detect_eval
+    report = detect_eval.run_eval(args.truth, args.pred, args.texts)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        print(detect_cli.render_eval(report))
+        print(detect_eval.render_eval_report(report))
     return 0
 
 
@@ -318,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("eval-detect", cmd_eval_detect, "score predicted PII spans against ground truth")
     p.add_argument("--truth", required=True)
     p.add_argument("--pred", required=True)
+    p.add_argument("--texts", help="the texts (JSONL {id, text}) for token-level scores")
     return parser
 
 
@@ -332,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `andanh ingest ... | head`: the reader left, which is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

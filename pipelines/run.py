@@ -70,7 +70,7 @@ def summarize(workdir: Workdir, batch_id: str | None = None) -> RunSummary:
             summary.received_hoso, summary.rejected_hoso = e.received, e.rejected
         elif e.stage == "ingest":
             summary.staged[e.table_name] = e.passed
-        elif e.stage == "validate" and e.table_name == "xml1":
+        elif e.stage == "validate" and e.table_name == "episodes":
             summary.passed_episodes, summary.quarantined_episodes = e.passed, e.quarantined
     latest = workdir.published / DATASET / "LATEST"
     if latest.exists():
@@ -80,7 +80,7 @@ def summarize(workdir: Workdir, batch_id: str | None = None) -> RunSummary:
         summary.published_cells = manifest["rows"]
         summary.suppressed_cells = manifest.get("suppressed_cells", 0)
         summary.duckdb_path = workdir.published / DUCKDB_FILE
-    report = workdir.reports / batch_id / "report.html"
+    report = workdir.reports / batch_id / "validation.json"
     summary.report_path = report if report.exists() else None
     return summary
 

@@ -10,7 +10,9 @@ import logging
 import os
 import shutil
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -33,6 +35,7 @@ class FileResult:
     rejects: int = 0
     error: str | None = None
     staging_name: str | None = None  # staging file stem when not the content hash (database pulls)
+    details: dict = field(default_factory=dict)  # envelope facts: declared count, facility, variants
 
 
 @dataclass
@@ -96,8 +99,13 @@ def ingest_file(path: Path, workdir: Workdir, batch_id: str) -> FileResult:
         if kind == "xml":
             stats = xml130.parse_into(path, writer)
             result.hoso_seen, result.hoso_rejected = stats.hoso_seen, stats.hoso_rejected
+            result.details = {"declared_count": stats.declared_count, "facility": stats.facility,
+                              "created": stats.created, "variants": dict(stats.variants),
+                              "unknown_tables": dict(stats.unknown_tables)}
         elif kind in ("csv", "parquet"):
-            tabular.read_into(path, writer)
+            tabular.read_into(path, writer)  # a record here is a row
+            result.hoso_rejected = len(writer.rejects)
+            result.hoso_seen = sum(writer.counts.values()) + result.hoso_rejected
         else:
             writer.reject(None, f"unsupported file type {path.suffix!r}")
     except Exception as exc:  # one bad file must not stop the batch; it becomes a reject record
@@ -113,6 +121,7 @@ def ingest_file(path: Path, workdir: Workdir, batch_id: str) -> FileResult:
 def ingest(source: str | os.PathLike, workdir: Workdir | str | os.PathLike, *, batch_id: str | None = None,
            interval_start: str | None = None, interval_end: str | None = None,
            files: Iterable[str | os.PathLike] | None = None, only_new: bool = False, record: bool = True,
+           workers: int | None = None,
            progress: Callable[[int, int, FileResult], None] | None = None) -> IngestSummary:
     """Land and stage every file of ``source`` (or the given ``files`` of it) as one batch.
 
@@ -126,18 +135,32 @@ def ingest(source: str | os.PathLike, workdir: Workdir | str | os.PathLike, *, b
     batch_id = batch_id or batch_id_for(source_id, interval_start, interval_end)
     paths = [Path(p) for p in files] if files is not None else discover(source)
     summary = IngestSummary(batch_id=batch_id, source=source_id)
-    for i, path in enumerate(paths, 1):
-        if only_new and (owner := file_owner(workdir, sha256_file(path))) not in (None, batch_id):
-            log.info("skipping %s: already ingested by batch %s", path.name, owner)
-            continue
-        result = ingest_file(path, workdir, batch_id)
-        write_manifest_entry(workdir, batch_id, source_id, result)
-        summary.files.append(result)
-        if progress:
-            progress(i, len(paths), result)
+    if only_new:
+        paths = [p for p in paths if file_owner(workdir, sha256_file(p)) in (None, batch_id)]
+    workers = min(workers or default_workers(), len(paths) // 8)  # process start-up only pays off on many files
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+            results = pool.map(ingest_file, paths, [workdir] * len(paths), [batch_id] * len(paths), chunksize=4)
+            _collect(results, len(paths), workdir, batch_id, source_id, summary, progress)
+    else:
+        results = (ingest_file(p, workdir, batch_id) for p in paths)
+        _collect(results, len(paths), workdir, batch_id, source_id, summary, progress)
     if record:
         record_ingest(workdir, batch_id)
     return summary
+
+
+def default_workers() -> int:
+    """Processes for parsing; ``ANDANH_INGEST_WORKERS`` overrides (1 = in this process)."""
+    return int(os.environ.get("ANDANH_INGEST_WORKERS") or min(4, os.cpu_count() or 1))
+
+
+def _collect(results, total, workdir, batch_id, source_id, summary, progress) -> None:
+    for i, result in enumerate(results, 1):
+        write_manifest_entry(workdir, batch_id, source_id, result)
+        summary.files.append(result)
+        if progress:
+            progress(i, total, result)
 
 
 def file_owner(workdir: Workdir, sha256: str) -> str | None:

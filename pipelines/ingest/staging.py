@@ -23,7 +23,7 @@ REJECT_SCHEMA = pa.schema([
     ("source_file", pa.string()), ("source_sha256", pa.string()), ("hoso_index", pa.int64()),
     ("table_name", pa.string()), ("reason", pa.string()), ("batch_id", pa.string()),
 ])
-FLUSH_ROWS = 20_000
+FLUSH_ROWS = 5_000  # per table; keeps a 50,000-HOSO file well inside a few hundred MB
 
 
 def table_arrow_schema(table_columns: list[str]) -> pa.Schema:
@@ -73,7 +73,9 @@ class StagingWriter:
         if not rows:
             return
         arrow_schema = table_arrow_schema(self.schema.table(table_id).columns)
-        batch = pa.Table.from_pylist(rows, schema=arrow_schema)
+        # column by column is about twice as fast as from_pylist for wide string rows
+        batch = pa.Table.from_pydict({name: [r.get(name) for r in rows] for name in arrow_schema.names},
+                                     schema=arrow_schema)
         if table_id not in self._writers:
             self._writers[table_id] = pq.ParquetWriter(self._tmp_path(table_id), arrow_schema, compression="zstd")
         self._writers[table_id].write_table(batch)

@@ -340,14 +340,14 @@ class _Reader:
     def _row(self, elem: etree._Element, table: Table) -> tuple[dict, dict | None]:
         """(standard fields, unknown tags or None) of one row element, values as received."""
         known = self.columns[table.id]
-        # Fast path, the usual case: every child is a standard, un-namespaced, unrepeated tag without
-        # child nodes (comments have a non-str tag and fail the subset test).
-        pairs = [(child.tag, child.text or "") for child in elem if not len(child)]
-        if len(pairs) == len(elem):
-            row = dict(pairs)
-            if len(row) == len(pairs) and row.keys() <= known.keys():
-                # Keyed by the schema's own name strings, buffered rows share their keys (memory).
-                return dict(zip(map(known.__getitem__, row), row.values())), None
+        # Fast path, the usual case: every child is a standard, un-namespaced tag without child nodes,
+        # none repeated. Keys are the schema's own strings, so buffered rows share them (memory).
+        try:
+            row = {known[child.tag]: child.text or "" for child in elem if not len(child)}
+        except KeyError:  # unknown or namespaced tag, comment, processing instruction
+            row = None
+        if row is not None and len(row) == len(elem):
+            return row, None
         row = {}
         extra: dict[str, str] | None = None
         for child in elem:

@@ -38,7 +38,7 @@ class SuiteError(Exception):
 
 @dataclass(frozen=True)
 class RuleResult:
-    """Outcome of one expectation over one table; ``failed_rows`` are positions in the validated frame."""
+    """Outcome of one expectation over one table; ``failed_rows`` are index labels of the frame."""
     rule_id: str
     table: str
     fields: tuple[str, ...]
@@ -65,8 +65,12 @@ def load_suite(table_id: str, directory: str | Path | None = None) -> gx.Expecta
     path = Path(directory or expectations_dir()) / f"{table_id}.json"
     if not path.exists():
         raise SuiteError(f"no expectation suite for {table_id} at {path}; run scripts/build_expectation_suites.py")
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    suite = gx.ExpectationSuite(**raw)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        suite = gx.ExpectationSuite(**raw)
+    except Exception as exc:  # JSON or GE/pydantic errors: name the file, keep the cause
+        raise SuiteError(f"{path}: not a valid expectation suite ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
     if len(suite.expectations) != len(raw.get("expectations", [])):
         raise SuiteError(f"{path}: {len(raw['expectations']) - len(suite.expectations)} expectation(s) "
                          "did not load; see the great_expectations log")
@@ -104,19 +108,8 @@ def _batch_definition(name: str):
         return asset.add_batch_definition_whole_dataframe("whole")
 
 
-def prepare_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The frame GE sees: the given columns as strings, empty/blank values as null, positional index."""
-    prepared = {}
-    for column in columns:
-        values = frame[column].astype("object") if column in frame else pd.Series(None, index=frame.index,
-                                                                                     dtype="object")
-        blank = values.isna() | values.astype(str).str.strip().eq("")
-        prepared[column] = values.where(~blank, None)
-    return pd.DataFrame(prepared, index=pd.RangeIndex(len(frame)))
-
-
 def run_suite(suite: gx.ExpectationSuite, frame: pd.DataFrame, table_id: str) -> list[RuleResult]:
-    """Validate ``frame`` (already prepared) once against the whole suite."""
+    """Validate ``frame`` once against the whole suite; failed rows are reported as index labels."""
     batch = _batch_definition(table_id).get_batch(batch_parameters={"dataframe": frame})
     with warnings.catch_warnings():
         # pandas warns that GE's str.contains ignores the regex groups; the patterns only test a match.
@@ -136,7 +129,7 @@ def run_suite(suite: gx.ExpectationSuite, frame: pd.DataFrame, table_id: str) ->
         result = res.result or {}
         if exception:
             # A rule that could not run fails every row: fail closed.
-            failed = np.arange(len(frame))
+            failed = frame.index.to_numpy()
             unexpected = len(frame)
         else:
             failed = np.asarray(result.get("unexpected_index_list") or [], dtype=np.int64)

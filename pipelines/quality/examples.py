@@ -10,7 +10,8 @@ EXAMPLE_DATETIME = "202407011230"
 EXAMPLE_DATE = "20240701"
 # Fields whose hand-written rules need a particular shape.
 SHAPED_VALUES = {"MA_BENH_CHINH": "J18.9", "MA_BENH_KT": "J18.9;K35.8", "MA_BENH": "J18.9",
-                 "SO_CCCD": "001090000000", "MA_TTDV": "0000000000", "MA_CSKCB": "01929"}
+                 "SO_CCCD": "001090000000", "MA_TTDV": "0000000000", "MA_CSKCB": "01929",
+                 "MA_THE_BHYT": "DN4010000000001"}
 
 
 def example_value(field, schema: Schema) -> str:

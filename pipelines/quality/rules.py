@@ -19,6 +19,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 
+from pipelines.reference import provinces_34, provinces_63
 from pipelines.schema import EPISODE_TABLES, Field, Schema, Table, load_schema
 
 ERROR = "error"
@@ -30,7 +31,15 @@ GX_SEVERITY = {ERROR: FailureSeverity.CRITICAL, WARNING: FailureSeverity.WARNING
 NUMBER_PATTERN = r"-?\d+(\.\d+)?"
 FORMAT_PATTERNS = {"datetime12": r"\d{12}", "date8": r"\d{8}"}
 ICD10_PATTERN = r"[A-Z]\d{2}(\.?\d{1,2})?"
-# Empty and whitespace-only values are treated as missing before validation (see engine.prepare_frame).
+# Province codes valid as a facility-code prefix: the 63 legacy codes and the 2025 ones (identifiers §5).
+PROVINCE_CODES = sorted({p["old_code"] for p in provinces_63()} | {p["new_code"] for p in provinces_34()})
+FACILITY_PATTERN = rf"({'|'.join(PROVINCE_CODES)})[0-9A-Z]{{3}}"
+# BHYT card (identifiers §4): group code, benefit level 1-5, legacy province, BHXH number; or the
+# 10-digit BHXH number printed on cards since 2021.
+BHYT_GROUPS = ("DN HX CH NN TK HC XK HT TB NO CT XB TN CS QN CA CY XN MS CC CK CB KC HD TE BT HN DT DK XD TS TC TQ "
+               "TA TY HG LS PV CN HS SV GB GD LH").split()
+BHYT_CARD_PATTERN = rf"(({'|'.join(sorted(BHYT_GROUPS))})[1-5]\d{{12}}|\d{{10}})"
+# Empty and whitespace-only values are treated as missing before validation (validate._frame_for_suite).
 MISSING_NOTE = "Empty or whitespace-only values are converted to null before validation."
 
 
@@ -71,7 +80,11 @@ HAND_WRITTEN_RULES: tuple[HandWrittenRule, ...] = (
     HandWrittenRule("xml1", "MA_TTDV", "shape", WARNING, "ExpectColumnValuesToMatchRegex",
                     {"regex": r"^\d{10}$"}, "spec §7.4 C6: 10 digits"),
     HandWrittenRule("xml1", "MA_CSKCB", "shape", ERROR, "ExpectColumnValuesToMatchRegex",
-                    {"regex": r"^[0-9A-Z]{5}$"}, "spec §2.1, §5.2: 5-character facility code"),
+                    {"regex": full_match(FACILITY_PATTERN)},
+                    "spec §5.2, identifiers §5: 5 characters, the first 2 a province code"),
+    HandWrittenRule("xml1", "MA_THE_BHYT", "shape", WARNING, "ExpectColumnValuesToMatchRegex",
+                    {"regex": full_match(BHYT_CARD_PATTERN, ";")},
+                    "identifiers §4 (unverified structure, so a warning); ';'-joined when the card changed"),
     HandWrittenRule("xml1", "NGAY_VAO_NOI_TRU", "not_before_NGAY_VAO", ERROR,
                     "ExpectColumnPairValuesAToBeGreaterThanB",
                     {"column_A": "NGAY_VAO_NOI_TRU", "column_B": "NGAY_VAO", "or_equal": True,

@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,14 +24,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pipelines.ingest import staged_files
 from pipelines.ingest.staging import EXTRA_COLUMN, table_arrow_schema
 from pipelines.ledger import Ledger, LedgerEntry
 from pipelines.quality.engine import RuleResult, load_suite, run_suite
+from pipelines.quality.engine import expectations_dir as default_expectations_dir
 from pipelines.quality.rules import ERROR, WARNING
 from pipelines.schema import EPISODE_TABLES, LINEAGE_COLUMNS, Schema, load_schema
-from pipelines.workdir import Workdir
+from pipelines.workdir import Workdir, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +43,6 @@ ORPHAN_RULE = "xml.orphan_child"
 EPISODE_RULE = "xml.episode_quarantined"  # on rows that pass themselves but belong to a failed episode
 ROW = "_staged_row"
 NON_STANDARD_COLUMNS = {EXTRA_COLUMN, *LINEAGE_COLUMNS}
-BLANK_CHARS = " \t\r\n"
 EXAMPLE_ROWS = 5
 
 
@@ -78,6 +82,10 @@ class TableSummary:
 
 @dataclass
 class ValidationSummary:
+    """What a validate run found. Episodes are the distinct ``MA_LK`` values over XML1–XML5 (so an
+    orphan's key counts as a failed episode) plus each XML1 row without ``MA_LK``; the error rate is
+    quarantined episodes / episodes. The gate fails above the threshold, on schema drift, or when a
+    rule could not run."""
     batch_id: str
     schema_version: str
     error_threshold: float
@@ -86,7 +94,12 @@ class ValidationSummary:
     tables: dict[str, TableSummary]
     rules: list[RuleSummary]
     gate_reasons: list[str]
+    suites: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> suite name and file SHA-256
     report_path: str | None = None
+
+    @property
+    def passed_episodes(self) -> int:
+        return self.episodes - self.quarantined_episodes
 
     @property
     def error_rate(self) -> float:
@@ -123,12 +136,20 @@ class ValidationSummary:
             "gate": {"passed": self.gate_passed, "reasons": self.gate_reasons,
                      "error_rate": round(self.error_rate, 6), "error_threshold": self.error_threshold},
             "episodes": {"total": self.episodes, "quarantined": self.quarantined_episodes,
-                         "passed": self.episodes - self.quarantined_episodes},
+                         "passed": self.passed_episodes},
             "schema_drift": self.schema_drift,
+            "suites": self.suites,
             "tables": {k: asdict(t) for k, t in self.tables.items()},
             "rules": [asdict(r) for r in self.rules],
             "row_numbering": f"{ROW}: position in the table's staged rows (files by path, then row in file)",
         }
+
+
+@contextmanager
+def _timed(what: str):
+    start = time.perf_counter()
+    yield
+    log.debug("validate: %s took %.2f s", what, time.perf_counter() - start)
 
 
 def _quote(name: str) -> str:
@@ -137,16 +158,25 @@ def _quote(name: str) -> str:
 
 def _load_table(con: duckdb.DuckDBPyConnection, table_id: str, files: list[Path], schema: Schema) -> list[str]:
     """Materialise the staged rows as DuckDB table ``s_<table>`` with a stable row number; returns the
-    staged columns (without the row number)."""
+    staged columns (without the row number).
+
+    The row number is the file's offset (files sorted by path, sizes from the Parquet footers) plus
+    the row's position in its file, so no sort over the whole table is needed."""
     target = f"s_{table_id}"
     if files:
         paths = sorted(str(p) for p in files)
+        offsets, total = [], 0
+        for path in paths:
+            offsets.append((path, total))
+            total += pq.ParquetFile(path).metadata.num_rows
+        con.register("staged_offsets", pa.table({"filename": [p for p, _ in offsets],
+                                                 "row_offset": pa.array([o for _, o in offsets], pa.int64())}))
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE {target} AS
-            SELECT * EXCLUDE (filename, file_row_number),
-                   (row_number() OVER (ORDER BY filename, file_row_number) - 1)::BIGINT AS {ROW}
-            FROM read_parquet(?, union_by_name = true, filename = true, file_row_number = true)
-            ORDER BY {ROW}""", [paths])
+            SELECT s.* EXCLUDE (filename, file_row_number), (o.row_offset + s.file_row_number)::BIGINT AS {ROW}
+            FROM read_parquet(?, union_by_name = true, filename = true, file_row_number = true) s
+            JOIN staged_offsets o USING (filename)""", [paths])
+        con.unregister("staged_offsets")
     else:  # no rows of this table in the batch: an empty table with the staging contract's columns
         empty = table_arrow_schema(schema.table(table_id).columns).empty_table()
         con.register("empty_staged", empty)
@@ -158,13 +188,19 @@ def _load_table(con: duckdb.DuckDBPyConnection, table_id: str, files: list[Path]
 
 def _frame_for_suite(con: duckdb.DuckDBPyConnection, table_id: str, columns: list[str],
                      present: set[str]) -> pd.DataFrame:
-    """The registry columns as GE sees them: trimmed-empty values become null; a column missing from
-    the staged files is all null, so its required rule fails every row (fail closed)."""
-    select = ", ".join(
-        f"{_blank_to_null(_quote(c))} AS {_quote(c)}" if c in present
-        else f"NULL::VARCHAR AS {_quote(c)}" for c in columns)
-    frame = con.sql(f"SELECT {select} FROM s_{table_id} ORDER BY {ROW}").df()
-    frame.index = pd.RangeIndex(len(frame))
+    """The registry columns as GE sees them, indexed by row number: blank values (empty or whitespace
+    only) become null, others stay as staged; a column missing from the staged files is all null, so its
+    required rule fails every row (fail closed)."""
+    select = ", ".join([ROW] + [f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}" if c in present
+                                else f"NULL::VARCHAR AS {_quote(c)}" for c in columns])
+    staged = con.sql(f"SELECT {select} FROM s_{table_id}").to_arrow_table()
+    prepared = {}
+    for column in columns:
+        values = staged[column]
+        blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(values), ""), False)
+        prepared[column] = pc.if_else(blank, pa.scalar(None, pa.string()), values)
+    frame = pa.table(prepared).to_pandas()
+    frame.index = pd.Index(staged[ROW].to_numpy())  # unnamed: GE then reports plain labels
     return frame
 
 
@@ -186,21 +222,56 @@ def _failures_frame(results: list[RuleResult]) -> pa.Table:
                      "severity": pa.array(np.concatenate(severities), pa.string())})
 
 
-def _blank_to_null(expression: str) -> str:
-    chars = "||".join(f"chr({ord(c)})" for c in BLANK_CHARS)
-    return f"NULLIF(trim(CAST({expression} AS VARCHAR), {chars}), '')"
-
-
 def _episode_key(alias: str) -> str:
-    """The episode a row belongs to: its MA_LK with surrounding blanks removed, null when empty."""
-    return _blank_to_null(f'{alias}."MA_LK"')
+    """The episode a row belongs to: its MA_LK with surrounding spaces removed, null when empty."""
+    return f"NULLIF(trim(CAST({alias}.\"MA_LK\" AS VARCHAR)), '')"
 
 
-def _copy_atomically(con: duckdb.DuckDBPyConnection, query: str, params: list, target: Path, tmp_dir: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = tmp_dir / f"{target.parent.name}-{target.name}.{os.getpid()}.tmp.parquet"
-    con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)", params)
-    os.replace(tmp, target)
+def _check_orphans(con: duckdb.DuckDBPyConnection, table_id: str, staged_columns: dict[str, list[str]],
+                   received: int) -> RuleSummary:
+    """Add ``xml.orphan_child`` failures for child rows without an XML1 row of the same MA_LK (in SQL)."""
+    if "MA_LK" in staged_columns[table_id] and "MA_LK" in staged_columns["xml1"]:
+        orphan_query = f"""
+            SELECT c.{ROW} FROM s_{table_id} c
+            WHERE {_episode_key("c")} IS NULL
+               OR NOT EXISTS (SELECT 1 FROM s_xml1 p WHERE {_episode_key("p")} = {_episode_key("c")})"""
+    else:  # without a key column no row can be matched to an episode
+        orphan_query = f"SELECT {ROW} FROM s_{table_id}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE o_{table_id} AS {orphan_query}")
+    con.execute(f"INSERT INTO f_{table_id} SELECT {ROW}, ?, 'MA_LK', ? FROM o_{table_id}", [ORPHAN_RULE, ERROR])
+    orphans = con.execute(f"SELECT count(*) FROM o_{table_id}").fetchone()[0]
+    examples = [r[0] for r in con.execute(f"SELECT {ROW} FROM o_{table_id} ORDER BY 1 LIMIT {EXAMPLE_ROWS}")
+                .fetchall()]
+    return RuleSummary(
+        rule_id=ORPHAN_RULE, table=table_id, fields=["MA_LK"], severity=ERROR,
+        expectation_type="duckdb:child_has_xml1_parent", element_count=received, unexpected_count=orphans,
+        pass_rate=round(1 - orphans / received, 6) if received else 1.0, example_rows=examples)
+
+
+class _Outputs:
+    """Parquet outputs written to temporary files first and moved into place together at the end,
+    so a run that fails half-way leaves the previous run's outputs whole."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, tmp_dir: Path):
+        self.con, self.tmp_dir, self.pending = con, tmp_dir, []
+
+    def copy(self, query: str, params: list, target: Path) -> None:
+        zone = target.parent.parent.name  # validated / quarantine
+        tmp = self.tmp_dir / f"{zone}-{target.parent.name}-{target.stem}.{os.getpid()}.tmp.parquet"
+        self.pending.append((tmp, target))
+        path_literal = str(tmp).replace("'", "''")
+        self.con.execute(f"COPY ({query}) TO '{path_literal}' (FORMAT parquet, COMPRESSION zstd)", params)
+
+    def commit(self) -> None:
+        for tmp, target in self.pending:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+        self.pending.clear()
+
+    def discard(self) -> None:
+        for tmp, _ in self.pending:
+            tmp.unlink(missing_ok=True)
+        self.pending.clear()
 
 
 def validate_batch(workdir: Workdir | str | os.PathLike, batch_id: str, *, error_threshold: float = 0.2,
@@ -209,17 +280,20 @@ def validate_batch(workdir: Workdir | str | os.PathLike, batch_id: str, *, error
     workdir = workdir if isinstance(workdir, Workdir) else Workdir.at(workdir)
     workdir.ensure()
     schema = load_schema()
-    suites = {t: load_suite(t, expectations_dir) for t in EPISODE_TABLES}
+    suite_dir = Path(expectations_dir or default_expectations_dir())
+    suites = {t: load_suite(t, suite_dir) for t in EPISODE_TABLES}
     con = duckdb.connect()
     con.execute("SET temp_directory = ?", [str(workdir.tmp / "duckdb")])
     try:
-        return _validate(con, workdir, batch_id, schema, suites, error_threshold)
+        result = _validate(con, workdir, batch_id, schema, suites, error_threshold, {
+            t: {"name": suites[t].name, "sha256": sha256_file(suite_dir / f"{t}.json")} for t in EPISODE_TABLES})
     finally:
         con.close()
+    return result
 
 
-def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict, error_threshold: float
-              ) -> ValidationSummary:
+def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict, error_threshold: float,
+              suite_ids: dict[str, dict[str, str]]) -> ValidationSummary:
     tables: dict[str, TableSummary] = {}
     rule_summaries: list[RuleSummary] = []
     staged_columns: dict[str, list[str]] = {}
@@ -227,7 +301,8 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
 
     for table_id in EPISODE_TABLES:
         files = staged_files(workdir, batch_id, table_id)
-        columns = _load_table(con, table_id, files, schema)
+        with _timed(f"{table_id} load"):
+            columns = _load_table(con, table_id, files, schema)
         staged_columns[table_id] = columns
         registry = schema.table(table_id).columns
         standard = [c for c in columns if c not in NON_STANDARD_COLUMNS]
@@ -236,9 +311,11 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
                                unknown_columns=sorted(set(standard) - set(registry)) if files else [],
                                missing_columns=sorted(set(registry) - set(standard)) if files else [])
         tables[table_id] = summary
-        frame = _frame_for_suite(con, table_id, registry, set(standard))
+        with _timed(f"{table_id} frame"):
+            frame = _frame_for_suite(con, table_id, registry, set(standard))
         summary.received = len(frame)
-        results = run_suite(suites[table_id], frame, table_id) if len(frame) else []
+        with _timed(f"{table_id} suite"):
+            results = run_suite(suites[table_id], frame, table_id) if len(frame) else []
         del frame
         con.register(f"gx_failures_{table_id}", _failures_frame(results))
         con.execute(f"CREATE OR REPLACE TEMP TABLE f_{table_id} AS SELECT * FROM gx_failures_{table_id}")
@@ -257,62 +334,81 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
 
     # Cross-table rule: every child row needs an XML1 row with the same MA_LK.
     for table_id in EPISODE_TABLES[1:]:
-        if "MA_LK" in staged_columns[table_id] and "MA_LK" in staged_columns["xml1"]:
-            orphan_query = f"""
-                SELECT c.{ROW} FROM s_{table_id} c
-                WHERE {_episode_key("c")} IS NULL
-                   OR NOT EXISTS (SELECT 1 FROM s_xml1 p WHERE {_episode_key("p")} = {_episode_key("c")})"""
-        else:  # without a key column no row can be matched to an episode
-            orphan_query = f"SELECT {ROW} FROM s_{table_id}"
-        orphans = con.execute(f"SELECT count(*) FROM ({orphan_query})").fetchone()[0]
-        con.execute(f"INSERT INTO f_{table_id} SELECT {ROW}, ?, 'MA_LK', ? FROM ({orphan_query})",
-                    [ORPHAN_RULE, ERROR])
-        examples = [r[0] for r in con.execute(f"{orphan_query} ORDER BY 1 LIMIT {EXAMPLE_ROWS}").fetchall()]
-        received = tables[table_id].received
-        rule_summaries.append(RuleSummary(
-            rule_id=ORPHAN_RULE, table=table_id, fields=["MA_LK"], severity=ERROR,
-            expectation_type="duckdb:child_has_xml1_parent", element_count=received, unexpected_count=orphans,
-            pass_rate=round(1 - orphans / received, 6) if received else 1.0, example_rows=examples))
+        with _timed(f"{table_id} orphans"):
+            rule_summaries.append(_check_orphans(con, table_id, staged_columns, tables[table_id].received))
 
-    # Rows with their own annotations, and the episodes that any error fails.
-    for table_id in EPISODE_TABLES:
-        key = _episode_key("s") if "MA_LK" in staged_columns[table_id] else "NULL::VARCHAR"
+    # Per failing row: its own error rules, failing fields and warnings (small: failing rows only).
+    with _timed("episodes"):
+        for table_id in EPISODE_TABLES:
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE a_{table_id} AS
+                SELECT {ROW},
+                       string_agg(DISTINCT rule_id, ';' ORDER BY rule_id) FILTER (WHERE severity = '{ERROR}')
+                           AS own_errors,
+                       string_agg(DISTINCT field, ';' ORDER BY field) FILTER (WHERE severity = '{ERROR}')
+                           AS failing_fields,
+                       string_agg(DISTINCT rule_id, ';' ORDER BY rule_id) FILTER (WHERE severity = '{WARNING}')
+                           AS warnings
+                FROM f_{table_id} GROUP BY {ROW}""")
+        keys = {t: (_episode_key("s") if "MA_LK" in staged_columns[t] else "NULL::VARCHAR") for t in EPISODE_TABLES}
+        # An episode fails when any row of it, in any table, has an error.
+        failing = " UNION ALL ".join(
+            f"SELECT {keys[t]} AS episode, a.own_errors FROM s_{t} s JOIN a_{t} a USING ({ROW}) "
+            f"WHERE a.own_errors IS NOT NULL" for t in EPISODE_TABLES)
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE a_{table_id} AS
-            SELECT s.{ROW}, {key} AS episode,
-                   string_agg(DISTINCT f.rule_id, ';' ORDER BY f.rule_id) FILTER (WHERE f.severity = '{ERROR}')
-                       AS own_errors,
-                   string_agg(DISTINCT f.field, ';' ORDER BY f.field) FILTER (WHERE f.severity = '{ERROR}')
-                       AS failing_fields,
-                   string_agg(DISTINCT f.rule_id, ';' ORDER BY f.rule_id) FILTER (WHERE f.severity = '{WARNING}')
-                       AS warnings
-            FROM s_{table_id} s LEFT JOIN f_{table_id} f USING ({ROW})
-            GROUP BY ALL""")
-    union = " UNION ALL ".join(f"SELECT episode, own_errors FROM a_{t}" for t in EPISODE_TABLES)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE bad_episodes AS
-        SELECT episode, string_agg(DISTINCT rule_id, ';' ORDER BY rule_id) AS episode_rule_ids
-        FROM (SELECT episode, unnest(string_split(own_errors, ';')) AS rule_id FROM ({union})
-              WHERE own_errors IS NOT NULL AND episode IS NOT NULL)
-        GROUP BY episode""")
-    all_episodes = " UNION ".join(f"SELECT episode FROM a_{t} WHERE episode IS NOT NULL" for t in EPISODE_TABLES)
-    keyless_xml1 = con.execute("SELECT count(*) FROM a_xml1 WHERE episode IS NULL").fetchone()[0]
-    episodes = con.execute(f"SELECT count(*) FROM ({all_episodes})").fetchone()[0] + keyless_xml1
-    quarantined_episodes = con.execute("SELECT count(*) FROM bad_episodes").fetchone()[0] + keyless_xml1
+            CREATE OR REPLACE TEMP TABLE bad_episodes AS
+            SELECT episode, string_agg(DISTINCT rule_id, ';' ORDER BY rule_id) AS episode_rule_ids
+            FROM (SELECT episode, unnest(string_split(own_errors, ';')) AS rule_id FROM ({failing})
+                  WHERE episode IS NOT NULL)
+            GROUP BY episode""")
+        # Episodes: every MA_LK seen in the batch, plus each XML1 row without one (it cannot be matched).
+        all_keys = " UNION ".join(f"SELECT {keys[t]} AS episode FROM s_{t} s" for t in EPISODE_TABLES)
+        keyed = con.execute(f"SELECT count(*) FROM ({all_keys}) WHERE episode IS NOT NULL").fetchone()[0]
+        keyless_xml1 = con.execute(f"SELECT count(*) FROM s_xml1 s WHERE {keys['xml1']} IS NULL").fetchone()[0]
+        episodes = keyed + keyless_xml1
+        quarantined_episodes = con.execute("SELECT count(*) FROM bad_episodes").fetchone()[0] + keyless_xml1
+        for table_id in EPISODE_TABLES:
+            con.execute(f"""
+                CREATE OR REPLACE TEMP VIEW d_{table_id} AS
+                SELECT s.*, a.own_errors, a.failing_fields, a.warnings, b.episode_rule_ids,
+                       (a.own_errors IS NOT NULL OR b.episode IS NOT NULL) AS quarantined
+                FROM s_{table_id} s LEFT JOIN a_{table_id} a USING ({ROW})
+                LEFT JOIN bad_episodes b ON {keys[table_id]} = b.episode""")
 
     ledger_entries = []
+    outputs = _Outputs(con, workdir.tmp)
+    try:
+        _write_outputs(con, outputs, workdir, batch_id, staged_columns, tables, ledger_entries)
+    except BaseException:
+        outputs.discard()
+        raise
+    ledger_entries.append(LedgerEntry(batch_id, STAGE, "episodes", received=episodes,
+                                      passed=episodes - quarantined_episodes, quarantined=quarantined_episodes))
+
+    result = ValidationSummary(batch_id=batch_id, schema_version=schema.version, error_threshold=error_threshold,
+                               episodes=episodes, quarantined_episodes=quarantined_episodes, tables=tables,
+                               rules=sorted(rule_summaries, key=lambda r: (r.table, r.rule_id)),
+                               gate_reasons=gate_reasons, suites=suite_ids)
+    if result.error_rate > error_threshold:
+        gate_reasons.insert(0, f"error rate {result.error_rate:.4f} exceeds the threshold {error_threshold}")
+    outputs.commit()
+    result.report_path = str(write_report(workdir, result))
+    Ledger(workdir.ledger_url()).record(ledger_entries)
+    log.info("validated batch %s: %d episodes, %d quarantined (%.2f%%), gate %s", batch_id, episodes,
+             quarantined_episodes, 100 * result.error_rate, "passed" if result.gate_passed else "FAILED")
+    return result
+
+
+def _write_outputs(con: duckdb.DuckDBPyConnection, outputs: _Outputs, workdir: Workdir, batch_id: str,
+                   staged_columns: dict[str, list[str]], tables: dict[str, TableSummary],
+                   ledger_entries: list[LedgerEntry]) -> None:
+    """Validated and quarantine Parquet per table (from the ``d_<table>`` decisions) and their ledger rows."""
     for table_id in EPISODE_TABLES:
         columns = staged_columns[table_id]
         # Staged columns in staged order, with _batch_id set to this batch (added if a file lacked it).
         staged = ", ".join("?::VARCHAR AS _batch_id" if c == "_batch_id" else f"s.{_quote(c)}" for c in columns)
         if "_batch_id" not in columns:
             staged += ", ?::VARCHAR AS _batch_id"
-        decided = f"""
-            SELECT s.*, a.own_errors, a.failing_fields, a.warnings, b.episode_rule_ids,
-                   (a.own_errors IS NOT NULL OR b.episode IS NOT NULL) AS quarantined
-            FROM s_{table_id} s JOIN a_{table_id} a USING ({ROW})
-            LEFT JOIN bad_episodes b ON a.episode = b.episode"""
-        con.execute(f"CREATE OR REPLACE TEMP TABLE d_{table_id} AS {decided}")
         validated_query = f"""
             SELECT {staged}, s.warnings AS _warnings
             FROM d_{table_id} s WHERE NOT s.quarantined ORDER BY s.{ROW}"""
@@ -322,10 +418,9 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
                    s.failing_fields AS _failing_fields, s.episode_rule_ids AS _episode_rule_ids,
                    s.warnings AS _warnings
             FROM d_{table_id} s WHERE s.quarantined ORDER BY s.{ROW}"""
-        _copy_atomically(con, validated_query, [batch_id],
-                         workdir.validated / batch_id / f"{table_id}.parquet", workdir.tmp)
-        _copy_atomically(con, quarantine_query, [batch_id],
-                         workdir.quarantine / batch_id / f"{table_id}.parquet", workdir.tmp)
+        with _timed(f"{table_id} write"):
+            outputs.copy(validated_query, [batch_id], workdir.validated / batch_id / f"{table_id}.parquet")
+            outputs.copy(quarantine_query, [batch_id], workdir.quarantine / batch_id / f"{table_id}.parquet")
         passed, quarantined, warned = con.execute(
             f"SELECT count(*) FILTER (WHERE NOT quarantined), count(*) FILTER (WHERE quarantined), "
             f"count(*) FILTER (WHERE warnings IS NOT NULL) FROM d_{table_id}").fetchone()
@@ -337,20 +432,6 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
             raise RuntimeError(f"validate ledger does not balance for {batch_id}/{table_id}: "
                                f"{entry.received} != {passed} + {quarantined}")
         ledger_entries.append(entry)
-    ledger_entries.append(LedgerEntry(batch_id, STAGE, "episodes", received=episodes,
-                                      passed=episodes - quarantined_episodes, quarantined=quarantined_episodes))
-
-    result = ValidationSummary(batch_id=batch_id, schema_version=schema.version, error_threshold=error_threshold,
-                               episodes=episodes, quarantined_episodes=quarantined_episodes, tables=tables,
-                               rules=sorted(rule_summaries, key=lambda r: (r.table, r.rule_id)),
-                               gate_reasons=gate_reasons)
-    if result.error_rate > error_threshold:
-        gate_reasons.insert(0, f"error rate {result.error_rate:.4f} exceeds the threshold {error_threshold}")
-    result.report_path = str(write_report(workdir, result))
-    Ledger(workdir.ledger_url()).record(ledger_entries)
-    log.info("validated batch %s: %d episodes, %d quarantined (%.2f%%), gate %s", batch_id, episodes,
-             quarantined_episodes, 100 * result.error_rate, "passed" if result.gate_passed else "FAILED")
-    return result
 
 
 def write_report(workdir: Workdir, summary: ValidationSummary) -> Path:

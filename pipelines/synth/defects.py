@@ -16,7 +16,8 @@ from __future__ import annotations
 from random import Random
 
 from pipelines.synth import clinical
-from pipelines.synth.generator import Episode, day_str
+from pipelines.synth.generator import Episode, _sample, day_str
+from pipelines.synth.names import _ch, _ri, _rr
 
 DEFECT_KINDS = (
     "missing_required", "bad_date_format", "ngay_ra_before_ngay_vao", "bad_gioi_tinh_code", "bad_ma_loai_kcb",
@@ -56,7 +57,8 @@ class DefectInjector:
                 continue
             new_ep, table, fld, stt, extra = result
             self.position = (self.position + j + 1) % n
-            record = {"MA_LK": extra.pop("MA_LK", new_ep.ma_lk), "table": table, "field": fld, "STT": stt,
+            record = {"MA_LK": extra.pop("MA_LK", new_ep.ma_lk), "table": table, "field": fld,
+                      "STT": int(stt) if stt else None,
                       "kind": kind, "file": f"xml/{new_ep.file_name}"}
             record.update(extra)
             new_ep.defect = record
@@ -132,7 +134,7 @@ def bad_icd10(rng: Random, ep: Episode, _):
 
 def too_many_ma_benh_kt(rng: Random, ep: Episode, _):
     x1 = _x1(ep)
-    codes = [c for c in rng.sample(_SHORT_CODES, 16) if c != x1["MA_BENH_CHINH"]][:_ri(rng, 13, 15)]
+    codes = [c for c in _sample(rng, _SHORT_CODES, 16) if c != x1["MA_BENH_CHINH"]][:_ri(rng, 13, 15)]
     while len(";".join(codes)) > 100:
         codes.pop()
     x1["MA_BENH_KT"] = ";".join(codes)

@@ -43,7 +43,7 @@ from datetime import date
 from random import Random
 
 from pipelines.synth import clinical
-from pipelines.synth.names import Name, person_name
+from pipelines.synth.names import _ch, _ri, _rr, Name, person_name
 from pipelines.synth.people import lower_unit, mobile_number, province_info, short_province
 
 Part = tuple[str, "str | None"]
@@ -429,16 +429,29 @@ def s_lab(ctx: TextContext) -> str:
                        f"Kali {_ri(rng, 28, 55) / 10} mmol/L", f"Tiểu cầu {_ri(rng, 20, 400)} G/L"))
 
 
+_TREATMENTS = {
+    "resp": ("Tiếp tục kháng sinh Ceftriaxon 1g x 2 lọ/ngày", "Khí dung Salbutamol 2,5mg x 3 lần/ngày",
+             "Thở oxy 2 lít/phút", "Paracetamol 500mg x 3 viên/ngày chia 3 lần"),
+    "cardio": ("Amlodipin 5mg 1 viên sáng", "Uống 1/2 viên Furosemid 40mg sáng", "Theo dõi mạch, huyết áp 3 giờ/lần",
+               "Chế độ ăn nhạt, hạn chế nước"),
+    "endo": ("Insulin Mixtard 30 tiêm dưới da sáng 20UI, chiều 12UI", "Metformin 850mg x 2 viên/ngày",
+             "Theo dõi đường huyết mao mạch 4 lần/ngày"),
+    "gi": ("Omeprazol 20mg 1 viên trước ăn sáng", "Bù dịch, điện giải", "Esomeprazol 40mg tiêm TM 1 lọ/ngày"),
+    "surg": ("Thay băng vết mổ hàng ngày", "Tiếp tục kháng sinh Ceftriaxon 1g x 2 lọ/ngày", "Giảm đau sau mổ"),
+    "inf": ("Bù dịch, điện giải", "Hạ sốt Paracetamol khi sốt trên 38,5 độ", "Theo dõi tiểu cầu, hematocrit hàng ngày"),
+    "neuro": ("Phục hồi chức năng vận động", "Clopidogrel 75mg 1 viên/ngày", "Theo dõi tri giác, dấu hiệu thần kinh"),
+    "onc": ("Giảm đau Morphin 10mg 1/2 ống tiêm TM khi đau", "Truyền hóa chất theo phác đồ", "Nâng đỡ thể trạng"),
+    "obst": ("Theo dõi co hồi tử cung, sản dịch", "Kháng sinh dự phòng", "Vệ sinh tầng sinh môn hàng ngày"),
+    "renal": ("Lọc máu chu kỳ 3 lần/tuần", "Hạn chế nước, muối", "Epoetin tiêm dưới da sau lọc máu"),
+}
+_TREATMENTS_ANY = ("Chườm ấm, nghỉ ngơi", "Truyền NaCl 0,9% 500ml x 2 chai", "Theo dõi sát diễn biến",
+                   "Paracetamol 500mg x 3 viên/ngày chia 3 lần", "Tiếp tục điều trị theo y lệnh")
+
+
 def s_tx(ctx: TextContext) -> str:
     rng = ctx.rng
-    return _ch(rng, (
-        "Tiếp tục kháng sinh Ceftriaxon 1g x 2 lọ/ngày", "Truyền NaCl 0,9% 500ml x 2 chai",
-        "Paracetamol 500mg x 3 viên/ngày chia 3 lần", "Amlodipin 5mg 1 viên sáng", "Thở oxy 2 lít/phút",
-        "Khí dung Salbutamol 2,5mg x 3 lần/ngày", "Insulin Mixtard 30 tiêm dưới da sáng 20UI, chiều 12UI",
-        "Omeprazol 20mg 1 viên trước ăn sáng", "Chườm ấm, nghỉ ngơi", "Bù dịch, điện giải",
-        "Giảm đau Morphin 10mg 1/2 ống tiêm TM khi đau", "Metformin 850mg x 2 viên/ngày",
-        "Theo dõi mạch, huyết áp 3 giờ/lần", "Chế độ ăn nhạt, hạn chế nước", "Thay băng vết mổ hàng ngày",
-        "Duy trì phác đồ TLD 1 viên/ngày", "Phục hồi chức năng vận động", "Uống 1/2 viên Furosemid 40mg sáng"))
+    pool = _TREATMENTS.get(ctx.group)
+    return _ch(rng, pool if pool and rng.random() < 0.75 else _TREATMENTS_ANY)
 
 
 def s_nday(ctx: TextContext) -> str:
@@ -450,13 +463,17 @@ def s_nday(ctx: TextContext) -> str:
 
 def s_advice(ctx: TextContext) -> str:
     rng = ctx.rng
+    if ctx.diagnosis.code == "B20" and rng.random() < 0.5:
+        return "Tiếp tục điều trị ARV, tái khám sau 3 tháng"
+    if ctx.age_days < 365 and rng.random() < 0.5:
+        return "Cho bé bú mẹ hoàn toàn"
     return _ch(rng, (
         f"Tái khám sau {_ch(rng, (5, 7, 10, 14, 30))} ngày hoặc khi có dấu hiệu bất thường",
         "Uống thuốc theo đơn, tái khám khi hết thuốc", "Ăn nhạt, hạn chế mỡ, tập thể dục nhẹ nhàng",
         "Theo dõi huyết áp tại nhà", "Kiêng rượu bia, thuốc lá", "Uống nhiều nước, nghỉ ngơi",
         "Tái khám ngay nếu sốt cao, khó thở", "Hẹn tái khám định kỳ hàng tháng", "Giữ vệ sinh vết thương",
         "Chuyển khám chuyên khoa nếu không đỡ", "Theo dõi đường huyết mao mạch sáng và tối",
-        "Không tự ý bỏ thuốc", "Tiếp tục điều trị ARV, tái khám sau 3 tháng", "Cho bé bú mẹ hoàn toàn"))
+        "Không tự ý bỏ thuốc"))
 
 
 def s_obst(ctx: TextContext) -> str:
@@ -477,6 +494,17 @@ SLOTS = {
 _SLOT_RE = re.compile(r"\{(\w+)\}")
 
 
+def _capitalized(slot):
+    """``{Hname}`` at a sentence start: the slot's output with its first letter upper-cased (same length)."""
+    def wrapped(ctx):
+        produced = slot(ctx)
+        if produced.__class__ is str:
+            return produced[:1].upper() + produced[1:]
+        (text, entity), *rest = produced
+        return [(text[:1].upper() + text[1:], entity)] + rest
+    return wrapped
+
+
 def compile_template(template: str) -> tuple:
     """'BN {name}, {age}' -> ('BN ', s_name, ', ', s_age)."""
     parts = []
@@ -484,7 +512,8 @@ def compile_template(template: str) -> tuple:
     for m in _SLOT_RE.finditer(template):
         if m.start() > pos:
             parts.append(unicodedata.normalize("NFC", template[pos:m.start()]))
-        parts.append(SLOTS[m.group(1)])
+        name = m.group(1)
+        parts.append(_capitalized(SLOTS[name.lower()]) if name[0].isupper() else SLOTS[name])
         pos = m.end()
     if pos < len(template):
         parts.append(unicodedata.normalize("NFC", template[pos:]))
@@ -535,14 +564,14 @@ LY_DO_VV = TemplateSet(
     plain=["{sym}", "{sym} {dur}", "{sym}, {symlow}", "Khám bệnh: {symlow}", "{sym} {dur}, đã điều trị tại nhà không đỡ",
            "Tái khám theo hẹn", "Lĩnh thuốc định kỳ", "{sym}", "Đau, {symlow} {dur}", "{sym}. Tiền sử {dxl}",
            "Chuyển từ {hosp} với chẩn đoán {dxl}", "{sym} sau khi ăn", "Khám định kỳ, lĩnh thuốc {dxl}"],
-    pii=["BN {name}, {age}, vào viện vì {symlow} {dur}", "{sym} {dur}. {rel} đưa vào viện",
-         "{hname} {age}, {symlow} {dur}", "{sym}, {relphone}", "{bn} {born}, {symlow} {dur}",
+    pii=["BN {name}, {age}, vào viện vì {symlow} {dur}", "{sym} {dur}. {Rel} đưa vào viện",
+         "{Hname} {age}, {symlow} {dur}", "{sym}, {relphone}", "{bn} {born}, {symlow} {dur}",
          "{sym} {dur}, được {rel} đưa đến, {addr}", "{sym} từ {date}", "{sym} {dur}, {loc}",
          "Tái khám theo giấy hẹn {date}, {pid}", "{bn} {addr} vào viện vì {symlow}"],
     pii_share=0.2)
 LY_DO_VNT = TemplateSet(
     plain=["{dx}", "Theo dõi {dxl}", "{sym}, cần điều trị nội trú", "Điều trị {dxl}", "{sym} {dur}, {find}"],
-    pii=["{hname} {age}, {symlow}, cần theo dõi nội trú", "Nhập viện {date} vì {symlow}"],
+    pii=["{Hname} {age}, {symlow}, cần theo dõi nội trú", "Nhập viện {date} vì {symlow}"],
     pii_share=0.08)
 CHAN_DOAN_VAO = TemplateSet(
     plain=["{dx}", "TD {dxl}", "Theo dõi {dxl}", "{dx}", "{dxcode} - {dx}", "{sym} - TD {dxl}"],
@@ -550,9 +579,9 @@ CHAN_DOAN_VAO = TemplateSet(
 GHI_CHU = TemplateSet(
     plain=["{advice}", "{advice}. {advice}", "{advice}", "Đã tư vấn chế độ ăn uống, sinh hoạt",
            "{advice}; {tx}", "Hẹn tái khám sau khi hết thuốc"],
-    pii=["Hẹn tái khám {date_next}", "{advice}. Liên hệ {doc}, {phone}", "{advice}. {relphone}",
+    pii=["Hẹn tái khám {date_next}", "{advice}. Liên hệ {doc}, {phone}", "{advice}. {Relphone}",
          "Hẹn tái khám {date_next}, gặp {doc}", "Người bệnh {name} đã được hướng dẫn tái khám {date_next}",
-         "Giấy ra viện giao cho {rel}", "Bổ sung {cccd} khi tái khám", "{advice}. {relphone}, {email}",
+         "Giấy ra viện giao cho {rel}", "Bổ sung {cccd} khi tái khám", "{advice}. {Relphone}, {email}",
          "{bn} {addr}; {phone}", "Đã kiểm tra {bhyt}", "Chuyển {hosp} theo yêu cầu của {rel}"],
     pii_share=0.35)
 DIEN_BIEN_LS = TemplateSet(
@@ -560,10 +589,10 @@ DIEN_BIEN_LS = TemplateSet(
            "BN tỉnh, {symlow} giảm. {find}. {csst}", "{nday}: {find}, {lab}. {tx}",
            "Tỉnh, tiếp xúc tốt. {vitals}. {find}", "{csst}\n- {find}\n- {tx}", "{find}. {lab}. {tx}",
            "{sym} đỡ hơn. {vitals}", "Sáng: {find}. {csst}"],
-    pii=["{nday}. {bn} tỉnh, {find}. {vitals}. {rel} túc trực", "{csst} {hname} còn {symlow}. {tx}",
+    pii=["{nday}. {bn} tỉnh, {find}. {vitals}. {Rel} túc trực", "{csst} {Hname} còn {symlow}. {tx}",
          "{doc} khám: {find}. {tx}", "{find}. {nurse} theo dõi {csst}", "{bn}, {age}. {find}. {lab}",
-         "{relphone} được giải thích tình trạng bệnh", "{vitals}. {hname} than {symlow}. Báo {doc}",
-         "Sáng {date}: {find}. {tx}", "{nday}. {find}. {rel} xin cho BN về, đã giải thích"],
+         "{Relphone} được giải thích tình trạng bệnh", "{vitals}. {Hname} than {symlow}. Báo {doc}",
+         "Sáng {date}: {find}. {tx}", "{nday}. {find}. {Rel} xin cho BN về, đã giải thích"],
     pii_share=0.4)
 HOI_CHAN = TemplateSet(
     plain=["Hội chẩn khoa: thống nhất chẩn đoán {dxl}, tiếp tục điều trị nội khoa",

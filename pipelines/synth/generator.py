@@ -23,7 +23,7 @@ from typing import Iterator
 from pipelines.schema import load_schema
 from pipelines.synth import clinical, freetext
 from pipelines.synth.clinical import Diagnosis, Facility
-from pipelines.synth.names import Name, person_name
+from pipelines.synth.names import _ch, _ri, _rr, Name, person_name
 from pipelines.synth.people import (
     BENEFIT_BY_LEVEL, Commune, card_group, bhxh_number, build_staff, cccd_number, cmnd_number, communes_by_province,
     landline_number, mobile_number, province_codes, street_part,
@@ -61,6 +61,9 @@ def day_str(ordinal: int) -> str:
 def dt12(t: int) -> str:
     """Minutes since day 1 (ordinal * 1440 + minute) -> yyyymmddHHMM."""
     return day_str(t // 1440) + HHMM[t % 1440]
+
+
+ZERO = "0.00"
 
 
 def money(cents: int) -> str:
@@ -160,6 +163,22 @@ class _Sampler:
         return self.items[bisect(self.cum, rng.random() * self.cum[-1])]
 
 
+_AGE_ALL = _Sampler([(band, band[2]) for band in _AGE_MIX_ALL])
+_AGE_CHRONIC = _Sampler([(band, band[2]) for band in _AGE_MIX_CHRONIC])
+
+
+def _sample(rng: Random, seq, k: int) -> list:
+    """k distinct items (like ``rng.sample`` for small k, without its per-call overhead)."""
+    pool = list(seq)
+    n = len(pool)
+    out = []
+    for i in range(min(k, n)):
+        j = i + int(rng.random() * (n - i))
+        pool[i], pool[j] = pool[j], pool[i]
+        out.append(pool[i])
+    return out
+
+
 _DX_SAMPLERS: dict[tuple[str, int, bool], _Sampler] = {}
 
 
@@ -212,7 +231,7 @@ def parse_start(start_date) -> int:
 
 
 def default_days(encounters: int, facilities: int) -> int:
-    return max(1, min(365, math.ceil(encounters / (facilities * 6))))
+    return max(1, min(365, math.ceil(encounters / (facilities * 20))))
 
 
 def allocate(encounters: int, seed: int, start: int, days: int,
@@ -249,8 +268,14 @@ def columns(table_id: str) -> tuple[str, ...]:
     return cols
 
 
+_BLANK: dict[str, dict[str, str]] = {}
+
+
 def blank_row(table_id: str) -> dict[str, str]:
-    return dict.fromkeys(columns(table_id), "")
+    row = _BLANK.get(table_id)
+    if row is None:
+        row = _BLANK[table_id] = dict.fromkeys(columns(table_id), "")
+    return row.copy()
 
 
 class FacilityStream:
@@ -276,6 +301,8 @@ class FacilityStream:
         self.drug_price = {d.name: max(1, round(d.price * 1000 * (1 + setup.uniform(-0.08, 0.08)) / 1000)) * 1000
                            for d in clinical.DRUGS}
         self.drug_price["Oxy dược dụng"] = _ch(setup, (13_650, 14_175, 12_600))
+        self.tenders = [f"{_ri(setup, 100, 999)}/QĐ-{'BV' if _rr(setup, 2) else 'SYT'};G{_ri(setup, 1, 5)};"
+                        f"N{_ri(setup, 1, 5)};{_ri(setup, 2023, 2024)}" for _ in range(8)]
         self.exam_price = {"TW": 42_100, "tinh": 42_100, "huyen": 38_700, "pk": 38_700}[facility.level]
         self.care_types = _Sampler(CARE_MIX[facility.level])
         self.others = [c for c in province_codes() if c != facility.province]
@@ -294,8 +321,7 @@ class FacilityStream:
     # -- patients ------------------------------------------------------------------------------
     def new_patient(self, day: int, chronic: bool) -> Patient:
         rng = self.rng
-        band = _AGE_MIX_CHRONIC if chronic else _AGE_MIX_ALL
-        lo, hi, _ = _Sampler([((a, b, w), w) for a, b, w in band])(rng)
+        lo, hi, _ = (_AGE_CHRONIC if chronic else _AGE_ALL)(rng)
         age_days = _rr(rng, lo * 365, hi * 365) if hi > lo else _rr(rng, 0, 365)
         if not chronic and lo == 0 and rng.random() < 0.08:
             age_days = _rr(rng, 0, 28)  # newborns
@@ -578,7 +604,7 @@ class FacilityStream:
         nurse = self.nurses[int(rng.random() * len(self.nurses))]
 
         # ---- details: services (XML3) and drugs (XML2) ----------------------------------------
-        items3: list[list] = []  # [row dict, qty_milli, price_bv_milli, price_bh_milli, tyle_dv, tyle_bh, has_supply]
+        items3: list[list] = []  # [row dict, qty_milli, price_bv_milli, price_bh_milli, tyle_dv, tyle_bh]
         items2: list[list] = []
         procedures: list[str] = []
         yl_base = vao_nt or vao
@@ -612,7 +638,7 @@ class FacilityStream:
                 row["MA_VAT_TU"] = supply.code
                 row["TEN_VAT_TU"] = supply.name
                 row["GOI_VTYT"] = supply.package
-                row["TT_THAU"] = f"{_ri(rng, 100, 999)}/QĐ-SYT;G{_ri(rng, 1, 3)};N{_ri(rng, 1, 4)};2024"
+                row["TT_THAU"] = _ch(rng, self.tenders)
             if nhom in ("1", "2", "3", "8", "18") and performed:
                 th = min(t + _rr(rng, 5, 90), ra)
                 row["NGAY_TH_YL"] = dt12(th)
@@ -640,7 +666,7 @@ class FacilityStream:
                 n_labs = 0 if rng.random() < 0.5 else _ri(rng, 1, min(3, len(panel)))
             else:
                 n_labs = _ri(rng, 1, len(panel))
-            for key in rng.sample(panel, n_labs):
+            for key in _sample(rng, panel, n_labs):
                 svc = clinical.SERVICES[key]
                 price_bv = svc.price * 1000
                 price_bh = price_bv
@@ -670,7 +696,7 @@ class FacilityStream:
                         MA_KHOA=khoa_list[-1])
             procedures.append(svc.procedure)
             if svc.group_code == "8":
-                for s in rng.sample(clinical.SUPPLIES_SURGERY, _ri(rng, 2, 4)):
+                for s in _sample(rng, clinical.SUPPLIES_SURGERY, _ri(rng, 2, 4)):
                     qty = _ri(rng, 1, 3) * 1000
                     service_row(svc.code, svc.name, "10", s.unit, qty, s.price * 1000, s.price * 1000, supply=s,
                                 t=surgery_time)
@@ -700,7 +726,7 @@ class FacilityStream:
                     service_row(f"{d}.19{_ri(rng, 10, 30)}", name, "15", "Ngày", n_days * 1000, price * 1000,
                                 price * 1000, tyle_dv=50 if shared else 100, khoa=d,
                                 t=yl_base if k == 0 else yl_base + 1440, MA_GIUONG=bed)
-            for s in rng.sample(clinical.SUPPLIES_BASIC, _ri(rng, 1, 3)):
+            for s in _sample(rng, clinical.SUPPLIES_BASIC, _ri(rng, 1, 3)):
                 service_row("", "", "10", s.unit, _ri(rng, 1, max(2, bed_days * 2)) * 1000, s.price * 1000,
                             s.price * 1000, supply=s)
 
@@ -721,7 +747,7 @@ class FacilityStream:
             n_drugs = _ri(rng, 3, 10)
             drug_days = max(1, ra_day - vao_day + 1)
         candidates = _drugs_for(group, care in ("03", "04", "06", "09", "02") or care == "08")
-        chosen = rng.sample(candidates, min(n_drugs, len(candidates))) if n_drugs else []
+        chosen = _sample(rng, candidates, min(n_drugs, len(candidates))) if n_drugs else []
         for drug in chosen:
             if drug.per_day >= 1:
                 days_used = drug_days if drug.inpatient_only is False or care not in ("03", "04") else _ri(rng, 
@@ -740,7 +766,7 @@ class FacilityStream:
                 "LIEU_DUNG": drug.dose.replace("{n}", milli(max(1000, int(drug.per_day * 1000)))) + (
                     f" x {drug_days} ngày" if care in ("01", "05", "07") and drug.per_day >= 1 else ""),
                 "CACH_DUNG": drug.how, "SO_DANG_KY": drug.registration,
-                "TT_THAU": f"{_ri(rng, 100, 999)}/QĐ-SYT;G{_ri(rng, 1, 5)};N{_ri(rng, 1, 5)};2024",
+                "TT_THAU": _ch(rng, self.tenders),
                 "PHAM_VI": pham_vi, "TYLE_TT_BH": str(ratio), "SO_LUONG": milli(qty), "DON_GIA": milli(price),
                 "MA_KHOA": khoa_list[-1], "MA_BAC_SI": doctor.cchn, "NGAY_YL": dt12(t),
                 "NGAY_TH_YL": dt12(min(t + _rr(rng, 0, 90), ra)) if care not in ("01", "05", "07") else "",
@@ -748,56 +774,7 @@ class FacilityStream:
             })
             items2.append([row, qty, price, price, 100, ratio])
 
-        # ---- money --------------------------------------------------------------------------
-        payment = "1"
-        if f.level == "huyen" and care == "01" and rng.random() < 0.25:
-            payment = "2"
-        elif f.level in ("TW", "tinh") and care == "03" and rng.random() < 0.05:
-            payment = "3"
-        computed = []
-        total_bv = 0
-        for row, qty, price_bv, price_bh, tyle_dv, tyle_bh in items2 + items3:
-            # (qty/1000) * (price/1000) VND = qty*price / 1e6 VND = qty*price / 1e4 cents
-            bv = div_round(qty * price_bv * tyle_dv, 10_000 * 100)
-            bh = div_round(qty * price_bh * tyle_dv * tyle_bh, 10_000 * 100 * 100)
-            computed.append((row, bv, bh))
-            total_bv += bv
-        muc = benefit
-        if total_bv < BASE_SALARY * 15 or f.level == "huyen" and care == "06":  # cents: 15 % of base salary
-            muc = 100
-        sums = dict(bv=0, bh=0, bntt=0, bncct=0, bhtt=0, nk=0, gdv=0, thuoc=0, vtyt=0)
-        for row, bv, bh in computed:
-            bhtt = div_round(bh * muc, 100)
-            bncct = bh - bhtt
-            bntt = bv - bh
-            nk = 0
-            if bntt > 0 and (row.get("NGUON_CTRA") == "3" or rng.random() < 0.05):
-                nk = bntt if row.get("NGUON_CTRA") == "3" else div_round(bntt * _ri(rng, 20, 100), 100)
-                bntt -= nk
-            row["MA_PTTT"] = payment
-            row["THANH_TIEN_BV"] = money(bv)
-            row["THANH_TIEN_BH"] = money(bh)
-            row["T_NGUONKHAC_NSNN"] = money(nk if row.get("NGUON_CTRA") == "3" else 0)
-            row["T_NGUONKHAC_VTNN"] = money(0)
-            row["T_NGUONKHAC_VTTN"] = money(0 if row.get("NGUON_CTRA") == "3" else nk)
-            row["T_NGUONKHAC_CL"] = money(0)
-            row["T_NGUONKHAC"] = money(nk)
-            row["MUC_HUONG"] = str(muc)
-            row["T_BNTT"] = money(bntt)
-            row["T_BNCCT"] = money(bncct)
-            row["T_BHTT"] = money(bhtt)
-            sums["bv"] += bv
-            sums["bh"] += bh
-            sums["bntt"] += bntt
-            sums["bncct"] += bncct
-            sums["bhtt"] += bhtt
-            sums["nk"] += nk
-            if payment == "1":
-                sums["gdv"] += bhtt
-            if "DON_GIA" in row:
-                sums["thuoc"] += bv
-            elif row["MA_VAT_TU"]:
-                sums["vtyt"] += bv
+        sums = self.settle(care, items2 + items3, benefit)
         ma_lk = self.make_ma_lk(vao_date, p, care)
         xml2 = []
         for i, item in enumerate(items2, 1):
@@ -810,83 +787,8 @@ class FacilityStream:
             item[0]["STT"] = str(i)
             xml3.append(item[0])
 
-        # ---- XML4 results ---------------------------------------------------------------------
-        xml4: list[dict[str, str]] = []
-        abnormal = rng.random() < 0.5
-        for row3, svc in lab_rows:
-            for key in svc.labs:
-                ind = clinical.INDICATORS[key]
-                r4 = blank_row("xml4")
-                r4["MA_LK"] = ma_lk
-                r4["STT"] = str(len(xml4) + 1)
-                r4["MA_DICH_VU"] = svc.code
-                r4["MA_CHI_SO"] = key
-                r4["TEN_CHI_SO"] = ind.name
-                r4["DON_VI_DO"] = ind.unit
-                r4["NGAY_KQ"] = row3["NGAY_KQ"] or row3["NGAY_YL"]
-                r4["MA_BS_DOC_KQ"] = _ch(rng, self.doctors).cchn
-                if key in clinical.IMAGING_FINDINGS:
-                    desc, concl = _ch(rng, clinical.IMAGING_FINDINGS[key])
-                    r4["MO_TA"] = desc
-                    r4["KET_LUAN"] = concl
-                    if rng.random() < 0.08:
-                        text, sp = freetext.KET_LUAN_IMAGING(ctx)
-                        r4["KET_LUAN"] = concl + " " + text
-                        if sp:
-                            shift = len(concl) + 1
-                            spans[("xml4", len(xml4), "KET_LUAN")] = [(a + shift, b + shift, e) for a, b, e in sp]
-                elif ind.qualitative:
-                    r4["GIA_TRI"] = _ch(rng, ind.qualitative)
-                else:
-                    lo, hi = ind.low, ind.high
-                    if abnormal and rng.random() < 0.4:
-                        value = hi * rng.uniform(1.05, 1.8) if rng.random() < 0.8 else lo * rng.uniform(0.5, 0.95)
-                        r4["KET_LUAN"] = "Tăng" if value > hi else "Giảm"
-                    else:
-                        value = rng.uniform(lo, hi)
-                    r4["GIA_TRI"] = f"{value:.{ind.decimals}f}"
-                xml4.append(r4)
-
-        # ---- XML5 notes -----------------------------------------------------------------------
-        xml5: list[dict[str, str]] = []
-        if care in NOTE_TYPES:
-            if care in ("03", "04", "06"):
-                n_notes = min(ra_day - vao_day + 1, 10)
-            elif care == "02":
-                n_notes = _ri(rng, 1, 3)
-            else:
-                n_notes = _ri(rng, 1, 2)
-            start_t = vao_nt or vao
-            span_t = max(1, ra - start_t)
-            consult_at = _rr(rng, n_notes) if care in ("03", "04") and rng.random() < 0.12 else -1
-            for k in range(n_notes):
-                r5 = blank_row("xml5")
-                r5["MA_LK"] = ma_lk
-                r5["STT"] = str(k + 1)
-                t = start_t + (span_t * k) // n_notes + _rr(rng, 0, max(1, min(span_t // n_notes, 600)))
-                r5["THOI_DIEM_DBLS"] = dt12(min(t, ra))
-                text, sp = freetext.DIEN_BIEN_LS(ctx)
-                r5["DIEN_BIEN_LS"] = text
-                if sp:
-                    spans[("xml5", k, "DIEN_BIEN_LS")] = sp
-                authors = [doctor.cchn]
-                if rng.random() < 0.3:
-                    authors.append(nurse.cchn)
-                r5["NGUOI_THUC_HIEN"] = ";".join(authors)
-                if k == consult_at:
-                    text, sp = freetext.HOI_CHAN(ctx)
-                    r5["HOI_CHAN"] = text
-                    if sp:
-                        spans[("xml5", k, "HOI_CHAN")] = sp
-                if surgery_time and (k == n_notes - 1 or t >= surgery_time) and not any(
-                        r["PHAU_THUAT"] for r in xml5):
-                    text, sp = freetext.PHAU_THUAT(ctx)
-                    r5["PHAU_THUAT"] = text
-                    if sp:
-                        spans[("xml5", k, "PHAU_THUAT")] = sp
-                if group == "onc":
-                    r5["GIAI_DOAN_BENH"] = _ch(rng, ("Giai đoạn II", "Giai đoạn III", "Giai đoạn IIIB", "Giai đoạn IV"))
-                xml5.append(r5)
+        xml4 = self.results(lab_rows, ma_lk, ctx, spans)
+        xml5 = self.notes(care, group, ma_lk, (vao, vao_nt, ra), doctor, nurse, surgery_time, ctx, spans)
 
         # ---- XML1 ---------------------------------------------------------------------------
         x1 = blank_row("xml1")
@@ -932,7 +834,7 @@ class FacilityStream:
         elif rng.random() < 0.15:
             n_kt = 1
             pool = clinical.COMORBIDITIES_CHILD
-        kt = [c for c in rng.sample(pool, n_kt) if c != dx.code] if n_kt else []
+        kt = [c for c in _sample(rng, pool, n_kt) if c != dx.code] if n_kt else []
         x1["MA_BENH_CHINH"] = dx.code
         x1["MA_BENH_KT"] = ";".join(kt)
         x1["CHAN_DOAN_RV"] = self.discharge_diagnosis(dx, kt)
@@ -1000,6 +902,157 @@ class FacilityStream:
         x1["MA_TTDV"] = self.head_bhxh
         tables = {"xml1": [x1], "xml2": xml2, "xml3": xml3, "xml4": xml4, "xml5": xml5}
         return Episode(f.code, day_str(day), tables, spans)
+
+    def settle(self, care: str, items: list[list], benefit: int) -> dict[str, int]:
+        """Money of every detail row (D1-D7, S1-S2) in integer cents; returns the episode sums (E1-E7).
+
+        ``items`` are ``[row, quantity, price_bv, price_bh, tyle_dv, tyle_bh]`` with quantities and prices
+        in thousandths. Support from other sources is deducted from the self-paid part first (D5 case a).
+        """
+        rng = self.rng
+        f = self.f
+        payment = "1"
+        if f.level == "huyen" and care == "01" and rng.random() < 0.25:
+            payment = "2"
+        elif f.level in ("TW", "tinh") and care == "03" and rng.random() < 0.05:
+            payment = "3"
+        computed = []
+        total_bv = 0
+        for row, qty, price_bv, price_bh, tyle_dv, tyle_bh in items:
+            # (qty/1000) * (price/1000) VND = qty*price / 1e6 VND = qty*price / 1e4 cents
+            bv = div_round(qty * price_bv * tyle_dv, 10_000 * 100)
+            bh = div_round(qty * price_bh * tyle_dv * tyle_bh, 10_000 * 100 * 100)
+            computed.append((row, bv, bh))
+            total_bv += bv
+        muc = benefit
+        if total_bv < BASE_SALARY * 15 or f.level == "huyen" and care == "06":  # cents: 15 % of base salary
+            muc = 100
+        sums = dict(bv=0, bh=0, bntt=0, bncct=0, bhtt=0, nk=0, gdv=0, thuoc=0, vtyt=0)
+        for row, bv, bh in computed:
+            bhtt = div_round(bh * muc, 100)
+            bncct = bh - bhtt
+            bntt = bv - bh
+            nk = 0
+            if bntt > 0 and (row.get("NGUON_CTRA") == "3" or rng.random() < 0.05):
+                nk = bntt if row.get("NGUON_CTRA") == "3" else div_round(bntt * _ri(rng, 20, 100), 100)
+                bntt -= nk
+            row["MA_PTTT"] = payment
+            row["THANH_TIEN_BV"] = money(bv)
+            row["THANH_TIEN_BH"] = money(bh)
+            if nk:
+                programme = row.get("NGUON_CTRA") == "3"
+                row["T_NGUONKHAC_NSNN"] = money(nk) if programme else ZERO
+                row["T_NGUONKHAC_VTTN"] = ZERO if programme else money(nk)
+                row["T_NGUONKHAC"] = money(nk)
+            else:
+                row["T_NGUONKHAC_NSNN"] = row["T_NGUONKHAC_VTTN"] = row["T_NGUONKHAC"] = ZERO
+            row["T_NGUONKHAC_VTNN"] = row["T_NGUONKHAC_CL"] = ZERO
+            row["MUC_HUONG"] = str(muc)
+            row["T_BNTT"] = money(bntt)
+            row["T_BNCCT"] = money(bncct)
+            row["T_BHTT"] = money(bhtt)
+            sums["bv"] += bv
+            sums["bh"] += bh
+            sums["bntt"] += bntt
+            sums["bncct"] += bncct
+            sums["bhtt"] += bhtt
+            sums["nk"] += nk
+            if payment == "1":
+                sums["gdv"] += bhtt
+            if "DON_GIA" in row:
+                sums["thuoc"] += bv
+            elif row["MA_VAT_TU"]:
+                sums["vtyt"] += bv
+        return sums
+
+    def results(self, lab_rows: list, ma_lk: str, ctx: freetext.TextContext,
+                spans: dict) -> list[dict[str, str]]:
+        """XML4: one row per indicator of each paraclinical service, imaging with description and conclusion."""
+        rng = self.rng
+        xml4: list[dict[str, str]] = []
+        abnormal = rng.random() < 0.5
+        for row3, svc in lab_rows:
+            reader = _ch(rng, self.doctors).cchn
+            for key in svc.labs:
+                ind = clinical.INDICATORS[key]
+                r4 = blank_row("xml4")
+                r4["MA_LK"] = ma_lk
+                r4["STT"] = str(len(xml4) + 1)
+                r4["MA_DICH_VU"] = svc.code
+                r4["MA_CHI_SO"] = key
+                r4["TEN_CHI_SO"] = ind.name
+                r4["DON_VI_DO"] = ind.unit
+                r4["NGAY_KQ"] = row3["NGAY_KQ"] or row3["NGAY_YL"]
+                r4["MA_BS_DOC_KQ"] = reader
+                if key in clinical.IMAGING_FINDINGS:
+                    desc, concl = _ch(rng, clinical.IMAGING_FINDINGS[key])
+                    r4["MO_TA"] = desc
+                    r4["KET_LUAN"] = concl
+                    if rng.random() < 0.08:
+                        text, sp = freetext.KET_LUAN_IMAGING(ctx)
+                        r4["KET_LUAN"] = concl + " " + text
+                        if sp:
+                            shift = len(concl) + 1
+                            spans[("xml4", len(xml4), "KET_LUAN")] = [(a + shift, b + shift, e) for a, b, e in sp]
+                elif ind.qualitative:
+                    r4["GIA_TRI"] = _ch(rng, ind.qualitative)
+                else:
+                    lo, hi = ind.low, ind.high
+                    if abnormal and rng.random() < 0.4:
+                        value = hi * rng.uniform(1.05, 1.8) if rng.random() < 0.8 else lo * rng.uniform(0.5, 0.95)
+                        r4["KET_LUAN"] = "Tăng" if value > hi else "Giảm"
+                    else:
+                        value = rng.uniform(lo, hi)
+                    r4["GIA_TRI"] = f"{value:.{ind.decimals}f}"
+                xml4.append(r4)
+        return xml4
+
+    def notes(self, care: str, group: str, ma_lk: str, times: tuple[int, int, int], doctor, nurse,
+              surgery_time: int, ctx: freetext.TextContext, spans: dict) -> list[dict[str, str]]:
+        """XML5: clinical-course notes spread over the stay (one a day for inpatients, at most ten)."""
+        rng = self.rng
+        vao, vao_nt, ra = times
+        vao_day, ra_day = vao // 1440, ra // 1440
+        xml5: list[dict[str, str]] = []
+        if care in NOTE_TYPES:
+            if care in ("03", "04", "06"):
+                n_notes = min(ra_day - vao_day + 1, 10)
+            elif care == "02":
+                n_notes = _ri(rng, 1, 3)
+            else:
+                n_notes = _ri(rng, 1, 2)
+            start_t = vao_nt or vao
+            span_t = max(1, ra - start_t)
+            consult_at = _rr(rng, n_notes) if care in ("03", "04") and rng.random() < 0.12 else -1
+            for k in range(n_notes):
+                r5 = blank_row("xml5")
+                r5["MA_LK"] = ma_lk
+                r5["STT"] = str(k + 1)
+                t = start_t + (span_t * k) // n_notes + _rr(rng, 0, max(1, min(span_t // n_notes, 600)))
+                r5["THOI_DIEM_DBLS"] = dt12(min(t, ra))
+                text, sp = freetext.DIEN_BIEN_LS(ctx)
+                r5["DIEN_BIEN_LS"] = text
+                if sp:
+                    spans[("xml5", k, "DIEN_BIEN_LS")] = sp
+                authors = [doctor.cchn]
+                if rng.random() < 0.3:
+                    authors.append(nurse.cchn)
+                r5["NGUOI_THUC_HIEN"] = ";".join(authors)
+                if k == consult_at:
+                    text, sp = freetext.HOI_CHAN(ctx)
+                    r5["HOI_CHAN"] = text
+                    if sp:
+                        spans[("xml5", k, "HOI_CHAN")] = sp
+                if surgery_time and (k == n_notes - 1 or t >= surgery_time) and not any(
+                        r["PHAU_THUAT"] for r in xml5):
+                    text, sp = freetext.PHAU_THUAT(ctx)
+                    r5["PHAU_THUAT"] = text
+                    if sp:
+                        spans[("xml5", k, "PHAU_THUAT")] = sp
+                if group == "onc":
+                    r5["GIAI_DOAN_BENH"] = _ch(rng, ("Giai đoạn II", "Giai đoạn III", "Giai đoạn IIIB", "Giai đoạn IV"))
+                xml5.append(r5)
+        return xml5
 
     def make_ma_lk(self, vao_date: date, p: Patient, care: str) -> str:
         style = self.ma_lk_style
@@ -1070,7 +1123,7 @@ def iter_episodes(encounters: int, seed: int, *, defects_rate: float = 0.0, star
                   days: int | None = None, facilities: tuple[Facility, ...] | None = None) -> Iterator[Episode]:
     """All episodes of a synthetic data set, exactly ``encounters`` of them, deterministic for ``seed``.
 
-    ``days`` defaults to about six episodes per facility-day (at most a year). Each
+    ``days`` defaults to about twenty episodes per facility-day (at most a year). Each
     :class:`Episode` has ``tables`` (``xml1`` a list of one row, ``xml2``..``xml5`` lists of
     rows, values all strings in schema column order), ``facility`` and ``day`` (``yyyymmdd``).
     With ``defects_rate`` > 0 that share of episodes carries exactly one defect (``.defect``).

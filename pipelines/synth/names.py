@@ -15,6 +15,23 @@ from itertools import accumulate
 from random import Random
 
 
+def _rr(rng: Random, a: int, b: int | None = None) -> int:
+    """Like ``rng.randrange`` but much faster (one ``random()`` call; the tiny bias does not matter here)."""
+    if b is None:
+        return int(rng.random() * a)
+    return a + int(rng.random() * (b - a))
+
+
+def _ri(rng: Random, a: int, b: int) -> int:
+    """Like ``rng.randint`` (both ends included), fast."""
+    return a + int(rng.random() * (b - a + 1))
+
+
+def _ch(rng: Random, seq):
+    """Like ``rng.choice``, fast."""
+    return seq[int(rng.random() * len(seq))]
+
+
 def _nfc(words: list[str]) -> tuple[str, ...]:
     return tuple(unicodedata.normalize("NFC", w) for w in words)
 

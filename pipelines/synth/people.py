@@ -14,7 +14,7 @@ from functools import lru_cache
 from random import Random
 
 from pipelines import reference
-from pipelines.synth.names import Name, WeightedChoice, person_name
+from pipelines.synth.names import _ch, _ri, _rr, Name, WeightedChoice, person_name
 
 REFORM_DAY = "20250701"
 

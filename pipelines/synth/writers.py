@@ -10,10 +10,10 @@ whatever the number of workers.
 """
 from __future__ import annotations
 
-import base64
 import csv
 import os
 import shutil
+from binascii import b2a_base64
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from json import dumps
@@ -36,8 +36,11 @@ _ENVELOPE_HEAD = (
     "  <THONGTINDONVI>\n    <MACSKCB>{facility}</MACSKCB>\n  </THONGTINDONVI>\n"
     "  <THONGTINHOSO>\n    <NGAYLAP>{day}</NGAYLAP>\n    <SOLUONGHOSO>{count}</SOLUONGHOSO>\n"
     "    <DANHSACHHOSO>\n")
-_ENVELOPE_TAIL = "    </DANHSACHHOSO>\n  </THONGTINHOSO>\n  <CHUKYDONVI/>\n</GIAMDINHHS>\n"
-_PART = "        <FILEHOSO>\n          <LOAIHOSO>{}</LOAIHOSO>\n          <NOIDUNGFILE>{}</NOIDUNGFILE>\n        </FILEHOSO>\n"
+_ENVELOPE_TAIL = b"    </DANHSACHHOSO>\n  </THONGTINHOSO>\n  <CHUKYDONVI/>\n</GIAMDINHHS>\n"
+_HOSO_OPEN = b"      <HOSO>\n"
+_HOSO_CLOSE = b"      </HOSO>\n"
+_PART_OPEN = "        <FILEHOSO>\n          <LOAIHOSO>{}</LOAIHOSO>\n          <NOIDUNGFILE>"
+_PART_CLOSE = b"</NOIDUNGFILE>\n        </FILEHOSO>\n"
 INVALID_BASE64_RATE = 0.02
 TRUNCATED_FILE_SHARE = 0.02
 
@@ -53,6 +56,7 @@ class TableFormat:
         t = load_schema().table(table_id)
         self.id = table_id
         self.loaihoso = t.loaihoso
+        self.part_open = _PART_OPEN.format(t.loaihoso).encode("ascii")
         self.columns = tuple(t.columns)
         self.get = itemgetter(*self.columns)
         self.free_text = tuple(f.name for f in t.fields if f.deid_class == "FREE-TEXT")
@@ -97,16 +101,18 @@ def table_format(table_id: str) -> TableFormat:
     return f
 
 
-def base64_wrapped(data: bytes) -> str:
-    return base64.encodebytes(data).decode("ascii").rstrip("\n")
+def base64_wrapped(data: bytes) -> bytes:
+    """Base64 in lines of 76 characters, as MIME-style encoders (and many HIS exporters) write it."""
+    s = b2a_base64(data, newline=False)
+    return b"\n".join([s[i:i + 76] for i in range(0, len(s), 76)])
 
 
-def corrupt_base64(data: bytes) -> str:
+def corrupt_base64(data: bytes) -> bytes:
     """Base64 that no decoder accepts: characters outside the alphabet and a broken length."""
-    s = base64.b64encode(data).decode("ascii")
+    s = b2a_base64(data, newline=False)
     mid = len(s) // 2
-    s = s[:mid] + "#@!" + s[mid + 5:]
-    return "\n".join(s[i:i + 76] for i in range(0, len(s), 76))
+    s = s[:mid] + b"#@!" + s[mid + 5:]
+    return b"\n".join([s[i:i + 76] for i in range(0, len(s), 76)])
 
 
 @dataclass
@@ -120,6 +126,12 @@ class SynthSummary:
     defects_by_kind: dict[str, int] = field(default_factory=dict)
     out: Path | None = None
     paths: dict[str, Path] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-friendly view (paths as strings)."""
+        return {"encounters": self.encounters, "files": self.files, "rows": dict(self.rows), "texts": self.texts,
+                "pii_spans": self.pii_spans, "defects": self.defects, "defects_by_kind": dict(self.defects_by_kind),
+                "out": str(self.out) if self.out else None, "paths": {k: str(v) for k, v in self.paths.items()}}
 
     def merge(self, other: "SynthSummary") -> None:
         self.encounters += other.encounters
@@ -250,9 +262,9 @@ def _run_facility(job: _Job) -> SynthSummary:
 def _write_file(out: Path, batch: list[Episode], formats, cdata: bool, rng: Random, invalid_base64: bool,
                 truncate: bool, defects_fh, summary: SynthSummary) -> None:
     ep0 = batch[0]
-    pieces = [_ENVELOPE_HEAD.format(facility=ep0.facility, day=ep0.day, count=len(batch))]
+    pieces = [_ENVELOPE_HEAD.format(facility=ep0.facility, day=ep0.day, count=len(batch)).encode("utf-8")]
     for ep in batch:
-        pieces.append("      <HOSO>\n")
+        pieces.append(_HOSO_OPEN)
         corrupt = (invalid_base64 and not truncate and ep.defect is None and not ep.resend and not ep.copied
                    and rng.random() < INVALID_BASE64_RATE)
         present = [t for t in TABLE_IDS if ep.tables[t]]
@@ -260,8 +272,10 @@ def _write_file(out: Path, batch: list[Episode], formats, cdata: bool, rng: Rand
         for t in present:
             fmt = formats[t]
             data = fmt.document(ep.tables[t], cdata).encode("utf-8")
-            pieces.append(_PART.format(fmt.loaihoso, corrupt_base64(data) if t == corrupt_table else base64_wrapped(data)))
-        pieces.append("      </HOSO>\n")
+            pieces.append(fmt.part_open)
+            pieces.append(corrupt_base64(data) if t == corrupt_table else base64_wrapped(data))
+            pieces.append(_PART_CLOSE)
+        pieces.append(_HOSO_CLOSE)
         if corrupt:
             record = {"MA_LK": ep.ma_lk, "table": corrupt_table, "field": None, "STT": None, "kind": "invalid_base64",
                       "file": f"xml/{ep.file_name}"}
@@ -269,7 +283,7 @@ def _write_file(out: Path, batch: list[Episode], formats, cdata: bool, rng: Rand
             summary.defects += 1
             summary.defects_by_kind["invalid_base64"] = summary.defects_by_kind.get("invalid_base64", 0) + 1
     pieces.append(_ENVELOPE_TAIL)
-    data = "".join(pieces).encode("utf-8")
+    data = b"".join(pieces)
     if truncate:
         data = data[:int(len(data) * rng.uniform(0.35, 0.9))]
         record = {"MA_LK": None, "table": None, "field": None, "STT": None, "kind": "truncated_file",
@@ -293,7 +307,7 @@ def generate(encounters: int, seed: int, out: Path | str, *, defects_rate: float
       ``<table>:<MA_LK>:<STT>:<FIELD>``, STT empty for xml1), ``out/truth/pii_spans.jsonl`` and,
       with defects, ``out/truth/defects.jsonl``.
 
-    ``days`` defaults to about six episodes per facility-day. ``file_defects`` adds unreadable
+    ``days`` defaults to about twenty episodes per facility-day. ``file_defects`` adds unreadable
     HOSO parts (invalid base64) and truncated files. ``workers`` processes generate facilities in
     parallel (default: the CPU count, at most 4); the bytes written do not depend on it.
     ``progress(done, total)`` is called as facilities finish. Existing files of a previous run

@@ -1,0 +1,100 @@
+"""The whole job on a small synthetic data set: from the CLI, and as a real Airflow DAG run."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.ledger import Ledger
+from pipelines.workdir import Workdir
+
+ANDANH = [sys.executable, "-m", "pipelines.cli"]
+
+
+@pytest.fixture(scope="module")
+def synth_set(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth")
+    subprocess.run(ANDANH + ["synth", "--encounters", "400", "--seed", "21", "--out", str(out), "--defects",
+                             "0.05"], check=True, capture_output=True)
+    return out
+
+
+def pii_samples(synth_dir: Path, limit: int = 200) -> list[str]:
+    """Personal values the generator wrote into free text: none of them may be published."""
+    spans = [json.loads(line) for line in (synth_dir / "truth" / "pii_spans.jsonl").read_text().splitlines()]
+    wanted = {"PERSON", "VN_CCCD", "VN_BHYT", "PHONE_NUMBER", "VN_PATIENT_ID"}
+    return sorted({s["text"] for s in spans if s["entity_type"] in wanted and len(s["text"]) >= 6})[:limit]
+
+
+def published_text(workdir: Workdir) -> str:
+    con = duckdb.connect(str(workdir.published / "andanh.duckdb"), read_only=True)
+    rows = con.execute("SELECT * FROM encounter_costs_monthly").fetchall()
+    return "\n".join(map(repr, rows))
+
+
+def assert_published_and_balanced(workdir: Workdir, synth_dir: Path) -> None:
+    entries = Ledger(workdir.ledger_url()).entries()
+    assert entries and all(e.balanced for e in entries)
+    hoso = next(e for e in entries if e.stage == "ingest" and e.table_name == "hoso")
+    assert hoso.received == 400
+    episodes = next(e for e in entries if e.stage == "validate" and e.table_name == "episodes")
+    assert episodes.passed > 300 and episodes.quarantined > 0
+    release = (workdir.published / "encounter_costs_monthly" / "LATEST").read_text().strip()
+    manifest = json.loads((workdir.published / "encounter_costs_monthly" / release / "manifest.json").read_text())
+    assert manifest["rows"] > 0
+    text = published_text(workdir)
+    leaked = [value for value in pii_samples(synth_dir) if value in text]
+    assert not leaked
+
+
+def test_cli_run_end_to_end_and_rerun_changes_nothing(synth_set, tmp_path):
+    workdir = Workdir.at(tmp_path / "work")
+    cmd = ANDANH + ["run", "--source", str(synth_set / "xml"), "--workdir", str(workdir.root)]
+    first = subprocess.run(cmd, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "release:" in first.stdout and "quarantined:" in first.stdout
+    assert_published_and_balanced(workdir, synth_set)
+    before = {p: p.stat().st_mtime_ns for p in (workdir.published / "encounter_costs_monthly").rglob("*.parquet")}
+    rows_before = duckdb.sql(f"SELECT count(*) FROM read_parquet('{workdir.staging}/xml1/**/*.parquet')").fetchall()
+    second = subprocess.run(cmd, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr[-2000:]
+    after = {p: p.stat().st_mtime_ns for p in (workdir.published / "encounter_costs_monthly").rglob("*.parquet")}
+    assert after == before  # same content, same release: nothing was republished
+    assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{workdir.staging}/xml1/**/*.parquet')").fetchall() \
+        == rows_before
+
+
+def test_cli_reports_failure_with_exit_codes(tmp_path):
+    missing = subprocess.run(ANDANH + ["run", "--source", str(tmp_path / "nope"), "--workdir", str(tmp_path / "w")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and "error" in missing.stderr and not missing.stdout
+    usage = subprocess.run(ANDANH + ["run"], capture_output=True, text=True)
+    assert usage.returncode == 2
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "a.xml").write_bytes(b"\xff\xfe not xml")
+    nothing = subprocess.run(ANDANH + ["ingest", "--source", str(junk), "--workdir", str(tmp_path / "w")],
+                             capture_output=True, text=True)
+    assert nothing.returncode == 1 and "rejected: 1" in nothing.stdout
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+def test_dag_runs_end_to_end_in_airflow(synth_set, tmp_path, monkeypatch):
+    migrate = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True,
+                             env=os.environ.copy())
+    assert migrate.returncode == 0, migrate.stderr[-2000:]
+    workdir = Workdir.at(tmp_path / "work")
+    monkeypatch.setenv("ANDANH_SOURCE", str(synth_set / "xml"))
+    monkeypatch.setenv("ANDANH_WORKDIR", str(workdir.root))
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils.state import DagRunState
+    dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).dags["andanh_kcb"]
+    run = dag.test()
+    assert run.state == DagRunState.SUCCESS
+    assert_published_and_balanced(workdir, synth_set)
