@@ -23,7 +23,7 @@ $(STAMP):
 
 demo: install
 	@mkdir -p $(DEMO)/airflow
-	$(BIN)/andanh synth --encounters $(DEMO_ENCOUNTERS) --seed 7 --out $(DEMO)/synth > /dev/null
+	$(BIN)/andanh synth --encounters $(DEMO_ENCOUNTERS) --seed 7 --defects 0.02 --out $(DEMO)/synth > /dev/null
 	@$(AIRFLOW_ENV) $(BIN)/airflow db migrate > $(DEMO)/airflow/migrate.log 2>&1 || \
 		(tail -20 $(DEMO)/airflow/migrate.log; exit 1)
 	@echo "running DAG andanh_kcb with airflow dags test (log: $(DEMO)/airflow/dags-test.log)"

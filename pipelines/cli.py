@@ -51,16 +51,13 @@ def cmd_synth(args) -> int:
     summary = synth.generate(args.encounters, args.seed, Path(args.out), defects_rate=args.defects,
                              formats=formats, progress=_progress_bar("synth"))
     if args.his_url:
-        from pipelines.ingest import his
         import sqlalchemy as sa
+        from pipelines.synth.his_seed import seed_his
         engine = sa.create_engine(args.his_url)
-        his.create_his_schema(engine, schema=args.his_schema)
-        rows: dict[str, list] = {}
-        for episode in synth.iter_episodes(args.encounters, args.seed):
-            for table_id, table_rows in episode.tables.items():
-                rows.setdefault(table_id, []).extend(table_rows)
-        his.load_his(engine, rows, schema=args.his_schema)
-        _stderr(f"seeded HIS schema {args.his_schema!r} at {engine.url.render_as_string(hide_password=True)}")
+        seeded = seed_his(engine, args.encounters, args.seed, schema=args.his_schema,
+                          progress=_progress_bar("seed HIS"))
+        _stderr(f"seeded HIS schema {args.his_schema!r} at {engine.url.render_as_string(hide_password=True)}: "
+                + ", ".join(f"{t} {n}" for t, n in sorted(seeded.items())))
     data = summary.to_dict() if hasattr(summary, "to_dict") else vars(summary)
     _print(args, data, [f"{k}: {v}" for k, v in data.items()])
     return 0
@@ -158,9 +155,10 @@ def _summary_lines(s, workdir) -> list[str]:
         f"DuckDB:   {s.duckdb_path}",
         f"quality report: {s.report_path}",
         "query it:",
-        f"  {sys.argv[0] if sys.argv[0].endswith('andanh') else 'andanh'} query --db {s.duckdb_path} "
-        "\"SELECT province_name, sum(encounters) AS encounters, sum(total_cost_vnd) AS cost_vnd "
-        "FROM encounter_costs_monthly GROUP BY ALL ORDER BY encounters DESC LIMIT 10\"",
+        f"  {'.venv/bin/andanh' if Path('.venv/bin/andanh').exists() else 'andanh'} query --db {s.duckdb_path} "
+        "\"SELECT icd10_chapter_title, count(*) AS cells, count(*) FILTER (suppressed) AS suppressed_cells, "
+        "sum(encounters) AS encounters_shown FROM encounter_costs_monthly GROUP BY ALL "
+        "ORDER BY encounters_shown DESC NULLS LAST\"",
     ]
 
 

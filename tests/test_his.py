@@ -265,3 +265,31 @@ def test_url_from_airflow_connection(his_schema, workdir, monkeypatch):
     summary = his.pull_his(url, workdir, interval_start="202501010000", interval_end="202501021000",
                            schema=his_schema)
     assert summary.staged["xml1"] == 2 and PASSWORD not in summary.source
+
+
+@pytest.mark.postgres
+def test_synthetic_seed_then_pull_everything_paid(tmp_path):
+    """The generator seeds the HIS schema; a pull over all time stages every seeded episode."""
+    import uuid
+
+    import duckdb
+    import sqlalchemy as sa
+
+    from pipelines.ingest.his import pull_his
+    from pipelines.synth.his_seed import seed_his
+    from pipelines.workdir import Workdir
+
+    schema = f"his_seed_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(PG_URL)
+    try:
+        seeded = seed_his(engine, 120, 5, schema=schema)
+        assert seeded["xml1"] == 120
+        wd = Workdir.at(tmp_path / "w")
+        summary = pull_his(engine, wd, interval_start="200001010000", interval_end="209912312359", schema=schema)
+        assert summary.staged["xml1"] == 120
+        staged = duckdb.sql(f"SELECT count(*) FROM read_parquet('{wd.staging}/xml2/*.parquet')").fetchall()[0][0]
+        assert staged == seeded["xml2"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()

@@ -430,7 +430,9 @@ def test_defects_are_present_in_the_data(defective):
             assert key not in x1_keys
             continue
         if kind == "orphan_child":
-            assert key not in x1_keys and any(r["MA_LK"] == key for r in rows["xml2"])
+            # A HOSO of its own holding one XML2 row: parseable, caught only by the cross-table check.
+            assert key not in x1_keys and [r["MA_LK"] for r in rows["xml2"]].count(key) == 1
+            assert not any(r["MA_LK"] == key for t in ("xml3", "xml4", "xml5") for r in rows.get(t, []))
             continue
         if kind == "duplicate_ma_lk":
             assert len(x1_all[key]) == 2 and x1_all[key][0] == {**x1_all[key][1], "STT": x1_all[key][0]["STT"]}
@@ -481,7 +483,7 @@ def test_defects_are_present_in_the_data(defective):
 
 def test_clean_episodes_of_a_defective_run_match_the_clean_run(defective, tmp_path):
     out, _, (rows, _, _, _), defects = defective
-    touched = {d["MA_LK"] for d in defects} | {d.get("host_MA_LK") for d in defects}
+    touched = {d["MA_LK"] for d in defects}
     for d in defects:
         touched.update(d.get("MA_LK_lost", []))
     generate(400, 5, tmp_path, defects_rate=0.0, start_date="2025-03-01", days=10, workers=1)

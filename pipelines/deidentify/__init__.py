@@ -105,6 +105,7 @@ def deidentify_table(df: pd.DataFrame, table_id: str, policy: Policy, pseudo: Ps
     table = schema.table(table_id)
     out: dict[str, pd.Series] = {}
     actions: dict[str, int] = {}
+    redact_columns: list[str] = []
     for f in table.fields:
         if f.name not in df.columns:
             continue
@@ -113,6 +114,9 @@ def deidentify_table(df: pd.DataFrame, table_id: str, policy: Policy, pseudo: Ps
         col = df[f.name]
         if rule.action == "keep":
             out[f.name] = col
+        elif rule.action == "redact":
+            out[f.name] = col  # replaced below, all free-text columns of the table in one detector pass
+            redact_columns.append(f.name)
         elif rule.action == "pseudonymize":
             scope = df[rule.scope] if rule.scope and rule.scope in df.columns else None
             out[f.name] = pseudo.series(rule.domain, col, scope, f.separator)
@@ -123,10 +127,23 @@ def deidentify_table(df: pd.DataFrame, table_id: str, policy: Policy, pseudo: Ps
         elif rule.action == "province_2025" and rule.reference in df.columns:
             out[rule.output] = province_2025_of(col, df[rule.reference])
         # "drop", and derivations whose reference column is absent, leave nothing behind
+    if redact_columns:
+        out.update(redact_frame(df, redact_columns))
     for name in KEPT_LINEAGE:
         if name in df.columns:
             out[name] = df[name]
     return pd.DataFrame(out, index=df.index), actions
+
+
+def redact_frame(df: pd.DataFrame, columns: list[str]) -> dict[str, pd.Series]:
+    """Replace PII in free-text columns with typed placeholders, one detector pass for all of them."""
+    from pipelines.detect.redact import redact_texts
+
+    texts = [None if pd.isna(v) else str(v) for name in columns for v in df[name].tolist()]
+    redacted = redact_texts(texts)
+    n = len(df)
+    return {name: pd.Series(redacted[i * n:(i + 1) * n], index=df.index, dtype="string")
+            for i, name in enumerate(columns)}
 
 
 def deidentify_batch(workdir: Workdir, batch_id: str, *, policy_path: str | Path | None = None) -> DeidentifySummary:

@@ -9,7 +9,8 @@ import yaml
 from pipelines.schema import DEID_CLASSES, Schema, Table, load_schema
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
-ACTIONS = {"drop", "keep", "pseudonymize", "month", "age_band", "province_2025"}
+ACTIONS = {"drop", "keep", "redact", "pseudonymize", "month", "age_band", "province_2025"}
+DEFAULT_ACTIONS = {"drop", "keep", "redact"}  # the ones that need no per-field settings
 DOMAINS = {"episode", "patient", "staff"}
 
 
@@ -49,8 +50,9 @@ def load_policy(path: str | Path = DEFAULT_POLICY, schema: Schema | None = None)
         raise PolicyError(f"{path}: cannot read policy: {exc}") from exc
     defaults = raw.get("defaults") or {}
     for cls in DEID_CLASSES:
-        if defaults.get(cls) not in ACTIONS - {"pseudonymize", "month", "age_band", "province_2025"}:
-            raise PolicyError(f"{path}: defaults.{cls}: must be 'drop' or 'keep', got {defaults.get(cls)!r}")
+        if defaults.get(cls) not in DEFAULT_ACTIONS:
+            raise PolicyError(f"{path}: defaults.{cls}: must be one of {sorted(DEFAULT_ACTIONS)}, "
+                              f"got {defaults.get(cls)!r}")
     known = {f.name for t in schema.tables.values() for f in t.fields}
     rules = {}
     for name, spec in (raw.get("fields") or {}).items():

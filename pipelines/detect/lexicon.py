@@ -29,6 +29,7 @@ SURNAMES = (
     "Trịnh Hà Mai Lương Cao Phùng Lưu Lâm Tô Tạ Thái Quách Châu Chu Chế Chung Diệp Doãn Đàm Đồng "
     "Giang Giáp Hứa Khổng Khúc Kiều Kim La Lã Lại Lục Mạc Mạch Mẫn Nghiêm Ngọ Ông Phí Phó Quan "
     "Tăng Thạch Thân Tiêu Tôn Tống Triệu Trình Từ Văn Vi Vương Yên Âu Bạch Biện Cù Cung Hàn "
+    "Mùa Hạng Cháng Vừ Tráng Chảo Sình Danh Lò Cầm Quàng Hoàng "
     "Hầu Hoa Khương Lò Lạc Lò Mã Nông Ninh Sầm Sùng Thào Giàng Vàng Lầu Hạ Tiết Trang Ứng Viên Lữ "
     "Nhữ Ngạc Âu Dư Đậu Đường Hồng Kha Lạng Lường Mông Nhan Ôn Phương Quản Tường Ung Vòng"
 ).split()
@@ -64,7 +65,26 @@ HONORIFICS = (
     "bs", "bác sĩ", "bác sỹ", "ths", "ts", "pgs", "gs", "bsck1", "bsck2", "bscki", "bsckii", "bsnt",
     "đd", "điều dưỡng", "ktv", "kỹ thuật viên", "ds", "dược sĩ", "y sĩ", "hộ sinh", "nữ hộ sinh",
     "trưởng khoa", "phó khoa", "giám đốc", "cn", "ths.bs", "ths bs", "pgs.ts", "gs.ts", "ts.bs",
+    # Kinship compounds ("con trai Nam"): without them the second word hides the first.
+    "con trai", "con gái", "anh trai", "em trai", "em gái", "chị gái", "anh rể", "chị dâu", "con dâu",
+    "con rể", "bà nội", "bà ngoại", "ông nội", "ông ngoại", "cháu nội", "cháu ngoại", "bố đẻ", "mẹ đẻ",
+    "bố chồng", "mẹ chồng", "bố vợ", "mẹ vợ", "chủ hộ", "người đại diện", "người chăm sóc",
+    "thạc sĩ", "tiến sĩ", "giáo sư", "phó giáo sư", "bsck", "bs ck1", "bs cki", "bs ck2", "bs ckii",
+    "phẫu thuật viên", "ptv", "trẻ", "nữ hộ sinh", "khai tên là", "tên là",
 )
+
+# Single-word kinship and politeness terms: before a lone given name they are followed by a space,
+# never by ":" or "," ("bà Lan", but "sau mo: The trang" in text without diacritics is not a name).
+KINSHIP_WORDS = frozenset(
+    "ông bà anh chị cô chú bác cậu dì cháu bé em cụ thím mợ mẹ bố cha vợ chồng con trẻ".split()
+)
+
+# Clan names of Ê Đê / Jrai / Bahnar names (identifiers.md §12.6), which do not start with a Kinh surname:
+# "Y Thuyên Mlô", "H'Hen Niê", "Rơ Mah Hlăm".
+HIGHLAND_CLANS = (
+    "Niê Êban Mlô Ksơr Ksor Byă Adrơng Ayun Hđơk Knul Kbuôr Êya Hwing Siu Kpă Rcom Hmok Mdrang "
+    "Buôn Yă Rơ Mah Rahlan Kpơr Êñuôl Alê Bkrông Ênuôl Đinh Rmah"
+).split()
 
 # Words after which a capitalised name is a place or an institution, not a person (§12.5).
 PLACE_OR_FACILITY_WORDS = (
@@ -73,7 +93,7 @@ PLACE_OR_FACILITY_WORDS = (
     "công viên", "ngõ", "ngách", "hẻm", "kiệt", "khu", "thpt", "thcs", "đại học", "học viện", "lăng",
     "quảng trường", "p", "q", "đặc khu", "thôn", "xóm", "ấp", "tổ", "khu phố", "kp", "hội", "công ty",
     "cty", "nhà văn hóa", "nhà văn hoá", "bến xe", "bến", "sân bay", "quỹ", "giải", "giải thưởng",
-    "chùa", "đền", "nhà thờ", "viện", "khoa", "phòng", "ga", "tượng", "sông", "núi", "đảo",
+    "chùa", "đền", "nhà thờ", "viện", "khoa", "phòng", "ga", "tượng", "sông", "núi", "đảo", "buôn", "bản",
     "đồn", "tiểu học", "mầm non", "trường thpt", "ủy ban", "ubnd", "huyện đội", "trại",
 )
 
@@ -156,6 +176,10 @@ def folded_name_syllables() -> frozenset[str]:
 @lru_cache(maxsize=None)
 def lower_name_syllables() -> frozenset[str]:
     return frozenset(unicodedata.normalize("NFC", s).lower() for s in NAME_SYLLABLES + SURNAMES)
+
+
+def has_diacritics(text: str) -> bool:
+    return strip_accents(text) != text
 
 
 def is_name_syllable(word: str) -> bool:

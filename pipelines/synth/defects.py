@@ -6,13 +6,15 @@ identical to the same episodes of a run without them. Records (``defects.jsonl``
 
     {"MA_LK": ..., "table": "xml1", "field": "NGAY_RA", "STT": null, "kind": "...", "file": "xml/<f>.xml"}
 
-``orphan_child`` adds an XML2 row whose ``MA_LK`` (the record's ``MA_LK``) has no XML1 row, to the
-XML2 part of a host episode (``host_MA_LK``). ``duplicate_ma_lk`` replaces an episode with an exact
+``orphan_child`` replaces an episode by a HOSO that holds only one XML2 row, whose ``MA_LK`` (the
+record's ``MA_LK``) has no XML1 row anywhere: the parser accepts such a HOSO (one ``MA_LK``) and
+only the cross-table check ``xml.orphan_child`` can catch it. ``duplicate_ma_lk`` replaces an episode with an exact
 re-send of an earlier episode of the same file (same ``MA_LK``, same content). File-level kinds
 (``invalid_base64``, ``truncated_file``) are made by the XML writer when asked for.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from random import Random
 
 from pipelines.synth import clinical
@@ -57,7 +59,8 @@ class DefectInjector:
                 continue
             new_ep, table, fld, stt, extra = result
             self.position = (self.position + j + 1) % n
-            record = {"MA_LK": extra.pop("MA_LK", new_ep.ma_lk), "table": table, "field": fld,
+            ma_lk = extra.pop("MA_LK") if "MA_LK" in extra else new_ep.ma_lk
+            record = {"MA_LK": ma_lk, "table": table, "field": fld,
                       "STT": int(stt) if stt else None,
                       "kind": kind, "file": f"xml/{new_ep.file_name}"}
             record.update(extra)
@@ -186,15 +189,25 @@ def total_mismatch(rng: Random, ep: Episode, _):
     return ep, "xml1", "T_THUOC", None, {}
 
 
+@dataclass
+class OrphanEpisode(Episode):
+    """A HOSO without XML1: its key is the one of its detail rows."""
+
+    @property
+    def ma_lk(self) -> str:
+        return next(rows[0]["MA_LK"] for rows in self.tables.values() if rows)
+
+
 def orphan_child(rng: Random, ep: Episode, _):
     if not ep.tables["xml2"]:
         return None
-    orphan = dict(ep.tables["xml2"][_rr(rng, len(ep.tables["xml2"]))])
-    orphan_key = ep.ma_lk + "_2"
-    orphan["MA_LK"] = orphan_key
+    index = _rr(rng, len(ep.tables["xml2"]))
+    orphan = dict(ep.tables["xml2"][index])
+    orphan["MA_LK"] = ep.ma_lk + "_2"
     orphan["STT"] = "1"
-    ep.tables["xml2"].append(orphan)
-    return ep, "xml2", "MA_LK", "1", {"MA_LK": orphan_key, "host_MA_LK": ep.ma_lk}
+    tables = {t: [] for t in ep.tables} | {"xml2": [orphan]}
+    spans = {("xml2", 0, fld): sp for (t, i, fld), sp in ep.spans.items() if t == "xml2" and i == index}
+    return OrphanEpisode(ep.facility, ep.day, tables, spans), "xml2", "MA_LK", "1", {}
 
 
 def duplicate_ma_lk(rng: Random, ep: Episode, file_episodes: list[Episode]):

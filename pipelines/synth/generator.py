@@ -513,6 +513,9 @@ class FacilityStream:
                 ra = max(d0 + _rr(rng, 480, 1080), vao_nt + 60)
                 if ra // 1440 != day:
                     ra = d0 + 1439
+        if vao // 1440 < p.birth_ordinal:  # a newborn's stay cannot start before its birth day
+            vao = p.birth_ordinal * 1440
+            vao_nt = max(vao_nt, vao) if vao_nt else 0
         vao_nt = min(vao_nt, ra) if vao_nt else 0
         ttoan = ra if ra % 1440 == 1439 else min(ra + _rr(rng, 5, 180), d0 + 1439)
         vao_day, ra_day = vao // 1440, ra // 1440

@@ -7,7 +7,9 @@ from presidio_analyzer import Pattern
 
 from ..lexicon import (
     COUNTRIES,
+    HIGHLAND_CLANS,
     HONORIFICS,
+    KINSHIP_WORDS,
     NON_NAME_PHRASES,
     PLACE_OR_FACILITY_WORDS,
     SURNAMES,
@@ -18,7 +20,9 @@ from ..lexicon import (
     folded_name_syllables,
     folded_province_names,
     folded_surnames,
+    has_diacritics,
     is_name_syllable,
+    strip_accents,
 )
 from .base import CASE_SENSITIVE, WORD, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer
 
@@ -28,15 +32,28 @@ _LOWER_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v.islower()
 _HONORIFIC_ALT = alternation(case_variants(list(HONORIFICS)))
 _WORD_RE = regex.compile(WORD)
 
-# "bà", "BS.", "người nhà:", "mẹ là" ... right before the name (compared on folded text).
+# "bà", "BS.", "người nhà:", "mẹ là" ... right before the name (compared on lower-case text).
 _TRIGGER_BEFORE = regex.compile(
     r"(?:^|[^\w])(?:" + alternation({v for v in case_variants(list(HONORIFICS)) if v.islower()}) + r")\.?\s*[:,-]?\s*$"
 )
-_PLACE_BEFORE = regex.compile(
-    r"(?:^|[^\w])(?:" + alternation({v for v in case_variants(list(PLACE_OR_FACILITY_WORDS)) if v.islower()}) + r")\.?\s*[:]?\s*$"
-)
+
+
+def _place_before(words) -> regex.Pattern:
+    return regex.compile(r"(?:^|[^\w])(?:" + alternation(words) + r")\.?\s*[:]?\s*$")
+
+
+# Place words as written; their forms without diacritics ("trai" for "trại", "cho" for "chợ") are
+# other common words, so they count only where the text around has no diacritics either.
+_PLACE_BEFORE = _place_before({w.lower() for w in PLACE_OR_FACILITY_WORDS})
+_PLACE_BEFORE_UNACCENTED = _place_before({strip_accents(w.lower()) for w in PLACE_OR_FACILITY_WORDS})
+_KINSHIP_FORMS = frozenset(KINSHIP_WORDS) | frozenset(strip_accents(w) for w in KINSHIP_WORDS)
+# Kinship words that, written without diacritics, are also other common words ("co" có/cô, "di" đi/dì).
+_AMBIGUOUS_UNACCENTED = frozenset(strip_accents(w) for w in KINSHIP_WORDS) - frozenset(KINSHIP_WORDS)
+_HIGHLAND_CLANS = frozenset(fold(c) for c in HIGHLAND_CLANS)
 _HONORIFIC_WORDS = frozenset(v for v in case_variants(list(HONORIFICS)) if v.islower())
-_HOUSE_NUMBER_BEFORE = regex.compile(r"\d+[a-z]?(?:[/-]\d+[a-z]?)*\s*,?\s*$")
+_HOUSE_NUMBER_BEFORE = regex.compile(r"(?<![\w/])\d+[a-z]?(?:[/-]\d+[a-z]?)*\s*,?\s*$")
+# The word right before a candidate, on the same line and separated by spaces only.
+_PREVIOUS_WORD = regex.compile(r"(" + WORD + r")[ \t]+$")
 # Between an honorific and the name: a space, or punctuation ("BS.Minh", "người nhà: Lan").
 _AFTER_HONORIFIC = r"(?:[ \t]*[.:,-][ \t]*|[ \t]+)"
 _NOT_INITIALS = frozenset({"T.P", "T.T", "V.V", "P.S", "U.B", "T.W", "S.T", "B.V", "K.T", "T.S"})
@@ -99,8 +116,19 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         ),
         Pattern(
             "initials",
-            r"(?<![\w.])(?P<pii>[A-ZĐ]\.(?:[ ]?[A-ZĐ]\.){1,3}(?:[A-ZĐ](?![\w.]))?|[A-ZĐ]\.[A-ZĐ]\.?[A-ZĐ](?![\w.]))",
+            r"(?<![\w.])(?P<pii>\p{Lu}\.(?:[ ]?\p{Lu}\.){1,3}(?:\p{Lu}(?![\w.]))?|\p{Lu}\.\p{Lu}\.?\p{Lu}(?![\w.]))",
             0.6,
+        ),
+        # Ê Đê / Jrai names (identifiers.md §12.6): "H'Hen Niê" (women), "Y Thuyên Mlô" (men).
+        Pattern(
+            "highland_h",
+            WORD_BOUNDARY_BEFORE + r"(?P<pii>H['’]\p{Lu}\p{Ll}+(?:[ \t]+\p{Lu}\p{L}*){0,2})" + WORD_BOUNDARY_AFTER,
+            0.75,
+        ),
+        Pattern(
+            "highland_y",
+            WORD_BOUNDARY_BEFORE + r"(?P<pii>Y[ \t]+\p{Lu}\p{Ll}+(?:[ \t]+\p{Lu}\p{L}*){1,2})" + WORD_BOUNDARY_AFTER,
+            0.75,
         ),
     ]
     CONTEXT = [
@@ -114,10 +142,27 @@ class PersonRecognizer(VietnamesePatternRecognizer):
 
     # The span and the score are decided together in `adjust_span`; `score_for` reads them back.
     def adjust_span(self, text, start, end, match, pattern):
-        before = text[max(0, start - 40):start].lower()
-        has_trigger = bool(_TRIGGER_BEFORE.search(before))
-        if _PLACE_BEFORE.search(before) or _HOUSE_NUMBER_BEFORE.search(before):
+        raw_before = text[max(0, start - 40):start]
+        before = raw_before.lower()
+        trigger = _TRIGGER_BEFORE.search(before)
+        place = _PLACE_BEFORE.search(before)
+        if place is None and not has_diacritics(before[-25:] + text[start:end]):
+            place = _PLACE_BEFORE_UNACCENTED.search(before)
+        # "điều dưỡng Lan", "con trai Nam": a longer title or kinship word beats the place word in it.
+        if place is not None and trigger is not None and trigger.start() < place.start():
+            place = None
+        has_trigger = trigger is not None
+        if place is not None or _HOUSE_NUMBER_BEFORE.search(before):
             return None
+        previous = _PREVIOUS_WORD.search(raw_before)
+        if previous is not None:
+            word = previous.group(1)
+            # Inside a longer capitalised name ("Bệnh viện Lê Văn Thịnh" -> not "Văn Thịnh"):
+            # the longer name is its own candidate.
+            if _style(word) in ("title", "upper") and word.lower() not in _HONORIFIC_WORDS and is_name_syllable(word):
+                return None
+        if pattern.name in ("highland_h", "highland_y"):
+            return self._highland(text, start, end, pattern, has_trigger, previous)
         if pattern.name == "initials":
             span_text = text[start:end]
             if span_text.rstrip(".").replace(" ", "") in _NOT_INITIALS:
@@ -130,10 +175,16 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         first = words[0][2]
         if first.lower() in _HONORIFIC_WORDS and len(words) > 1 and fold(words[1][2]) in folded_surnames():
             return None  # "Ông Bùi Văn Tư": the name starts at the next word (its own match)
+        honorific = text[match.start():start].strip(" \t.:,-").lower() if pattern.name in ("honorific_name", "surname_lower") else ""
+        if pattern.name == "surname_lower" and honorific in _AMBIGUOUS_UNACCENTED and len(words) < 3:
+            return None  # "khong co bien chung": "co" is "có" here, not "cô"
         accepted = None
         if fold(first) in folded_surnames():
             accepted = self._accept_full_name(words, has_trigger or pattern.name in ("honorific_name", "surname_lower"))
         if accepted is None and pattern.name == "honorific_name":
+            separator = text[match.start() + len(honorific):start] if honorific else " "
+            if honorific in _KINSHIP_FORMS and separator.strip(" \t"):
+                return None  # "bà: Lan" is not how a name follows a kinship word
             accepted = self._accept_given_name(text, words)
         if accepted is None:
             return None
@@ -145,7 +196,9 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         if len(words[count - 1][2]) == 1 and text[name_end:name_end + 1] == ".":
             name_end += 1
         folded_name = fold(text[name_start:name_end]).rstrip(".")
-        if folded_name in folded_province_names() or folded_name in _folded_countries():
+        # Right after an honorific a single word is a given name even if it is a place ("bà Nga").
+        after_honorific = pattern.name == "honorific_name" and count == 1
+        if not after_honorific and (folded_name in folded_province_names() or folded_name in _folded_countries()):
             return None
         if not (has_trigger or pattern.name == "honorific_name") and folded_name in folded_local_place_names():
             return None
@@ -154,6 +207,24 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         if first_two in NON_NAME_PHRASES or first_three in NON_NAME_PHRASES:
             return None
         self._scores[(name_start, name_end, pattern.name)] = score
+        return name_start, name_end
+
+    def _highland(self, text, start, end, pattern, has_trigger, previous):
+        """Ê Đê / Jrai names: accepted with a clan name at the end or a title / kinship word before."""
+        words = [(m.start(), m.end(), m.group()) for m in regex.finditer(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text[:end], pos=start)]
+        if not words or fold(words[0][2]).replace("’", "'").startswith(("h'mong", "h'mông")):
+            return None
+        if previous is not None and _style(previous.group(1)) in ("title", "upper") and previous.group(1).lower() not in _HONORIFIC_WORDS:
+            return None  # part of a place name ("Ea H'Leo")
+        for count in range(len(words), 0, -1):
+            if fold(words[count - 1][2]) in _HIGHLAND_CLANS and count >= 2:
+                break
+        else:
+            count = len(words)
+            if not has_trigger or (pattern.name == "highland_y" and count < 2):
+                return None
+        name_start, name_end = words[0][0], words[count - 1][1]
+        self._scores[(name_start, name_end, pattern.name)] = 0.85 if has_trigger else pattern.score
         return name_start, name_end
 
     def score_for(self, text, start, end, match, pattern) -> float:
