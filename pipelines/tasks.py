@@ -58,9 +58,8 @@ def pull_his(workdir: str | None, url: str, interval_start=None, interval_end=No
     from pipelines.ingest import his
 
     wd = Workdir.at(workdir)
-    start = interval_start.strftime("%Y%m%d%H%M") if hasattr(interval_start, "strftime") else interval_start
-    end = interval_end.strftime("%Y%m%d%H%M") if hasattr(interval_end, "strftime") else interval_end
-    summary = his.pull_his(url, wd, interval_start=start, interval_end=end, schema=schema)
+    # datetimes go through as they are: pull_his reads them in Vietnam time, as the HIS writes NGAY_TTOAN
+    summary = his.pull_his(url, wd, interval_start=interval_start, interval_end=interval_end, schema=schema)
     return {"workdir": str(wd.root), "batch_id": summary.batch_id, "staged": summary.staged}
 
 

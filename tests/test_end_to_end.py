@@ -98,3 +98,55 @@ def test_dag_runs_end_to_end_in_airflow(synth_set, tmp_path, monkeypatch):
     run = dag.test()
     assert run.state == DagRunState.SUCCESS
     assert_published_and_balanced(workdir, synth_set)
+
+
+@pytest.mark.airflow
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_his_dag_pulls_one_data_interval(tmp_path, monkeypatch):
+    """andanh_his pulls exactly the episodes paid in its data interval from a seeded PostgreSQL HIS."""
+    import uuid
+
+    import pendulum
+    import sqlalchemy as sa
+    from conftest import PG_URL
+
+    from pipelines.synth.his_seed import seed_his
+
+    schema = f"his_dag_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(PG_URL)
+    try:
+        seed_his(engine, 400, 9, schema=schema)
+        with engine.connect() as conn:  # the busiest payment hour, so the interval holds episodes
+            hour = conn.execute(sa.text(
+                f"SELECT substr(ngay_ttoan, 1, 10) AS h FROM {schema}.xml130_tong_hop "
+                "GROUP BY h ORDER BY count(*) DESC, h LIMIT 1")).scalar()
+        migrate = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True)
+        assert migrate.returncode == 0, migrate.stderr[-2000:]
+        url = sa.make_url(PG_URL).set(drivername="postgresql")
+        monkeypatch.setenv("AIRFLOW_CONN_ANDANH_HIS", url.render_as_string(hide_password=False))
+        from airflow.dag_processing.dagbag import DagBag
+        from airflow.utils.state import DagRunState
+        dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).dags["andanh_his"]
+        workdir = Workdir.at(tmp_path / "work")
+        logical = pendulum.datetime(int(hour[:4]), int(hour[4:6]), int(hour[6:8]), int(hour[8:10]),
+                                    tz="Asia/Ho_Chi_Minh")
+        run = dag.test(logical_date=logical, run_conf={"schema": schema, "workdir": str(workdir.root)})
+        assert run.state == DagRunState.SUCCESS
+        lo, hi = (pendulum.instance(d).in_tz("Asia/Ho_Chi_Minh").format("YYYYMMDDHHmm")
+                  for d in (run.data_interval_start, run.data_interval_end))
+        with engine.connect() as conn:
+            paid = conn.execute(sa.text(f"SELECT count(*) FROM {schema}.xml130_tong_hop "
+                                        "WHERE ngay_ttoan > :lo AND ngay_ttoan <= :hi"), {"lo": lo, "hi": hi}).scalar()
+        hoso = next(e for e in Ledger(workdir.ledger_url()).entries()
+                    if e.stage == "ingest" and e.table_name == "hoso")
+        assert paid > 0 and hoso.received == paid
+        quiet = dag.test(logical_date=pendulum.datetime(2020, 1, 1, tz="Asia/Ho_Chi_Minh"),
+                         run_conf={"schema": schema, "workdir": str(workdir.root)})
+        assert quiet.state == DagRunState.SUCCESS
+        # the quiet interval stopped after the pull: no validation, nothing new in the ledger
+        assert {e.stage for e in Ledger(workdir.ledger_url()).entries() if e.batch_id != hoso.batch_id} <= {"ingest"}
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()

@@ -36,9 +36,10 @@ class StagedBatch:
     def write(self, name: str, rows: dict[str, list[dict]]) -> None:
         writer = StagingWriter(self.workdir, name=name, source_file=f"{name}.xml", source_sha256=name,
                                batch_id=self.batch_id, schema=self.schema)
+        hoso_of: dict[str, int] = {}  # one HOSO per MA_LK, as the XML parser stages them
         for table_id, table_rows in rows.items():
-            for i, row in enumerate(table_rows):
-                writer.add(table_id, row, hoso_index=i)
+            for row in table_rows:
+                writer.add(table_id, row, hoso_index=hoso_of.setdefault(row["MA_LK"], len(hoso_of) + 1))
         result = FileResult(path=f"/in/{name}.xml", sha256=name, kind="xml", staged=writer.commit())
         write_manifest_entry(self.workdir, self.batch_id, "/in", result)
 
@@ -143,7 +144,7 @@ def test_warnings_annotate_but_pass(batch, summary):
 
 def test_ledger_balances_per_table(batch, summary):
     entries = {e.table_name: e for e in Ledger(batch.ledger_url()).entries(BATCH) if e.stage == "validate"}
-    assert set(entries) == set(EPISODE_TABLES) | {"episodes"}
+    assert set(entries) == set(EPISODE_TABLES) | {"episodes", "hoso"}
     for table_id in EPISODE_TABLES:
         e = entries[table_id]
         assert e.received == e.passed + e.quarantined
@@ -153,6 +154,8 @@ def test_ledger_balances_per_table(batch, summary):
     assert entries["xml1"].received == len(GOOD) + 1 + len(BAD) + 1  # LK_DUP has two XML1 rows
     assert entries["xml3"].quarantined == len(BAD) + 1
     assert (entries["episodes"].received, entries["episodes"].quarantined) == (28, 7)
+    # A HOSO per MA_LK and file: the orphan's HOSO is quarantined, LK_DUP's two XML1 rows are one HOSO.
+    assert (entries["hoso"].received, entries["hoso"].passed, entries["hoso"].quarantined) == (28, 21, 7)
 
 
 def test_gate_follows_the_threshold(batch, summary, tmp_path):
@@ -220,7 +223,7 @@ def test_rerun_is_idempotent_and_logs_no_personal_values(batch, summary, caplog)
         pd.testing.assert_frame_equal(read(batch, zone, table_id), frame)
     assert again.to_dict() == summary.to_dict()
     assert json.loads(Path(again.report_path).read_text(encoding="utf-8")) == summary.to_dict()
-    assert len([e for e in Ledger(batch.ledger_url()).entries(BATCH) if e.stage == "validate"]) == 6
+    assert len([e for e in Ledger(batch.ledger_url()).entries(BATCH) if e.stage == "validate"]) == 7
     assert not list(batch.tmp.glob("*.parquet"))
     for secret in SECRETS:
         assert secret not in caplog.text
@@ -246,10 +249,12 @@ def test_suite_files_load_and_match_the_build_script(tmp_path, monkeypatch):
 
 def test_suite_covers_registry_rules():
     suite = {e.meta["rule_id"]: e for e in build_suite("xml1").expectations}
-    assert suite["xml1.NGAY_VAO.format"].regex == r"^\d{12}$"
-    assert suite["xml1.GT_THE_TU.format"].regex == r"^\d{8}(;\d{8})*$"
+    date8 = r"\d{4}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])"
+    assert suite["xml1.NGAY_VAO.format"].regex == rf"^{date8}([01]\d|2[0-3])[0-5]\d$"
+    assert suite["xml1.GT_THE_TU.format"].regex == rf"^{date8}(;{date8})*$"
     assert suite["xml1.T_THUOC.number"].regex == r"^-?\d+(\.\d+)?$"
-    assert suite["xml1.MA_LOAI_KCB.code_list"].value_set == sorted(load_schema().codes("ma_loai_kcb"))
+    assert suite["xml1.MA_LOAI_KCB.code_list"].value_set == sorted(
+        set(load_schema().codes("ma_loai_kcb")) | set(load_schema().codes("ma_loai_kcb_1804")))
     assert suite["xml1.MA_LK.unique"].meta["severity"] == "error"
     assert suite["xml1.MA_BENH_CHINH.icd10"].meta["severity"] == "error"
     assert suite["xml1.HO_TEN.max_length"].max_value == 255

@@ -83,7 +83,7 @@ KINSHIP_WORDS = frozenset(
 # "Y Thuyên Mlô", "H'Hen Niê", "Rơ Mah Hlăm".
 HIGHLAND_CLANS = (
     "Niê Êban Mlô Ksơr Ksor Byă Adrơng Ayun Hđơk Knul Kbuôr Êya Hwing Siu Kpă Rcom Hmok Mdrang "
-    "Buôn Yă Rơ Mah Rahlan Kpơr Êñuôl Alê Bkrông Ênuôl Đinh Rmah"
+    "Rahlan Kpơr Êñuôl Alê Bkrông Ênuôl Đinh Rmah"
 ).split()
 
 # Words after which a capitalised name is a place or an institution, not a person (§12.5).
@@ -117,6 +117,12 @@ COUNTRIES = (
 PROVINCE_ALIASES = (
     "TP.HCM", "TP. HCM", "TPHCM", "TP HCM", "Tp.HCM", "Tp. HCM", "HCM", "Sài Gòn", "Huế", "Thừa Thiên - Huế",
     "Bà Rịa - Vũng Tàu", "Bà Rịa-Vũng Tàu", "Vũng Tàu", "Hà Nội", "HN", "Đà Nẵng", "Hải Phòng", "Cần Thơ",
+)
+
+# Cities that are not provinces but are named as coarse places ("mới từ Nha Trang về").
+CITIES = (
+    "Nha Trang", "Đà Lạt", "Buôn Ma Thuột", "Quy Nhơn", "Hạ Long", "Phan Thiết", "Biên Hòa", "Thủ Dầu Một",
+    "Pleiku", "Rạch Giá", "Long Xuyên", "Mỹ Tho", "Phú Quốc", "Sa Pa", "Sapa", "Hội An", "Móng Cái", "Thủ Đức",
 )
 
 # Centrally-run cities: "thành phố <name>" is the province itself. For the other provinces,

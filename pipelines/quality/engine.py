@@ -1,8 +1,10 @@
-"""Run an expectation suite over a pandas DataFrame with Great Expectations and collect failing rows.
+"""Run an expectation suite and collect failing rows.
 
-GE runs in an ephemeral, in-memory context with analytics and progress bars off (no network, clean
-logs). Results are reduced to counts and row positions: GE's ``unexpected_list`` holds raw values and
-never leaves this module.
+Column expectations run in Great Expectations on a pandas DataFrame, in an ephemeral, in-memory
+context with analytics and progress bars off (no network, clean logs). ``unexpected_rows_expectation``
+entries (SQL rules) run in DuckDB, because GE evaluates them on SQL data sources only. Results are
+reduced to counts and row numbers: GE's ``unexpected_list`` and DuckDB's error texts can hold raw
+values and never leave this module.
 """
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ import pandas as pd
 # Must be set before GE is imported: it reads the variable when it sets up analytics.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
+import duckdb  # noqa: E402
 import great_expectations as gx  # noqa: E402
+from great_expectations.expectations import UnexpectedRowsExpectation  # noqa: E402
 from great_expectations.data_context.types.base import (  # noqa: E402
     DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig)
 
@@ -108,8 +112,38 @@ def _batch_definition(name: str):
         return asset.add_batch_definition_whole_dataframe("whole")
 
 
+def split_suite(suite: gx.ExpectationSuite) -> tuple[gx.ExpectationSuite, list[UnexpectedRowsExpectation]]:
+    """The column expectations (as a suite GE can run on pandas) and the SQL rules of ``suite``."""
+    sql = [e for e in suite.expectations if isinstance(e, UnexpectedRowsExpectation)]
+    columns = [e for e in suite.expectations if not isinstance(e, UnexpectedRowsExpectation)]
+    return gx.ExpectationSuite(name=suite.name, expectations=columns, meta=suite.meta), sql
+
+
+def run_sql_rules(con: duckdb.DuckDBPyConnection, rules: list[UnexpectedRowsExpectation], table_id: str,
+                  view: str, element_count: int) -> list[RuleResult]:
+    """Run each SQL rule with ``{batch}`` bound to ``view``; the query returns failing ``_staged_row``s."""
+    results = []
+    for rule in rules:
+        meta = rule.meta or {}
+        query = rule.unexpected_rows_query.replace("{batch}", view)
+        exception = None
+        try:
+            failed = con.execute(f"SELECT DISTINCT _staged_row FROM ({query}) ORDER BY 1").fetchnumpy()["_staged_row"]
+            failed = np.asarray(failed, dtype=np.int64)
+        except duckdb.Error as exc:  # the message can quote a value: keep only its kind
+            exception = f"SQL rule failed ({type(exc).__name__})"
+            failed = con.execute(f"SELECT _staged_row FROM {view} ORDER BY 1").fetchnumpy()["_staged_row"]
+            failed = np.asarray(failed, dtype=np.int64)
+        results.append(RuleResult(
+            rule_id=meta["rule_id"], table=table_id, fields=tuple(meta.get("fields") or [meta.get("field")]),
+            severity=meta["severity"], expectation_type=rule.expectation_type, element_count=element_count,
+            unexpected_count=len(failed), failed_rows=failed, exception=exception))
+    return results
+
+
 def run_suite(suite: gx.ExpectationSuite, frame: pd.DataFrame, table_id: str) -> list[RuleResult]:
-    """Validate ``frame`` once against the whole suite; failed rows are reported as index labels."""
+    """Validate ``frame`` once against the suite's column expectations; failed rows are index labels."""
+    suite, _ = split_suite(suite)
     batch = _batch_definition(table_id).get_batch(batch_parameters={"dataframe": frame})
     with warnings.catch_warnings():
         # pandas warns that GE's str.contains ignores the regex groups; the patterns only test a match.

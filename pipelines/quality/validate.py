@@ -8,7 +8,11 @@ by path, then row in file); reports name rows by that number, never by a persona
 
 Outputs (replaced on every run, so re-running a batch is idempotent):
 ``restricted/validated/<batch>/<table>.parquet``, ``restricted/quarantine/<batch>/<table>.parquet``,
-``restricted/reports/<batch>/validation.json``, and ledger entries of stage ``validate``.
+``restricted/quarantine/<batch>/failures.parquet`` (one row per failing row, rule and field, with the
+value: the restricted zone only), ``restricted/reports/<batch>/validation.json`` (counts and row
+numbers, no values), ``restricted/reports/<batch>/report.html`` (readable, values masked) and ledger
+entries of stage ``validate`` (per table, ``episodes`` and ``hoso``: a HOSO is one
+``(_source_sha256, _hoso_index)``, the unit the ingest stage counts).
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ import pyarrow.parquet as pq
 from pipelines.ingest import staged_files
 from pipelines.ingest.staging import EXTRA_COLUMN, table_arrow_schema
 from pipelines.ledger import Ledger, LedgerEntry
-from pipelines.quality.engine import RuleResult, load_suite, run_suite
+from pipelines.quality.engine import RuleResult, load_suite, run_sql_rules, run_suite, split_suite
 from pipelines.quality.engine import expectations_dir as default_expectations_dir
 from pipelines.quality.rules import ERROR, WARNING
 from pipelines.schema import EPISODE_TABLES, LINEAGE_COLUMNS, Schema, load_schema
@@ -96,6 +100,8 @@ class ValidationSummary:
     gate_reasons: list[str]
     suites: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> suite name and file SHA-256
     report_path: str | None = None
+    html_report_path: str | None = None
+    hoso: dict[str, int] = field(default_factory=dict)  # received, passed, quarantined
 
     @property
     def passed_episodes(self) -> int:
@@ -137,6 +143,7 @@ class ValidationSummary:
                      "error_rate": round(self.error_rate, 6), "error_threshold": self.error_threshold},
             "episodes": {"total": self.episodes, "quarantined": self.quarantined_episodes,
                          "passed": self.passed_episodes},
+            "hoso": self.hoso,
             "schema_drift": self.schema_drift,
             "suites": self.suites,
             "tables": {k: asdict(t) for k, t in self.tables.items()},
@@ -220,6 +227,36 @@ def _failures_frame(results: list[RuleResult]) -> pa.Table:
     return pa.table({ROW: pa.array(np.concatenate(rows)), "rule_id": pa.array(np.concatenate(rules), pa.string()),
                      "field": pa.array(np.concatenate(fields), pa.string()),
                      "severity": pa.array(np.concatenate(severities), pa.string())})
+
+
+def _add_results(con, table_id: str, results: list[RuleResult], rule_summaries: list, gate_reasons: list,
+                 create: bool) -> None:
+    """Append rule results to ``f_<table>`` (the long failure table) and to the summaries."""
+    con.register(f"rule_failures_{table_id}", _failures_frame(results))
+    if create:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE f_{table_id} AS SELECT * FROM rule_failures_{table_id}")
+    else:
+        con.execute(f"INSERT INTO f_{table_id} SELECT * FROM rule_failures_{table_id}")
+    con.unregister(f"rule_failures_{table_id}")
+    for r in results:
+        rule_summaries.append(RuleSummary(
+            rule_id=r.rule_id, table=table_id, fields=list(r.fields), severity=r.severity,
+            expectation_type=r.expectation_type, element_count=r.element_count,
+            unexpected_count=r.unexpected_count, pass_rate=round(r.pass_rate, 6),
+            example_rows=[int(i) for i in r.failed_rows[:EXAMPLE_ROWS]], exception=r.exception))
+        if r.exception:
+            gate_reasons.append(f"{r.rule_id}: the rule could not run ({r.exception})")
+
+
+_WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+
+
+def _create_rule_view(con, table_id: str, columns: list[str], present: set[str]) -> None:
+    """View ``<table>`` as SQL rules see it: ``_staged_row`` and the registry columns as strings,
+    blank values NULL (as GE sees them); a column missing from the staged files is all NULL."""
+    select = ", ".join([ROW] + [f"NULLIF(trim(CAST({_quote(c)} AS VARCHAR), {_WHITESPACE}), '') AS {_quote(c)}"
+                                if c in present else f"NULL::VARCHAR AS {_quote(c)}" for c in columns])
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table_id} AS SELECT {select} FROM s_{table_id}")
 
 
 def _episode_key(alias: str) -> str:
@@ -317,20 +354,20 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
         with _timed(f"{table_id} suite"):
             results = run_suite(suites[table_id], frame, table_id) if len(frame) else []
         del frame
-        con.register(f"gx_failures_{table_id}", _failures_frame(results))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE f_{table_id} AS SELECT * FROM gx_failures_{table_id}")
-        con.unregister(f"gx_failures_{table_id}")
-        for r in results:
-            rule_summaries.append(RuleSummary(
-                rule_id=r.rule_id, table=table_id, fields=list(r.fields), severity=r.severity,
-                expectation_type=r.expectation_type, element_count=r.element_count,
-                unexpected_count=r.unexpected_count, pass_rate=round(r.pass_rate, 6),
-                example_rows=[int(i) for i in r.failed_rows[:EXAMPLE_ROWS]], exception=r.exception))
-            if r.exception:
-                gate_reasons.append(f"{r.rule_id}: the rule could not run ({r.exception})")
+        _add_results(con, table_id, results, rule_summaries, gate_reasons, create=True)
         if summary.drift:
             gate_reasons.append(f"{table_id}: staged columns differ from the registry "
                                 f"(unknown: {summary.unknown_columns}, missing: {summary.missing_columns})")
+
+    # SQL rules (cross-field, money, cross-table) over views named like the tables.
+    for table_id in EPISODE_TABLES:
+        _create_rule_view(con, table_id, schema.table(table_id).columns, set(staged_columns[table_id]))
+    for table_id in EPISODE_TABLES:
+        _, sql = split_suite(suites[table_id])
+        with _timed(f"{table_id} SQL rules"):
+            results = run_sql_rules(con, sql, table_id, table_id, tables[table_id].received) \
+                if tables[table_id].received else []
+        _add_results(con, table_id, results, rule_summaries, gate_reasons, create=False)
 
     # Cross-table rule: every child row needs an XML1 row with the same MA_LK.
     for table_id in EPISODE_TABLES[1:]:
@@ -384,25 +421,69 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
         raise
     ledger_entries.append(LedgerEntry(batch_id, STAGE, "episodes", received=episodes,
                                       passed=episodes - quarantined_episodes, quarantined=quarantined_episodes))
+    hoso = _count_hoso(con, staged_columns)
+    ledger_entries.append(LedgerEntry(batch_id, STAGE, "hoso", received=hoso["received"], passed=hoso["passed"],
+                                      quarantined=hoso["quarantined"]))
 
     result = ValidationSummary(batch_id=batch_id, schema_version=schema.version, error_threshold=error_threshold,
                                episodes=episodes, quarantined_episodes=quarantined_episodes, tables=tables,
                                rules=sorted(rule_summaries, key=lambda r: (r.table, r.rule_id)),
-                               gate_reasons=gate_reasons, suites=suite_ids)
+                               gate_reasons=gate_reasons, suites=suite_ids, hoso=hoso)
     if result.error_rate > error_threshold:
         gate_reasons.insert(0, f"error rate {result.error_rate:.4f} exceeds the threshold {error_threshold}")
     outputs.commit()
     result.report_path = str(write_report(workdir, result))
+    from pipelines.quality.report import write_html_report
+    result.html_report_path = str(write_html_report(workdir, batch_id))
     Ledger(workdir.ledger_url()).record(ledger_entries)
     log.info("validated batch %s: %d episodes, %d quarantined (%.2f%%), gate %s", batch_id, episodes,
              quarantined_episodes, 100 * result.error_rate, "passed" if result.gate_passed else "FAILED")
     return result
 
 
+def _count_hoso(con, staged_columns: dict[str, list[str]]) -> dict[str, int]:
+    """HOSO (records as ingest counts them: one ``(_source_sha256, _hoso_index)``) passed or quarantined;
+    a HOSO with any quarantined row is quarantined."""
+    parts = [f"SELECT _source_sha256, _hoso_index, quarantined FROM d_{t}" for t in EPISODE_TABLES
+             if {"_source_sha256", "_hoso_index"} <= set(staged_columns[t])]
+    if not parts:
+        return {"received": 0, "passed": 0, "quarantined": 0}
+    received, quarantined = con.execute(f"""
+        SELECT count(*), count(*) FILTER (WHERE q) FROM (
+            SELECT bool_or(quarantined) AS q FROM ({" UNION ALL ".join(parts)}) GROUP BY _source_sha256, _hoso_index)
+    """).fetchone()
+    return {"received": received, "passed": received - quarantined, "quarantined": quarantined}
+
+
+def _failures_query(con, table_id: str, batch_id: str, staged_columns: list[str]) -> str | None:
+    """One row per (failing row, rule, field) with the staged value; None when the table has no failures."""
+    fields = [r[0] for r in con.execute(
+        f"SELECT DISTINCT unnest(string_split(field, ';')) FROM f_{table_id} ORDER BY 1").fetchall()]
+    if not fields:
+        return None
+    key = 'CAST(s."MA_LK" AS VARCHAR)' if "MA_LK" in staged_columns else "NULL::VARCHAR"
+    selects = [
+        f"""SELECT '{table_id}' AS table_name, f.{ROW}, {key} AS MA_LK, f.rule_id, f.severity,
+                   '{name}' AS field, {f's.{_quote(name)}' if name in staged_columns else 'NULL'}::VARCHAR AS value,
+                   d.quarantined
+            FROM f_{table_id} f JOIN s_{table_id} s USING ({ROW}) JOIN d_{table_id} d USING ({ROW})
+            WHERE list_contains(string_split(f.field, ';'), '{name}')"""
+        for name in fields if name.replace("_", "").isalnum()]
+    return " UNION ALL ".join(selects)
+
+
 def _write_outputs(con: duckdb.DuckDBPyConnection, outputs: _Outputs, workdir: Workdir, batch_id: str,
                    staged_columns: dict[str, list[str]], tables: dict[str, TableSummary],
                    ledger_entries: list[LedgerEntry]) -> None:
-    """Validated and quarantine Parquet per table (from the ``d_<table>`` decisions) and their ledger rows."""
+    """Validated and quarantine Parquet per table (from the ``d_<table>`` decisions), the failure list
+    and their ledger rows."""
+    parts = [q for q in (_failures_query(con, t, batch_id, staged_columns[t]) for t in EPISODE_TABLES) if q]
+    empty = ("SELECT NULL::VARCHAR AS table_name, NULL::BIGINT AS _staged_row, NULL::VARCHAR AS MA_LK, "
+             "NULL::VARCHAR AS rule_id, NULL::VARCHAR AS severity, NULL::VARCHAR AS field, NULL::VARCHAR AS value, "
+             "NULL::BOOLEAN AS quarantined LIMIT 0")
+    failures = " UNION ALL ".join(parts) if parts else empty
+    outputs.copy(f"SELECT *, ?::VARCHAR AS _batch_id FROM ({failures}) ORDER BY table_name, {ROW}, rule_id, field",
+                 [batch_id], workdir.quarantine / batch_id / "failures.parquet")
     for table_id in EPISODE_TABLES:
         columns = staged_columns[table_id]
         # Staged columns in staged order, with _batch_id set to this batch (added if a file lacked it).

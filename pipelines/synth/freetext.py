@@ -11,16 +11,19 @@ Span conventions (what a detector is expected to find):
   ("bà |Nguyễn Thị Hoa|", "BS. |Phạm Minh Tuấn|", "mẹ là |Trần Thị Hoa|"). Initials are a PERSON
   span including their inner dots and a written trailing dot ("|N.V.A|", "bà |T.|").
   A given name after an honorific is a PERSON span ("anh |Nam|").
-- ``AGE``: number plus unit words ("|47 tuổi|", "|3 tháng tuổi|", "|18 tháng|"); for a birth
-  year only the year ("sinh năm |1980|").
+- ``AGE``: number plus unit words ("|47 tuổi|", "|3 tháng tuổi|", "|18 tháng|", "|47t|"); for a
+  birth year only the year ("sinh năm |1980|", "NS |1980|"): labels stay outside, as for dates.
 - ``DATE_TIME``: calendar dates with at least day and month ("ngày |12/3/2024|", "ngày |12 tháng
-  3 năm 2024|", "|12-3|"). The introducing word "ngày" is outside the span. Clock times alone,
-  durations ("3 ngày nay"), treatment-day counters ("N3", "ngày thứ 3") and gestational ages are
-  not dates.
-- ``VN_ADDRESS``: from the house number / hamlet to the last administrative unit written,
-  including street names named after people ("|Số 12, đường Nguyễn Trãi, phường X, quận Y|");
-  "trú tại" / "địa chỉ:" are outside.
-- ``LOCATION``: a province or city mentioned on its own ("quê |Nghệ An|").
+  3 năm 2024|", "|12-3|"). The introducing word "ngày" is outside the span. Durations ("3 ngày
+  nay", "trước ăn 1 giờ", "3 giờ/lần"), treatment-day counters ("N3", "ngày thứ 3") and
+  gestational ages are not dates. Clock times ("lúc |14h30|") are DATE_TIME for the detector; the
+  templates write none.
+- ``VN_ADDRESS``: from the house number / hamlet to the last administrative unit below the
+  province, including street names named after people ("|Số 12, đường Nguyễn Trãi, phường X,
+  quận Y|, |Hà Nội|"); "trú tại" / "địa chỉ:" are outside. A province ending the address is a
+  separate LOCATION span (release policy may keep the province but never the finer parts).
+- ``LOCATION``: a province or city mentioned on its own ("quê |Nghệ An|") or ending an address,
+  with its "Tỉnh" / "Thành phố" / "TP." prefix when written.
 - ``PHONE_NUMBER``: the number as written, with its separators and ``+84`` prefix.
 - ``VN_CCCD``: the 12-digit CCCD or 9-digit CMND number; ``VN_BHYT``: the card number as written
   (with separators when written with them); ``EMAIL_ADDRESS``: the address.
@@ -217,18 +220,35 @@ def s_bhyt(ctx: TextContext) -> list[Part]:
     return [(label, None), (written, BHYT)]
 
 
+def _province_forms(province: str) -> tuple[str, ...]:
+    """How a province may end an address: 'Tỉnh Tây Ninh', 'Tây Ninh', 'TP. Hà Nội' (longest first)."""
+    forms = {province, short_province(province), province.replace("Thành phố ", "TP. ")}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _split_province(text: str, province: str) -> list[Part]:
+    """An address whose last part is the province: the fine part is VN_ADDRESS, the province LOCATION."""
+    for form in _province_forms(province):
+        for sep in (", ", " - "):
+            if text.endswith(sep + form):
+                head = text[:-len(sep + form)]
+                return [(head, ADDRESS), (sep, None), (form, LOCATION)]
+    return [(text, ADDRESS)]
+
+
 def s_addr_only(ctx: TextContext) -> list[Part]:
     rng = ctx.rng
     street, ward, district, province = ctx.address_parts
     r = rng.random()
     if r < 0.35:
-        text = ctx.address_text
-    elif r < 0.7:
+        return _split_province(ctx.address_text, province)
+    if r < 0.7:
         units = [lower_unit(ward)] + ([lower_unit(district)] if district else [])
         text = ", ".join([street[0].lower() + street[1:]] + units)
     elif r < 0.85:
         text = ", ".join(filter(None, [lower_unit(ward), lower_unit(district) if district else "",
                                        short_province(province)]))
+        return _split_province(text, province)
     else:
         text = f"{street}, {ward}"
     return [(text, ADDRESS)]

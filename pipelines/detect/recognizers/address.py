@@ -23,9 +23,9 @@ _UNIT_TAIL_STREET = rf"[ \t]*[.:]?[ \t]*(?P<name>{_NUM}(?![\w/])|{_CAPITALISED_R
 _KEYWORDS = {
     "house": r"(?i:số nhà|so nha|nhà số|nha so|sn)",
     "street": r"(?i:đường|duong|phố|pho|đại lộ|dai lo|quốc lộ|quoc lo|tỉnh lộ|tinh lo|ngõ|ngo|ngách|ngach|hẻm|hem|kiệt|kiet)|(?-i:QL|ĐL|DL)(?!\p{L})",
-    "hamlet": r"(?i:tổ dân phố|to dan pho|khu dân cư|khu dan cu|khu phố|khu pho|khu đô thị|khu do thi|thôn|thon|ấp|xóm|xom|bản|buôn|buon|làng|khóm|khom|khối|khoi|tổ|cụm|cum|sóc|soc|plei|phum|đội)|(?-i:TDP|KP|KDC|KĐT)(?!\p{L})|(?i:khu)",
+    "hamlet": r"(?i:khu tập thể|khu tap the|tổ dân phố|to dan pho|khu dân cư|khu dan cu|khu phố|khu pho|khu đô thị|khu do thi|thôn|thon|ấp|xóm|xom|bản|buôn|buon|làng|khóm|khom|khối|khoi|tổ|cụm|cum|sóc|soc|plei|phum|đội)|(?-i:TDP|KP|KDC|KĐT)(?!\p{L})|(?i:khu)|(?-i:Ap|AP)(?!\p{L})",
     "ward": r"(?i:phường|phuong|xã|thị trấn|thi tran|đặc khu|dac khu)|(?-i:xa|Xa|XA|P\.|X\.|TT\.|Tt\.)",
-    "district": r"(?i:quận|huyện|huyen|thị xã|thi xa)|(?-i:Quan|QUAN|Q\.|H\.|TX\.|Tx\.)",
+    "district": r"(?i:quận|huyện|huyen|thị xã|thi xa)|(?-i:quan|Quan|QUAN|Q\.|H\.|TX\.|Tx\.)",
     "city": r"(?i:thành phố|thanh pho)|(?-i:TP\.?|Tp\.?)",
 }
 _COMPACT_UNIT = r"(?-i:[QP]\.?[ ]?\d{1,2})(?![\w])"
@@ -35,6 +35,8 @@ _ADDRESS_TRIGGER = regex.compile(
     regex.IGNORECASE,
 )
 _GAP = regex.compile(r"[ \t]*(?:[,;]|[-–])?[ \t]*")
+# Frequent words that, written without diacritics, look like surnames (không/Khổng, là/La, từ/Từ ...).
+_COMMON_UNACCENTED_WORDS = frozenset("khong la tu ha lam van tang vi luc dau do da de co hoa ban lo cu mai to".split())
 _STOP_WORDS = frozenset(fold(w) for w in (
     "Quận Huyện Tỉnh Thành Phường Xã Thị TP Tp Tổ Thôn Ấp Xóm Khu Đường Phố Số Ngõ Hẻm Bản Việt Nam".split()
 ))
@@ -103,6 +105,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         if kind == "house":
             return None
         words = self._name_words(text, value_start, value_end)
+        if len(words[0][2]) == 1 and (text[words[0][1]:words[0][1] + 1] == "." or keyword.endswith(".")):
+            return None  # "H.T.M", "H.C" after "H." are a person's initials, not a district
         folded_words = [fold(w) for _, _, w in words]
         if kind in ("ward", "district", "city"):
             for size in range(min(4, len(words)), 0, -1):
@@ -116,8 +120,9 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         # them only a known ward/district (above), a number, or a street named after a person.
         compact = keyword.replace(" ", "")
         unaccented_word = (
-            keyword == strip_accents(keyword) and compact.isalpha() and not keyword.islower()
-            and not (keyword.isupper() and len(compact) <= 3)
+            keyword == strip_accents(keyword) and compact.isalpha()
+            and (not keyword.islower() or keyword == "quan")
+            and not (keyword.isupper() and len(compact) <= 3 and keyword != "AP")
         )
         if count and unaccented_word and not (kind == "street" and folded_words[0] in folded_surnames()):
             count = 0
@@ -127,6 +132,11 @@ class AddressRecognizer(VietnamesePatternRecognizer):
             return words[count - 1][1], True
         if kind == "street":
             # lower-case street named after a person: "đường nguyễn trãi"
+            # Without diacritics the keyword and the name are ambiguous ("thao duong khong phu thuoc"
+            # is "tháo đường không phụ thuộc"): common words are not the start of a street name.
+            unaccented = keyword == strip_accents(keyword)
+            if folded_words and unaccented and folded_words[0] in _COMMON_UNACCENTED_WORDS:
+                return None
             if folded_words and folded_words[0] in folded_surnames() and _style(words[0][2]) == "lower":
                 count = 1
                 while count < len(words) and count < 4 and folded_words[count] in folded_name_syllables() and _style(words[count][2]) == "lower":

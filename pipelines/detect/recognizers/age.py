@@ -4,7 +4,9 @@ from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
 
 
 class AgeRecognizer(VietnamesePatternRecognizer):
-    """Ages: `47 tuổi`, `3 tháng tuổi`, `15 ngày tuổi` (span includes the unit), `sinh năm 1980`, `NS: 1980`."""
+    """Ages: `47 tuổi`, `3 tháng tuổi`, `15 ngày tuổi`, `47t` (span includes the unit); birth years
+    `sinh năm 1980`, `NS: 1980` (span is the year only, like dates without their "ngày");
+    `, 16 tháng,` right after a name (an infant's age in months, between commas)."""
 
     ENTITY = "AGE"
     FLAGS = CASE_INSENSITIVE
@@ -14,7 +16,13 @@ class AgeRecognizer(VietnamesePatternRecognizer):
             r"(?<![\d.,])\d{1,3}(?:[.,]\d)?\s*(?:(?:tháng|thang|ngày|ngay|tuần|tuan|năm|nam)\s*)?(?:tuổi|tuoi)(?![\w])",
             0.85,
         ),
-        Pattern("birth_year", r"\b(?:sinh năm|sinh nam|năm sinh|nam sinh|sn)\s*[:]?\s*(?:19|20)\d{2}(?!\d)", 0.8),
+        Pattern("birth_year", r"\b(?:sinh năm|sinh nam|năm sinh|nam sinh|sn)\s*[:]?\s*(?P<pii>(?:19|20)\d{2})(?!\d)", 0.8),
+        Pattern("age_t", r"(?<![\w.,/])\d{1,3}(?-i:t)(?![\w])", 0.6),
+        Pattern(
+            "age_months",
+            r"(?<=\p{L}[ \t]*,[ \t]*)(?P<pii>\d{1,2}[ \t]*(?:tháng|thang))(?=[ \t]*[,.;)]|[ \t]*$)",
+            0.5,
+        ),
         Pattern("birth_year_label", r"(?<![\w])(?-i:NS|Ns)\s*[:.]?\s*(?P<pii>(?:19|20)\d{2})(?!\d)", 0.7),
         Pattern("age_label", r"\b(?:tuổi|tuoi)\s*:\s*(?P<pii>\d{1,3})(?![\d])", 0.7),
     ]

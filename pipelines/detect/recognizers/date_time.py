@@ -21,7 +21,7 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         Pattern("month_year", rf"(?<![\d/.-]){_MONTH}[/.-]{_YEAR}(?![\d]|[/.-]\d)", 0.7),
         Pattern(
             "words",
-            rf"\b(?:ngày|ngay)\s+{_DAY}\s+(?:tháng|thang)\s+{_MONTH}(?:\s*(?:,\s*)?(?:năm|nam)\s+{_YEAR})?(?!\d)",
+            rf"\b(?:ngày|ngay)\s+(?P<pii>{_DAY}\s+(?:tháng|thang)\s+{_MONTH}(?:\s*(?:,\s*)?(?:năm|nam)\s+{_YEAR})?)(?!\d)",
             0.85,
         ),
         Pattern("month_words", rf"\b(?:tháng|thang)\s+{_MONTH}\s*(?:/|năm|nam)\s*{_YEAR}(?!\d)", 0.8),
@@ -33,6 +33,13 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
             0.7,
         ),
         Pattern("time", rf"(?<![\d:.,]){_TIME}(?![\d])", 0.6),
-        Pattern("hour", r"(?<![\d:.,])(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h)(?![\w])", 0.5),
+        # A whole hour is a clock time only after "lúc"/"vào"... or before a part of the day;
+        # otherwise it is a duration or an interval ("trước ăn 1 giờ", "3 giờ/lần").
+        Pattern(
+            "hour",
+            r"(?:\b(?:lúc|luc|vào|vao|từ|tu|đến|den|tới|toi|khoảng|khoang)\s+(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))(?![\w/])"
+            r"|(?<![\d:.,])(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))\s+(?=(?:sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|hôm|hom|ngày|ngay)\b))",
+            0.5,
+        ),
     ]
     CONTEXT = ["ngày", "ngay", "lúc", "luc", "vào viện", "ra viện", "sinh", "khám", "giờ", "hôm"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import regex
 from presidio_analyzer import Pattern
 
-from ..lexicon import CENTRAL_CITIES, COUNTRIES, fold, alternation, case_variants, province_names, strip_accents
+from ..lexicon import CENTRAL_CITIES, CITIES, COUNTRIES, KINSHIP_WORDS, fold, alternation, case_variants, province_names, strip_accents
 from .base import CASE_SENSITIVE, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer
 
 def _capitalised_variants(names) -> list[str]:
@@ -20,9 +20,18 @@ def _capitalised_variants(names) -> list[str]:
 
 
 _PROVINCE_ANY_CASE_ALT = alternation(case_variants(list(province_names())))
-_PROVINCE_ALT = alternation(_capitalised_variants(province_names()))
+_PROVINCE_ALT = alternation(_capitalised_variants(province_names() + CITIES))
 _COUNTRY_ALT = alternation(_capitalised_variants(COUNTRIES))
 _PROVINCE_PREFIX = r"(?i:tỉnh|tinh|thành phố|thanh pho|tp\.?)"
+# Lower-case province names count after a place cue ("quê thái bình") or at the end of an address.
+_LOWER_PROVINCE_ALT = alternation({v for v in case_variants(list(province_names())) if v.islower() and " " in v})
+_PLACE_CUE = r"(?i:quê quán|que quan|quê|que|về|ve|ở|tại|tai|từ|đến|den|đi|di)"
+_ADDRESS_UNIT_BEFORE = regex.compile(
+    r"(?i:phường|phuong|xã|quận|quan|huyện|huyen|thị trấn|thi tran|thị xã|thi xa|thôn|thon|ấp|xóm|xom|bản|tổ)\s+\S+[^,;\n]{0,40},[ \t]*$"
+)
+_KINSHIP_BEFORE = regex.compile(
+    r"(?:^|[^\w])(?i:" + alternation(case_variants(sorted(KINSHIP_WORDS))) + r")[ \t]+$"
+)
 
 
 def _title_or_upper(words: str) -> bool:
@@ -48,11 +57,27 @@ class LocationRecognizer(VietnamesePatternRecognizer):
         ),
         Pattern("province", WORD_BOUNDARY_BEFORE + rf"(?:{_PROVINCE_ALT})" + WORD_BOUNDARY_AFTER, 0.7),
         Pattern("country", WORD_BOUNDARY_BEFORE + rf"(?:{_COUNTRY_ALT})" + WORD_BOUNDARY_AFTER, 0.6),
+        Pattern(
+            "province_lower_after_cue",
+            WORD_BOUNDARY_BEFORE + rf"{_PLACE_CUE}[ \t]+(?P<pii>{_LOWER_PROVINCE_ALT})" + WORD_BOUNDARY_AFTER,
+            0.6,
+        ),
+        Pattern(
+            "province_lower_after_address",
+            rf",[ \t]*(?P<pii>{_LOWER_PROVINCE_ALT})(?=[ \t]*(?:[.,;)\n]|$))",
+            0.6,
+        ),
     ]
     CONTEXT = ["tỉnh", "thành phố", "quê", "trú", "địa chỉ", "về từ", "nhập cảnh"]
 
     def invalidate_span(self, text, start, end, match, pattern) -> bool:
         span = text[start:end]
+        if _KINSHIP_BEFORE.search(text[max(0, start - 12):start]):
+            return True  # "bà Nga", "anh Hải Phòng": a person's name
+        if pattern.name == "province_lower_after_cue":
+            return False
+        if pattern.name == "province_lower_after_address":
+            return not _ADDRESS_UNIT_BEFORE.search(text[max(0, start - 80):start])
         if pattern.name == "province_prefixed":
             # "thành phố Thanh Hóa" is the provincial capital (an address part), not the province.
             prefix = regex.match(r"(?i:thành phố|thanh pho|tp\.?)[ \t]*", span)

@@ -22,6 +22,7 @@ from ..lexicon import (
     folded_surnames,
     has_diacritics,
     is_name_syllable,
+    lower_name_syllables,
     strip_accents,
 )
 from .base import CASE_SENSITIVE, WORD, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer
@@ -34,7 +35,8 @@ _WORD_RE = regex.compile(WORD)
 
 # "bà", "BS.", "người nhà:", "mẹ là" ... right before the name (compared on lower-case text).
 _TRIGGER_BEFORE = regex.compile(
-    r"(?:^|[^\w])(?:" + alternation({v for v in case_variants(list(HONORIFICS)) if v.islower()}) + r")\.?\s*[:,-]?\s*$"
+    r"(?:^|[^\w])(?:" + alternation({v for v in case_variants(list(HONORIFICS)) if v.islower()})
+    + r")(?:\s+(?:bn|là|la))?\.?\s*[:,-]?\s*$"
 )
 
 
@@ -49,13 +51,18 @@ _PLACE_BEFORE_UNACCENTED = _place_before({strip_accents(w.lower()) for w in PLAC
 _KINSHIP_FORMS = frozenset(KINSHIP_WORDS) | frozenset(strip_accents(w) for w in KINSHIP_WORDS)
 # Kinship words that, written without diacritics, are also other common words ("co" có/cô, "di" đi/dì).
 _AMBIGUOUS_UNACCENTED = frozenset(strip_accents(w) for w in KINSHIP_WORDS) - frozenset(KINSHIP_WORDS)
-_HIGHLAND_CLANS = frozenset(fold(c) for c in HIGHLAND_CLANS)
+_HIGHLAND_CLANS = frozenset(fold(c) for c in HIGHLAND_CLANS) | frozenset({"buon ya", "ro mah"})
 _HONORIFIC_WORDS = frozenset(v for v in case_variants(list(HONORIFICS)) if v.islower())
+_HONORIFIC_EXACT = frozenset(h.lower() for h in HONORIFICS)
+_LOWER_SURNAMES_EXACT = frozenset(s.lower() for s in SURNAMES)
+_COMMON_UNACCENTED_WORDS = frozenset("khong la tu ha lam van tang vi luc dau do da de co hoa ban lo cu mai to than".split())
+_COMMON_MIDDLE_NAMES = frozenset("van thi huu duc cong quang minh xuan ngoc thu kim thuy mai thanh hoang dinh ba duy gia".split())
 _HOUSE_NUMBER_BEFORE = regex.compile(r"(?<![\w/])\d+[a-z]?(?:[/-]\d+[a-z]?)*\s*,?\s*$")
 # The word right before a candidate, on the same line and separated by spaces only.
 _PREVIOUS_WORD = regex.compile(r"(" + WORD + r")[ \t]+$")
 # Between an honorific and the name: a space, or punctuation ("BS.Minh", "người nhà: Lan").
-_AFTER_HONORIFIC = r"(?:[ \t]*[.:,-][ \t]*|[ \t]+)"
+_AFTER_HONORIFIC = r"(?:[ \t]+(?:là|la|Là)[ \t]+|[ \t]*[.:,-][ \t]*|[ \t]+)"
+_ROMAN = frozenset("IVX")
 _NOT_INITIALS = frozenset({"T.P", "T.T", "V.V", "P.S", "U.B", "T.W", "S.T", "B.V", "K.T", "T.S"})
 
 
@@ -119,15 +126,17 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             r"(?<![\w.])(?P<pii>\p{Lu}\.(?:[ ]?\p{Lu}\.){1,3}(?:\p{Lu}(?![\w.]))?|\p{Lu}\.\p{Lu}\.?\p{Lu}(?![\w.]))",
             0.6,
         ),
+        # Two initials without a final dot ("con trai là N.T"): only after a title or kinship word.
+        Pattern("initials_two", r"(?<![\w.])(?P<pii>\p{Lu}\.\p{Lu})(?![\w.])", 0.3),
         # Ê Đê / Jrai names (identifiers.md §12.6): "H'Hen Niê" (women), "Y Thuyên Mlô" (men).
         Pattern(
             "highland_h",
-            WORD_BOUNDARY_BEFORE + r"(?P<pii>H['’]\p{Lu}\p{Ll}+(?:[ \t]+\p{Lu}\p{L}*){0,2})" + WORD_BOUNDARY_AFTER,
+            WORD_BOUNDARY_BEFORE + r"(?P<pii>H['’]\p{Lu}\p{L}+(?:[ \t]+\p{Lu}\p{L}*){0,2})" + WORD_BOUNDARY_AFTER,
             0.75,
         ),
         Pattern(
             "highland_y",
-            WORD_BOUNDARY_BEFORE + r"(?P<pii>Y[ \t]+\p{Lu}\p{Ll}+(?:[ \t]+\p{Lu}\p{L}*){1,2})" + WORD_BOUNDARY_AFTER,
+            WORD_BOUNDARY_BEFORE + r"(?P<pii>Y[ \t]+\p{Lu}\p{L}+(?:[ \t]+\p{Lu}\p{L}*){1,2})" + WORD_BOUNDARY_AFTER,
             0.75,
         ),
     ]
@@ -155,7 +164,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         if place is not None or _HOUSE_NUMBER_BEFORE.search(before):
             return None
         previous = _PREVIOUS_WORD.search(raw_before)
-        if previous is not None:
+        if previous is not None and not has_trigger:
             word = previous.group(1)
             # Inside a longer capitalised name ("Bệnh viện Lê Văn Thịnh" -> not "Văn Thịnh"):
             # the longer name is its own candidate.
@@ -163,7 +172,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                 return None
         if pattern.name in ("highland_h", "highland_y"):
             return self._highland(text, start, end, pattern, has_trigger, previous)
-        if pattern.name == "initials":
+        if pattern.name in ("initials", "initials_two"):
             span_text = text[start:end]
             if span_text.rstrip(".").replace(" ", "") in _NOT_INITIALS:
                 return None
@@ -173,19 +182,26 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         if not words:
             return None
         first = words[0][2]
-        if first.lower() in _HONORIFIC_WORDS and len(words) > 1 and fold(words[1][2]) in folded_surnames():
+        # Text written with diacritics: a word without them is taken as written ("than" is not "Thân").
+        accented_context = has_diacritics(text[max(0, start - 40):end + 40])
+        first_is_honorific = first.lower() in (_HONORIFIC_EXACT if accented_context else _HONORIFIC_WORDS)
+        if (first_is_honorific and len(words) > 1 and _style(words[1][2]) in ("title", "upper")
+                and fold(words[1][2]) in folded_surnames()):
             return None  # "Ông Bùi Văn Tư": the name starts at the next word (its own match)
         honorific = text[match.start():start].strip(" \t.:,-").lower() if pattern.name in ("honorific_name", "surname_lower") else ""
-        if pattern.name == "surname_lower" and honorific in _AMBIGUOUS_UNACCENTED and len(words) < 3:
+        if pattern.name == "surname_lower" and honorific in _AMBIGUOUS_UNACCENTED and (
+                len(words) < 3 or fold(words[1][2]) not in _COMMON_MIDDLE_NAMES):
             return None  # "khong co bien chung": "co" is "có" here, not "cô"
         accepted = None
         if fold(first) in folded_surnames():
-            accepted = self._accept_full_name(words, has_trigger or pattern.name in ("honorific_name", "surname_lower"))
+            accepted = self._accept_full_name(
+                words, has_trigger or pattern.name in ("honorific_name", "surname_lower"), accented_context
+            )
         if accepted is None and pattern.name == "honorific_name":
             separator = text[match.start() + len(honorific):start] if honorific else " "
             if honorific in _KINSHIP_FORMS and separator.strip(" \t"):
                 return None  # "bà: Lan" is not how a name follows a kinship word
-            accepted = self._accept_given_name(text, words)
+            accepted = self._accept_given_name(text, words, honorific)
         if accepted is None:
             return None
         count, score = accepted
@@ -216,8 +232,10 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             return None
         if previous is not None and _style(previous.group(1)) in ("title", "upper") and previous.group(1).lower() not in _HONORIFIC_WORDS:
             return None  # part of a place name ("Ea H'Leo")
-        for count in range(len(words), 0, -1):
-            if fold(words[count - 1][2]) in _HIGHLAND_CLANS and count >= 2:
+        for count in range(len(words), 1, -1):
+            last_one = fold(words[count - 1][2])
+            last_two = fold(words[count - 2][2]) + " " + last_one
+            if last_one in _HIGHLAND_CLANS or (count >= 3 and last_two in _HIGHLAND_CLANS):
                 break
         else:
             count = len(words)
@@ -231,21 +249,32 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         return self._scores.pop((start, end, pattern.name), pattern.score)
 
     @staticmethod
-    def _accept_full_name(words, has_trigger: bool):
+    def _accept_full_name(words, has_trigger: bool, accented_context: bool = True):
         """Number of words (surname + following) that form a name, and its score; None if not a name."""
-        names = folded_name_syllables()
         style = _style(words[0][2])
         if style == "letter" or style == "mixed":
             return None
+        if style == "lower":
+            first = words[0][2]
+            if accented_context and first not in _LOWER_SURNAMES_EXACT:
+                return None
+            if not accented_context and first in _COMMON_UNACCENTED_WORDS:
+                return None  # "la anh" is "là anh"
         count = 1
         all_known = True
-        for _, _, word in words[1:]:
+        for _, _, word in words[1:4]:
             word_style = _style(word)
-            known = is_name_syllable(word)
+            if style == "lower" and accented_context:
+                known = word in lower_name_syllables() or word.replace("oà", "òa").replace("uý", "úy") in lower_name_syllables()
+            else:
+                known = is_name_syllable(word)
             if style == "title" and (word_style == "title" or word_style == "letter"):
                 all_known = all_known and (known or word_style == "letter")
-            elif style == "upper" and (word_style in ("upper", "letter")) and (known or word_style == "letter"):
-                pass
+            elif style == "upper" and (word_style in ("upper", "letter")):
+                # Unknown syllables in capitals only after a title or kinship word ("con trai là GIÀNG MÍ VÀNG").
+                if not (known or word_style == "letter" or has_trigger):
+                    break
+                all_known = all_known and (known or word_style == "letter")
             elif style == "lower" and word_style == "lower" and known:
                 pass
             else:
@@ -253,6 +282,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             count += 1
         if count < 2:
             return None
+        if count == 2 and _style(words[1][2]) == "letter" and (words[1][2] in _ROMAN or not has_trigger):
+            return None  # "Hạng I", "Hạng A" are ranks and classes, not "Nguyễn Văn A"
         if style == "lower" and not has_trigger:
             return None
         if style == "title":
@@ -260,18 +291,30 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                 return None
             return count, 0.85 if all_known else 0.6
         if style == "upper":
-            return count, 0.8
+            if not all_known and count < 3:
+                return None
+            return count, 0.8 if all_known else 0.7
         return count, 0.7
 
     @staticmethod
-    def _accept_given_name(text, words):
-        """A given name alone after an honorific ("chị Hoa", "anh Tuấn Anh", "bà T.")."""
-        names = folded_name_syllables()
+    def _accept_given_name(text, words, honorific: str = ""):
+        """A given name alone after an honorific ("chị Hoa", "anh Tuấn Anh", "bà T.", "ông Ksơr")."""
         first = words[0][2]
         if _style(first) == "letter":
             return (1, 0.75) if text[words[0][1]:words[0][1] + 1] == "." else None
-        if _style(first) not in ("title", "upper") or not is_name_syllable(first):
+        if _style(first) not in ("title", "upper"):
             return None
+        if not is_name_syllable(first):
+            # An unlisted capitalised word right after a kinship word is a name ("ông Chứ"), unless
+            # the two make a place ("Bà Rịa", "Bà Điểm") or the capitals continue (a longer proper name).
+            if honorific not in KINSHIP_WORDS or _style(first) != "title":
+                return None
+            place = fold(honorific + " " + first)
+            if place in folded_local_place_names() or place in folded_province_names():
+                return None
+            if len(words) > 1 and _style(words[1][2]) in ("title", "upper"):
+                return None
+            return 1, 0.6
         count = 1
         for _, _, word in words[1:2]:
             if _style(word) == _style(first) and is_name_syllable(word):

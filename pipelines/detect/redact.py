@@ -1,0 +1,85 @@
+"""Free-text redaction for the de-identify step: detected spans become typed placeholders.
+
+`redact_texts` runs the fast detection path (`detect_texts`) once over all texts and replaces each
+span, right to left, with the placeholder of its type ("[HỌ_TÊN]", "[SĐT]", ...). Types in `keep`
+stay as written: by default LOCATION, because a province or country alone is allowed by the
+release policy. None and "" pass through unchanged; the output depends only on the input.
+
+`residual_pii` re-runs detection (typically on redacted text) and returns the direct identifiers
+still found, for a fail-closed gate before publication. Placeholders are never detected as PII.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from .analyzer import DIRECT_IDENTIFIERS
+from .batch import detect_texts
+
+PLACEHOLDERS = {
+    "PERSON": "[HỌ_TÊN]",
+    "PHONE_NUMBER": "[SĐT]",
+    "VN_ADDRESS": "[ĐỊA_CHỈ]",
+    "LOCATION": "[ĐỊA_DANH]",
+    "VN_CCCD": "[CCCD]",
+    "VN_BHYT": "[THẺ_BHYT]",
+    "VN_BHXH": "[MÃ_BHXH]",
+    "EMAIL_ADDRESS": "[EMAIL]",
+    "DATE_TIME": "[NGÀY]",
+    "AGE": "[TUỔI]",
+    "VN_PATIENT_ID": "[MÃ_BN]",
+    "VN_STAFF_ID": "[MÃ_NV]",
+}
+DEFAULT_KEEP = ("LOCATION",)
+
+
+def _present(texts: Sequence[str | None]) -> list[int]:
+    positions = []
+    for index, text in enumerate(texts):
+        if text is None or text == "":
+            continue
+        if not isinstance(text, str):
+            raise TypeError(f"redact_texts expects str or None items; item {index} is {type(text).__name__}")
+        positions.append(index)
+    return positions
+
+
+def apply_placeholders(text: str, entities: Iterable[dict], keep: Iterable[str] = DEFAULT_KEEP) -> str:
+    """text with each entity span (not of a kept type) replaced by its type's placeholder."""
+    kept = set(keep)
+    pieces = []
+    cursor = len(text)
+    for entity in sorted(entities, key=lambda e: e["start"], reverse=True):
+        if entity["entity_type"] in kept or entity["end"] > cursor:
+            continue
+        pieces.append(text[entity["end"]:cursor])
+        pieces.append(PLACEHOLDERS.get(entity["entity_type"], "[" + entity["entity_type"] + "]"))
+        cursor = entity["start"]
+    pieces.append(text[:cursor])
+    return "".join(reversed(pieces))
+
+
+def redact_texts(texts: Sequence[str | None], *, keep: Iterable[str] = DEFAULT_KEEP,
+                 n_process: int | None = None) -> list[str | None]:
+    """Each text with detected PII replaced by typed placeholders; None and "" unchanged, order kept."""
+    keep = tuple(keep)
+    unknown = set(keep) - set(PLACEHOLDERS)
+    if unknown:
+        raise ValueError(f"keep names unknown entity types: {sorted(unknown)}")
+    out: list[str | None] = list(texts)
+    positions = _present(out)
+    detected = detect_texts((out[i] for i in positions), n_process=n_process)
+    for index, entities in zip(positions, detected):
+        out[index] = apply_placeholders(out[index], entities, keep)
+    return out
+
+
+def residual_pii(texts: Sequence[str | None], *, entity_types: Iterable[str] = DIRECT_IDENTIFIERS,
+                 n_process: int | None = None) -> list[list[dict]]:
+    """Direct identifiers detected in each text ([] for None and ""), e.g. after `redact_texts`."""
+    wanted = set(entity_types)
+    out: list[list[dict]] = [[] for _ in texts]
+    positions = _present(texts)
+    detected = detect_texts((texts[i] for i in positions), n_process=n_process)
+    for index, entities in zip(positions, detected):
+        out[index] = [e for e in entities if e["entity_type"] in wanted]
+    return out
