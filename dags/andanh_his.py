@@ -48,13 +48,18 @@ def andanh_his():
         from pipelines import tasks
         return tasks.deidentify(batch)
 
+    @task
+    def aggregate(batch: dict) -> dict:
+        from pipelines import tasks
+        return tasks.aggregate(batch)
+
     @task(outlets=[RELEASE])
     def publish(batch: dict) -> dict:
         from pipelines import tasks
         return tasks.publish(batch)
 
     batch = pull()
-    anything_new(batch) >> publish(deidentify(validate(batch)))
+    anything_new(batch) >> publish(aggregate(deidentify(validate(batch))))
 
 
 andanh_his()

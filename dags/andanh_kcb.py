@@ -49,12 +49,17 @@ def andanh_kcb():
         from pipelines import tasks
         return tasks.deidentify(batch)
 
+    @task
+    def aggregate(batch: dict) -> dict:
+        from pipelines import tasks
+        return tasks.aggregate(batch)
+
     @task(outlets=[RELEASE])
     def publish(batch: dict) -> dict:
         from pipelines import tasks
         return tasks.publish(batch)
 
-    publish(deidentify(validate(close_ingest(ingest.expand(chunk=plan())))))
+    publish(aggregate(deidentify(validate(close_ingest(ingest.expand(chunk=plan()))))))
 
 
 andanh_kcb()

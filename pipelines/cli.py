@@ -97,6 +97,7 @@ def cmd_validate(args) -> int:
     threshold = args.error_threshold if args.error_threshold is not None else error_threshold_from_env()
     summary = quality.validate_batch(_workdir(args), args.batch, error_threshold=threshold)
     data = summary.to_dict() if hasattr(summary, "to_dict") else vars(summary)
+    data["report"] = summary.html_report_path
     _print(args, data, [f"{k}: {v}" for k, v in data.items() if not isinstance(v, (dict, list))])
     return 0 if summary.gate_passed else EXIT_GATE
 
@@ -190,13 +191,78 @@ def cmd_query(args) -> int:
 
 def cmd_runs(args) -> int:
     from pipelines.ledger import Ledger
+    from pipelines.quality.reconcile import check
     entries = Ledger(_workdir(args).ledger_url()).entries(args.batch)
-    lines = [f"{'batch':<17} {'stage':<11} {'table':<6} {'received':>9} {'passed':>9} {'quarant.':>9} "
+    lines = [f"{'batch':<17} {'stage':<11} {'table':<8} {'received':>9} {'passed':>9} {'quarant.':>9} "
              f"{'rejected':>9}  balanced"]
-    lines += [f"{e.batch_id:<17} {e.stage:<11} {e.table_name:<6} {e.received:>9} {e.passed:>9} {e.quarantined:>9} "
+    lines += [f"{e.batch_id:<17} {e.stage:<11} {e.table_name:<8} {e.received:>9} {e.passed:>9} {e.quarantined:>9} "
               f"{e.rejected:>9}  {'yes' if e.balanced else 'NO'}" for e in entries]
-    _print(args, {"entries": [vars(e) for e in entries]}, lines)
-    return 0 if all(e.balanced for e in entries) else EXIT_FAILED
+    # Reconciliation of every validated batch: HOSO received = passed + quarantined + rejected at parse.
+    validated = sorted({e.batch_id for e in entries if e.stage == "validate"})
+    reconciled = {b: check(entries, b) for b in validated}
+    for batch_id, result in reconciled.items():
+        hoso = next((e for e in result.entries if e.table_name == "hoso"), None)
+        counts = (f"HOSO received {hoso.received} = passed {hoso.passed} + quarantined {hoso.quarantined} + "
+                  f"rejected at parse {hoso.rejected}") if hoso else ""
+        lines.append(f"{batch_id}: reconciled, {counts}" if result.balanced
+                     else f"{batch_id}: DOES NOT RECONCILE: {'; '.join(result.problems)}")
+    data = {"entries": [vars(e) for e in entries],
+            "reconciliation": {b: {"balanced": r.balanced, "problems": r.problems} for b, r in reconciled.items()}}
+    _print(args, data, lines)
+    ok = all(e.balanced for e in entries) and all(r.balanced for r in reconciled.values())
+    return 0 if ok else EXIT_FAILED
+
+
+def cmd_quarantine(args) -> int:
+    from pipelines.quality import quarantine
+    workdir = _workdir(args)
+    if args.action == "list":
+        episodes = quarantine.list_episodes(workdir, args.batch, include_resolved=args.all)
+        lines = [f"{ep.batch_id}  {ep.ma_lk}  {ep.status}  rows "
+                 + ",".join(f"{t}:{n}" for t, n in sorted(ep.rows.items())) + "  " + ";".join(ep.rule_ids)
+                 for ep in episodes]
+        lines.append(f"{len(episodes)} quarantined episode(s){'' if args.all else ' open'}")
+        _print(args, {"episodes": [vars(ep) | {"status": ep.status} for ep in episodes]}, lines)
+        return 0
+    if args.action == "show":
+        if not args.ma_lk:
+            raise ValueError("show needs the MA_LK of the episode")
+        failures = quarantine.show_episode(workdir, args.ma_lk, args.batch)
+        if not failures:
+            raise KeyError(f"no quarantined episode with that MA_LK{' in batch ' + args.batch if args.batch else ''}")
+        lines = [f"{f['batch_id']}  {f['table']} row {f['row']}  {f['severity']:<7}  {f['rule_id']}  "
+                 f"{f['field']} = {f['value']!r}" + (f"  (replayed in {f['replayed_in']})" if f["replayed_in"] else "")
+                 for f in failures]
+        _print(args, {"failures": failures}, lines)
+        return 0
+    if not args.batch:
+        raise ValueError(f"{args.action} needs --batch")
+    if args.action == "export":
+        if not args.out:
+            raise ValueError("export needs --out DIR")
+        written = quarantine.export_episodes(workdir, args.batch, args.out, args.ma_lk and [args.ma_lk])
+        _print(args, {t: str(p) for t, p in written.items()},
+               [f"wrote {p}" for p in written.values()] + ["edit the values, then: andanh quarantine replay "
+                                                           f"--batch {args.batch} --fixes {args.out}"])
+        return 0
+    # replay: stage the fixes as a new batch, then validate, de-identify and publish it like any batch
+    from pipelines.quality import QualityGateError
+    from pipelines.ledger import Ledger
+    from pipelines.run import finish_batch
+    if not args.fixes:
+        raise ValueError("replay needs --fixes DIR")
+    staged = quarantine.stage_replay(workdir, args.batch, args.fixes)
+    _stderr(f"replay of {len(staged.episodes)} episode(s) from {args.batch} as batch {staged.replay_batch}")
+    try:
+        s = finish_batch(workdir, staged.replay_batch, error_threshold=args.error_threshold, min_cell=args.min_cell,
+                         say=_stderr, ledger=Ledger(workdir.ledger_url()))
+    except QualityGateError as exc:
+        _stderr(f"andanh: quality gate closed for the replay, nothing published: {exc}")
+        return EXIT_GATE
+    quarantine.mark_resolved(workdir, staged)
+    _print(args, vars(s) | {"replay_of": args.batch, "episodes": staged.episodes},
+           [f"replayed {len(staged.episodes)} episode(s) of {args.batch}; marked resolved"] + _summary_lines(s, workdir))
+    return 0
 
 
 def cmd_schema(args) -> int:
@@ -294,6 +360,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("runs", cmd_runs, "show the run ledger: where every record of a batch went")
     workdir_arg(p)
     p.add_argument("--batch")
+
+    p = command("quarantine", cmd_quarantine, "review, export, fix and replay quarantined episodes (restricted)")
+    p.add_argument("action", choices=("list", "show", "export", "replay"),
+                   help="list episodes; show one MA_LK; export rows to CSV for fixing; replay the fixed CSV")
+    p.add_argument("ma_lk", nargs="?", help="show/export: the episode's MA_LK")
+    workdir_arg(p)
+    p.add_argument("--batch", help="batch id (list/show: every batch by default)")
+    p.add_argument("--all", action="store_true", help="list: include episodes already replayed")
+    p.add_argument("--out", help="export: folder for xml1.csv ... xml5.csv")
+    p.add_argument("--fixes", help="replay: folder with the corrected CSV/Parquet files")
+    p.add_argument("--error-threshold", type=float, help="replay: largest share of quarantined records")
+    p.add_argument("--min-cell", type=int, help="replay: minimum cell size when publishing")
 
     p = command("summary", cmd_summary, "where the records of a batch went and where the release is")
     workdir_arg(p)

@@ -80,7 +80,7 @@ def summarize(workdir: Workdir, batch_id: str | None = None) -> RunSummary:
         summary.published_cells = manifest["rows"]
         summary.suppressed_cells = manifest.get("suppressed_cells", 0)
         summary.duckdb_path = workdir.published / DUCKDB_FILE
-    report = workdir.reports / batch_id / "validation.json"
+    report = workdir.reports / batch_id / "report.html"
     summary.report_path = report if report.exists() else None
     return summary
 
@@ -100,10 +100,12 @@ def finish_batch(workdir: Workdir, batch_id: str, *, error_threshold: float | No
     validation = quality.validate_batch(workdir, batch_id,
                                         error_threshold=error_threshold if error_threshold is not None
                                         else error_threshold_from_env())
+    say(f"quality report: {validation.html_report_path}")
     quality.enforce_gate(validation)
+    quality.reconcile(workdir, batch_id)  # every HOSO received is passed, quarantined or rejected, or raise
     summary.quarantined_episodes = validation.quarantined_episodes
     summary.passed_episodes = validation.passed_episodes
-    summary.report_path = validation.report_path
+    summary.report_path = validation.html_report_path
     say("deidentify: policy from the schema registry")
     deidentify.deidentify_batch(workdir, batch_id)
     say("aggregate: month x province x ICD-10 chapter x sex x age band")

@@ -68,9 +68,12 @@ def validate(batch: dict, error_threshold: float | None = None) -> dict:
     from pipelines.run import error_threshold_from_env
 
     threshold = error_threshold if error_threshold is not None else error_threshold_from_env()
-    summary = quality.validate_batch(Workdir.at(batch["workdir"]), batch["batch_id"], error_threshold=threshold)
+    workdir = Workdir.at(batch["workdir"])
+    summary = quality.validate_batch(workdir, batch["batch_id"], error_threshold=threshold)
     quality.enforce_gate(summary)  # fail closed: nothing from this batch goes further
-    return batch | {"quarantined": summary.quarantined_episodes, "passed": summary.passed_episodes}
+    quality.reconcile(workdir, batch["batch_id"])  # a record unaccounted for fails the task too
+    return batch | {"quarantined": summary.quarantined_episodes, "passed": summary.passed_episodes,
+                    "report": summary.html_report_path}
 
 
 def deidentify(batch: dict) -> dict:
@@ -80,14 +83,20 @@ def deidentify(batch: dict) -> dict:
     return batch | {"deidentified": summary.rows}
 
 
+def aggregate(batch: dict) -> dict:
+    from pipelines import aggregate as aggregate_stage
+
+    summary = aggregate_stage.aggregate(Workdir.at(batch["workdir"]))
+    return batch | {"aggregate_cells": summary.cells, "aggregate_batches": summary.batches}
+
+
 def publish(batch: dict, min_cell: int | None = None) -> dict:
-    from pipelines import aggregate, disclose
+    from pipelines import disclose
     from pipelines import publish as publish_stage
 
     wd = Workdir.at(batch["workdir"])
-    agg = aggregate.aggregate(wd)
     disclosed = disclose.suppress_small_cells(wd, min_cell)
-    published = publish_stage.publish(wd, min_cell=disclosed.min_cell, batches=agg.batches)
+    published = publish_stage.publish(wd, min_cell=disclosed.min_cell, batches=batch.get("aggregate_batches"))
     return batch | {"release_id": published.release_id, "release_path": str(published.path),
                     "duckdb_path": str(published.duckdb_path), "cells": published.rows,
                     "suppressed_cells": disclosed.suppressed_cells}
