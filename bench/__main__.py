@@ -77,6 +77,92 @@ def bench_parser(n: int, data: Path) -> list[dict]:
     return rows
 
 
+VALIDATE_EPISODES = int(os.environ.get("BENCH_VALIDATE_EPISODES", "1000000"))
+VALIDATE_BASE = int(os.environ.get("BENCH_VALIDATE_BASE", "50000"))
+
+
+def bench_validate(n: int, base: int, data: Path) -> list[dict]:
+    """Validate stage on n XML1 episodes plus their child rows, against a plain DuckDB scan of the same
+    staged files. The batch is n / base copies of a staged synthetic batch of ``base`` encounters, each
+    copy with fresh MA_LK (the generator makes about 2,000 encounters/s: 1M would take too long)."""
+    copies = max(1, n // base)
+    synth = data / f"synth-{base}"
+    if not (synth / "xml").exists():
+        child(f"from pipelines import synth; from pathlib import Path; "
+              f"synth.generate({base}, 11, Path({str(synth)!r})); print('{{}}')")
+    base_work = data / f"validate-base-{base}"
+    if not (base_work / "restricted" / "batches" / "bvbase").exists():
+        subprocess.run(["rm", "-rf", str(base_work)], check=True)
+        child(f"from pipelines.ingest import ingest; from pipelines.workdir import Workdir; "
+              f"ingest({str(synth / 'xml')!r}, Workdir.at({str(base_work)!r}), batch_id='bvbase'); print('{{}}')")
+    work = data / f"validate-{copies * base}"
+    subprocess.run(["rm", "-rf", str(work)], check=True)
+    child("from pipelines.quality.bench import replicate_batch; from pipelines.workdir import Workdir; "
+          f"replicate_batch(Workdir.at({str(base_work)!r}), 'bvbase', Workdir.at({str(work)!r}), 'bvbig', {copies}); "
+          "print('{}')")
+    rows = []
+    for label, call in (("plain DuckDB scan of the staged batch (all columns)", "scan_batch(wd, 'bvbig')"),
+                        ("validate_batch (GE suites + DuckDB rules, quarantine, reports)",
+                         "validate_batch(wd, 'bvbig', error_threshold=1.0).episodes")):
+        r = child(
+            "import time, json, resource\nfrom pipelines.workdir import Workdir\n"
+            "from pipelines.quality import validate_batch\nfrom pipelines.quality.bench import scan_batch\n"
+            f"wd = Workdir.at({str(work)!r})\nt = time.perf_counter(); out = {call}\n"
+            "el = time.perf_counter() - t\n"
+            "print(json.dumps({'seconds': round(el, 2), 'out': out, "
+            "'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))")
+        episodes = copies * base
+        r.update(case=label, encounters=episodes, encounters_per_s=round(episodes / max(r["seconds"], 1e-9), 1),
+                 seconds_per_million_xml1=round(r["seconds"] * 1_000_000 / episodes, 1))
+        rows.append(r)
+    rows[1]["ratio_to_scan"] = round(rows[1]["seconds"] / max(rows[0]["seconds"], 1e-9), 2)
+    rows[1]["case"] += f": {rows[1]['seconds_per_million_xml1']} s per million XML1, {rows[1]['ratio_to_scan']}x the scan"
+    return rows
+
+
+DETECT_TEXTS = int(os.environ.get("BENCH_DETECT_TEXTS", "50000"))
+
+
+def bench_detection(n_texts: int, data: Path) -> list[dict]:
+    """PII detection on the free-text fields of a synthetic set (truth/texts.jsonl: every FREE-TEXT
+    value, many short catalogue texts, most without PII): (a) a plain loop calling Presidio's
+    `AnalyzerEngine.analyze` per text (`detect_plain`), (b) our path (`detect_texts`). Same notes,
+    same recognizers; each writes its entity lists and the two are compared (`equal`)."""
+    synth = data / "detect-synth"
+    texts_file = synth / "truth" / "texts.jsonl"
+    encounters = n_texts // 15 + 100  # about 17 free-text values per encounter
+    if not texts_file.exists() or sum(1 for _ in texts_file.open(encoding="utf-8")) < n_texts:
+        child(f"from pipelines import synth; from pathlib import Path; "
+              f"synth.generate({encounters}, 11, Path({str(synth)!r})); print('{{}}')")
+    rows, outputs = [], []
+    for label, call in (("(a) plain loop: AnalyzerEngine.analyze per text", "detect_plain(texts, analyzer)"),
+                        ("(b) detect_texts (dedup, exact pre-filter, no word segmentation unless context "
+                         "decides, worker processes)", "list(detect_texts(texts, analyzer=analyzer))")):
+        out = data / f"detect-{'plain' if 'plain' in call else 'fast'}.json"
+        r = child(
+            "import time, json, resource, itertools\n"
+            "from pipelines.detect import detect_plain, detect_texts, shared_analyzer\n"
+            f"with open({str(texts_file)!r}, encoding='utf-8') as fh:\n"
+            f"    texts = [json.loads(line)['text'] for line in itertools.islice(fh, {n_texts})]\n"
+            "analyzer = shared_analyzer(); analyzer.analyze('Bệnh nhân Nguyễn Văn An', language='vi')\n"
+            f"t = time.perf_counter(); found = {call}\nel = time.perf_counter() - t\n"
+            f"open({str(out)!r}, 'w').write(json.dumps(found))\n"
+            "rss = max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
+            "print(json.dumps({'seconds': round(el, 2), 'notes': len(texts), 'distinct': len(set(texts)), "
+            "'entities': sum(map(len, found)), 'peak_rss_mb': rss // 1024}))")
+        r.update(case=label, encounters=r["notes"], encounters_per_s=round(r["notes"] / max(r["seconds"], 1e-9), 1))
+        r["notes_per_s"] = r["encounters_per_s"]
+        rows.append(r)
+        outputs.append(out)
+    equal = outputs[0].read_text() == outputs[1].read_text()
+    ratio = round(rows[0]["seconds"] / max(rows[1]["seconds"], 1e-9), 1)
+    rows[1].update(ratio_to_plain=ratio, equal=equal)
+    rows[1]["case"] += f": {ratio}x the plain loop, equal results: {str(equal).lower()}"
+    for out in outputs:
+        out.unlink()
+    return rows
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     data = OUT / "data"
@@ -88,6 +174,10 @@ def main() -> int:
     n_parse = min(max(SIZES), 50_000)
     print(f"parser, one envelope of {n_parse} HOSO ...", file=sys.stderr, flush=True)
     results += bench_parser(n_parse, data)
+    print(f"validate, {VALIDATE_EPISODES} episodes ...", file=sys.stderr, flush=True)
+    results += bench_validate(VALIDATE_EPISODES, min(VALIDATE_BASE, VALIDATE_EPISODES), data)
+    print(f"PII detection, {DETECT_TEXTS} free-text values ...", file=sys.stderr, flush=True)
+    results += bench_detection(DETECT_TEXTS, data)
     report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "platform": platform.platform()},

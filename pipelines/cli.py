@@ -294,6 +294,26 @@ def cmd_eval_detect(args) -> int:
     return 0
 
 
+def cmd_classify_columns(args) -> int:
+    from dataclasses import asdict
+
+    from pipelines.detect import columns
+    try:
+        decisions = columns.classify_columns(columns.read_table(args.input), sample_size=args.sample)
+    except (OSError, ValueError) as exc:
+        _stderr(f"andanh: classify-columns: {exc}")
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps([asdict(d) for d in decisions], ensure_ascii=False, indent=2))
+        return 0
+    for d in decisions:
+        entity = f" {d.entity_type}" if d.entity_type else ""
+        print(f"{d.column}: {d.deid_class}{entity} (confidence {d.confidence:.2f}, {d.method})")
+    print("\n# paste into config to confirm:")
+    print(columns.render_yaml(decisions), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="andanh", description=(
         "De-identify Vietnamese KCB (XML 130) treatment data and publish safe aggregates."),
@@ -395,6 +415,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--truth", required=True)
     p.add_argument("--pred", required=True)
     p.add_argument("--texts", help="the texts (JSONL {id, text}) for token-level scores")
+
+    p = command("classify-columns", cmd_classify_columns,
+                "propose a de-identification class per column of a CSV/Parquet file (sampled values, column names)")
+    p.add_argument("--input", required=True, help="a .csv or .parquet file")
+    p.add_argument("--sample", type=int, default=500, help="non-empty values sampled per column (default 500)")
     return parser
 
 

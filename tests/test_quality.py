@@ -281,3 +281,53 @@ def test_empty_values_count_as_missing_but_stay_as_received(batch, summary):
     row = read(batch, "quarantine", "xml1").query("MA_LK == 'LK_MISSING'").iloc[0]
     assert row["NGAY_RA"] == ""  # written as staged
     assert row["_rule_ids"] == "xml1.NGAY_RA.required"
+
+
+def dated(ma_lk: str, day: str, **overrides) -> dict[str, list[dict]]:
+    """An episode whose every XML1 date-time is on ``day`` (yyyymmdd)."""
+    dates = {f: f"{day}1230" for f in ("NGAY_VAO", "NGAY_VAO_NOI_TRU", "NGAY_RA", "NGAY_TTOAN")}
+    return episode(ma_lk, **(dates | overrides))
+
+
+def test_date_aware_cross_field_and_money_rules(tmp_path):
+    from pipelines.reference import provinces_34, provinces_63
+    legacy_only = sorted({p["old_code"] for p in provinces_63()} - {p["new_code"] for p in provinces_34()})[0]
+    cases = {  # MA_LK -> (episode, the error rules expected; None = passes)
+        "LK_NO_DISTRICT_AFTER": (dated("LK_NO_DISTRICT_AFTER", "20250702", MAHUYEN_CU_TRU=""), None),
+        "LK_NO_DISTRICT_BEFORE": (dated("LK_NO_DISTRICT_BEFORE", "20250630", MAHUYEN_CU_TRU=""),
+                                  {"xml1.MAHUYEN_CU_TRU.required"}),
+        "LK_LEGACY_PROVINCE_AFTER": (dated("LK_LEGACY_PROVINCE_AFTER", "20250702", MATINH_CU_TRU=legacy_only),
+                                     {"xml1.MATINH_CU_TRU.code_by_date"}),
+        "LK_LEGACY_PROVINCE_BEFORE": (dated("LK_LEGACY_PROVINCE_BEFORE", "20250630", MATINH_CU_TRU=legacy_only), None),
+        "LK_YEAR_ONLY_BIRTH": (episode("LK_YEAR_ONLY_BIRTH", NGAY_SINH="199000000000"), None),
+        "LK_BIRTH_AFTER_VISIT": (episode("LK_BIRTH_AFTER_VISIT", NGAY_SINH="202407020000"),
+                                 {"xml1.NGAY_SINH.not_after_NGAY_VAO"}),
+        "LK_FEB30": (episode("LK_FEB30", NGAY_TTOAN="202402301200"), {"xml1.NGAY_TTOAN.calendar"}),
+        "LK_MONTH13": (episode("LK_MONTH13", NGAY_TTOAN="202413011200"), {"xml1.NGAY_TTOAN.format"}),
+        "LK_KCB11_EARLY": (episode("LK_KCB11_EARLY", MA_LOAI_KCB="11"), {"xml1.MA_LOAI_KCB.valid_on_NGAY_VAO"}),
+        "LK_KCB11_LATE": (dated("LK_KCB11_LATE", "20260802", MA_LOAI_KCB="11"), None),
+        "LK_STAY_OK": (episode("LK_STAY_OK", MA_LOAI_KCB="03", NGAY_RA="202407031230", NGAY_TTOAN="202407031230",
+                               SO_NGAY_DTRI="3"), None),
+        "LK_STAY_WRONG": (episode("LK_STAY_WRONG", MA_LOAI_KCB="03", NGAY_RA="202407031230", SO_NGAY_DTRI="2"),
+                          {"xml1.SO_NGAY_DTRI.by_MA_LOAI_KCB"}),
+        "LK_TOTAL": (episode("LK_TOTAL", T_THUOC="5.00"), {"xml1.T_THUOC.sum_of_lines"}),
+        "LK_BHTT": (episode("LK_BHTT", T_BHTT="5.00"), {"xml1.T_BHTT.identity"}),
+        "LK_PHONE": (episode("LK_PHONE", DIEN_THOAI="12345"), None),
+    }
+    workdir = Workdir.at(tmp_path / "data").ensure()
+    StagedBatch(workdir).write("file_a", merge(*(rows for rows, _ in cases.values())))
+    summary = validate_batch(workdir, BATCH, error_threshold=1.0)
+    assert not any(r.exception for r in summary.rules)
+    quarantine = read(workdir, "quarantine", "xml1")
+    for ma_lk, (_, expected) in cases.items():
+        if expected is None:
+            assert ma_lk not in set(quarantine["MA_LK"]), (ma_lk, rules_of(quarantine, ma_lk))
+        else:
+            assert rules_of(quarantine, ma_lk) == expected, ma_lk
+    validated = read(workdir, "validated", "xml1").set_index("MA_LK")
+    assert validated.loc["LK_PHONE", "_warnings"] == "xml1.DIEN_THOAI.phone"
+    failures = pd.read_parquet(workdir.quarantine / BATCH / "failures.parquet")
+    feb30 = failures[(failures["MA_LK"] == "LK_FEB30") & (failures["rule_id"] == "xml1.NGAY_TTOAN.calendar")]
+    assert list(feb30["value"]) == ["202402301200"] and list(feb30["severity"]) == ["error"]
+    html = Path(summary.html_report_path).read_text(encoding="utf-8")
+    assert "xml1.NGAY_TTOAN.calendar" in html and "LK_FEB30" not in html

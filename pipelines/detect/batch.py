@@ -1,13 +1,20 @@
 """Detection over many texts: the plain Presidio loop (baseline) and the fast path.
 
-The fast path returns exactly what the plain loop returns, because it skips only work whose
-result is known:
-- identical texts are analysed once;
-- a text on which no recognizer pattern matches gets no entities (every recognizer result starts
-  from a pattern match, see `VietnamesePatternRecognizer.could_match`), so it skips spaCy and
-  Presidio entirely; on the others only the recognizers with a match run (`entities=`);
-- the remaining texts go through `nlp.pipe` in batches and Presidio's `analyze` with those
-  NlpArtifacts (what `BatchAnalyzerEngine` does), in worker processes for large inputs.
+The fast path returns exactly what the plain loop returns (entities and scores), because it
+skips only work whose result is known:
+- identical texts are analysed once (within a chunk, and across chunks up to `CACHE_SIZE`);
+- every recognizer result starts from a pattern match, and our recognizers do not read the NLP
+  artifacts, so the recognizers are first run on their own: a text with no raw result gets no
+  entities and skips spaCy and Presidio entirely;
+- Presidio's context enhancer only raises the score of a result when one of its recognizer's
+  context words is a substring of the lemma of a nearby word; lemmas are lower-cased tokens and
+  tokens are substrings of the text, so if no context word occurs in the lower-cased text, the
+  enhancer cannot change anything. Such texts skip word segmentation (pyvi, the costliest step)
+  and get Presidio's remaining steps directly (score thresholds, `remove_duplicates`); only the
+  others get `nlp.pipe` in batches (what `BatchAnalyzerEngine` does) and Presidio's `analyze`;
+- inside Presidio only the recognizers with a raw result run (`entities=`), and they hand back
+  the results already computed (`reuse_results`) instead of matching again;
+- large inputs are split across worker processes (fork; the analyzer is shared, not rebuilt).
 """
 from __future__ import annotations
 
@@ -16,14 +23,18 @@ import os
 from itertools import islice
 from typing import Iterable, Iterator
 
-from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .analyzer import LANGUAGE, analyze_text, map_offsets, nfc_with_offsets, resolve_overlaps, shared_analyzer
 
 # Texts read per round; bounds memory and lets output stream.
 CHUNK_SIZE = 20_000
-# Below this many texts needing analysis, worker start-up costs more than it saves.
-MIN_TEXTS_PER_PROCESS = 500
+# Distinct texts whose results are remembered across chunks (catalogue texts such as dosage
+# instructions repeat all through a batch); oldest forgotten first.
+CACHE_SIZE = 200_000
+# Below this many distinct texts, worker start-up costs more than it saves.
+MIN_TEXTS_PER_PROCESS = 1_000
 
 
 def detect_plain(texts: Iterable[str], analyzer: AnalyzerEngine | None = None) -> list[list[dict]]:
@@ -41,18 +52,67 @@ def matching_entities(analyzer: AnalyzerEngine, text: str) -> list[str]:
     ]
 
 
-def _analyze_normalized(analyzer: AnalyzerEngine, items: list[tuple[str, list[str]]], batch_size: int) -> list[list[dict]]:
-    """Presidio analysis of (NFC text, candidate entity types) with spaCy batching.
+def _raw_results(analyzer: AnalyzerEngine, text: str) -> list[tuple[object, list]]:
+    """(recognizer, results) for the recognizers that find something, before context and thresholds."""
+    found = []
+    for recognizer in analyzer.registry.recognizers:
+        if recognizer.could_match(text):
+            results = recognizer.find(text)
+            if results:
+                found.append((recognizer, results))
+    return found
 
-    Only the recognizers with a pattern match run: the others return nothing, so the result
-    equals a full `analyze`. Overlaps resolved; offsets in the NFC text.
+
+def _context_possible(text: str, found) -> bool:
+    """Could Presidio's context enhancer change any of these results? (see module docstring)
+
+    The enhancer also reads the token holding the result, which may reach past its start, so the
+    whole text is searched: conservative, and still exact.
     """
-    nlp_engine = analyzer.nlp_engine
-    texts = [text for text, _ in items]
-    out = []
-    batches = nlp_engine.process_batch(texts, language=LANGUAGE, batch_size=batch_size)
-    for (text, artifacts), (_, entities) in zip(batches, items):
-        out.append(resolve_overlaps(analyzer.analyze(text, language=LANGUAGE, entities=entities, nlp_artifacts=artifacts)))
+    lowered = text.lower()
+    return any(word.lower() in lowered for recognizer, _ in found for word in (recognizer.context or ()))
+
+
+def _presidio(analyzer: AnalyzerEngine, text: str, found, artifacts: NlpArtifacts) -> list[dict]:
+    """Presidio's `analyze` with the recognizer results already computed, overlaps resolved."""
+    for recognizer, results in found:
+        recognizer.reuse_results(text, results)
+    entities = sorted({recognizer.supported_entities[0] for recognizer, _ in found})
+    return resolve_overlaps(analyzer.analyze(text, language=LANGUAGE, entities=entities, nlp_artifacts=artifacts))
+
+
+def _without_context(analyzer: AnalyzerEngine, found) -> list[dict]:
+    """What `analyze` returns when context cannot change a score: Presidio's own steps after the
+    (here idle) context enhancer, i.e. per-recognizer score thresholds, then `remove_duplicates`."""
+    kept = []
+    for recognizer, results in found:
+        thresholds = recognizer.score_thresholds
+        for result in results:
+            limit = thresholds.get(result.entity_type)
+            if limit is None:
+                limit = thresholds.get("default", analyzer.default_score_threshold)
+            if result.score >= limit:
+                kept.append(result)
+    return resolve_overlaps(EntityRecognizer.remove_duplicates(kept))
+
+
+def _analyze_normalized(analyzer: AnalyzerEngine, texts: list[str], batch_size: int) -> list[list[dict]]:
+    """Entities of NFC texts, equal to `analyzer.analyze` per text with overlaps resolved."""
+    out: list[list[dict]] = [[] for _ in texts]
+    with_context: list[tuple[int, list]] = []
+    for index, text in enumerate(texts):
+        found = _raw_results(analyzer, text)
+        if not found:
+            continue
+        if _context_possible(text, found):
+            with_context.append((index, found))
+        else:
+            out[index] = _without_context(analyzer, found)
+    if with_context:
+        batches = analyzer.nlp_engine.process_batch([texts[i] for i, _ in with_context], language=LANGUAGE,
+                                                    batch_size=batch_size)
+        for (text, artifacts), (index, found) in zip(batches, with_context):
+            out[index] = _presidio(analyzer, text, found, artifacts)
     return out
 
 
@@ -61,8 +121,8 @@ _fork_analyzer: AnalyzerEngine | None = None
 _worker_batch_size = 64
 
 
-def _worker_analyze(items: list[tuple[str, list[str]]]) -> list[list[dict]]:
-    return _analyze_normalized(_fork_analyzer or shared_analyzer(), items, _worker_batch_size)
+def _worker_analyze(texts: list[str]) -> list[list[dict]]:
+    return _analyze_normalized(_fork_analyzer or shared_analyzer(), texts, _worker_batch_size)
 
 
 def _slices(items: list, size: int) -> list[list]:
@@ -76,51 +136,55 @@ def detect_texts(
     n_process: int | None = None,
     analyzer: AnalyzerEngine | None = None,
     chunk_size: int = CHUNK_SIZE,
+    cache_size: int = CACHE_SIZE,
 ) -> Iterator[list[dict]]:
     """Entities per text, in input order: lists of {"start","end","entity_type","score"}.
 
     Same output as `detect_plain`. n_process=None uses up to all CPUs when a chunk has enough
-    texts to analyse; 1 stays in this process.
+    distinct texts; 1 stays in this process.
     """
     if analyzer is None:
         analyzer = shared_analyzer()
     max_processes = n_process if n_process is not None else (os.cpu_count() or 1)
     pool = None
+    cache: dict[str, list[dict]] = {}
     try:
         iterator = iter(texts)
         while True:
             chunk = list(islice(iterator, chunk_size))
             if not chunk:
                 break
-            unique: dict[str, list[dict] | None] = {}
+            originals: list[str] = []
+            fresh: set[str] = set()
             for text in chunk:
                 if not isinstance(text, str):
                     raise TypeError("detect_texts expects str items")
-                unique.setdefault(text, None)
-            pending: list[tuple[str, str, list[int] | None]] = []
-            work: list[tuple[str, list[str]]] = []
-            for text in unique:
-                normalized, offsets = nfc_with_offsets(text)
-                entities = matching_entities(analyzer, normalized)
-                if entities:
-                    pending.append((text, normalized, offsets))
-                    work.append((normalized, entities))
-                else:
-                    unique[text] = []
-            processes = min(max_processes, len(work) // MIN_TEXTS_PER_PROCESS)
+                if text not in cache and text not in fresh:
+                    fresh.add(text)
+                    originals.append(text)
+            normalized: list[str] = []
+            offsets: list[list[int] | None] = []
+            for text in originals:
+                nfc, mapping = nfc_with_offsets(text)
+                normalized.append(nfc)
+                offsets.append(mapping)
+            processes = min(max_processes, len(normalized) // MIN_TEXTS_PER_PROCESS)
             if processes > 1:
                 if pool is None:
                     global _fork_analyzer, _worker_batch_size
                     _fork_analyzer, _worker_batch_size = analyzer, batch_size
                     pool = multiprocessing.get_context("fork").Pool(max_processes)
-                slice_size = max(batch_size, len(work) // (processes * 4) + 1)
-                analysed = [r for part in pool.imap(_worker_analyze, _slices(work, slice_size)) for r in part]
+                slice_size = len(normalized) // (processes * 4) + 1
+                analysed = [r for part in pool.imap(_worker_analyze, _slices(normalized, slice_size)) for r in part]
             else:
-                analysed = _analyze_normalized(analyzer, work, batch_size)
-            for (text, _, offsets), entities in zip(pending, analysed):
-                unique[text] = map_offsets(entities, offsets)
-            for text in chunk:
-                yield [dict(entity) for entity in unique[text]]
+                analysed = _analyze_normalized(analyzer, normalized, batch_size)
+            for text, mapping, entities in zip(originals, offsets, analysed):
+                cache[text] = map_offsets(entities, mapping)
+            results = [cache[text] for text in chunk]
+            for text in islice(list(cache), max(0, len(cache) - max(cache_size, len(originals)))):
+                del cache[text]
+            for entities in results:
+                yield list(map(dict, entities)) if entities else []
     finally:
         if pool is not None:
             pool.terminate()

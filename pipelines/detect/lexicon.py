@@ -13,6 +13,7 @@ from functools import lru_cache
 from pipelines.reference import provinces_34, provinces_63, wards
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower-case, strip diacritics and map đ to d, so 'Nguyễn', 'NGUYEN' and 'nguyen' compare equal."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
@@ -184,8 +185,13 @@ def lower_name_syllables() -> frozenset[str]:
     return frozenset(unicodedata.normalize("NFC", s).lower() for s in NAME_SYLLABLES + SURNAMES)
 
 
+# Latin letters with diacritics (Latin-1 Supplement to Latin Extended-B, Latin Extended Additional).
+_DIACRITIC_LETTER = re.compile(r"[\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u1E00-\u1EFF]")
+
+
 def has_diacritics(text: str) -> bool:
-    return strip_accents(text) != text
+    """True if text has a letter with diacritics (or đ); NFC text expected."""
+    return _DIACRITIC_LETTER.search(text) is not None
 
 
 def is_name_syllable(word: str) -> bool:

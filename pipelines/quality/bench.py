@@ -4,6 +4,10 @@
 
 Writes staged Parquet straight in the staging contract (about 20 rows per episode over XML1–XML5,
 1% of episodes broken), then times :func:`validate_batch`.
+
+:func:`replicate_batch` builds a large batch from a staged one (each copy with fresh ``MA_LK`` and
+HOSO identities) and :func:`scan_batch` is the baseline: a plain DuckDB scan touching every column;
+``make bench`` uses both (``bench/__main__.py``).
 """
 from __future__ import annotations
 
@@ -53,6 +57,62 @@ def write_synthetic_batch(workdir: Workdir, batch_id: str, episodes: int) -> int
             total += rows
         write_manifest_entry(workdir, batch_id, "bench", FileResult(path=f"/bench/{name}.xml", sha256=name,
                                                                      kind="xml", staged=staged))
+    return total
+
+
+def replicate_batch(source: Workdir, source_batch: str, target: Workdir, target_batch: str, copies: int) -> dict:
+    """Stage ``copies`` copies of a staged batch as ``target_batch``: copy k gets ``MA_LK || '~k'`` and
+    ``_source_sha256 || '~k'`` (so every episode and HOSO is distinct). Returns rows per table."""
+    import duckdb
+
+    from pipelines.ingest import staged_files
+
+    target.ensure()
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    rows: dict[str, int] = {}
+    staged: dict[int, dict[str, int]] = {k: {} for k in range(copies)}
+    for table_id in EPISODE_TABLES:
+        files = [str(p) for p in staged_files(source, source_batch, table_id)]
+        if not files:
+            continue
+        con.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT * FROM read_parquet(?, union_by_name = true)", [files])
+        for k in range(copies):
+            path = target.staged_table(table_id) / f"{target_batch}-copy{k:03d}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(f"""COPY (SELECT * REPLACE (MA_LK || '~{k}' AS MA_LK, _source_sha256 || '~{k}' AS _source_sha256,
+                                                   '{target_batch}' AS _batch_id) FROM src)
+                            TO '{path}' (FORMAT parquet, COMPRESSION zstd)""")
+            staged[k][table_id] = pq.ParquetFile(path).metadata.num_rows
+            rows[table_id] = rows.get(table_id, 0) + staged[k][table_id]
+    for k in range(copies):
+        name = f"{target_batch}-copy{k:03d}"
+        write_manifest_entry(target, target_batch, "bench-replica",
+                             FileResult(path=f"/bench/{name}", sha256=name, kind="xml", staging_name=name,
+                                        staged=staged[k], hoso_seen=staged[k].get("xml1", 0)))
+    con.close()
+    return rows
+
+
+def scan_batch(workdir: Workdir, batch_id: str) -> int:
+    """Baseline: read every column of every staged table once (count and longest value per column)."""
+    import duckdb
+
+    from pipelines.ingest import staged_files
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    total = 0
+    for table_id in EPISODE_TABLES:
+        files = [str(p) for p in staged_files(workdir, batch_id, table_id)]
+        if not files:
+            continue
+        columns = [c for c in con.execute("SELECT * FROM read_parquet(?, union_by_name = true) LIMIT 0",
+                                          [files]).fetchdf().columns]
+        touched = ", ".join(f'max(length(CAST("{c}" AS VARCHAR)))' for c in columns)
+        total += con.execute(f"SELECT count(*), {touched} FROM read_parquet(?, union_by_name = true)",
+                             [files]).fetchone()[0]
+    con.close()
     return total
 
 

@@ -321,6 +321,7 @@ def validate_batch(workdir: Workdir | str | os.PathLike, batch_id: str, *, error
     suites = {t: load_suite(t, suite_dir) for t in EPISODE_TABLES}
     con = duckdb.connect()
     con.execute("SET temp_directory = ?", [str(workdir.tmp / "duckdb")])
+    con.execute("SET enable_progress_bar = false")
     try:
         result = _validate(con, workdir, batch_id, schema, suites, error_threshold, {
             t: {"name": suites[t].name, "sha256": sha256_file(suite_dir / f"{t}.json")} for t in EPISODE_TABLES})

@@ -79,7 +79,9 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         ),
         Pattern("compact_unit", rf"(?<![\w.]){_COMPACT_UNIT}", 0.3),
     ]
-    CONTEXT = ["địa chỉ", "dia chi", "trú", "tru", "thường trú", "tạm trú", "ngụ", "số nhà"]
+    # No Presidio context words: every result already clears the threshold, so context would only
+    # raise scores (and force word segmentation of every text that has one).
+    CONTEXT: list = []
     STRONG = 0.85
 
     def _component_end(self, text: str, match, pattern: Pattern):
@@ -161,7 +163,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
             count += 1
         return count
 
-    def analyze(self, text: str, entities, nlp_artifacts=None, regex_flags=None) -> List[RecognizerResult]:
+    def find(self, text: str) -> List[RecognizerResult]:
         components: dict[int, tuple[int, bool]] = {}
         for pattern, compiled in self._compiled:
             for match in compiled.finditer(text, overlapped=True):

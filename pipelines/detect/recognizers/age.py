@@ -9,6 +9,7 @@ class AgeRecognizer(VietnamesePatternRecognizer):
     `, 16 tháng,` right after a name (an infant's age in months, between commas)."""
 
     ENTITY = "AGE"
+    NEEDS = r"(?i:tuổi|tuoi|sinh|sn|ns|\d\s*(?:tháng|thang|t))"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern(
@@ -26,4 +27,6 @@ class AgeRecognizer(VietnamesePatternRecognizer):
         Pattern("birth_year_label", r"(?<![\w])(?-i:NS|Ns)\s*[:.]?\s*(?P<pii>(?:19|20)\d{2})(?!\d)", 0.7),
         Pattern("age_label", r"\b(?:tuổi|tuoi)\s*:\s*(?P<pii>\d{1,3})(?![\d])", 0.7),
     ]
-    CONTEXT = ["tuổi", "tuoi", "sinh", "năm sinh"]
+    # No Presidio context words: every result already clears the threshold, so context would only
+    # raise scores (and force word segmentation of every text that has one).
+    CONTEXT: list = []

@@ -4,7 +4,9 @@ Presidio's PatternRecognizer reports the whole regex match. Vietnamese PII often
 label or honorific that is not part of the entity ("bà Lan", "mã BN 123"), so a pattern may name
 a group `pii`; the result then covers that group only. `invalidate_span` sees the whole text, so
 recognizers can reject matches by what surrounds them (e.g. "đường Nguyễn Trãi").
-Every result comes from a pattern match, which keeps `could_match` an exact pre-filter.
+Every result comes from a pattern match, which keeps `could_match` an exact pre-filter, and no
+recognizer reads the NLP artifacts, so `find(text)` gives the results without Presidio; the fast
+path hands them back through `reuse_results` so Presidio does not compute them twice.
 """
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ class VietnamesePatternRecognizer(PatternRecognizer):
     PATTERNS: ClassVar[List[Pattern]] = []
     CONTEXT: ClassVar[List[str]] = []
     FLAGS: ClassVar[int] = CASE_SENSITIVE
+    # A cheap regex that matches in every text where a pattern matches (e.g. "\\d{3}" for ID numbers,
+    # "@" for e-mail): texts without it are skipped before any pattern runs. Empty: no shortcut.
+    NEEDS: ClassVar[str] = ""
 
     def __init__(self, supported_language: str = LANGUAGE):
         super().__init__(
@@ -39,10 +44,24 @@ class VietnamesePatternRecognizer(PatternRecognizer):
             global_regex_flags=self.FLAGS,
         )
         self._compiled = [(p, regex.compile(p.regex, self.FLAGS)) for p in self.patterns]
+        self._reuse: tuple[str, List[RecognizerResult]] | None = None
+        self._needs = regex.compile(self.NEEDS) if self.NEEDS else None
 
     def could_match(self, text: str) -> bool:
         """True if any pattern matches somewhere; if False, `analyze` returns nothing."""
+        if self._needs is not None and self._needs.search(text) is None:
+            return False
         return any(compiled.search(text) for _, compiled in self._compiled)
+
+    def reuse_results(self, text: str, results: List[RecognizerResult]) -> None:
+        """Make the next `analyze` of this very text object return `results` instead of recomputing."""
+        self._reuse = (text, results)
+
+    def analyze(self, text: str, entities: List[str], nlp_artifacts=None, regex_flags=None) -> List[RecognizerResult]:
+        reuse, self._reuse = self._reuse, None
+        if reuse is not None and reuse[0] is text:
+            return reuse[1]
+        return self.find(text)
 
     def invalidate_span(self, text: str, start: int, end: int, match, pattern: Pattern) -> bool:
         """Reject a candidate span by its surroundings. Default: keep."""
@@ -55,7 +74,8 @@ class VietnamesePatternRecognizer(PatternRecognizer):
     def score_for(self, text: str, start: int, end: int, match, pattern: Pattern) -> float:
         return pattern.score
 
-    def analyze(self, text: str, entities: List[str], nlp_artifacts=None, regex_flags=None) -> List[RecognizerResult]:
+    def find(self, text: str) -> List[RecognizerResult]:
+        """Results for text from the patterns alone (what `analyze` returns)."""
         results: list[RecognizerResult] = []
         for pattern, compiled in self._compiled:
             for match in compiled.finditer(text, overlapped=True):

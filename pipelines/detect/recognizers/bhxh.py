@@ -11,6 +11,7 @@ class BhxhRecognizer(VietnamesePatternRecognizer):
     """
 
     ENTITY = "VN_BHXH"
+    NEEDS = r"\d{10}"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [Pattern("bhxh_10", r"(?<![\dA-Za-z.,/-])\d{10}(?![\d/]|[.,]\d)", 0.1)]
     CONTEXT = ["bhxh", "bảo hiểm xã hội", "bao hiem xa hoi", "sổ bảo hiểm", "so bao hiem", "xã hội", "xa hoi"]

@@ -21,6 +21,7 @@ class BhytRecognizer(VietnamesePatternRecognizer):
     """
 
     ENTITY = "VN_BHYT"
+    NEEDS = r"\d\d"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern(

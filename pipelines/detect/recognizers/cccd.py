@@ -19,6 +19,7 @@ class CccdRecognizer(VietnamesePatternRecognizer):
     """
 
     ENTITY = "VN_CCCD"
+    NEEDS = r"\d{3}"
     FLAGS = CASE_SENSITIVE
     PATTERNS = [
         Pattern("cccd_12", r"(?<![\d.,/-])0\d{2}(?:[ .]?\d{3}){3}(?![\d/]|[.,]\d)", 0.85),

@@ -12,9 +12,10 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
     """Dates and times as written in Vietnamese notes and in XML 130 (`yyyymmddHHMM`, `yyyymmdd`)."""
 
     ENTITY = "DATE_TIME"
+    NEEDS = r"(?i:\d\s?(?:[/.:hg-]|giờ|gio)|\d\s+(?:tháng|thang)|\d\s*(?:/|năm|nam)|\d{8})"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
-        Pattern("dmy", rf"(?<![\d/.-]){_DAY}([/.-]){_MONTH}\1(?:{_YEAR}|\d{{2}})(?![\d]|[/.-]\d)", 0.85),
+        Pattern("dmy", rf"(?<![\d/.-]){_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep)(?:{_YEAR}|\d{{2}})(?![\d]|[/.-]\d)", 0.85),
         Pattern("iso", rf"(?<![\d/-]){_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}})?)?(?![\d])", 0.85),
         Pattern("compact_datetime", rf"(?<!\d){_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d(?!\d)", 0.75),
         Pattern("compact_date", rf"(?<!\d){_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)", 0.6),
@@ -42,4 +43,6 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
             0.5,
         ),
     ]
-    CONTEXT = ["ngày", "ngay", "lúc", "luc", "vào viện", "ra viện", "sinh", "khám", "giờ", "hôm"]
+    # No Presidio context words: every result already clears the threshold, so context would only
+    # raise scores (and force word segmentation of every text that has one).
+    CONTEXT: list = []

@@ -7,6 +7,7 @@ class EmailRecognizer(VietnamesePatternRecognizer):
     """E-mail addresses (identifiers.md §8): local part, @, domain with a TLD."""
 
     ENTITY = "EMAIL_ADDRESS"
+    NEEDS = "@"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern(
@@ -16,7 +17,9 @@ class EmailRecognizer(VietnamesePatternRecognizer):
             0.9,
         )
     ]
-    CONTEXT = ["email", "e-mail", "mail", "thư điện tử", "thu dien tu"]
+    # No Presidio context words: every result already clears the threshold, so context would only
+    # raise scores (and force word segmentation of every text that has one).
+    CONTEXT: list = []
 
     def invalidate_result(self, pattern_text: str) -> bool:
         local = pattern_text.split("@", 1)[0]

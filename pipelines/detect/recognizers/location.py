@@ -68,7 +68,9 @@ class LocationRecognizer(VietnamesePatternRecognizer):
             0.6,
         ),
     ]
-    CONTEXT = ["tỉnh", "thành phố", "quê", "trú", "địa chỉ", "về từ", "nhập cảnh"]
+    # No Presidio context words: every result already clears the threshold, so context would only
+    # raise scores (and force word segmentation of every text that has one).
+    CONTEXT: list = []
 
     def invalidate_span(self, text, start, end, match, pattern) -> bool:
         span = text[start:end]

@@ -9,6 +9,7 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
     """Patient and record numbers: `BN1234`, `bệnh nhân số 416`, `mã BN 123`, `số hồ sơ ...`, MA_LK codes."""
 
     ENTITY = "VN_PATIENT_ID"
+    NEEDS = r"\d"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         # "BN" glued or spaced to a number is the public case-number convention (identifiers.md §10).
@@ -30,7 +31,9 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
             0.9,
         ),
     ]
-    CONTEXT = ["bệnh nhân", "benh nhan", "mã bn", "hồ sơ", "ho so", "bệnh án", "benh an", "hsba", "lưu trữ", "mã y tế"]
+    # No Presidio context words: every result already clears the threshold, so context would only
+    # raise scores (and force word segmentation of every text that has one).
+    CONTEXT: list = []
 
     def invalidate_result(self, pattern_text: str) -> bool:
         # A label followed by a plain word is not a code: require at least one digit.

@@ -127,7 +127,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             0.6,
         ),
         # Two initials without a final dot ("con trai là N.T"): only after a title or kinship word.
-        Pattern("initials_two", r"(?<![\w.])(?P<pii>\p{Lu}\.\p{Lu})(?![\w.])", 0.3),
+        Pattern("initials_two", r"(?<![\w.])(?P<pii>\p{Lu}\.\p{Lu})(?![\w.])", 0.6),
         # Ê Đê / Jrai names (identifiers.md §12.6): "H'Hen Niê" (women), "Y Thuyên Mlô" (men).
         Pattern(
             "highland_h",
@@ -140,10 +140,9 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             0.75,
         ),
     ]
-    CONTEXT = [
-        "họ tên", "ho ten", "bệnh nhân", "benh nhan", "người bệnh", "người nhà", "nguoi nha", "bn",
-        "mẹ", "bố", "cha", "vợ", "chồng", "giám hộ", "bác sĩ", "bs", "điều dưỡng",
-    ]
+    # No Presidio context words: every result already clears the threshold, so context would only
+    # raise scores (and force word segmentation of every text that has one).
+    CONTEXT: list = []
 
     def __init__(self, supported_language: str = "vi"):
         super().__init__(supported_language)
@@ -175,6 +174,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         if pattern.name in ("initials", "initials_two"):
             span_text = text[start:end]
             if span_text.rstrip(".").replace(" ", "") in _NOT_INITIALS:
+                return None
+            if pattern.name == "initials_two" and not has_trigger:
                 return None
             self._scores[(start, end, pattern.name)] = 0.8 if has_trigger else pattern.score
             return start, end

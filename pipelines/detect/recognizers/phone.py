@@ -9,6 +9,7 @@ _MOBILE = r"(?:3[2-9]|5[25689]|7[06-9]|8[1-9]|9\d)"
 # Fixed-line national numbers (libphonenumber pattern quoted in identifiers.md §7.2).
 _LANDLINE_AREA = r"2(?:0[3-9]|1[0-689]|2[0-25-9]|3[2-9]|4[2-8]|5[124-9]|6[0-39]|7[0-7]|8[2-7]|9[0-4679])"
 _LANDLINE_NATIONAL = regex.compile(_LANDLINE_AREA + r"\d{7}")
+_PHONE_LABEL = r"(?:sđt|sdt|đt|dt|điện thoại|dien thoai|di động|di dong|liên hệ|lien he|hotline|zalo|tel|phone|gọi|goi)"
 _BHXH_CONTEXT = regex.compile(r"(?:bhxh|bảo hiểm xã hội|bao hiem xa hoi|mã số bhxh|cccd|cmnd|căn cước|can cuoc)\W{0,4}(?:\w+\W{1,3}){0,2}$", regex.IGNORECASE)
 
 
@@ -16,17 +17,17 @@ class PhoneRecognizer(VietnamesePatternRecognizer):
     """Vietnamese mobile and landline numbers, national or +84 form, with spaces/dots/dashes."""
 
     ENTITY = "PHONE_NUMBER"
+    NEEDS = r"\d"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern("mobile", rf"(?<![\d+])(?:\+?84|0){_SEP}\(?{_MOBILE}\)?(?:{_SEP}\d){{7}}(?!\d)", 0.7),
         Pattern("landline", r"(?<![\d+])(?:\+?84[\s.-]?\(?|\(?0)2\d\)?(?:[\s.\-)]{0,2}\d){8}(?!\d)", 0.5),
-        # Pre-2018 11-digit mobile numbers still appear in old notes; weak without context.
-        Pattern("mobile_old", rf"(?<![\d+])(?:\+?84|0){_SEP}1[2-9]\d(?:{_SEP}\d){{7}}(?!\d)", 0.3),
+        # Pre-2018 11-digit mobile numbers still appear in old notes: only after a phone label.
+        Pattern("mobile_old", rf"{_PHONE_LABEL}[\s:.]*(?P<pii>(?:\+?84|0){_SEP}1[2-9]\d(?:{_SEP}\d){{7}})(?!\d)", 0.6),
     ]
-    CONTEXT = [
-        "sđt", "sdt", "đt", "dt", "điện thoại", "dien thoai", "số điện thoại", "di động", "di dong",
-        "liên hệ", "lien he", "hotline", "zalo", "tel", "phone", "gọi", "goi", "máy",
-    ]
+    # No Presidio context words: every result already clears the threshold, so context would only
+    # raise scores (and force word segmentation of every text that has one).
+    CONTEXT: list = []
 
     def invalidate_result(self, pattern_text: str) -> bool:
         digits = "".join(ch for ch in pattern_text if ch.isdigit())

@@ -7,6 +7,7 @@ class StaffIdRecognizer(VietnamesePatternRecognizer):
     """Practitioner certificates (`012345/BYT-CCHN`, `-CCHND`, `-GPHN`) and labelled staff codes."""
 
     ENTITY = "VN_STAFF_ID"
+    NEEDS = r"\d{3}"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern("cchn", r"(?<![\w/])\d{3,7}\s?/\s?[A-ZĐ]{2,8}(?:\s?-\s?|\s?/\s?)(?:CCHND?|GPHN)(?![\w])", 0.95),
@@ -19,4 +20,6 @@ class StaffIdRecognizer(VietnamesePatternRecognizer):
             0.85,
         ),
     ]
-    CONTEXT = ["cchn", "bs", "bác sĩ", "bac si", "đd", "điều dưỡng", "ktv", "msnv", "nhân viên", "gphn"]
+    # No Presidio context words: every result already clears the threshold, so context would only
+    # raise scores (and force word segmentation of every text that has one).
+    CONTEXT: list = []
