@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Param, dag, task
 
-# Same asset as andanh_kcb publishes: consumers see one dataset whichever source fed it.
-RELEASE = Asset(name="andanh_encounter_costs_monthly", uri="file:///andanh/published/encounter_costs_monthly")
+from andanh_stages import process_batch
 
 
 @dag(
@@ -38,28 +37,8 @@ def andanh_his():
     def anything_new(batch: dict) -> bool:
         return bool(batch["staged"])  # a quiet interval skips the rest instead of failing it
 
-    @task
-    def validate(batch: dict) -> dict:
-        from pipelines import tasks
-        return tasks.validate(batch)
-
-    @task
-    def deidentify(batch: dict) -> dict:
-        from pipelines import tasks
-        return tasks.deidentify(batch)
-
-    @task
-    def aggregate(batch: dict) -> dict:
-        from pipelines import tasks
-        return tasks.aggregate(batch)
-
-    @task(outlets=[RELEASE])
-    def publish(batch: dict) -> dict:
-        from pipelines import tasks
-        return tasks.publish(batch)
-
     batch = pull()
-    anything_new(batch) >> publish(aggregate(deidentify(validate(batch))))
+    anything_new(batch) >> process_batch(batch)
 
 
 andanh_his()

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Param, dag, task
 
-RELEASE = Asset(name="andanh_encounter_costs_monthly", uri="file:///andanh/published/encounter_costs_monthly")
+from andanh_stages import process_batch
 
 
 @dag(
@@ -39,27 +39,7 @@ def andanh_kcb():
         from pipelines import tasks
         return tasks.close_ingest(results)
 
-    @task
-    def validate(batch: dict) -> dict:
-        from pipelines import tasks
-        return tasks.validate(batch)
-
-    @task
-    def deidentify(batch: dict) -> dict:
-        from pipelines import tasks
-        return tasks.deidentify(batch)
-
-    @task
-    def aggregate(batch: dict) -> dict:
-        from pipelines import tasks
-        return tasks.aggregate(batch)
-
-    @task(outlets=[RELEASE])
-    def publish(batch: dict) -> dict:
-        from pipelines import tasks
-        return tasks.publish(batch)
-
-    publish(aggregate(deidentify(validate(close_ingest(ingest.expand(chunk=plan()))))))
+    process_batch(close_ingest(ingest.expand(chunk=plan())))
 
 
 andanh_kcb()

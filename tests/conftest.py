@@ -11,6 +11,7 @@ _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="andanh-airflow-"))
 os.environ.update({
     "AIRFLOW_HOME": str(_AIRFLOW_HOME),
     "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parent.parent / "dags"),
+    "AIRFLOW__CORE__PLUGINS_FOLDER": str(Path(__file__).resolve().parent.parent / "plugins"),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
     "AIRFLOW__CORE__PARALLELISM": "2",
