@@ -39,6 +39,18 @@ def test_fast_path_with_worker_processes_equals_plain(analyzer, monkeypatch):
     assert list(detect_texts(texts, analyzer=analyzer, n_process=2, batch_size=2)) == detect_plain(texts, analyzer)
 
 
+def test_worker_processes_take_later_small_chunks(analyzer, monkeypatch):
+    import pipelines.detect.batch as batch
+
+    # The first chunk starts the workers; the later ones (fewer new texts than would start them)
+    # still go to the workers, and repeats across chunks come from the cache.
+    monkeypatch.setattr(batch, "MIN_TEXTS_PER_PROCESS", 3)
+    texts = TEXTS + [f"Gọi bà Trần Thị Lan số 09{n:08d}" for n in range(4)] + TEXTS[:3]
+    found = list(detect_texts(texts, analyzer=analyzer, n_process=2, chunk_size=8))
+    assert found == detect_plain(texts, analyzer)
+    assert all("PHONE_NUMBER" in {e["entity_type"] for e in entities} for entities in found[8:12])
+
+
 def test_fast_path_equals_plain_on_handwritten_set(analyzer):
     from pathlib import Path
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
+from .lexicon import load_word_lists
 from .nlp import LANGUAGE, VietnameseNlpEngine, ensure_model
 from .recognizers import ALL_RECOGNIZERS
 
@@ -30,6 +31,7 @@ def build_analyzer(model_path: Path | str | None = None) -> AnalyzerEngine:
     """A Presidio AnalyzerEngine for language "vi" with only our recognizers (no English defaults)."""
     nlp_engine = VietnameseNlpEngine(ensure_model(model_path))
     nlp_engine.load()
+    load_word_lists()
     registry = RecognizerRegistry(
         recognizers=[recognizer() for recognizer in ALL_RECOGNIZERS], supported_languages=[LANGUAGE]
     )

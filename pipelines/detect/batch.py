@@ -4,8 +4,9 @@ The fast path returns exactly what the plain loop returns (entities and scores),
 skips only work whose result is known:
 - identical texts are analysed once (within a chunk, and across chunks up to `CACHE_SIZE`);
 - every recognizer result starts from a pattern match, and our recognizers do not read the NLP
-  artifacts, so the recognizers are first run on their own: a text with no raw result gets no
-  entities and skips spaCy and Presidio entirely;
+  artifacts, so the recognizers are first run on their own (`find`, each pattern scanned once,
+  after the recognizer's cheap `NEEDS` test): a text with no raw result gets no entities and
+  skips spaCy and Presidio entirely;
 - Presidio's context enhancer only raises the score of a result when one of its recognizer's
   context words is a substring of the lemma of a nearby word; lemmas are lower-cased tokens and
   tokens are substrings of the text, so if no context word occurs in the lower-cased text, the
@@ -56,7 +57,9 @@ def _raw_results(analyzer: AnalyzerEngine, text: str) -> list[tuple[object, list
     """(recognizer, results) for the recognizers that find something, before context and thresholds."""
     found = []
     for recognizer in analyzer.registry.recognizers:
-        if recognizer.could_match(text):
+        # `find` directly rather than `could_match` first: a search that fails costs as much as
+        # the `finditer` that finds nothing, and one that succeeds would be repeated by `find`.
+        if not recognizer.ruled_out(text):
             results = recognizer.find(text)
             if results:
                 found.append((recognizer, results))
@@ -168,13 +171,15 @@ def detect_texts(
                 nfc, mapping = nfc_with_offsets(text)
                 normalized.append(nfc)
                 offsets.append(mapping)
-            processes = min(max_processes, len(normalized) // MIN_TEXTS_PER_PROCESS)
-            if processes > 1:
-                if pool is None:
-                    global _fork_analyzer, _worker_batch_size
-                    _fork_analyzer, _worker_batch_size = analyzer, batch_size
-                    pool = multiprocessing.get_context("fork").Pool(max_processes)
-                slice_size = len(normalized) // (processes * 4) + 1
+            if pool is None and min(max_processes, len(normalized) // MIN_TEXTS_PER_PROCESS) > 1:
+                global _fork_analyzer, _worker_batch_size
+                _fork_analyzer, _worker_batch_size = analyzer, batch_size
+                pool = multiprocessing.get_context("fork").Pool(max_processes)
+            # Once started, the workers take every later chunk too (later chunks hold fewer new texts,
+            # and leaving them to this process would leave the other cores idle).
+            if pool is not None and len(normalized) >= max_processes:
+                # A few slices per worker, so one slow slice does not leave the others idle.
+                slice_size = len(normalized) // (max_processes * 4) + 1
                 analysed = [r for part in pool.imap(_worker_analyze, _slices(normalized, slice_size)) for r in part]
             else:
                 analysed = _analyze_normalized(analyzer, normalized, batch_size)

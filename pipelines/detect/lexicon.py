@@ -185,6 +185,14 @@ def lower_name_syllables() -> frozenset[str]:
     return frozenset(unicodedata.normalize("NFC", s).lower() for s in NAME_SYLLABLES + SURNAMES)
 
 
+def load_word_lists() -> None:
+    """Build the lazily loaded word lists now: the ward list takes about a second, which should be
+    paid once when the analyzer is built, not by the first text (nor by every worker process)."""
+    for word_list in (province_names, folded_province_names, folded_local_place_names, folded_surnames,
+                      folded_name_syllables, lower_name_syllables):
+        word_list()
+
+
 # Latin letters with diacritics (Latin-1 Supplement to Latin Extended-B, Latin Extended Additional).
 _DIACRITIC_LETTER = re.compile(r"[\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u1E00-\u1EFF]")
 

@@ -212,4 +212,4 @@ class AddressRecognizer(VietnamesePatternRecognizer):
                     },
                 )
             )
-        return EntityRecognizer.remove_duplicates(results)
+        return EntityRecognizer.remove_duplicates(results) if results else results

@@ -47,9 +47,13 @@ class VietnamesePatternRecognizer(PatternRecognizer):
         self._reuse: tuple[str, List[RecognizerResult]] | None = None
         self._needs = regex.compile(self.NEEDS) if self.NEEDS else None
 
+    def ruled_out(self, text: str) -> bool:
+        """True if the cheap `NEEDS` regex alone shows that no pattern can match."""
+        return self._needs is not None and self._needs.search(text) is None
+
     def could_match(self, text: str) -> bool:
         """True if any pattern matches somewhere; if False, `analyze` returns nothing."""
-        if self._needs is not None and self._needs.search(text) is None:
+        if self.ruled_out(text):
             return False
         return any(compiled.search(text) for _, compiled in self._compiled)
 
@@ -116,7 +120,7 @@ class VietnamesePatternRecognizer(PatternRecognizer):
                         },
                     )
                 )
-        return EntityRecognizer.remove_duplicates(results)
+        return EntityRecognizer.remove_duplicates(results) if results else results
 
 
 def preceding_text(text: str, start: int, width: int = 40) -> str:
