@@ -173,3 +173,184 @@ def run_suite(suite: gx.ExpectationSuite, frame: pd.DataFrame, table_id: str) ->
             expectation_type=config.type, element_count=int(result.get("element_count") or len(frame)),
             unexpected_count=unexpected, failed_rows=np.unique(failed), exception=exception))
     return sorted(results, key=lambda r: r.rule_id)
+
+
+# Expectations whose verdict on a row depends only on that row's values in their columns: GE can
+# evaluate them on the distinct values (or value pairs) and the verdict carries over to every row
+# holding that value. Other kwargs (row_condition, ...) or types (unique, ...) get the full column.
+ROW_WISE_TYPES = {
+    "expect_column_values_to_not_be_null", "expect_column_values_to_be_null",
+    "expect_column_values_to_match_regex", "expect_column_values_to_not_match_regex",
+    "expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set",
+    "expect_column_value_lengths_to_be_between", "expect_column_value_lengths_to_equal",
+    "expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal",
+}
+ROW_WISE_KWARGS = {"column", "column_A", "column_B", "regex", "value_set", "min_value", "max_value", "value",
+                   "strict_min", "strict_max", "or_equal", "ignore_row_if", "mostly"}
+# Single-column value lists are validated together, each padded to a common length by repeating its
+# first value (a repeat changes no verdict); this caps one GE frame at about this many cells.
+FRAME_CELL_BUDGET = 4_000_000
+
+
+def blank_to_null(values):
+    """Blank values (empty or whitespace only) as null, others unchanged: what GE is shown."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(values), ""), False)
+    return pc.if_else(blank, pa.scalar(None, pa.string()), values)
+
+
+def _expectation_columns(expectation) -> tuple[str, ...]:
+    kwargs = expectation.configuration.kwargs
+    return tuple(kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs)
+
+
+def _is_row_wise(expectation) -> bool:
+    config = expectation.configuration
+    return config.type in ROW_WISE_TYPES and set(config.kwargs) <= ROW_WISE_KWARGS
+
+
+def _validate_frame(expectations: list, frame: pd.DataFrame, table_id: str):
+    """GE validation results of ``expectations`` over ``frame`` (one batch, one validation call)."""
+    suite = gx.ExpectationSuite(name=f"{table_id}-part", expectations=list(expectations))
+    batch = _batch_definition(table_id).get_batch(batch_parameters={"dataframe": frame})
+    with warnings.catch_warnings():
+        # pandas warns that GE's str.contains ignores the regex groups; the patterns only test a match.
+        warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
+        return batch.validate(suite, result_format=RESULT_FORMAT).results
+
+
+def _exception_of(res) -> str | None:
+    info = res.exception_info or {}
+    if info.get("raised_exception"):
+        # Name the failure, never the data: GE messages can quote values.
+        return info.get("exception_message", "").split("\n", 1)[0][:200] or "exception"
+    return None
+
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def run_suite_duckdb(suite: gx.ExpectationSuite, con: duckdb.DuckDBPyConnection, relation: str,
+                     table_id: str, row_count: int) -> list[RuleResult]:
+    """Run the suite's column expectations in GE over ``relation`` (a DuckDB table or view with
+    ``_staged_row`` and the registry columns as raw strings), one column group at a time.
+
+    Row-wise expectations see each distinct raw value (or value pair) once, blanks made null as in
+    :func:`blank_to_null`; the rows holding a failing value are then found in DuckDB. This gives the
+    same failing rows as validating every row while GE reads far less data. Other expectations see
+    their columns in full. Results as :func:`run_suite` (failed rows are ``_staged_row`` numbers)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column_suite, _ = split_suite(suite)
+    singles: dict[str, list] = {}
+    pairs: dict[tuple[str, ...], list] = {}
+    whole: dict[tuple[str, ...], list] = {}
+    for e in column_suite.expectations:
+        columns = _expectation_columns(e)
+        if _is_row_wise(e) and len(columns) == 1:
+            singles.setdefault(columns[0], []).append(e)
+        elif _is_row_wise(e):
+            pairs.setdefault(columns, []).append(e)
+        else:
+            whole.setdefault(columns, []).append(e)
+    results: list[RuleResult] = []
+    all_rows = None
+
+    def every_row() -> np.ndarray:
+        nonlocal all_rows
+        if all_rows is None:
+            all_rows = np.asarray(con.execute(f"SELECT _staged_row FROM {relation} ORDER BY 1")
+                                  .fetchnumpy()["_staged_row"], dtype=np.int64)
+        return all_rows
+
+    def rows_holding(columns: tuple[str, ...], values: pa.Table) -> np.ndarray:
+        """``_staged_row`` of the rows whose raw values in ``columns`` are one of ``values``' rows."""
+        con.register("failing_values", values)
+        try:
+            match = " AND ".join(f"r.{_quote_identifier(c)} IS NOT DISTINCT FROM f.{_quote_identifier(c)}"
+                                 for c in columns)
+            found = con.execute(f"SELECT r._staged_row FROM {relation} r SEMI JOIN failing_values f ON {match} "
+                                "ORDER BY 1").fetchnumpy()["_staged_row"]
+        finally:
+            con.unregister("failing_values")
+        return np.asarray(found, dtype=np.int64)
+
+    def record(res, columns: tuple[str, ...], failed: np.ndarray, exception: str | None) -> None:
+        config = res.expectation_config
+        meta = config.meta or {}
+        results.append(RuleResult(
+            rule_id=meta["rule_id"], table=table_id, fields=columns, severity=meta["severity"],
+            expectation_type=config.type, element_count=row_count, unexpected_count=len(failed),
+            failed_rows=failed, exception=exception))
+
+    def distinct(columns: tuple[str, ...]) -> pa.Table:
+        names = ", ".join(_quote_identifier(c) for c in columns)
+        return con.sql(f"SELECT {names} FROM {relation} GROUP BY ALL").to_arrow_table()
+
+    # Single columns: distinct values, several columns per GE frame.
+    values = {c: distinct((c,)).column(0).combine_chunks() for c in singles}
+    order = sorted(singles, key=lambda c: (len(values[c]), c))
+    chunks, current = [], []
+    for column in order:
+        if current and len(values[column]) * (len(current) + 1) > FRAME_CELL_BUDGET:
+            chunks.append(current)
+            current = []
+        current.append(column)
+    if current:
+        chunks.append(current)
+    for chunk in chunks:
+        length = max(len(values[c]) for c in chunk)
+        padded = {}
+        for c in chunk:
+            n = len(values[c])
+            take = np.minimum(np.arange(length), n - 1) if n else np.zeros(0, dtype=np.int64)
+            padded[c] = blank_to_null(values[c].take(pa.array(take, pa.int64())))
+        frame = pa.table(padded).to_pandas()
+        for res in _validate_frame([e for c in chunk for e in singles[c]], frame, table_id):
+            column = res.expectation_config.kwargs["column"]
+            exception = _exception_of(res)
+            if exception:
+                record(res, (column,), every_row(), exception)
+                continue
+            positions = np.unique(np.asarray((res.result or {}).get("unexpected_index_list") or [], dtype=np.int64))
+            positions = positions[positions < len(values[column])]
+            failed = (rows_holding((column,), pa.table({column: values[column].take(pa.array(positions))}))
+                      if len(positions) else np.zeros(0, dtype=np.int64))
+            record(res, (column,), failed, None)
+        del frame, padded
+    del values
+
+    # Column pairs: distinct value pairs.
+    for columns, expectations in pairs.items():
+        raw = distinct(columns)
+        frame = pa.table({c: blank_to_null(raw.column(c).combine_chunks()) for c in columns}).to_pandas()
+        for res in _validate_frame(expectations, frame, table_id):
+            exception = _exception_of(res)
+            if exception:
+                record(res, columns, every_row(), exception)
+                continue
+            positions = np.unique(np.asarray((res.result or {}).get("unexpected_index_list") or [], dtype=np.int64))
+            failed = rows_holding(columns, raw.take(pa.array(positions))) if len(positions) \
+                else np.zeros(0, dtype=np.int64)
+            record(res, columns, failed, None)
+
+    # Everything else (uniqueness, ...): the columns in full, indexed by row number.
+    for columns, expectations in whole.items():
+        names = ", ".join(_quote_identifier(c) for c in columns)
+        raw = con.sql(f"SELECT _staged_row, {names} FROM {relation}").to_arrow_table()
+        frame = pa.table({c: blank_to_null(raw.column(c).combine_chunks()) for c in columns}).to_pandas()
+        frame.index = pd.Index(raw.column("_staged_row").to_numpy())
+        del raw
+        for res in _validate_frame(expectations, frame, table_id):
+            exception = _exception_of(res)
+            if exception:
+                record(res, columns, every_row(), exception)
+                continue
+            failed = np.unique(np.asarray((res.result or {}).get("unexpected_index_list") or [], dtype=np.int64))
+            record(res, columns, failed, None)
+        del frame
+    return sorted(results, key=lambda r: r.rule_id)

@@ -13,7 +13,8 @@ Two kinds of expectation live in a suite:
   cross-table rules. GE runs those on SQL data sources only, so AnDanh runs their query in DuckDB
   (:func:`pipelines.quality.engine.run_sql_rules`) with ``{batch}`` bound to the table being
   validated; the query may read the other tables of the batch as ``xml1`` … ``xml5``. Every table
-  seen by a query has ``_staged_row`` plus the registry columns as strings, blank values as NULL.
+  seen by a query has ``_staged_row`` plus the registry columns the rules name, as strings, blank
+  values as NULL.
   The query returns the ``_staged_row`` of each failing row.
 
 Severities: ``error`` quarantines the whole episode; ``warning`` annotates the row and lets it pass.
@@ -66,7 +67,7 @@ KCB_1804_DAY = "20260801"  # MA_LOAI_KCB 11-16 (QĐ 1804) valid from this day
 DATED_CODE_LISTS = {"ma_loai_kcb": ("ma_loai_kcb_1804", KCB_1804_DAY)}
 # Registry "required" rules that only hold before a date: checked in SQL instead (see DATE_RULES).
 REQUIRED_BEFORE = {("xml1", "MAHUYEN_CU_TRU"): REFORM_DAY}
-# Empty and whitespace-only values are treated as missing before validation (validate._frame_for_suite).
+# Empty and whitespace-only values are treated as missing before validation (engine.blank_to_null).
 MISSING_NOTE = "Empty or whitespace-only values are converted to null before validation."
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -28,13 +29,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.ingest import staged_files
 from pipelines.ingest.staging import EXTRA_COLUMN, table_arrow_schema
 from pipelines.ledger import Ledger, LedgerEntry
-from pipelines.quality.engine import RuleResult, load_suite, run_sql_rules, run_suite, split_suite
+from pipelines.quality.engine import RuleResult, load_suite, run_sql_rules, run_suite_duckdb, split_suite
 from pipelines.quality.engine import expectations_dir as default_expectations_dir
 from pipelines.quality.rules import ERROR, WARNING
 from pipelines.schema import EPISODE_TABLES, LINEAGE_COLUMNS, Schema, load_schema
@@ -48,6 +48,8 @@ EPISODE_RULE = "xml.episode_quarantined"  # on rows that pass themselves but bel
 ROW = "_staged_row"
 NON_STANDARD_COLUMNS = {EXTRA_COLUMN, *LINEAGE_COLUMNS}
 EXAMPLE_ROWS = 5
+# DuckDB spills to workdir/tmp beyond this, so a large batch fits beside the other pipeline stages.
+DUCKDB_MEMORY_LIMIT = os.environ.get("ANDANH_VALIDATE_MEMORY", "4GB")
 
 
 class QualityGateError(Exception):
@@ -164,8 +166,8 @@ def _quote(name: str) -> str:
 
 
 def _load_table(con: duckdb.DuckDBPyConnection, table_id: str, files: list[Path], schema: Schema) -> list[str]:
-    """Materialise the staged rows as DuckDB table ``s_<table>`` with a stable row number; returns the
-    staged columns (without the row number).
+    """Copy the staged rows into table ``s_<table>`` (in the run's scratch database on disk, compressed)
+    with a stable row number; returns the staged columns (without the row number).
 
     The row number is the file's offset (files sorted by path, sizes from the Parquet footers) plus
     the row's position in its file, so no sort over the whole table is needed."""
@@ -179,36 +181,29 @@ def _load_table(con: duckdb.DuckDBPyConnection, table_id: str, files: list[Path]
         con.register("staged_offsets", pa.table({"filename": [p for p, _ in offsets],
                                                  "row_offset": pa.array([o for _, o in offsets], pa.int64())}))
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE {target} AS
+            CREATE OR REPLACE TABLE {target} AS
             SELECT s.* EXCLUDE (filename, file_row_number), (o.row_offset + s.file_row_number)::BIGINT AS {ROW}
             FROM read_parquet(?, union_by_name = true, filename = true, file_row_number = true) s
             JOIN staged_offsets o USING (filename)""", [paths])
         con.unregister("staged_offsets")
+        con.execute("CHECKPOINT")  # compress it on disk: later steps read it within the memory limit
     else:  # no rows of this table in the batch: an empty table with the staging contract's columns
         empty = table_arrow_schema(schema.table(table_id).columns).empty_table()
         con.register("empty_staged", empty)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS "
+        con.execute(f"CREATE OR REPLACE TABLE {target} AS "
                     f"SELECT *, NULL::BIGINT AS {ROW} FROM empty_staged LIMIT 0")
         con.unregister("empty_staged")
     return [d[0] for d in con.execute(f"SELECT * FROM {target} LIMIT 0").description if d[0] != ROW]
 
 
-def _frame_for_suite(con: duckdb.DuckDBPyConnection, table_id: str, columns: list[str],
-                     present: set[str]) -> pd.DataFrame:
-    """The registry columns as GE sees them, indexed by row number: blank values (empty or whitespace
-    only) become null, others stay as staged; a column missing from the staged files is all null, so its
-    required rule fails every row (fail closed)."""
+def _create_suite_view(con: duckdb.DuckDBPyConnection, table_id: str, columns: list[str], present: set[str]) -> str:
+    """View ``g_<table>``: ``_staged_row`` and the registry columns as staged strings; a column missing
+    from the staged files is all null, so its required rule fails every row (fail closed). GE sees
+    blank values (empty or whitespace only) as null (:func:`pipelines.quality.engine.blank_to_null`)."""
     select = ", ".join([ROW] + [f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}" if c in present
                                 else f"NULL::VARCHAR AS {_quote(c)}" for c in columns])
-    staged = con.sql(f"SELECT {select} FROM s_{table_id}").to_arrow_table()
-    prepared = {}
-    for column in columns:
-        values = staged[column]
-        blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(values), ""), False)
-        prepared[column] = pc.if_else(blank, pa.scalar(None, pa.string()), values)
-    frame = pa.table(prepared).to_pandas()
-    frame.index = pd.Index(staged[ROW].to_numpy())  # unnamed: GE then reports plain labels
-    return frame
+    con.execute(f"CREATE OR REPLACE TEMP VIEW g_{table_id} AS SELECT {select} FROM s_{table_id}")
+    return f"g_{table_id}"
 
 
 def _failures_frame(results: list[RuleResult]) -> pa.Table:
@@ -251,12 +246,23 @@ def _add_results(con, table_id: str, results: list[RuleResult], rule_summaries: 
 _WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
 
 
-def _create_rule_view(con, table_id: str, columns: list[str], present: set[str]) -> None:
-    """View ``<table>`` as SQL rules see it: ``_staged_row`` and the registry columns as strings,
-    blank values NULL (as GE sees them); a column missing from the staged files is all NULL."""
+def _rule_columns(queries: list[str], columns: list[str]) -> list[str]:
+    """The registry columns the SQL rules name (all of them if a rule selects ``*``)."""
+    text = "\n".join(queries)
+    if re.search(r"(?i)(\bselect|\bdistinct|,|\.)\s*\*", text):  # SELECT *, x.*, a, *
+        return list(columns)
+    named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    return [c for c in columns if c in named]
+
+
+def _create_rule_table(con, table_id: str, columns: list[str], present: set[str], queries: list[str]) -> None:
+    """Table ``<table>`` as SQL rules see it: ``_staged_row`` and the registry columns the rules name,
+    as strings with blank values NULL (as GE sees them); a column missing from the staged files is all
+    NULL. Materialised once, so the rules do not each re-trim the columns."""
     select = ", ".join([ROW] + [f"NULLIF(trim(CAST({_quote(c)} AS VARCHAR), {_WHITESPACE}), '') AS {_quote(c)}"
-                                if c in present else f"NULL::VARCHAR AS {_quote(c)}" for c in columns])
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {table_id} AS SELECT {select} FROM s_{table_id}")
+                                if c in present else f"NULL::VARCHAR AS {_quote(c)}"
+                                for c in _rule_columns(queries, columns)])
+    con.execute(f"CREATE OR REPLACE TABLE {table_id} AS SELECT {select} FROM s_{table_id}")
 
 
 def _episode_key(alias: str) -> str:
@@ -297,7 +303,7 @@ class _Outputs:
         tmp = self.tmp_dir / f"{zone}-{target.parent.name}-{target.stem}.{os.getpid()}.tmp.parquet"
         self.pending.append((tmp, target))
         path_literal = str(tmp).replace("'", "''")
-        self.con.execute(f"COPY ({query}) TO '{path_literal}' (FORMAT parquet, COMPRESSION zstd)", params)
+        self.con.execute(f"COPY ({query}) TO '{path_literal}' (FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT 1)", params)
 
     def commit(self) -> None:
         for tmp, target in self.pending:
@@ -319,14 +325,21 @@ def validate_batch(workdir: Workdir | str | os.PathLike, batch_id: str, *, error
     schema = load_schema()
     suite_dir = Path(expectations_dir or default_expectations_dir())
     suites = {t: load_suite(t, suite_dir) for t in EPISODE_TABLES}
-    con = duckdb.connect()
+    # A scratch database file, not memory: DuckDB keeps the staged copy compressed on disk.
+    scratch = workdir.tmp / f"validate-{os.getpid()}.duckdb"
+    for leftover in (scratch, scratch.with_suffix(".duckdb.wal")):
+        leftover.unlink(missing_ok=True)
+    con = duckdb.connect(str(scratch))
     con.execute("SET temp_directory = ?", [str(workdir.tmp / "duckdb")])
     con.execute("SET enable_progress_bar = false")
+    con.execute("SET memory_limit = ?", [DUCKDB_MEMORY_LIMIT])
     try:
         result = _validate(con, workdir, batch_id, schema, suites, error_threshold, {
             t: {"name": suites[t].name, "sha256": sha256_file(suite_dir / f"{t}.json")} for t in EPISODE_TABLES})
     finally:
         con.close()
+        for leftover in (scratch, scratch.with_suffix(".duckdb.wal")):
+            leftover.unlink(missing_ok=True)
     return result
 
 
@@ -349,20 +362,21 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
                                unknown_columns=sorted(set(standard) - set(registry)) if files else [],
                                missing_columns=sorted(set(registry) - set(standard)) if files else [])
         tables[table_id] = summary
-        with _timed(f"{table_id} frame"):
-            frame = _frame_for_suite(con, table_id, registry, set(standard))
-        summary.received = len(frame)
+        summary.received = con.execute(f"SELECT count(*) FROM s_{table_id}").fetchone()[0]
+        relation = _create_suite_view(con, table_id, registry, set(standard))
         with _timed(f"{table_id} suite"):
-            results = run_suite(suites[table_id], frame, table_id) if len(frame) else []
-        del frame
+            results = run_suite_duckdb(suites[table_id], con, relation, table_id, summary.received) \
+                if summary.received else []
         _add_results(con, table_id, results, rule_summaries, gate_reasons, create=True)
         if summary.drift:
             gate_reasons.append(f"{table_id}: staged columns differ from the registry "
                                 f"(unknown: {summary.unknown_columns}, missing: {summary.missing_columns})")
 
     # SQL rules (cross-field, money, cross-table) over views named like the tables.
-    for table_id in EPISODE_TABLES:
-        _create_rule_view(con, table_id, schema.table(table_id).columns, set(staged_columns[table_id]))
+    queries = [rule.unexpected_rows_query for t in EPISODE_TABLES for rule in split_suite(suites[t])[1]]
+    with _timed("rule tables"):
+        for table_id in EPISODE_TABLES:
+            _create_rule_table(con, table_id, schema.table(table_id).columns, set(staged_columns[table_id]), queries)
     for table_id in EPISODE_TABLES:
         _, sql = split_suite(suites[table_id])
         with _timed(f"{table_id} SQL rules"):
