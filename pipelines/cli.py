@@ -110,11 +110,8 @@ def cmd_deidentify(args) -> int:
 
 
 def cmd_publish(args) -> int:
-    from pipelines import aggregate, disclose, publish
-    workdir = _workdir(args)
-    agg = aggregate.aggregate(workdir)
-    disclosed = disclose.suppress_small_cells(workdir, args.min_cell)
-    published = publish.publish(workdir, min_cell=disclosed.min_cell, batches=agg.batches)
+    from pipelines.run import release
+    disclosed, published = release(_workdir(args), args.min_cell, say=_stderr)
     _print(args, vars(published), [f"release {published.release_id}: {published.rows} cells "
                                    f"({disclosed.suppressed_cells} suppressed) at {published.path}",
                                    f"DuckDB: {published.duckdb_path}"])
@@ -247,7 +244,6 @@ def cmd_quarantine(args) -> int:
         return 0
     # replay: stage the fixes as a new batch, then validate, de-identify and publish it like any batch
     from pipelines.quality import QualityGateError
-    from pipelines.ledger import Ledger
     from pipelines.run import finish_batch
     if not args.fixes:
         raise ValueError("replay needs --fixes DIR")
@@ -255,7 +251,7 @@ def cmd_quarantine(args) -> int:
     _stderr(f"replay of {len(staged.episodes)} episode(s) from {args.batch} as batch {staged.replay_batch}")
     try:
         s = finish_batch(workdir, staged.replay_batch, error_threshold=args.error_threshold, min_cell=args.min_cell,
-                         say=_stderr, ledger=Ledger(workdir.ledger_url()))
+                         say=_stderr)
     except QualityGateError as exc:
         _stderr(f"andanh: quality gate closed for the replay, nothing published: {exc}")
         return EXIT_GATE

@@ -37,8 +37,7 @@ def run_pipeline(source: str | os.PathLike, workdir: Workdir, *, batch_id: str |
                  interval_start: str | None = None, interval_end: str | None = None,
                  error_threshold: float | None = None, min_cell: int | None = None,
                  progress: Callable[[str], None] | None = None) -> RunSummary:
-    from pipelines import aggregate, deidentify, disclose, ingest, publish, quality
-    from pipelines.ledger import Ledger
+    from pipelines import ingest
 
     say = progress or (lambda message: log.info(message))
     say(f"ingest: {source}")
@@ -46,8 +45,7 @@ def run_pipeline(source: str | os.PathLike, workdir: Workdir, *, batch_id: str |
                              interval_end=interval_end)
     if not ingested.anything_processed:
         raise RuntimeError(f"nothing could be ingested from {source}; see {workdir.rejects}")
-    return finish_batch(workdir, ingested.batch_id, error_threshold=error_threshold, min_cell=min_cell, say=say,
-                        ledger=Ledger(workdir.ledger_url()))
+    return finish_batch(workdir, ingested.batch_id, error_threshold=error_threshold, min_cell=min_cell, say=say)
 
 
 def summarize(workdir: Workdir, batch_id: str | None = None) -> RunSummary:
@@ -85,17 +83,23 @@ def summarize(workdir: Workdir, batch_id: str | None = None) -> RunSummary:
     return summary
 
 
-def finish_batch(workdir: Workdir, batch_id: str, *, error_threshold: float | None, min_cell: int | None,
-                 say: Callable[[str], None], ledger) -> RunSummary:
-    """Every stage after ingest, for a batch that is already staged."""
-    from pipelines import aggregate, deidentify, disclose, publish, quality
+def release(workdir: Workdir, min_cell: int | None = None, say: Callable[[str], None] = log.info):
+    """Aggregate every de-identified batch, suppress small cells, publish: the release step."""
+    from pipelines import aggregate, disclose, publish
 
-    summary = RunSummary(batch_id=batch_id, workdir=workdir.root)
-    for e in ledger.entries(batch_id):
-        if e.stage == "ingest" and e.table_name == "hoso":
-            summary.received_hoso, summary.rejected_hoso = e.received, e.rejected
-        elif e.stage == "ingest":
-            summary.staged[e.table_name] = e.passed
+    say("aggregate: month x province x ICD-10 chapter x sex x age band")
+    agg = aggregate.aggregate(workdir)
+    say("disclose: small-cell suppression")
+    disclosed = disclose.suppress_small_cells(workdir, min_cell)
+    say("publish: write, audit, publish")
+    return disclosed, publish.publish(workdir, min_cell=disclosed.min_cell, batches=agg.batches)
+
+
+def finish_batch(workdir: Workdir, batch_id: str, *, error_threshold: float | None, min_cell: int | None,
+                 say: Callable[[str], None]) -> RunSummary:
+    """Every stage after ingest, for a batch that is already staged; what happened, from the ledger."""
+    from pipelines import deidentify, quality
+
     say("validate: Great Expectations suites")
     validation = quality.validate_batch(workdir, batch_id,
                                         error_threshold=error_threshold if error_threshold is not None
@@ -103,18 +107,7 @@ def finish_batch(workdir: Workdir, batch_id: str, *, error_threshold: float | No
     say(f"quality report: {validation.html_report_path}")
     quality.enforce_gate(validation)
     quality.reconcile(workdir, batch_id)  # every HOSO received is passed, quarantined or rejected, or raise
-    summary.quarantined_episodes = validation.quarantined_episodes
-    summary.passed_episodes = validation.passed_episodes
-    summary.report_path = validation.html_report_path
     say("deidentify: policy from the schema registry")
     deidentify.deidentify_batch(workdir, batch_id)
-    say("aggregate: month x province x ICD-10 chapter x sex x age band")
-    agg = aggregate.aggregate(workdir)
-    say("disclose: small-cell suppression")
-    disclosed = disclose.suppress_small_cells(workdir, min_cell)
-    say("publish: write, audit, publish")
-    published = publish.publish(workdir, min_cell=disclosed.min_cell, batches=agg.batches)
-    summary.published_cells, summary.suppressed_cells = disclosed.cells, disclosed.suppressed_cells
-    summary.release_id, summary.release_path = published.release_id, published.path
-    summary.duckdb_path = published.duckdb_path
-    return summary
+    release(workdir, min_cell, say)
+    return summarize(workdir, batch_id)
