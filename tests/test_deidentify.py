@@ -10,6 +10,7 @@ from pipelines.deidentify import (Pseudonymizer, age_band, age_years, deidentify
 from pipelines.deidentify.keys import PseudonymKeyError, master_key
 from pipelines.deidentify.policy import PolicyError, load_policy
 from pipelines.schema import load_schema
+from pipelines.quality.validated import VERDICT_SCHEMA, file_entries, index_document, verdicts_path, write_json_atomic
 
 KEY = "11" * 32
 
@@ -26,9 +27,13 @@ def xml1_row(**over):
 
 
 def write_validated(workdir, batch_id, rows, table="xml1"):
-    folder = workdir.validated / batch_id
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows), folder / f"{table}.parquet")
+    """Stage ``rows`` and record them as validated with no verdicts (every row passes)."""
+    staged = workdir.staged_table(table) / f"{batch_id}.parquet"
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows), staged)
+    write_json_atomic(workdir.validated / batch_id / "index.json",
+                      index_document(batch_id, {table: file_entries(workdir, [staged])}))
+    pq.write_table(VERDICT_SCHEMA.empty_table(), verdicts_path(workdir, batch_id, table))
 
 
 def test_pseudonyms_are_keyed_stable_and_domain_separated():

@@ -17,6 +17,7 @@ from pipelines.ledger import Ledger
 from pipelines.quality import (ORPHAN_RULE, QualityGateError, SuiteError, build_suite, enforce_gate,
                                load_suite, validate_batch)
 from pipelines.quality.examples import example_row
+from pipelines.quality.validated import read_validated
 from pipelines.schema import EPISODE_TABLES, load_schema
 from pipelines.workdir import Workdir, sha256_file
 
@@ -86,6 +87,8 @@ def summary(batch):
 
 
 def read(workdir: Workdir, zone: str, table_id: str) -> pd.DataFrame:
+    if zone == "validated":
+        return read_validated(workdir, BATCH, table_id).to_pandas()
     return pd.read_parquet(getattr(workdir, zone) / BATCH / f"{table_id}.parquet")
 
 

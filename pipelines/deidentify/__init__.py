@@ -1,6 +1,7 @@
 """De-identify stage: validated tables of a batch -> safe tables, by the policy in ``policy.yaml``.
 
-Reads ``restricted/validated/<batch>/<table>.parquet`` and writes ``restricted/safe/<batch>/<table>.parquet``
+Reads the validated rows of each table (:func:`pipelines.quality.validated.read_validated`) and
+writes ``restricted/safe/<batch>/<table>.parquet``
 with direct identifiers dropped or replaced by keyed pseudonyms, dates coarsened to the month,
 birth dates turned into age bands and residence codes mapped to the 34 provinces of 2025.
 """
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 from pipelines.deidentify.keys import domain_key, master_key
 from pipelines.deidentify.policy import FieldRule, Policy, load_policy
 from pipelines.ledger import Ledger, LedgerEntry
+from pipelines.quality.validated import read_validated, validated_tables
 from pipelines.reference import legacy_to_new_province, provinces_34
 from pipelines.schema import EPISODE_TABLES, Schema, load_schema
 from pipelines.workdir import Workdir
@@ -151,17 +153,15 @@ def deidentify_batch(workdir: Workdir, batch_id: str, *, policy_path: str | Path
     policy = load_policy(policy_path or os.environ.get("ANDANH_POLICY") or
                          Path(__file__).with_name("policy.yaml"), schema)
     pseudo = Pseudonymizer(master_key(workdir))
-    source_dir, target_dir = workdir.validated / batch_id, workdir.safe / batch_id
-    if not source_dir.is_dir():
-        raise FileNotFoundError(f"batch {batch_id} has no validated tables; run validate first")
+    target_dir = workdir.safe / batch_id
+    present = validated_tables(workdir, batch_id)  # raises when the batch was not validated
     target_dir.mkdir(parents=True, exist_ok=True)
     summary = DeidentifySummary(batch_id)
     entries = []
     for table_id in EPISODE_TABLES:
-        src = source_dir / f"{table_id}.parquet"
-        if not src.exists():
+        if table_id not in present:
             continue
-        df = pq.read_table(src).to_pandas(types_mapper=pd.ArrowDtype).astype("string")
+        df = read_validated(workdir, batch_id, table_id).to_pandas(types_mapper=pd.ArrowDtype).astype("string")
         safe, actions = deidentify_table(df, table_id, policy, pseudo, schema)
         tmp = workdir.tmp / f"safe-{batch_id}-{table_id}.{os.getpid()}.parquet"
         pq.write_table(pa.Table.from_pandas(safe, preserve_index=False), tmp, compression="zstd")

@@ -12,9 +12,10 @@ Two kinds of expectation live in a suite:
 - ``unexpected_rows_expectation`` (GE's SQL expectation) for cross-field, date-aware, money and
   cross-table rules. GE runs those on SQL data sources only, so AnDanh runs their query in DuckDB
   (:func:`pipelines.quality.engine.run_sql_rules`) with ``{batch}`` bound to the table being
-  validated; the query may read the other tables of the batch as ``xml1`` … ``xml5``. Every table
-  seen by a query has ``_staged_row`` plus the registry columns the rules name, as strings, blank
-  values as NULL.
+  validated; the query may read the other tables of the batch as ``xml1`` … ``xml5`` and the derived
+  tables its suite declares in ``meta.derived_tables`` (SQL over those tables, built once per run:
+  ``line_totals``, the per-episode sums of the detail lines). Every table seen by a query has
+  ``_staged_row`` plus the registry columns the rules name, as strings, blank values as NULL.
   The query returns the ``_staged_row`` of each failing row.
 
 Severities: ``error`` quarantines the whole episode; ``warning`` annotates the row and lets it pass.
@@ -250,14 +251,38 @@ _TOTALS = (
 )
 
 
+LINE_TOTALS = "line_totals"
+_DETAIL_TABLES = ("xml2", "xml3")
+
+
+def line_totals_query() -> str:
+    """The derived table ``line_totals``: per ``MA_LK``, the detail line counts of XML2 and XML3 and,
+    per XML1 total of :data:`_TOTALS`, the sum of its line expression. One pass over the detail
+    tables serves every total rule, instead of one aggregation per rule."""
+    parts = []
+    for table in _DETAIL_TABLES:
+        counts = ", ".join(f"{int(t == table)} AS n_{t}" for t in _DETAIL_TABLES)
+        amounts = ", ".join(
+            (f"CASE WHEN {line_filter} THEN {_num(line)} ELSE 0 END" if table in tables else "0")
+            + f" AS total_{field_name}"
+            for field_name, line, line_filter, tables, _, _ in _TOTALS)
+        parts.append(f"SELECT MA_LK, {counts}, {amounts} FROM {table}")
+    sums = ", ".join([f"sum(n_{t}) AS n_{t}" for t in _DETAIL_TABLES]
+                     + [f"sum(total_{f[0]}) AS total_{f[0]}" for f in _TOTALS])
+    return f"SELECT MA_LK, {sums} FROM ({' UNION ALL '.join(parts)}) GROUP BY MA_LK"
+
+
+def derived_tables() -> dict[str, str]:
+    """Tables the SQL rules may read besides ``xml1`` … ``xml5``, built once per run before them."""
+    return {LINE_TOTALS: line_totals_query()}
+
+
 def _total_rules() -> list[SqlRule]:
     rules = []
-    for field_name, line, line_filter, tables, severity, source in _TOTALS:
-        lines = " UNION ALL ".join(
-            f"SELECT MA_LK, CASE WHEN {line_filter} THEN {_num(line)} ELSE 0 END AS amount FROM {t}" for t in tables)
-        query = (f"SELECT x._staged_row FROM {{batch}} x LEFT JOIN (SELECT MA_LK, count(*) AS n, sum(amount) AS total "
-                 f"FROM ({lines}) GROUP BY MA_LK) d ON d.MA_LK = x.MA_LK "
-                 f"WHERE abs(coalesce(d.total, 0) - {_num(field_name, 'x.')}) > 1 + coalesce(d.n, 0)")
+    for field_name, _, _, tables, severity, source in _TOTALS:
+        lines = " + ".join(f"coalesce(d.n_{t}, 0)" for t in tables)
+        query = (f"SELECT x._staged_row FROM {{batch}} x LEFT JOIN {LINE_TOTALS} d ON d.MA_LK = x.MA_LK "
+                 f"WHERE abs(coalesce(d.total_{field_name}, 0) - {_num(field_name, 'x.')}) > 1 + {lines}")
         rules.append(SqlRule("xml1", field_name, "sum_of_lines", severity, query,
                              (field_name,), f"{source}; tolerance 1 VND per line"))
     return rules
@@ -411,7 +436,10 @@ def build_suite(table_id: str, schema: Schema | None = None,
     return gx.ExpectationSuite(
         name=suite_name(table.id, schema), expectations=expectations,
         meta={"schema_version": schema.version, "table": table.id,
-              "generated_by": "scripts/build_expectation_suites.py"},
+              "generated_by": "scripts/build_expectation_suites.py",
+              "derived_tables": {name: query for name, query in derived_tables().items()
+                                 if any(re.search(rf"\b{name}\b", getattr(e, "unexpected_rows_query", "") or "")
+                                        for e in expectations)}},
         notes=MISSING_NOTE)
 
 

@@ -6,8 +6,12 @@ all its rows; warnings only annotate (``_warnings``). Child rows whose ``MA_LK``
 quarantined as ``xml.orphan_child``. Rows are numbered ``_staged_row`` in staged order (files sorted
 by path, then row in file); reports name rows by that number, never by a personal value.
 
-Outputs (replaced on every run, so re-running a batch is idempotent):
-``restricted/validated/<batch>/<table>.parquet``, ``restricted/quarantine/<batch>/<table>.parquet``,
+The checks read the staged Parquet files in place through DuckDB views, and GE sees each column's
+distinct values (:func:`pipelines.quality.engine.run_suite_duckdb`); nothing is copied.
+
+Outputs (replaced on every run, so re-running a batch is idempotent): the validated zone
+``restricted/validated/<batch>/`` (verdicts over the staged files, read with
+:func:`pipelines.quality.validated.read_validated`), ``restricted/quarantine/<batch>/<table>.parquet``,
 ``restricted/quarantine/<batch>/failures.parquet`` (one row per failing row, rule and field, with the
 value: the restricted zone only), ``restricted/reports/<batch>/validation.json`` (counts and row
 numbers, no values), ``restricted/reports/<batch>/report.html`` (readable, values masked) and ledger
@@ -21,22 +25,23 @@ import logging
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipelines.ingest import staged_files
 from pipelines.ingest.staging import EXTRA_COLUMN, table_arrow_schema
 from pipelines.ledger import Ledger, LedgerEntry
-from pipelines.quality.engine import RuleResult, load_suite, run_sql_rules, run_suite_duckdb, split_suite
+from pipelines.quality.engine import (RuleResult, create_derived_tables, distinct_values, load_suite, run_sql_rules,
+                                      run_suite_duckdb, split_suite, suite_derived_tables)
 from pipelines.quality.engine import expectations_dir as default_expectations_dir
 from pipelines.quality.rules import ERROR, WARNING
+from pipelines.quality.validated import INDEX, file_entries, index_document, verdicts_path, write_json_atomic
 from pipelines.schema import EPISODE_TABLES, LINEAGE_COLUMNS, Schema, load_schema
 from pipelines.workdir import Workdir, sha256_file
 
@@ -48,6 +53,8 @@ EPISODE_RULE = "xml.episode_quarantined"  # on rows that pass themselves but bel
 ROW = "_staged_row"
 NON_STANDARD_COLUMNS = {EXTRA_COLUMN, *LINEAGE_COLUMNS}
 EXAMPLE_ROWS = 5
+# A table staged in more files than this is copied once into the scratch database (see _stage_view).
+MAX_FILES_READ_IN_PLACE = int(os.environ.get("ANDANH_VALIDATE_MAX_FILES_IN_PLACE", "64"))
 # DuckDB spills to workdir/tmp beyond this, so a large batch fits beside the other pipeline stages.
 DUCKDB_MEMORY_LIMIT = os.environ.get("ANDANH_VALIDATE_MEMORY", "4GB")
 
@@ -165,28 +172,50 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _load_table(con: duckdb.DuckDBPyConnection, table_id: str, files: list[Path], schema: Schema) -> list[str]:
-    """Copy the staged rows into table ``s_<table>`` (in the run's scratch database on disk, compressed)
-    with a stable row number; returns the staged columns (without the row number).
+def _run_suites(con: duckdb.DuckDBPyConnection, suites: dict, tables: dict[str, TableSummary]
+                ) -> dict[str, list[RuleResult]]:
+    """The GE column expectations of every table over its ``g_<table>`` view (then closes ``con``).
+    A third thread, on its own connection, gets the distinct values ahead of GE."""
+    ahead_con = con.cursor()
+    try:
+        results, memo = {}, {}
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="andanh-distinct") as ahead:
+            values = {t: ahead.submit(distinct_values, suites[t], ahead_con, f"g_{t}")
+                      for t in EPISODE_TABLES if tables[t].received}
+            for table_id in EPISODE_TABLES:
+                with _timed(f"{table_id} suite"):
+                    results[table_id] = run_suite_duckdb(
+                        suites[table_id], con, f"g_{table_id}", table_id, tables[table_id].received, memo,
+                        values[table_id].result()) if table_id in values else []
+                values.pop(table_id, None)  # free the distinct values GE is done with
+        return results
+    finally:
+        ahead_con.close()
+        con.close()
 
-    The row number is the file's offset (files sorted by path, sizes from the Parquet footers) plus
-    the row's position in its file, so no sort over the whole table is needed."""
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _stage_view(con: duckdb.DuckDBPyConnection, table_id: str, entries: list[dict], root: Path,
+                schema: Schema) -> list[str]:
+    """View ``s_<table>`` over the table's staged Parquet files (no copy: DuckDB reads only the columns
+    each query names) with ``_staged_row`` = the file's offset in ``entries`` + the row's position in
+    it; returns the staged columns (without the row number)."""
     target = f"s_{table_id}"
-    if files:
-        paths = sorted(str(p) for p in files)
-        offsets, total = [], 0
-        for path in paths:
-            offsets.append((path, total))
-            total += pq.ParquetFile(path).metadata.num_rows
-        con.register("staged_offsets", pa.table({"filename": [p for p, _ in offsets],
-                                                 "row_offset": pa.array([o for _, o in offsets], pa.int64())}))
+    if entries:
+        # file_index is the file's position in the list: its offset is a constant lookup, not a join.
+        listing = "[" + ", ".join(_sql_string(str(root / e["path"])) for e in entries) + "]"
+        offsets = "[" + ", ".join(str(int(e["offset"])) for e in entries) + "]::BIGINT[]"
+        # Every query pays a cost per file (about 1-2 ms): many small files are read once into the
+        # scratch database, a few large ones are read in place by each query.
+        kind = "TABLE" if len(entries) > MAX_FILES_READ_IN_PLACE else "VIEW"
         con.execute(f"""
-            CREATE OR REPLACE TABLE {target} AS
-            SELECT s.* EXCLUDE (filename, file_row_number), (o.row_offset + s.file_row_number)::BIGINT AS {ROW}
-            FROM read_parquet(?, union_by_name = true, filename = true, file_row_number = true) s
-            JOIN staged_offsets o USING (filename)""", [paths])
-        con.unregister("staged_offsets")
-        con.execute("CHECKPOINT")  # compress it on disk: later steps read it within the memory limit
+            CREATE OR REPLACE {kind} {target} AS
+            SELECT * EXCLUDE (file_row_number),
+                   (({offsets})[file_index::BIGINT + 1] + file_row_number)::BIGINT AS {ROW}
+            FROM read_parquet({listing}, union_by_name = true, file_row_number = true)""")
     else:  # no rows of this table in the batch: an empty table with the staging contract's columns
         empty = table_arrow_schema(schema.table(table_id).columns).empty_table()
         con.register("empty_staged", empty)
@@ -202,7 +231,7 @@ def _create_suite_view(con: duckdb.DuckDBPyConnection, table_id: str, columns: l
     blank values (empty or whitespace only) as null (:func:`pipelines.quality.engine.blank_to_null`)."""
     select = ", ".join([ROW] + [f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}" if c in present
                                 else f"NULL::VARCHAR AS {_quote(c)}" for c in columns])
-    con.execute(f"CREATE OR REPLACE TEMP VIEW g_{table_id} AS SELECT {select} FROM s_{table_id}")
+    con.execute(f"CREATE OR REPLACE VIEW g_{table_id} AS SELECT {select} FROM s_{table_id}")
     return f"g_{table_id}"
 
 
@@ -246,6 +275,14 @@ def _add_results(con, table_id: str, results: list[RuleResult], rule_summaries: 
 _WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
 
 
+def _trimmed(column: str) -> str:
+    """``column`` as a string without surrounding whitespace, NULL when blank. Most values start and
+    end with a visible character and are kept as they are: a trim on every value cost 6x more."""
+    value = f"CAST({column} AS VARCHAR)"
+    return (f"CASE WHEN ascii({value}) > 32 AND ascii({value}[-1]) > 32 THEN {value} "
+            f"ELSE NULLIF(trim({value}, {_WHITESPACE}), '') END")
+
+
 def _rule_columns(queries: list[str], columns: list[str]) -> list[str]:
     """The registry columns the SQL rules name (all of them if a rule selects ``*``)."""
     text = "\n".join(queries)
@@ -255,32 +292,42 @@ def _rule_columns(queries: list[str], columns: list[str]) -> list[str]:
     return [c for c in columns if c in named]
 
 
-def _create_rule_table(con, table_id: str, columns: list[str], present: set[str], queries: list[str]) -> None:
-    """Table ``<table>`` as SQL rules see it: ``_staged_row`` and the registry columns the rules name,
+def _create_rule_view(con, table_id: str, columns: list[str], present: set[str], queries: list[str]) -> None:
+    """View ``<table>`` as SQL rules see it: ``_staged_row`` and the registry columns the rules name,
     as strings with blank values NULL (as GE sees them); a column missing from the staged files is all
-    NULL. Materialised once, so the rules do not each re-trim the columns."""
-    select = ", ".join([ROW] + [f"NULLIF(trim(CAST({_quote(c)} AS VARCHAR), {_WHITESPACE}), '') AS {_quote(c)}"
-                                if c in present else f"NULL::VARCHAR AS {_quote(c)}"
+    NULL. A view, not a table: trimming again per rule costs less than writing a copy."""
+    select = ", ".join([ROW] + [f"{_trimmed(_quote(c))} AS {_quote(c)}" if c in present
+                                else f"NULL::VARCHAR AS {_quote(c)}"
                                 for c in _rule_columns(queries, columns)])
-    con.execute(f"CREATE OR REPLACE TABLE {table_id} AS SELECT {select} FROM s_{table_id}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table_id} AS SELECT {select} FROM s_{table_id}")
 
 
 def _episode_key(alias: str) -> str:
-    """The episode a row belongs to: its MA_LK with surrounding spaces removed, null when empty."""
-    return f"NULLIF(trim(CAST({alias}.\"MA_LK\" AS VARCHAR)), '')"
+    """The episode a row belongs to: its MA_LK with surrounding spaces removed, null when empty
+    (the trim only runs on values that start or end with a space or a control character)."""
+    value = f"CAST({alias}.\"MA_LK\" AS VARCHAR)"
+    return f"(CASE WHEN ascii({value}) > 32 AND ascii({value}[-1]) > 32 THEN {value} ELSE NULLIF(trim({value}), '') END)"
+
+
+def _build_xml1_keys(con: duckdb.DuckDBPyConnection, staged_columns: dict[str, list[str]]) -> int:
+    """Table ``xml1_keys``: the distinct episode keys of XML1 (built once for every orphan check);
+    returns the number of XML1 rows without a key."""
+    key = _episode_key("s") if "MA_LK" in staged_columns["xml1"] else "NULL::VARCHAR"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE xml1_key_counts AS SELECT {key} AS episode, count(*) AS n "
+                f"FROM s_xml1 s GROUP BY ALL")
+    con.execute("CREATE OR REPLACE TEMP TABLE xml1_keys AS SELECT episode FROM xml1_key_counts WHERE episode IS NOT NULL")
+    return con.execute("SELECT coalesce(sum(n), 0) FROM xml1_key_counts WHERE episode IS NULL").fetchone()[0]
 
 
 def _check_orphans(con: duckdb.DuckDBPyConnection, table_id: str, staged_columns: dict[str, list[str]],
                    received: int) -> RuleSummary:
-    """Add ``xml.orphan_child`` failures for child rows without an XML1 row of the same MA_LK (in SQL)."""
-    if "MA_LK" in staged_columns[table_id] and "MA_LK" in staged_columns["xml1"]:
-        orphan_query = f"""
-            SELECT c.{ROW} FROM s_{table_id} c
-            WHERE {_episode_key("c")} IS NULL
-               OR NOT EXISTS (SELECT 1 FROM s_xml1 p WHERE {_episode_key("p")} = {_episode_key("c")})"""
-    else:  # without a key column no row can be matched to an episode
-        orphan_query = f"SELECT {ROW} FROM s_{table_id}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE o_{table_id} AS {orphan_query}")
+    """Add ``xml.orphan_child`` failures for child rows without an XML1 row of the same MA_LK (in SQL);
+    ``o_<table>`` keeps each orphan row with its key."""
+    key = _episode_key("c") if "MA_LK" in staged_columns[table_id] else "NULL::VARCHAR"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE o_{table_id} AS
+        SELECT c.{ROW}, {key} AS episode FROM s_{table_id} c
+        WHERE {key} IS NULL OR NOT EXISTS (SELECT 1 FROM xml1_keys p WHERE p.episode = {key})""")
     con.execute(f"INSERT INTO f_{table_id} SELECT {ROW}, ?, 'MA_LK', ? FROM o_{table_id}", [ORPHAN_RULE, ERROR])
     orphans = con.execute(f"SELECT count(*) FROM o_{table_id}").fetchone()[0]
     examples = [r[0] for r in con.execute(f"SELECT {ROW} FROM o_{table_id} ORDER BY 1 LIMIT {EXAMPLE_ROWS}")
@@ -304,6 +351,11 @@ class _Outputs:
         self.pending.append((tmp, target))
         path_literal = str(tmp).replace("'", "''")
         self.con.execute(f"COPY ({query}) TO '{path_literal}' (FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT 1)", params)
+
+    def write_json(self, document: dict, target: Path) -> None:
+        tmp = self.tmp_dir / f"{target.parent.name}-{target.stem}.{os.getpid()}.tmp.json"
+        self.pending.append((tmp, target))
+        write_json_atomic(tmp, document)
 
     def commit(self) -> None:
         for tmp, target in self.pending:
@@ -350,10 +402,10 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
     staged_columns: dict[str, list[str]] = {}
     gate_reasons: list[str] = []
 
+    index = {t: file_entries(workdir, staged_files(workdir, batch_id, t)) for t in EPISODE_TABLES}
     for table_id in EPISODE_TABLES:
-        files = staged_files(workdir, batch_id, table_id)
-        with _timed(f"{table_id} load"):
-            columns = _load_table(con, table_id, files, schema)
+        files = index[table_id]
+        columns = _stage_view(con, table_id, files, workdir.root, schema)
         staged_columns[table_id] = columns
         registry = schema.table(table_id).columns
         standard = [c for c in columns if c not in NON_STANDARD_COLUMNS]
@@ -362,32 +414,39 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
                                unknown_columns=sorted(set(standard) - set(registry)) if files else [],
                                missing_columns=sorted(set(registry) - set(standard)) if files else [])
         tables[table_id] = summary
-        summary.received = con.execute(f"SELECT count(*) FROM s_{table_id}").fetchone()[0]
-        relation = _create_suite_view(con, table_id, registry, set(standard))
-        with _timed(f"{table_id} suite"):
-            results = run_suite_duckdb(suites[table_id], con, relation, table_id, summary.received) \
-                if summary.received else []
-        _add_results(con, table_id, results, rule_summaries, gate_reasons, create=True)
+        summary.received = sum(e["rows"] for e in files)
+        _create_suite_view(con, table_id, registry, set(standard))
+        _add_results(con, table_id, [], rule_summaries, gate_reasons, create=True)
         if summary.drift:
             gate_reasons.append(f"{table_id}: staged columns differ from the registry "
                                 f"(unknown: {summary.unknown_columns}, missing: {summary.missing_columns})")
 
-    # SQL rules (cross-field, money, cross-table) over views named like the tables.
-    queries = [rule.unexpected_rows_query for t in EPISODE_TABLES for rule in split_suite(suites[t])[1]]
-    with _timed("rule tables"):
+    # GE runs in a second thread on its own connection while DuckDB runs the SQL rules here: GE is
+    # mostly single-threaded Python, DuckDB releases the GIL, so the two overlap.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="andanh-ge") as pool:
+        suite_results = pool.submit(_run_suites, con.cursor(), suites, tables)
+        # SQL rules (cross-field, money, cross-table) over views named like the tables.
+        derived = suite_derived_tables(suites[t] for t in EPISODE_TABLES)
+        queries = [rule.unexpected_rows_query for t in EPISODE_TABLES for rule in split_suite(suites[t])[1]]
+        queries += list(derived.values())
         for table_id in EPISODE_TABLES:
-            _create_rule_table(con, table_id, schema.table(table_id).columns, set(staged_columns[table_id]), queries)
-    for table_id in EPISODE_TABLES:
-        _, sql = split_suite(suites[table_id])
-        with _timed(f"{table_id} SQL rules"):
-            results = run_sql_rules(con, sql, table_id, table_id, tables[table_id].received) \
-                if tables[table_id].received else []
-        _add_results(con, table_id, results, rule_summaries, gate_reasons, create=False)
-
-    # Cross-table rule: every child row needs an XML1 row with the same MA_LK.
-    for table_id in EPISODE_TABLES[1:]:
-        with _timed(f"{table_id} orphans"):
-            rule_summaries.append(_check_orphans(con, table_id, staged_columns, tables[table_id].received))
+            _create_rule_view(con, table_id, schema.table(table_id).columns, set(staged_columns[table_id]),
+                              queries)
+        with _timed("derived tables"):
+            create_derived_tables(con, derived)
+        for table_id in EPISODE_TABLES:
+            _, sql = split_suite(suites[table_id])
+            with _timed(f"{table_id} SQL rules"):
+                results = run_sql_rules(con, sql, table_id, table_id, tables[table_id].received) \
+                    if tables[table_id].received else []
+            _add_results(con, table_id, results, rule_summaries, gate_reasons, create=False)
+        # Cross-table rule: every child row needs an XML1 row with the same MA_LK.
+        keyless_xml1 = _build_xml1_keys(con, staged_columns)
+        for table_id in EPISODE_TABLES[1:]:
+            with _timed(f"{table_id} orphans"):
+                rule_summaries.append(_check_orphans(con, table_id, staged_columns, tables[table_id].received))
+        for table_id, results in suite_results.result().items():
+            _add_results(con, table_id, results, rule_summaries, gate_reasons, create=False)
 
     # Per failing row: its own error rules, failing fields and warnings (small: failing rows only).
     with _timed("episodes"):
@@ -414,23 +473,27 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
                   WHERE episode IS NOT NULL)
             GROUP BY episode""")
         # Episodes: every MA_LK seen in the batch, plus each XML1 row without one (it cannot be matched).
-        all_keys = " UNION ".join(f"SELECT {keys[t]} AS episode FROM s_{t} s" for t in EPISODE_TABLES)
-        keyed = con.execute(f"SELECT count(*) FROM ({all_keys}) WHERE episode IS NOT NULL").fetchone()[0]
-        keyless_xml1 = con.execute(f"SELECT count(*) FROM s_xml1 s WHERE {keys['xml1']} IS NULL").fetchone()[0]
+        # Every key of the batch is an XML1 key or an orphan's key.
+        orphan_keys = " UNION ".join(f"SELECT episode FROM o_{t}" for t in EPISODE_TABLES[1:])
+        keyed = con.execute(f"SELECT (SELECT count(*) FROM xml1_keys) + "
+                            f"(SELECT count(*) FROM ({orphan_keys}) WHERE episode IS NOT NULL)").fetchone()[0]
         episodes = keyed + keyless_xml1
         quarantined_episodes = con.execute("SELECT count(*) FROM bad_episodes").fetchone()[0] + keyless_xml1
+        # Verdicts: the rows that are quarantined or warned (few); every other row passes as it is.
         for table_id in EPISODE_TABLES:
             con.execute(f"""
-                CREATE OR REPLACE TEMP VIEW d_{table_id} AS
-                SELECT s.*, a.own_errors, a.failing_fields, a.warnings, b.episode_rule_ids,
-                       (a.own_errors IS NOT NULL OR b.episode IS NOT NULL) AS quarantined
-                FROM s_{table_id} s LEFT JOIN a_{table_id} a USING ({ROW})
-                LEFT JOIN bad_episodes b ON {keys[table_id]} = b.episode""")
+                CREATE OR REPLACE TEMP TABLE v_{table_id} AS
+                SELECT {ROW}, a.own_errors, a.failing_fields, a.warnings, e.episode_rule_ids,
+                       (a.own_errors IS NOT NULL OR e.{ROW} IS NOT NULL) AS quarantined
+                FROM a_{table_id} a FULL JOIN (
+                    SELECT s.{ROW}, b.episode_rule_ids FROM s_{table_id} s
+                    JOIN bad_episodes b ON {keys[table_id]} = b.episode) e USING ({ROW})""")
 
     ledger_entries = []
     outputs = _Outputs(con, workdir.tmp)
     try:
         _write_outputs(con, outputs, workdir, batch_id, staged_columns, tables, ledger_entries)
+        outputs.write_json(index_document(batch_id, index), workdir.validated / batch_id / INDEX)
     except BaseException:
         outputs.discard()
         raise
@@ -447,6 +510,8 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
     if result.error_rate > error_threshold:
         gate_reasons.insert(0, f"error rate {result.error_rate:.4f} exceeds the threshold {error_threshold}")
     outputs.commit()
+    for table_id in EPISODE_TABLES:  # full copies written by versions before the verdict files
+        (workdir.validated / batch_id / f"{table_id}.parquet").unlink(missing_ok=True)
     result.report_path = str(write_report(workdir, result))
     from pipelines.quality.report import write_html_report
     result.html_report_path = str(write_html_report(workdir, batch_id))
@@ -459,39 +524,43 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
 def _count_hoso(con, staged_columns: dict[str, list[str]]) -> dict[str, int]:
     """HOSO (records as ingest counts them: one ``(_source_sha256, _hoso_index)``) passed or quarantined;
     a HOSO with any quarantined row is quarantined."""
-    parts = [f"SELECT _source_sha256, _hoso_index, quarantined FROM d_{t}" for t in EPISODE_TABLES
-             if {"_source_sha256", "_hoso_index"} <= set(staged_columns[t])]
-    if not parts:
+    with_lineage = [t for t in EPISODE_TABLES if {"_source_sha256", "_hoso_index"} <= set(staged_columns[t])]
+    if not with_lineage:
         return {"received": 0, "passed": 0, "quarantined": 0}
-    received, quarantined = con.execute(f"""
-        SELECT count(*), count(*) FILTER (WHERE q) FROM (
-            SELECT bool_or(quarantined) AS q FROM ({" UNION ALL ".join(parts)}) GROUP BY _source_sha256, _hoso_index)
-    """).fetchone()
+    every = " UNION ALL ".join(f"SELECT _source_sha256, _hoso_index FROM s_{t}" for t in with_lineage)
+    bad = " UNION ALL ".join(f"SELECT s._source_sha256, s._hoso_index FROM s_{t} s JOIN v_{t} v USING ({ROW}) "
+                             "WHERE v.quarantined" for t in with_lineage)
+    received = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM ({every}))").fetchone()[0]
+    quarantined = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM ({bad}))").fetchone()[0]
     return {"received": received, "passed": received - quarantined, "quarantined": quarantined}
 
 
 def _failures_query(con, table_id: str, batch_id: str, staged_columns: list[str]) -> str | None:
-    """One row per (failing row, rule, field) with the staged value; None when the table has no failures."""
+    """One row per (failing row, rule, field) with the staged value; None when the table has no failures.
+    One pass over the staged rows: the failing rows are joined once, then each field picks its value."""
     fields = [r[0] for r in con.execute(
         f"SELECT DISTINCT unnest(string_split(field, ';')) FROM f_{table_id} ORDER BY 1").fetchall()]
+    fields = [name for name in fields if name.replace("_", "").isalnum()]
     if not fields:
         return None
     key = 'CAST(s."MA_LK" AS VARCHAR)' if "MA_LK" in staged_columns else "NULL::VARCHAR"
-    selects = [
-        f"""SELECT '{table_id}' AS table_name, f.{ROW}, {key} AS MA_LK, f.rule_id, f.severity,
-                   '{name}' AS field, {f's.{_quote(name)}' if name in staged_columns else 'NULL'}::VARCHAR AS value,
-                   d.quarantined
-            FROM f_{table_id} f JOIN s_{table_id} s USING ({ROW}) JOIN d_{table_id} d USING ({ROW})
-            WHERE list_contains(string_split(f.field, ';'), '{name}')"""
-        for name in fields if name.replace("_", "").isalnum()]
-    return " UNION ALL ".join(selects)
+    present = [name for name in fields if name in staged_columns]
+    picked = ", ".join(f"CAST(s.{_quote(name)} AS VARCHAR) AS {_quote('value_' + name)}" for name in present)
+    value = ("CASE field " + " ".join(f"WHEN '{name}' THEN {_quote('value_' + name)}" for name in present)
+             + " END") if present else "NULL::VARCHAR"
+    return f"""
+        SELECT '{table_id}' AS table_name, {ROW}, MA_LK, rule_id, severity, field, {value} AS value, quarantined
+        FROM (SELECT f.{ROW}, {key} AS MA_LK, f.rule_id, f.severity, v.quarantined,
+                     unnest(string_split(f.field, ';')) AS field{", " + picked if picked else ""}
+              FROM f_{table_id} f JOIN s_{table_id} s USING ({ROW}) JOIN v_{table_id} v USING ({ROW}))
+        WHERE field IN ({", ".join(f"'{name}'" for name in fields)})"""
 
 
 def _write_outputs(con: duckdb.DuckDBPyConnection, outputs: _Outputs, workdir: Workdir, batch_id: str,
                    staged_columns: dict[str, list[str]], tables: dict[str, TableSummary],
                    ledger_entries: list[LedgerEntry]) -> None:
-    """Validated and quarantine Parquet per table (from the ``d_<table>`` decisions), the failure list
-    and their ledger rows."""
+    """Per table the verdicts (``validated/``) and the quarantined rows in full (``quarantine/``), the
+    failure list, and their ledger rows."""
     parts = [q for q in (_failures_query(con, t, batch_id, staged_columns[t]) for t in EPISODE_TABLES) if q]
     empty = ("SELECT NULL::VARCHAR AS table_name, NULL::BIGINT AS _staged_row, NULL::VARCHAR AS MA_LK, "
              "NULL::VARCHAR AS rule_id, NULL::VARCHAR AS severity, NULL::VARCHAR AS field, NULL::VARCHAR AS value, "
@@ -505,29 +574,27 @@ def _write_outputs(con: duckdb.DuckDBPyConnection, outputs: _Outputs, workdir: W
         staged = ", ".join("?::VARCHAR AS _batch_id" if c == "_batch_id" else f"s.{_quote(c)}" for c in columns)
         if "_batch_id" not in columns:
             staged += ", ?::VARCHAR AS _batch_id"
-        validated_query = f"""
-            SELECT {staged}, s.warnings AS _warnings
-            FROM d_{table_id} s WHERE NOT s.quarantined ORDER BY s.{ROW}"""
         quarantine_query = f"""
             SELECT {staged}, s.{ROW},
-                   coalesce(s.own_errors, '{EPISODE_RULE}') AS _rule_ids,
-                   s.failing_fields AS _failing_fields, s.episode_rule_ids AS _episode_rule_ids,
-                   s.warnings AS _warnings
-            FROM d_{table_id} s WHERE s.quarantined ORDER BY s.{ROW}"""
+                   coalesce(v.own_errors, '{EPISODE_RULE}') AS _rule_ids,
+                   v.failing_fields AS _failing_fields, v.episode_rule_ids AS _episode_rule_ids,
+                   v.warnings AS _warnings
+            FROM s_{table_id} s JOIN v_{table_id} v USING ({ROW}) WHERE v.quarantined ORDER BY s.{ROW}"""
+        verdicts_query = f"SELECT {ROW}, quarantined, warnings AS _warnings FROM v_{table_id} ORDER BY {ROW}"
         with _timed(f"{table_id} write"):
-            outputs.copy(validated_query, [batch_id], workdir.validated / batch_id / f"{table_id}.parquet")
+            outputs.copy(verdicts_query, [], verdicts_path(workdir, batch_id, table_id))
             outputs.copy(quarantine_query, [batch_id], workdir.quarantine / batch_id / f"{table_id}.parquet")
-        passed, quarantined, warned = con.execute(
-            f"SELECT count(*) FILTER (WHERE NOT quarantined), count(*) FILTER (WHERE quarantined), "
-            f"count(*) FILTER (WHERE warnings IS NOT NULL) FROM d_{table_id}").fetchone()
+        quarantined, warned, outside = con.execute(
+            f"SELECT count(*) FILTER (WHERE quarantined), count(*) FILTER (WHERE warnings IS NOT NULL), "
+            f"count(*) FILTER (WHERE {ROW} IS NULL OR {ROW} < 0 OR {ROW} >= ?) FROM v_{table_id}",
+            [tables[table_id].received]).fetchone()
+        if outside:  # an explicit check: asserts vanish under python -O
+            raise RuntimeError(f"validate of {batch_id}/{table_id}: {outside} verdicts name no staged row")
         summary = tables[table_id]
-        summary.passed, summary.quarantined, summary.warned_rows = passed, quarantined, warned
-        entry = LedgerEntry(batch_id, STAGE, table_id, received=summary.received, passed=passed,
-                            quarantined=quarantined, details={"warned_rows": warned, "files": summary.files})
-        if not entry.balanced:  # an explicit check: asserts vanish under python -O
-            raise RuntimeError(f"validate ledger does not balance for {batch_id}/{table_id}: "
-                               f"{entry.received} != {passed} + {quarantined}")
-        ledger_entries.append(entry)
+        summary.passed, summary.quarantined, summary.warned_rows = summary.received - quarantined, quarantined, warned
+        ledger_entries.append(LedgerEntry(batch_id, STAGE, table_id, received=summary.received, passed=summary.passed,
+                                          quarantined=quarantined, details={"warned_rows": warned,
+                                                                           "files": summary.files}))
 
 
 def write_report(workdir: Workdir, summary: ValidationSummary) -> Path:

@@ -5,7 +5,7 @@ from typing import List
 import regex
 from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
-from ..lexicon import CENTRAL_CITIES, alternation, case_variants, SURNAMES, strip_accents, fold, folded_local_place_names, folded_name_syllables, folded_province_names, folded_surnames
+from ..lexicon import CENTRAL_CITIES, alternation, case_variants, SURNAMES, strip_accents, fold, folded_local_place_names, folded_name_syllables, folded_surnames
 from .base import CASE_SENSITIVE, WORD, VietnamesePatternRecognizer
 
 _NUM = r"\d{1,4}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)*"

@@ -1,6 +1,6 @@
 from presidio_analyzer import Pattern
 
-from .base import CASE_INSENSITIVE, CASE_SENSITIVE, VietnamesePatternRecognizer
+from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
 
 _CODE = r"(?P<pii>[A-Z0-9](?:[A-Z0-9._/-]{0,38}[A-Z0-9])?)"
 

@@ -17,7 +17,6 @@ from ..lexicon import (
     case_variants,
     fold,
     folded_local_place_names,
-    folded_name_syllables,
     folded_province_names,
     folded_surnames,
     has_diacritics,

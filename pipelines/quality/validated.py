@@ -1,0 +1,131 @@
+"""The validated zone: a batch's staged rows minus its quarantined ones, with their warnings.
+
+Validate does not copy the staged rows: rewriting every row as new Parquet cost more than all the
+checks together. Per batch it writes, like a deletion vector in a table format:
+
+- ``validated/<batch>/index.json``: per table, the staged files in staged order (``_staged_row`` is
+  the file's ``offset`` plus the row's position in it), with row counts and byte sizes;
+- ``validated/<batch>/<table>.verdicts.parquet``: ``_staged_row``, ``quarantined``, ``_warnings`` for
+  the rows that failed or warned, nothing for the others.
+
+:func:`read_validated` / :func:`iter_validated` give the validated rows (staged columns in staged
+order, ``_batch_id`` set to the batch, then ``_warnings``) in staged order. They refuse to read a
+staged file whose size or row count differs from the index (staging changed after validation).
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.workdir import Workdir
+
+ROW = "_staged_row"
+INDEX = "index.json"
+VERDICT_SCHEMA = pa.schema([(ROW, pa.int64()), ("quarantined", pa.bool_()), ("_warnings", pa.string())])
+
+
+class StagedDataChanged(RuntimeError):
+    """A staged file differs from what was validated; validate the batch again."""
+
+
+def file_entries(workdir: Workdir, files: list[Path]) -> list[dict]:
+    """Index entries for a table's staged files: sorted by path, each with its first ``_staged_row``."""
+    entries, offset = [], 0
+    for path in sorted(Path(p) for p in files):
+        rows = pq.ParquetFile(path).metadata.num_rows
+        entries.append({"path": str(path.resolve().relative_to(workdir.root)), "offset": offset, "rows": rows,
+                        "bytes": path.stat().st_size})
+        offset += rows
+    return entries
+
+
+def index_document(batch_id: str, tables: dict[str, list[dict]]) -> dict:
+    return {"batch_id": batch_id, "row_numbering": f"{ROW} = offset of the file + row position in the file",
+            "tables": {t: {"files": entries, "rows": sum(e["rows"] for e in entries)}
+                       for t, entries in tables.items()}}
+
+
+def load_index(workdir: Workdir, batch_id: str) -> dict:
+    path = workdir.validated / batch_id / INDEX
+    if not path.exists():
+        raise FileNotFoundError(f"batch {batch_id} has no validated tables; run validate first")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def validated_tables(workdir: Workdir, batch_id: str) -> list[str]:
+    """Tables of the batch with at least one staged file."""
+    return [t for t, spec in load_index(workdir, batch_id)["tables"].items() if spec["files"]]
+
+
+def verdicts_path(workdir: Workdir, batch_id: str, table_id: str) -> Path:
+    return workdir.validated / batch_id / f"{table_id}.verdicts.parquet"
+
+
+def _verdicts(workdir: Workdir, batch_id: str, table_id: str) -> tuple[np.ndarray, np.ndarray, list]:
+    """Quarantined row numbers (sorted) and warned row numbers with their warnings."""
+    table = pq.read_table(verdicts_path(workdir, batch_id, table_id), schema=VERDICT_SCHEMA)
+    rows = table.column(ROW).to_numpy()
+    quarantined = table.column("quarantined").to_numpy(zero_copy_only=False)
+    warnings = table.column("_warnings").to_pylist()
+    warned = np.array([w is not None for w in warnings], dtype=bool)
+    return (np.sort(rows[quarantined]), rows[warned],
+            [w for w, keep in zip(warnings, warned) if keep])
+
+
+def iter_validated(workdir: Workdir, batch_id: str, table_id: str,
+                   columns: list[str] | None = None) -> Iterator[pa.Table]:
+    """The validated rows of one table, one Arrow table per staged file, in staged order."""
+    spec = load_index(workdir, batch_id)["tables"].get(table_id)
+    if not spec or not spec["files"]:
+        return
+    quarantined, warned_rows, warned_values = _verdicts(workdir, batch_id, table_id)
+    for entry in spec["files"]:
+        path = workdir.root / entry["path"]
+        if not path.exists():
+            raise StagedDataChanged(f"{entry['path']} was validated for batch {batch_id} but is gone")
+        parquet = pq.ParquetFile(path)
+        if parquet.metadata.num_rows != entry["rows"] or path.stat().st_size != entry["bytes"]:
+            raise StagedDataChanged(f"{entry['path']} changed after batch {batch_id} was validated; "
+                                    "run validate again")
+        start, n = entry["offset"], entry["rows"]
+        table = parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names] if columns else None)
+        keep = np.ones(n, dtype=bool)
+        keep[quarantined[(quarantined >= start) & (quarantined < start + n)] - start] = False
+        warnings = np.full(n, None, dtype=object)
+        here = (warned_rows >= start) & (warned_rows < start + n)
+        warnings[warned_rows[here] - start] = np.array(warned_values, dtype=object)[here] if here.any() else []
+        batch_ids = pa.array(np.full(n, batch_id, dtype=object), pa.string())
+        if "_batch_id" in table.column_names:
+            table = table.set_column(table.column_names.index("_batch_id"), "_batch_id", batch_ids)
+        elif columns is None or "_batch_id" in columns:
+            table = table.append_column("_batch_id", batch_ids)
+        if columns is None or "_warnings" in columns:
+            table = table.append_column("_warnings", pa.array(warnings, pa.string()))
+        yield table.filter(pa.array(keep))
+
+
+def read_validated(workdir: Workdir, batch_id: str, table_id: str,
+                   columns: list[str] | None = None) -> pa.Table:
+    """All validated rows of one table; with no staged rows, an empty table of the staging contract."""
+    pieces = list(iter_validated(workdir, batch_id, table_id, columns))
+    if pieces:
+        return pa.concat_tables(pieces, promote_options="default")
+    from pipelines.ingest.staging import table_arrow_schema
+    from pipelines.schema import load_schema
+
+    empty = table_arrow_schema(load_schema().table(table_id).columns).empty_table()
+    empty = empty.append_column("_warnings", pa.array([], pa.string()))
+    return empty.select([c for c in empty.column_names if columns is None or c in columns])
+
+
+def write_json_atomic(path: Path, document: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
