@@ -10,7 +10,8 @@ from pipelines.deidentify import (Pseudonymizer, age_band, age_years, deidentify
 from pipelines.deidentify.keys import PseudonymKeyError, master_key
 from pipelines.deidentify.policy import PolicyError, load_policy
 from pipelines.schema import load_schema
-from pipelines.quality.validated import VERDICT_SCHEMA, file_entries, index_document, verdicts_path, write_json_atomic
+from pipelines.quality.validated import (VERDICT_SCHEMA, StagedDataChanged, file_entries, index_document,
+                                         verdicts_path, write_json_atomic)
 
 KEY = "11" * 32
 
@@ -110,3 +111,15 @@ def test_policy_errors_name_the_file_and_key(tmp_path, body, message):
     with pytest.raises(PolicyError) as err:
         load_policy(path)
     assert message in str(err.value) and str(path) in str(err.value)
+
+
+def test_a_staged_file_changed_after_validation_is_refused(workdir, monkeypatch):
+    monkeypatch.setenv("ANDANH_PSEUDONYM_KEY", KEY)
+    write_validated(workdir, "b2", [xml1_row(), xml1_row(MA_LK="LK002")])
+    staged = workdir.staged_table("xml1") / "b2.parquet"
+    pq.write_table(pa.Table.from_pylist([xml1_row(), xml1_row(MA_LK="LK002"), xml1_row(MA_LK="LK003")]), staged)
+    with pytest.raises(StagedDataChanged, match="run validate again"):
+        deidentify_batch(workdir, "b2")
+    staged.unlink()
+    with pytest.raises(StagedDataChanged, match="gone"):
+        deidentify_batch(workdir, "b2")

@@ -12,7 +12,7 @@ from pipelines.ingest import ingest, staged_files
 from pipelines.quality.engine import (blank_to_null, create_derived_tables, load_suite, run_sql_rules, run_suite,
                                       run_suite_duckdb, split_suite, suite_derived_tables)
 from pipelines.quality.validate import _create_rule_view, _create_suite_view, _stage_view
-from pipelines.quality.validated import file_entries
+from pipelines.quality.validated import file_entries, read_validated
 from pipelines.schema import EPISODE_TABLES, load_schema
 from pipelines.synth import generate
 from pipelines.workdir import Workdir
@@ -139,6 +139,10 @@ def test_staged_files_copied_once_or_read_in_place_give_the_same_validation(stag
         summary = validate.validate_batch(workdir, batch_id, error_threshold=1.0)
         verdicts = {t: pq.read_table(workdir.validated / batch_id / f"{t}.verdicts.parquet").to_pylist()
                     for t in EPISODE_TABLES}
-        outcomes.append((summary.rule_failures, summary.quarantined_episodes, summary.hoso, verdicts))
+        rows = {t: read_validated(workdir, batch_id, t).to_pylist() for t in EPISODE_TABLES}
+        copies = sorted(p.name for p in (workdir.validated / batch_id).glob("*.rows.parquet"))
+        assert copies == ([f"{t}.rows.parquet" for t in EPISODE_TABLES] if limit == 0 else [])
+        outcomes.append((summary.rule_failures, summary.quarantined_episodes, summary.hoso, verdicts, rows))
     assert outcomes[0] == outcomes[1]
+    assert all(outcomes[0][4].values())
     assert outcomes[0][1] > 0 and len(staged_files(workdir, batch_id, "xml1")) > 1

@@ -175,20 +175,25 @@ def _quote(name: str) -> str:
 def _run_suites(con: duckdb.DuckDBPyConnection, suites: dict, tables: dict[str, TableSummary]
                 ) -> dict[str, list[RuleResult]]:
     """The GE column expectations of every table over its ``g_<table>`` view (then closes ``con``).
-    A third thread, on its own connection, gets the distinct values ahead of GE."""
+    A third thread, on its own connection, gets the next table's distinct values while GE judges
+    this one's (one table ahead, so their memory stays bounded)."""
     ahead_con = con.cursor()
     try:
         results, memo = {}, {}
+        todo = [t for t in EPISODE_TABLES if tables[t].received]
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="andanh-distinct") as ahead:
-            values = {t: ahead.submit(distinct_values, suites[t], ahead_con, f"g_{t}")
-                      for t in EPISODE_TABLES if tables[t].received}
-            for table_id in EPISODE_TABLES:
+            def fetch(table_id: str):
+                return ahead.submit(distinct_values, suites[table_id], ahead_con, f"g_{table_id}")
+
+            upcoming = fetch(todo[0]) if todo else None
+            for i, table_id in enumerate(todo):
+                values = upcoming.result()
+                upcoming = fetch(todo[i + 1]) if i + 1 < len(todo) else None
                 with _timed(f"{table_id} suite"):
-                    results[table_id] = run_suite_duckdb(
-                        suites[table_id], con, f"g_{table_id}", table_id, tables[table_id].received, memo,
-                        values[table_id].result()) if table_id in values else []
-                values.pop(table_id, None)  # free the distinct values GE is done with
-        return results
+                    results[table_id] = run_suite_duckdb(suites[table_id], con, f"g_{table_id}", table_id,
+                                                         tables[table_id].received, memo, values)
+                del values
+        return {t: results.get(t, []) for t in EPISODE_TABLES}
     finally:
         ahead_con.close()
         con.close()
@@ -210,12 +215,20 @@ def _stage_view(con: duckdb.DuckDBPyConnection, table_id: str, entries: list[dic
         offsets = "[" + ", ".join(str(int(e["offset"])) for e in entries) + "]::BIGINT[]"
         # Every query pays a cost per file (about 1-2 ms): many small files are read once into the
         # scratch database, a few large ones are read in place by each query.
-        kind = "TABLE" if len(entries) > MAX_FILES_READ_IN_PLACE else "VIEW"
-        con.execute(f"""
-            CREATE OR REPLACE {kind} {target} AS
-            SELECT * EXCLUDE (file_row_number),
-                   (({offsets})[file_index::BIGINT + 1] + file_row_number)::BIGINT AS {ROW}
-            FROM read_parquet({listing}, union_by_name = true, file_row_number = true)""")
+        kind = "TABLE" if _copied_into_scratch(entries) else "VIEW"
+        if kind == "TABLE":  # one thread reads many small files faster and in a third of the memory
+            con.execute("SET threads = 1")
+        try:
+            con.execute(f"""
+                CREATE OR REPLACE {kind} {target} AS
+                SELECT * EXCLUDE (file_row_number),
+                       (({offsets})[file_index::BIGINT + 1] + file_row_number)::BIGINT AS {ROW}
+                FROM read_parquet({listing}, union_by_name = true, file_row_number = true)""")
+        finally:
+            if kind == "TABLE":
+                con.execute("RESET threads")
+        if kind == "TABLE":
+            con.execute("CHECKPOINT")  # compressed on disk: later steps read it within the memory limit
     else:  # no rows of this table in the batch: an empty table with the staging contract's columns
         empty = table_arrow_schema(schema.table(table_id).columns).empty_table()
         con.register("empty_staged", empty)
@@ -223,6 +236,10 @@ def _stage_view(con: duckdb.DuckDBPyConnection, table_id: str, entries: list[dic
                     f"SELECT *, NULL::BIGINT AS {ROW} FROM empty_staged LIMIT 0")
         con.unregister("empty_staged")
     return [d[0] for d in con.execute(f"SELECT * FROM {target} LIMIT 0").description if d[0] != ROW]
+
+
+def _copied_into_scratch(entries: list[dict]) -> bool:
+    return len(entries) > MAX_FILES_READ_IN_PLACE
 
 
 def _create_suite_view(con: duckdb.DuckDBPyConnection, table_id: str, columns: list[str], present: set[str]) -> str:
@@ -345,12 +362,13 @@ class _Outputs:
     def __init__(self, con: duckdb.DuckDBPyConnection, tmp_dir: Path):
         self.con, self.tmp_dir, self.pending = con, tmp_dir, []
 
-    def copy(self, query: str, params: list, target: Path) -> None:
+    def copy(self, query: str, params: list, target: Path) -> Path:
         zone = target.parent.parent.name  # validated / quarantine
         tmp = self.tmp_dir / f"{zone}-{target.parent.name}-{target.stem}.{os.getpid()}.tmp.parquet"
         self.pending.append((tmp, target))
         path_literal = str(tmp).replace("'", "''")
         self.con.execute(f"COPY ({query}) TO '{path_literal}' (FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT 1)", params)
+        return tmp
 
     def write_json(self, document: dict, target: Path) -> None:
         tmp = self.tmp_dir / f"{target.parent.name}-{target.stem}.{os.getpid()}.tmp.json"
@@ -403,6 +421,7 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
     gate_reasons: list[str] = []
 
     index = {t: file_entries(workdir, staged_files(workdir, batch_id, t)) for t in EPISODE_TABLES}
+    tables_files = dict(index)  # the staged files, before index points copied tables at their rows file
     for table_id in EPISODE_TABLES:
         files = index[table_id]
         columns = _stage_view(con, table_id, files, workdir.root, schema)
@@ -493,6 +512,15 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
     outputs = _Outputs(con, workdir.tmp)
     try:
         _write_outputs(con, outputs, workdir, batch_id, staged_columns, tables, ledger_entries)
+        for table_id in EPISODE_TABLES:
+            if index[table_id] and _copied_into_scratch(index[table_id]):
+                # Many small staged files: downstream reads one file of the table's rows (all of them,
+                # in staged order, with _staged_row) instead of paying the per-file cost again.
+                target = workdir.validated / batch_id / f"{table_id}.rows.parquet"
+                tmp = outputs.copy(f"SELECT * FROM s_{table_id}", [], target)
+                index[table_id] = [{"path": str(target.relative_to(workdir.root)), "offset": 0,
+                                    "rows": tables[table_id].received, "bytes": tmp.stat().st_size,
+                                    "staged_files": len(index[table_id])}]
         outputs.write_json(index_document(batch_id, index), workdir.validated / batch_id / INDEX)
     except BaseException:
         outputs.discard()
@@ -510,8 +538,11 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
     if result.error_rate > error_threshold:
         gate_reasons.insert(0, f"error rate {result.error_rate:.4f} exceeds the threshold {error_threshold}")
     outputs.commit()
-    for table_id in EPISODE_TABLES:  # full copies written by versions before the verdict files
+    for table_id in EPISODE_TABLES:  # files this run did not write: older versions' copies, or a
+        # rows file from a run that saw more staged files
         (workdir.validated / batch_id / f"{table_id}.parquet").unlink(missing_ok=True)
+        if not (index[table_id] and _copied_into_scratch(tables_files[table_id])):
+            (workdir.validated / batch_id / f"{table_id}.rows.parquet").unlink(missing_ok=True)
     result.report_path = str(write_report(workdir, result))
     from pipelines.quality.report import write_html_report
     result.html_report_path = str(write_html_report(workdir, batch_id))

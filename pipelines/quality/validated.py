@@ -4,7 +4,9 @@ Validate does not copy the staged rows: rewriting every row as new Parquet cost 
 checks together. Per batch it writes, like a deletion vector in a table format:
 
 - ``validated/<batch>/index.json``: per table, the staged files in staged order (``_staged_row`` is
-  the file's ``offset`` plus the row's position in it), with row counts and byte sizes;
+  the file's ``offset`` plus the row's position in it), with row counts and byte sizes; for a table
+  staged in many small files, instead one file ``<table>.rows.parquet`` of all its rows (with
+  ``_staged_row``), written from the copy validate made anyway, so readers pay the per-file cost once;
 - ``validated/<batch>/<table>.verdicts.parquet``: ``_staged_row``, ``quarantined``, ``_warnings`` for
   the rows that failed or warned, nothing for the others.
 
@@ -78,36 +80,71 @@ def _verdicts(workdir: Workdir, batch_id: str, table_id: str) -> tuple[np.ndarra
             [w for w, keep in zip(warnings, warned) if keep])
 
 
-def iter_validated(workdir: Workdir, batch_id: str, table_id: str,
-                   columns: list[str] | None = None) -> Iterator[pa.Table]:
-    """The validated rows of one table, one Arrow table per staged file, in staged order."""
+def iter_validated(workdir: Workdir, batch_id: str, table_id: str, columns: list[str] | None = None,
+                   rows_per_piece: int = 200_000) -> Iterator[pa.Table]:
+    """The validated rows of one table in staged order, in pieces of about ``rows_per_piece`` rows.
+    DuckDB reads the staged files (many small files cost far less than one read each); quarantined
+    rows are dropped by their ``_staged_row``."""
+    import duckdb
+
     spec = load_index(workdir, batch_id)["tables"].get(table_id)
     if not spec or not spec["files"]:
         return
-    quarantined, warned_rows, warned_values = _verdicts(workdir, batch_id, table_id)
-    for entry in spec["files"]:
+    entries = spec["files"]
+    for entry in entries:  # a vanished or rewritten file fails before anything is read
         path = workdir.root / entry["path"]
         if not path.exists():
             raise StagedDataChanged(f"{entry['path']} was validated for batch {batch_id} but is gone")
-        parquet = pq.ParquetFile(path)
-        if parquet.metadata.num_rows != entry["rows"] or path.stat().st_size != entry["bytes"]:
+        if path.stat().st_size != entry["bytes"]:
             raise StagedDataChanged(f"{entry['path']} changed after batch {batch_id} was validated; "
                                     "run validate again")
-        start, n = entry["offset"], entry["rows"]
-        table = parquet.read(columns=[c for c in columns if c in parquet.schema_arrow.names] if columns else None)
-        keep = np.ones(n, dtype=bool)
-        keep[quarantined[(quarantined >= start) & (quarantined < start + n)] - start] = False
-        warnings = np.full(n, None, dtype=object)
-        here = (warned_rows >= start) & (warned_rows < start + n)
-        warnings[warned_rows[here] - start] = np.array(warned_values, dtype=object)[here] if here.any() else []
-        batch_ids = pa.array(np.full(n, batch_id, dtype=object), pa.string())
-        if "_batch_id" in table.column_names:
-            table = table.set_column(table.column_names.index("_batch_id"), "_batch_id", batch_ids)
-        elif columns is None or "_batch_id" in columns:
-            table = table.append_column("_batch_id", batch_ids)
-        if columns is None or "_warnings" in columns:
-            table = table.append_column("_warnings", pa.array(warnings, pa.string()))
-        yield table.filter(pa.array(keep))
+    quarantined, warned_rows, warned_values = _verdicts(workdir, batch_id, table_id)
+    warned_values = np.array(warned_values, dtype=object)
+    offsets = np.array([e["offset"] for e in entries], dtype=np.int64)
+    listing = "[" + ", ".join("'" + str(workdir.root / e["path"]).replace("'", "''") + "'" for e in entries) + "]"
+    source = f"read_parquet({listing}, union_by_name = true, file_row_number = true)"
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET preserve_insertion_order = true")  # a plain scan keeps the files' order
+        names = [d[0] for d in con.execute(f"SELECT * EXCLUDE (file_row_number) FROM {source} LIMIT 0").description]
+        numbered = ROW in names  # a rows file written by validate carries the numbers: check them
+        wanted = [c for c in names if c != ROW and (columns is None or c in columns)]
+        picked = "".join('"' + c.replace('"', '""') + '", ' for c in wanted)
+        check = f"{ROW} AS _check, " if numbered else ""
+        reader = con.sql(f"SELECT {picked}{check}file_index::BIGINT AS _file, "
+                         f"file_row_number::BIGINT AS _row FROM {source}").fetch_record_batch(rows_per_piece)
+        counts = np.zeros(len(entries), dtype=np.int64)
+        last = -1
+        for piece in reader:
+            table = pa.Table.from_batches([piece])
+            files = table.column("_file").to_numpy()
+            rows = offsets[files] + table.column("_row").to_numpy()
+            if len(rows) and (rows[0] <= last or np.any(np.diff(rows) <= 0)):
+                raise RuntimeError(f"staged rows of {batch_id}/{table_id} came back out of order")
+            if numbered and not np.array_equal(table.column("_check").to_numpy(), rows):
+                raise StagedDataChanged(f"the rows file of {batch_id}/{table_id} is not in staged order")
+            last = rows[-1] if len(rows) else last
+            counts += np.bincount(files, minlength=len(entries))
+            table = table.drop_columns(["_file", "_row"] + (["_check"] if numbered else []))
+            n = len(rows)
+            batch_ids = pa.array(np.full(n, batch_id, dtype=object), pa.string())
+            if "_batch_id" in table.column_names:
+                table = table.set_column(table.column_names.index("_batch_id"), "_batch_id", batch_ids)
+            elif columns is None or "_batch_id" in columns:
+                table = table.append_column("_batch_id", batch_ids)
+            if columns is None or "_warnings" in columns:
+                at = np.minimum(np.searchsorted(warned_rows, rows), max(len(warned_rows) - 1, 0))
+                hit = (warned_rows[at] == rows) if len(warned_rows) else np.zeros(n, dtype=bool)
+                warnings = np.full(n, None, dtype=object)
+                warnings[hit] = warned_values[at[hit]]
+                table = table.append_column("_warnings", pa.array(warnings, pa.string()))
+            yield table.filter(pa.array(~np.isin(rows, quarantined, assume_unique=False)))
+        changed = [e["path"] for e, n in zip(entries, counts) if n != e["rows"]]
+        if changed:
+            raise StagedDataChanged(f"{changed[0]} changed after batch {batch_id} was validated; run validate again")
+    finally:
+        con.close()
 
 
 def read_validated(workdir: Workdir, batch_id: str, table_id: str,
