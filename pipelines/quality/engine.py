@@ -432,8 +432,8 @@ def run_suite_duckdb(suite: gx.ExpectationSuite, con: duckdb.DuckDBPyConnection,
             con.unregister("failing_values")
         return np.asarray(found, dtype=np.int64)
 
-    def record(res, columns: tuple[str, ...], failed: np.ndarray, exception: str | None) -> None:
-        config = res.expectation_config
+    def record(config, columns: tuple[str, ...], failed: np.ndarray, exception: str | None) -> None:
+        """One rule's result; ``config`` is the expectation's configuration."""
         meta = config.meta or {}
         results.append(RuleResult(
             rule_id=meta["rule_id"], table=table_id, fields=columns, severity=meta["severity"],
@@ -502,10 +502,7 @@ def run_suite_duckdb(suite: gx.ExpectationSuite, con: duckdb.DuckDBPyConnection,
                         if len(failing) else failing
                     failed = rows_holding((column,), pa.table({column: present})) if len(present) \
                         else np.zeros(0, dtype=np.int64)
-                results.append(RuleResult(
-                    rule_id=config.meta["rule_id"], table=table_id, fields=(column,),
-                    severity=config.meta["severity"], expectation_type=config.type, element_count=row_count,
-                    unexpected_count=len(failed), failed_rows=failed, exception=exception))
+                record(config, (column,), failed, exception)
     values = pending = None  # free them before the pair and whole-column rules
 
     # Column pairs: distinct value pairs.
@@ -515,12 +512,12 @@ def run_suite_duckdb(suite: gx.ExpectationSuite, con: duckdb.DuckDBPyConnection,
         for res in _validate_frame(expectations, frame, table_id):
             exception = _exception_of(res)
             if exception:
-                record(res, columns, every_row(), exception)
+                record(res.expectation_config, columns, every_row(), exception)
                 continue
             positions = np.unique(np.asarray((res.result or {}).get("unexpected_index_list") or [], dtype=np.int64))
             failed = rows_holding(columns, raw.take(pa.array(positions))) if len(positions) \
                 else np.zeros(0, dtype=np.int64)
-            record(res, columns, failed, None)
+            record(res.expectation_config, columns, failed, None)
 
     # Everything else (uniqueness, ...): the columns in full, indexed by row number.
     for columns, expectations in whole.items():
@@ -532,9 +529,9 @@ def run_suite_duckdb(suite: gx.ExpectationSuite, con: duckdb.DuckDBPyConnection,
         for res in _validate_frame(expectations, frame, table_id):
             exception = _exception_of(res)
             if exception:
-                record(res, columns, every_row(), exception)
+                record(res.expectation_config, columns, every_row(), exception)
                 continue
             failed = np.unique(np.asarray((res.result or {}).get("unexpected_index_list") or [], dtype=np.int64))
-            record(res, columns, failed, None)
+            record(res.expectation_config, columns, failed, None)
         del frame
     return sorted(results, key=lambda r: r.rule_id)

@@ -421,7 +421,6 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
     gate_reasons: list[str] = []
 
     index = {t: file_entries(workdir, staged_files(workdir, batch_id, t)) for t in EPISODE_TABLES}
-    tables_files = dict(index)  # the staged files, before index points copied tables at their rows file
     for table_id in EPISODE_TABLES:
         files = index[table_id]
         columns = _stage_view(con, table_id, files, workdir.root, schema)
@@ -512,16 +511,17 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
     outputs = _Outputs(con, workdir.tmp)
     try:
         _write_outputs(con, outputs, workdir, batch_id, staged_columns, tables, ledger_entries)
+        stored = dict(index)  # where downstream reads each table's rows
         for table_id in EPISODE_TABLES:
             if index[table_id] and _copied_into_scratch(index[table_id]):
                 # Many small staged files: downstream reads one file of the table's rows (all of them,
                 # in staged order, with _staged_row) instead of paying the per-file cost again.
                 target = workdir.validated / batch_id / f"{table_id}.rows.parquet"
                 tmp = outputs.copy(f"SELECT * FROM s_{table_id}", [], target)
-                index[table_id] = [{"path": str(target.relative_to(workdir.root)), "offset": 0,
-                                    "rows": tables[table_id].received, "bytes": tmp.stat().st_size,
-                                    "staged_files": len(index[table_id])}]
-        outputs.write_json(index_document(batch_id, index), workdir.validated / batch_id / INDEX)
+                stored[table_id] = [{"path": str(target.relative_to(workdir.root)), "offset": 0,
+                                     "rows": tables[table_id].received, "bytes": tmp.stat().st_size,
+                                     "staged_files": len(index[table_id])}]
+        outputs.write_json(index_document(batch_id, stored), workdir.validated / batch_id / INDEX)
     except BaseException:
         outputs.discard()
         raise
@@ -541,7 +541,7 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
     for table_id in EPISODE_TABLES:  # files this run did not write: older versions' copies, or a
         # rows file from a run that saw more staged files
         (workdir.validated / batch_id / f"{table_id}.parquet").unlink(missing_ok=True)
-        if not (index[table_id] and _copied_into_scratch(tables_files[table_id])):
+        if not (index[table_id] and _copied_into_scratch(index[table_id])):
             (workdir.validated / batch_id / f"{table_id}.rows.parquet").unlink(missing_ok=True)
     result.report_path = str(write_report(workdir, result))
     from pipelines.quality.report import write_html_report
