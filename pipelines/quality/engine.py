@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 # Must be set before GE is imported: it reads the variable when it sets up analytics.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -164,6 +165,26 @@ def _shared_scans(rules: list[UnexpectedRowsExpectation]) -> dict[tuple[str, str
     return groups
 
 
+def _flags(conditions: dict[int, str]) -> tuple[str, str]:
+    """Select-list columns ``rule_<i>`` (the condition holds) and the filter ``any condition holds``."""
+    flags = ", ".join(f"coalesce(({c}), false) AS rule_{i}" for i, c in conditions.items())
+    return flags, " OR ".join(f"({c})" for c in conditions.values())
+
+
+def _rows_holding(con: duckdb.DuckDBPyConnection, relation: str, values: pa.Table) -> np.ndarray:
+    """Sorted ``_staged_row`` of the rows of ``relation`` whose values in ``values``' columns are one
+    of its rows (nulls match nulls)."""
+    con.register("failing_values", values)
+    try:
+        match = " AND ".join(f"r.{_quote_identifier(c)} IS NOT DISTINCT FROM f.{_quote_identifier(c)}"
+                             for c in values.column_names)
+        found = con.execute(f"SELECT r._staged_row FROM {relation} r SEMI JOIN failing_values f ON {match} "
+                            "ORDER BY 1").fetchnumpy()["_staged_row"]
+    finally:
+        con.unregister("failing_values")
+    return np.asarray(found, dtype=np.int64)
+
+
 def run_sql_rules(con: duckdb.DuckDBPyConnection, rules: list[UnexpectedRowsExpectation], table_id: str,
                   view: str, element_count: int) -> list[RuleResult]:
     """Run each SQL rule with ``{batch}`` bound to ``view``; the query returns failing ``_staged_row``s.
@@ -181,8 +202,7 @@ def run_sql_rules(con: duckdb.DuckDBPyConnection, rules: list[UnexpectedRowsExpe
             by_field.setdefault(fields[0], {})[i] = condition
     for name, conditions in by_field.items():
         column = _quote_identifier(name)
-        flags = ", ".join(f"coalesce(({c}), false) AS rule_{i}" for i, c in conditions.items())
-        anywhere = " OR ".join(f"({c})" for c in conditions.values())
+        flags, anywhere = _flags(conditions)
         try:  # a condition naming another column fails to bind here and runs in the row scan below
             hits = con.sql(f"SELECT {column}, {flags} FROM (SELECT DISTINCT {column} FROM {view}) "
                            f"WHERE {anywhere}").to_arrow_table()
@@ -190,23 +210,12 @@ def run_sql_rules(con: duckdb.DuckDBPyConnection, rules: list[UnexpectedRowsExpe
             continue
         for i in conditions:
             failing = hits.filter(hits[f"rule_{i}"]).select([name])
-            if not len(failing):
-                failed_by_rule[i] = np.zeros(0, dtype=np.int64)
-                continue
-            con.register("failing_values", failing)
-            try:
-                failed_by_rule[i] = np.asarray(con.execute(
-                    f"SELECT v._staged_row FROM {view} v SEMI JOIN failing_values f "
-                    f"ON v.{column} IS NOT DISTINCT FROM f.{column} "
-                    "ORDER BY 1").fetchnumpy()["_staged_row"], dtype=np.int64)
-            finally:
-                con.unregister("failing_values")
+            failed_by_rule[i] = _rows_holding(con, view, failing) if len(failing) else np.zeros(0, dtype=np.int64)
     for (row, source), conditions in scans.items():
         conditions = {i: c for i, c in conditions.items() if i not in failed_by_rule}
         if len(conditions) < 2:
             continue
-        flags = ", ".join(f"coalesce(({c}), false) AS rule_{i}" for i, c in conditions.items())
-        anywhere = " OR ".join(f"({c})" for c in conditions.values())
+        flags, anywhere = _flags(conditions)
         try:
             hits = con.execute(f"SELECT {row} AS _staged_row, {flags} FROM {source.replace('{batch}', view)} "
                                f"WHERE {anywhere}").fetchnumpy()
@@ -291,9 +300,6 @@ FRAME_MAX_COLUMNS = 4
 
 def blank_to_null(values):
     """Blank values (empty or whitespace only) as null, others unchanged: what GE is shown."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(values), ""), False)
     return pc.if_else(blank, pa.scalar(None, pa.string()), values)
 
@@ -351,9 +357,6 @@ def _verdict_key(expectation) -> str:
 def _union(known: pa.Array, more: pa.Array, disjoint: bool = False) -> pa.Array:
     """``known`` plus the values of ``more`` it lacks (columns of one chunk can share values);
     ``disjoint`` says ``more`` holds none of ``known`` (no set lookup needed)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     fresh = more if disjoint or not len(known) else \
         more.filter(pc.invert(pc.is_in(more, value_set=known, skip_nulls=False)))
     return pa.concat_arrays([known, fresh.cast(pa.string())]) if len(fresh) else known
@@ -379,8 +382,6 @@ def _grouped(suite: gx.ExpectationSuite) -> tuple[dict, dict, dict]:
 def distinct_values(suite: gx.ExpectationSuite, con: duckdb.DuckDBPyConnection, relation: str) -> dict:
     """What GE will see of ``relation``: each single column's distinct raw values and each column
     pair's distinct pairs. Separate from :func:`run_suite_duckdb` so it can run ahead in a thread."""
-    import pyarrow as pa
-
     def distinct(columns: tuple[str, ...]) -> pa.Table:
         names = ", ".join(_quote_identifier(c) for c in columns)
         return con.sql(f"SELECT {names} FROM {relation} GROUP BY ALL").to_arrow_table()
@@ -405,9 +406,6 @@ def run_suite_duckdb(suite: gx.ExpectationSuite, con: duckdb.DuckDBPyConnection,
     expectations, so a value already judged under the same rules in another table (``MA_LK`` in every
     table, dates of one shape) is not shown to GE again. ``distinct``: :func:`distinct_values` of the
     same suite and relation, when computed ahead."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     singles, pairs, whole = _grouped(suite)
     distinct = distinct if distinct is not None else distinct_values(suite, con, relation)
     results: list[RuleResult] = []
@@ -419,18 +417,6 @@ def run_suite_duckdb(suite: gx.ExpectationSuite, con: duckdb.DuckDBPyConnection,
             all_rows = np.asarray(con.execute(f"SELECT _staged_row FROM {relation} ORDER BY 1")
                                   .fetchnumpy()["_staged_row"], dtype=np.int64)
         return all_rows
-
-    def rows_holding(columns: tuple[str, ...], values: pa.Table) -> np.ndarray:
-        """``_staged_row`` of the rows whose raw values in ``columns`` are one of ``values``' rows."""
-        con.register("failing_values", values)
-        try:
-            match = " AND ".join(f"r.{_quote_identifier(c)} IS NOT DISTINCT FROM f.{_quote_identifier(c)}"
-                                 for c in columns)
-            found = con.execute(f"SELECT r._staged_row FROM {relation} r SEMI JOIN failing_values f ON {match} "
-                                "ORDER BY 1").fetchnumpy()["_staged_row"]
-        finally:
-            con.unregister("failing_values")
-        return np.asarray(found, dtype=np.int64)
 
     def record(config, columns: tuple[str, ...], failed: np.ndarray, exception: str | None) -> None:
         """One rule's result; ``config`` is the expectation's configuration."""
@@ -500,7 +486,7 @@ def run_suite_duckdb(suite: gx.ExpectationSuite, con: duckdb.DuckDBPyConnection,
                     failing = judged.failing.get(key, pa.array([], pa.string()))
                     present = values[column].filter(pc.is_in(values[column], value_set=failing, skip_nulls=False)) \
                         if len(failing) else failing
-                    failed = rows_holding((column,), pa.table({column: present})) if len(present) \
+                    failed = _rows_holding(con, relation, pa.table({column: present})) if len(present) \
                         else np.zeros(0, dtype=np.int64)
                 record(config, (column,), failed, exception)
     values = pending = None  # free them before the pair and whole-column rules
@@ -515,7 +501,7 @@ def run_suite_duckdb(suite: gx.ExpectationSuite, con: duckdb.DuckDBPyConnection,
                 record(res.expectation_config, columns, every_row(), exception)
                 continue
             positions = np.unique(np.asarray((res.result or {}).get("unexpected_index_list") or [], dtype=np.int64))
-            failed = rows_holding(columns, raw.take(pa.array(positions))) if len(positions) \
+            failed = _rows_holding(con, relation, raw.take(pa.array(positions))) if len(positions) \
                 else np.zeros(0, dtype=np.int64)
             record(res.expectation_config, columns, failed, None)
 

@@ -20,7 +20,6 @@ entries of stage ``validate`` (per table, ``episodes`` and ``hoso``: a HOSO is o
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -41,7 +40,8 @@ from pipelines.quality.engine import (RuleResult, create_derived_tables, distinc
                                       run_suite_duckdb, split_suite, suite_derived_tables)
 from pipelines.quality.engine import expectations_dir as default_expectations_dir
 from pipelines.quality.rules import ERROR, WARNING
-from pipelines.quality.validated import INDEX, file_entries, index_document, verdicts_path, write_json_atomic
+from pipelines.quality.validated import (INDEX, file_entries, index_document, read_parquet_sql, verdicts_path,
+                                         write_json_atomic)
 from pipelines.schema import EPISODE_TABLES, LINEAGE_COLUMNS, Schema, load_schema
 from pipelines.workdir import Workdir, sha256_file
 
@@ -199,10 +199,6 @@ def _run_suites(con: duckdb.DuckDBPyConnection, suites: dict, tables: dict[str, 
         con.close()
 
 
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _stage_view(con: duckdb.DuckDBPyConnection, table_id: str, entries: list[dict], root: Path,
                 schema: Schema) -> list[str]:
     """View ``s_<table>`` over the table's staged Parquet files (no copy: DuckDB reads only the columns
@@ -211,24 +207,21 @@ def _stage_view(con: duckdb.DuckDBPyConnection, table_id: str, entries: list[dic
     target = f"s_{table_id}"
     if entries:
         # file_index is the file's position in the list: its offset is a constant lookup, not a join.
-        listing = "[" + ", ".join(_sql_string(str(root / e["path"])) for e in entries) + "]"
         offsets = "[" + ", ".join(str(int(e["offset"])) for e in entries) + "]::BIGINT[]"
+        select = (f"SELECT * EXCLUDE (file_row_number), "
+                  f"(({offsets})[file_index::BIGINT + 1] + file_row_number)::BIGINT AS {ROW} "
+                  f"FROM {read_parquet_sql([str(root / e['path']) for e in entries])}")
         # Every query pays a cost per file (about 1-2 ms): many small files are read once into the
         # scratch database, a few large ones are read in place by each query.
-        kind = "TABLE" if _copied_into_scratch(entries) else "VIEW"
-        if kind == "TABLE":  # one thread reads many small files faster and in a third of the memory
-            con.execute("SET threads = 1")
-        try:
-            con.execute(f"""
-                CREATE OR REPLACE {kind} {target} AS
-                SELECT * EXCLUDE (file_row_number),
-                       (({offsets})[file_index::BIGINT + 1] + file_row_number)::BIGINT AS {ROW}
-                FROM read_parquet({listing}, union_by_name = true, file_row_number = true)""")
-        finally:
-            if kind == "TABLE":
+        if _copied_into_scratch(entries):
+            con.execute("SET threads = 1")  # one thread reads many small files faster, in a third of the memory
+            try:
+                con.execute(f"CREATE OR REPLACE TABLE {target} AS {select}")
+                con.execute("CHECKPOINT")  # compressed on disk: later steps read it within the memory limit
+            finally:
                 con.execute("RESET threads")
-        if kind == "TABLE":
-            con.execute("CHECKPOINT")  # compressed on disk: later steps read it within the memory limit
+        else:
+            con.execute(f"CREATE OR REPLACE VIEW {target} AS {select}")
     else:  # no rows of this table in the batch: an empty table with the staging contract's columns
         empty = table_arrow_schema(schema.table(table_id).columns).empty_table()
         con.register("empty_staged", empty)
@@ -292,12 +285,13 @@ def _add_results(con, table_id: str, results: list[RuleResult], rule_summaries: 
 _WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
 
 
-def _trimmed(column: str) -> str:
-    """``column`` as a string without surrounding whitespace, NULL when blank. Most values start and
-    end with a visible character and are kept as they are: a trim on every value cost 6x more."""
+def _trimmed(column: str, characters: str | None = _WHITESPACE) -> str:
+    """``column`` as a string without surrounding ``characters`` (SQL; None: spaces), NULL when
+    blank. Most values start and end with a visible character and are kept as they are: a trim on
+    every value cost 6x more."""
     value = f"CAST({column} AS VARCHAR)"
-    return (f"CASE WHEN ascii({value}) > 32 AND ascii({value}[-1]) > 32 THEN {value} "
-            f"ELSE NULLIF(trim({value}, {_WHITESPACE}), '') END")
+    trim = f"trim({value}, {characters})" if characters else f"trim({value})"
+    return f"(CASE WHEN ascii({value}) > 32 AND ascii({value}[-1]) > 32 THEN {value} ELSE NULLIF({trim}, '') END)"
 
 
 def _rule_columns(queries: list[str], columns: list[str]) -> list[str]:
@@ -322,8 +316,7 @@ def _create_rule_view(con, table_id: str, columns: list[str], present: set[str],
 def _episode_key(alias: str) -> str:
     """The episode a row belongs to: its MA_LK with surrounding spaces removed, null when empty
     (the trim only runs on values that start or end with a space or a control character)."""
-    value = f"CAST({alias}.\"MA_LK\" AS VARCHAR)"
-    return f"(CASE WHEN ascii({value}) > 32 AND ascii({value}[-1]) > 32 THEN {value} ELSE NULLIF(trim({value}), '') END)"
+    return _trimmed(f'{alias}."MA_LK"', characters=None)
 
 
 def _build_xml1_keys(con: duckdb.DuckDBPyConnection, staged_columns: dict[str, list[str]]) -> int:
@@ -630,11 +623,7 @@ def _write_outputs(con: duckdb.DuckDBPyConnection, outputs: _Outputs, workdir: W
 
 def write_report(workdir: Workdir, summary: ValidationSummary) -> Path:
     path = workdir.reports / summary.batch_id / "validation.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, sort_keys=False) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    write_json_atomic(path, summary.to_dict())
     return path
 
 

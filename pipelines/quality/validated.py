@@ -53,6 +53,13 @@ def index_document(batch_id: str, tables: dict[str, list[dict]]) -> dict:
                        for t, entries in tables.items()}}
 
 
+def read_parquet_sql(paths: list[str]) -> str:
+    """DuckDB ``read_parquet`` over ``paths`` in this order (``file_index`` = position in the list),
+    with ``file_row_number``: how validate and the readers number staged rows."""
+    listing = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    return f"read_parquet([{listing}], union_by_name = true, file_row_number = true)"
+
+
 def load_index(workdir: Workdir, batch_id: str) -> dict:
     path = workdir.validated / batch_id / INDEX
     if not path.exists():
@@ -101,8 +108,7 @@ def iter_validated(workdir: Workdir, batch_id: str, table_id: str, columns: list
     quarantined, warned_rows, warned_values = _verdicts(workdir, batch_id, table_id)
     warned_values = np.array(warned_values, dtype=object)
     offsets = np.array([e["offset"] for e in entries], dtype=np.int64)
-    listing = "[" + ", ".join("'" + str(workdir.root / e["path"]).replace("'", "''") + "'" for e in entries) + "]"
-    source = f"read_parquet({listing}, union_by_name = true, file_row_number = true)"
+    source = read_parquet_sql([str(workdir.root / e["path"]) for e in entries])
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
