@@ -33,6 +33,7 @@ demo: install
 	@$(BIN)/andanh summary --workdir $(DEMO)/data
 
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -p no:cacheprovider
 
 bench: install

@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 failed (nothing could be processed, or a stage failed); 2 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -310,6 +311,18 @@ def cmd_classify_columns(args) -> int:
     return 0
 
 
+def cmd_config(args) -> int:
+    from pipelines.settings import get_settings
+    values = get_settings(workdir=getattr(args, "workdir", None)).masked()
+    _print(args, values, [f"{k}: {'' if v is None else v}" for k, v in values.items()])
+    return 0
+
+
+# Modules with a ``register_commands(command, workdir_arg)`` function adding their sub-commands:
+# ``command(name, func, help)`` returns an argparse parser, ``workdir_arg(parser)`` adds --workdir.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="andanh", description=(
         "De-identify Vietnamese KCB (XML 130) treatment data and publish safe aggregates."),
@@ -325,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     def workdir_arg(p):
-        p.add_argument("--workdir", default=os.environ.get("ANDANH_WORKDIR", "andanh-data"),
+        p.add_argument("--workdir", default=None,
                        help="data root holding every zone (default: $ANDANH_WORKDIR or ./andanh-data)")
 
     p = command("synth", cmd_synth, "generate a synthetic XML 130 data set with PII ground truth")
@@ -416,6 +429,10 @@ def build_parser() -> argparse.ArgumentParser:
                 "propose a de-identification class per column of a CSV/Parquet file (sampled values, column names)")
     p.add_argument("--input", required=True, help="a .csv or .parquet file")
     p.add_argument("--sample", type=int, default=500, help="non-empty values sampled per column (default 500)")
+
+    command("config", cmd_config, "print the effective settings (environment and defaults), secrets masked")
+    for module in COMMAND_MODULES:  # each stage package adds its own commands
+        importlib.import_module(module).register_commands(command, workdir_arg)
     return parser
 
 
@@ -425,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError, RuntimeError, KeyError) as exc:
+    except (FileNotFoundError, ValueError, RuntimeError, KeyError, PermissionError) as exc:
         _stderr(f"andanh {args.command}: error: {exc}")
         return EXIT_FAILED
     except KeyboardInterrupt:

@@ -30,7 +30,8 @@ class RunSummary:
 
 
 def error_threshold_from_env() -> float:
-    return float(os.environ.get("ANDANH_ERROR_THRESHOLD", "0.2"))
+    from pipelines.settings import get_settings
+    return get_settings().error_threshold
 
 
 def run_pipeline(source: str | os.PathLike, workdir: Workdir, *, batch_id: str | None = None,

@@ -6,7 +6,6 @@ the caller, then the environment.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pipelines.workdir import Workdir, batch_id_for
@@ -22,7 +21,9 @@ def plan_batch(source: str | None, workdir: str | None, interval_start=None, int
     """Split a source folder into chunks for parallel ingest tasks of one batch."""
     from pipelines.ingest import discover
 
-    source = source or os.environ.get("ANDANH_SOURCE")
+    from pipelines.settings import get_settings
+
+    source = source or get_settings().source
     if not source:
         raise ValueError("no source: set the DAG param 'source' or ANDANH_SOURCE")
     wd = Workdir.at(workdir).ensure()

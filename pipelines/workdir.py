@@ -17,7 +17,9 @@ class Workdir:
 
     @classmethod
     def at(cls, root: str | os.PathLike | None = None) -> "Workdir":
-        root = root or os.environ.get("ANDANH_WORKDIR") or "andanh-data"
+        if root is None:
+            from pipelines.settings import get_settings
+            root = get_settings().workdir
         return cls(Path(root).resolve())
 
     landing = property(lambda self: self.root / "landing")
@@ -37,7 +39,9 @@ class Workdir:
         return self.staging / table_id
 
     def ledger_url(self) -> str:
-        return os.environ.get("ANDANH_LEDGER_URL") or f"sqlite:///{self.restricted / 'ledger.sqlite'}"
+        from pipelines.settings import get_settings
+        url = get_settings().ledger_url
+        return url.get_secret_value() if url else f"sqlite:///{self.restricted / 'ledger.sqlite'}"
 
     def ensure(self) -> "Workdir":
         for path in (self.landing, self.staging, self.rejects, self.restricted, self.published, self.tmp,

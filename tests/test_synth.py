@@ -364,7 +364,7 @@ def test_truth_spans_point_at_written_text(clean):
     by_text = defaultdict(list)
     for s in spans:
         by_text[s["id"]].append((s["start"], s["end"]))
-    for id_, ranges in by_text.items():  # spans of one text never overlap
+    for ranges in by_text.values():  # spans of one text never overlap
         ranges.sort()
         assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:]))
     types = Counter(s["entity_type"] for s in spans)

@@ -150,7 +150,9 @@ def redact_frame(df: pd.DataFrame, columns: list[str]) -> dict[str, pd.Series]:
 
 def deidentify_batch(workdir: Workdir, batch_id: str, *, policy_path: str | Path | None = None) -> DeidentifySummary:
     schema = load_schema()
-    policy = load_policy(policy_path or os.environ.get("ANDANH_POLICY") or
+    from pipelines.settings import get_settings
+
+    policy = load_policy(policy_path or get_settings().policy or
                          Path(__file__).with_name("policy.yaml"), schema)
     pseudo = Pseudonymizer(master_key(workdir))
     target_dir = workdir.safe / batch_id

@@ -34,9 +34,11 @@ def _decode(text: str) -> bytes:
 
 def master_key(workdir: Workdir) -> bytes:
     """The master pseudonym key. The same key gives the same pseudonyms in every run."""
-    if os.environ.get(KEY_ENV):
-        return _decode(os.environ[KEY_ENV])
-    if os.environ.get(REQUIRE_ENV) == "1":
+    from pipelines.settings import get_settings
+    settings = get_settings()
+    if settings.pseudonym_key and settings.pseudonym_key.get_secret_value():
+        return _decode(settings.pseudonym_key.get_secret_value())
+    if settings.key_required:
         raise PseudonymKeyError(f"{KEY_ENV} is not set and {REQUIRE_ENV}=1 forbids a generated key")
     path = workdir.vault / "pseudonym.key"
     if not path.exists():

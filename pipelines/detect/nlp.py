@@ -8,7 +8,6 @@ compares with the recognizers' context words.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import unicodedata
@@ -32,7 +31,8 @@ def set_lower_nfc_lemmas(doc):
 
 
 def default_model_path() -> Path:
-    configured = os.environ.get("ANDANH_SPACY_MODEL")
+    from pipelines.settings import get_settings
+    configured = get_settings().spacy_model
     if configured:
         return Path(configured)
     return Path.home() / ".cache" / "andanh" / f"spacy-vi-{spacy.__version__}-v{PIPELINE_VERSION}"

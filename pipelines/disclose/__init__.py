@@ -27,7 +27,8 @@ class DiscloseSummary:
 
 
 def min_cell_from_env() -> int:
-    return int(os.environ.get("ANDANH_MIN_CELL", DEFAULT_MIN_CELL))
+    from pipelines.settings import get_settings
+    return get_settings().min_cell
 
 
 def suppress_small_cells(workdir: Workdir, min_cell: int | None = None) -> DiscloseSummary:

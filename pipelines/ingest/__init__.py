@@ -152,7 +152,8 @@ def ingest(source: str | os.PathLike, workdir: Workdir | str | os.PathLike, *, b
 
 def default_workers() -> int:
     """Processes for parsing; ``ANDANH_INGEST_WORKERS`` overrides (1 = in this process)."""
-    return int(os.environ.get("ANDANH_INGEST_WORKERS") or min(4, os.cpu_count() or 1))
+    from pipelines.settings import get_settings
+    return get_settings().ingest_workers or min(4, os.cpu_count() or 1)
 
 
 def _collect(results, total, workdir, batch_id, source_id, summary, progress) -> None:

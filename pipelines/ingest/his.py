@@ -291,7 +291,9 @@ def his_source_id(url: sa.URL, schema: str | None) -> str:
 
 
 def his_url_from_env(variable: str = HIS_URL_ENV) -> str:
-    url = os.environ.get(variable)
+    from pipelines.settings import get_settings
+    secret = get_settings().his_url if variable == HIS_URL_ENV else None
+    url = secret.get_secret_value() if secret else None
     if not url:
         raise HisError(f"{variable} is not set; give the HIS database URL, "
                        "e.g. postgresql+psycopg2://user:password@host:5432/db")

@@ -64,7 +64,8 @@ class RuleResult:
 
 
 def expectations_dir() -> Path:
-    return Path(os.environ.get(EXPECTATIONS_DIR_ENV) or DEFAULT_EXPECTATIONS_DIR)
+    from pipelines.settings import get_settings
+    return Path(get_settings().expectations_dir or DEFAULT_EXPECTATIONS_DIR)
 
 
 def load_suite(table_id: str, directory: str | Path | None = None) -> gx.ExpectationSuite:

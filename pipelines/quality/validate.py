@@ -54,9 +54,8 @@ ROW = "_staged_row"
 NON_STANDARD_COLUMNS = {EXTRA_COLUMN, *LINEAGE_COLUMNS}
 EXAMPLE_ROWS = 5
 # A table staged in more files than this is copied once into the scratch database (see _stage_view).
-MAX_FILES_READ_IN_PLACE = int(os.environ.get("ANDANH_VALIDATE_MAX_FILES_IN_PLACE", "64"))
+MAX_FILES_READ_IN_PLACE: int | None = None  # None: from the settings (tests may pin it)
 # DuckDB spills to workdir/tmp beyond this, so a large batch fits beside the other pipeline stages.
-DUCKDB_MEMORY_LIMIT = os.environ.get("ANDANH_VALIDATE_MEMORY", "4GB")
 
 
 class QualityGateError(Exception):
@@ -232,7 +231,10 @@ def _stage_view(con: duckdb.DuckDBPyConnection, table_id: str, entries: list[dic
 
 
 def _copied_into_scratch(entries: list[dict]) -> bool:
-    return len(entries) > MAX_FILES_READ_IN_PLACE
+    from pipelines.settings import get_settings
+    limit = MAX_FILES_READ_IN_PLACE if MAX_FILES_READ_IN_PLACE is not None else (
+        get_settings().validate_max_files_in_place)
+    return len(entries) > limit
 
 
 def _create_suite_view(con: duckdb.DuckDBPyConnection, table_id: str, columns: list[str], present: set[str]) -> str:
@@ -395,7 +397,8 @@ def validate_batch(workdir: Workdir | str | os.PathLike, batch_id: str, *, error
     con = duckdb.connect(str(scratch))
     con.execute("SET temp_directory = ?", [str(workdir.tmp / "duckdb")])
     con.execute("SET enable_progress_bar = false")
-    con.execute("SET memory_limit = ?", [DUCKDB_MEMORY_LIMIT])
+    from pipelines.settings import get_settings
+    con.execute("SET memory_limit = ?", [get_settings().validate_memory])
     try:
         result = _validate(con, workdir, batch_id, schema, suites, error_threshold, {
             t: {"name": suites[t].name, "sha256": sha256_file(suite_dir / f"{t}.json")} for t in EPISODE_TABLES})

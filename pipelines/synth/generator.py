@@ -753,7 +753,7 @@ class FacilityStream:
         chosen = _sample(rng, candidates, min(n_drugs, len(candidates))) if n_drugs else []
         for drug in chosen:
             if drug.per_day >= 1:
-                days_used = drug_days if drug.inpatient_only is False or care not in ("03", "04") else _ri(rng, 
+                days_used = drug_days if drug.inpatient_only is False or care not in ("03", "04") else _ri(rng,
                     1, drug_days)
                 qty = max(1, round(drug.per_day * days_used * rng.uniform(0.7, 1.1))) * 1000
             else:

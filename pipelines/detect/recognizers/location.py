@@ -91,4 +91,4 @@ class LocationRecognizer(VietnamesePatternRecognizer):
         if not _title_or_upper(span):
             return True
         # "HN" and "HCM" alone are too short to trust outside an address.
-        return span in ("HN",) and not text[max(0, start - 2):start].strip(" ") in (",", "-")
+        return span in ("HN",) and text[max(0, start - 2):start].strip(" ") not in (",", "-")

@@ -1,0 +1,96 @@
+"""One settings object for every module: environment (``ANDANH_*``), then CLI flags passed in by callers.
+
+Every module reads its configuration through :func:`get_settings` instead of ``os.environ``.
+In Airflow, task code passes DAG params and Airflow Variables/Connections in as arguments; what is
+not given comes from here. ``andanh config`` prints the effective settings with secrets masked.
+
+Two modes: ``embedded`` (the default: a local data root, SQLite, a generated pseudonym key allowed)
+and ``deployed`` (``ANDANH_MODE=deployed``: an absolute data root is required and a missing key
+stops the run unless ``ANDANH_REQUIRE_KEY=0`` says otherwise).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(ValueError):
+    """Settings that cannot work together; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANDANH_", extra="ignore", validate_default=True)
+
+    mode: Literal["embedded", "deployed"] = Field("embedded", description="embedded (local defaults) or deployed")
+    workdir: Path = Field(Path("andanh-data"), description="data root holding every zone")
+    source: str | None = Field(None, description="source folder of the andanh_kcb DAG")
+    pseudonym_key: SecretStr | None = Field(None, description="master pseudonym key (>= 32 bytes, hex/base64)")
+    require_key: bool | None = Field(None, description="refuse to generate a key (default: on when deployed)")
+    ledger_url: SecretStr | None = Field(None, description="SQLAlchemy URL of the run ledger")
+    his_url: SecretStr | None = Field(None, description="HIS database for andanh his-pull")
+    error_threshold: float = Field(0.2, ge=0.0, le=1.0, description="largest share of quarantined records")
+    min_cell: int = Field(10, ge=1, description="minimum published cell size")
+    policy: Path | None = Field(None, description="de-identification policy YAML")
+    expectations_dir: Path | None = Field(None, description="folder of the Great Expectations suites")
+    spacy_model: Path | None = Field(None, description="folder of the blank spaCy vi pipeline")
+    ingest_workers: int | None = Field(None, ge=1, description="parser processes (1 = in process)")
+    validate_max_files_in_place: int = Field(64, ge=0, description="files per table read in place by validate")
+    validate_memory: str = Field("4GB", description="DuckDB memory limit of validate")
+
+    @field_validator("workdir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @model_validator(mode="after")
+    def _deployed_needs_absolute_root(self) -> "Settings":
+        if self.mode == "deployed" and not self.workdir.is_absolute():
+            raise SettingsError(f"ANDANH_WORKDIR must be an absolute path in deployed mode, got {self.workdir}")
+        return self
+
+    @property
+    def key_required(self) -> bool:
+        return self.require_key if self.require_key is not None else self.mode == "deployed"
+
+    def masked(self) -> dict[str, str | None]:
+        """Every setting as text, secrets shown only as set / unset (for ``andanh config``)."""
+        out: dict[str, str | None] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                out[name] = "********" if value.get_secret_value() else None
+            else:
+                out[name] = None if value is None else str(value)
+        out["key_required"] = str(self.key_required)
+        return out
+
+
+def get_settings(**overrides) -> Settings:
+    """The effective settings: environment now (re-read on every call), then ``overrides`` that are not None."""
+    try:
+        base = Settings()
+    except SettingsError:
+        raise
+    except ValueError as exc:  # pydantic's ValidationError: name the variable
+        raise SettingsError(_explain(exc)) from None
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if not given:
+        return base
+    try:
+        return Settings.model_validate(base.model_dump() | given)
+    except ValueError as exc:
+        raise SettingsError(_explain(exc)) from None
+
+
+def _explain(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    parts = []
+    for e in errors():
+        loc = ".".join(str(x) for x in e.get("loc", ())) or "settings"
+        parts.append(f"ANDANH_{loc.upper()}: {e.get('msg')}")
+    return "; ".join(parts)
