@@ -126,6 +126,19 @@ CITIES = (
     "Pleiku", "Rạch Giá", "Long Xuyên", "Mỹ Tho", "Phú Quốc", "Sa Pa", "Sapa", "Hội An", "Móng Cái", "Thủ Đức",
 )
 
+# Airports named without "sân bay" ("nhập cảnh Nội Bài"): points a traveller passed through.
+AIRPORTS = (
+    "Nội Bài", "Tân Sơn Nhất", "Cam Ranh", "Phú Bài", "Cát Bi", "Vân Đồn", "Liên Khương", "Phù Cát", "Chu Lai",
+    "Long Thành", "Côn Đảo", "Thọ Xuân", "Đồng Hới", "Tuy Hòa", "Tuy Hoà", "Nà Sản", "Điện Biên Phủ",
+)
+
+# Hospitals known by their name alone, which are also ward names ("đến Bạch Mai"): a health facility,
+# not an address (the facility code is kept by policy).
+HEALTH_FACILITY_NICKNAMES = frozenset({
+    "Bạch Mai", "Chợ Rẫy", "Việt Đức", "Thanh Nhàn", "Xanh Pôn", "Saint Paul", "Hồng Ngọc", "Vinmec", "Hoàn Mỹ",
+    "Từ Dũ", "Hùng Vương", "Thống Nhất", "Gia Định", "Nhân Dân Gia Định", "Phạm Ngọc Thạch", "Hữu Nghị",
+})
+
 # Centrally-run cities: "thành phố <name>" is the province itself. For the other provinces,
 # "thành phố <province name>" is the provincial capital, a district-level unit (an address part).
 CENTRAL_CITIES = frozenset({

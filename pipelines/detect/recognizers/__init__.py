@@ -3,6 +3,7 @@ from .address import AddressRecognizer
 from .age import AgeRecognizer
 from .bhxh import BhxhRecognizer
 from .bhyt import BhytRecognizer
+from .case_number import CaseNumberRecognizer
 from .cccd import CccdRecognizer
 from .date_time import DateTimeRecognizer
 from .email import EmailRecognizer
@@ -25,6 +26,7 @@ ALL_RECOGNIZERS = (
     DateTimeRecognizer,
     AgeRecognizer,
     PatientIdRecognizer,
+    CaseNumberRecognizer,
 )
 
 __all__ = [cls.__name__ for cls in ALL_RECOGNIZERS] + ["ALL_RECOGNIZERS"]

@@ -5,7 +5,10 @@ from typing import List
 import regex
 from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
-from ..lexicon import CENTRAL_CITIES, alternation, case_variants, SURNAMES, strip_accents, fold, folded_local_place_names, folded_name_syllables, folded_surnames
+from ..lexicon import (
+    AIRPORTS, CENTRAL_CITIES, COUNTRIES, HEALTH_FACILITY_NICKNAMES, SURNAMES, alternation, case_variants, fold,
+    folded_local_place_names, folded_name_syllables, folded_province_names, folded_surnames, province_names, strip_accents,
+)
 from .base import CASE_SENSITIVE, WORD, VietnamesePatternRecognizer
 
 _NUM = r"\d{1,4}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)*"
@@ -23,15 +26,64 @@ _UNIT_TAIL_STREET = rf"[ \t]*[.:]?[ \t]*(?P<name>{_NUM}(?![\w/])|{_CAPITALISED_R
 _KEYWORDS = {
     "house": r"(?i:số nhà|so nha|nhà số|nha so|sn)",
     "street": r"(?i:đường|duong|phố|pho|đại lộ|dai lo|quốc lộ|quoc lo|tỉnh lộ|tinh lo|ngõ|ngo|ngách|ngach|hẻm|hem|kiệt|kiet)|(?-i:QL|ĐL|DL)(?!\p{L})",
-    "hamlet": r"(?i:khu tập thể|khu tap the|tổ dân phố|to dan pho|khu dân cư|khu dan cu|khu phố|khu pho|khu đô thị|khu do thi|thôn|thon|ấp|xóm|xom|bản|buôn|buon|làng|khóm|khom|khối|khoi|tổ|cụm|cum|sóc|soc|plei|phum|đội)|(?-i:TDP|KP|KDC|KĐT)(?!\p{L})|(?i:khu)|(?-i:Ap|AP)(?!\p{L})",
+    "hamlet": r"(?i:khu tập thể|khối phố|khoi pho|tổ dân cư|to dan cu|khu tap the|tổ dân phố|to dan pho|khu dân cư|khu dan cu|khu phố|khu pho|khu đô thị|khu do thi|thôn|thon|ấp|xóm|xom|bản|buôn|buon|làng|khóm|khom|khối|khoi|tổ|cụm|cum|sóc|soc|plei|phum|đội)|(?-i:TDP|KP|KDC|KĐT)(?!\p{L})|(?i:khu)|(?-i:Ap|AP)(?!\p{L})",
     "ward": r"(?i:phường|phuong|xã|thị trấn|thi tran|đặc khu|dac khu)|(?-i:xa|Xa|XA|P\.|X\.|TT\.|Tt\.)",
     "district": r"(?i:quận|huyện|huyen|thị xã|thi xa)|(?-i:quan|Quan|QUAN|Q\.|H\.|TX\.|Tx\.)",
     "city": r"(?i:thành phố|thanh pho)|(?-i:TP\.?|Tp\.?)",
 }
 _COMPACT_UNIT = r"(?-i:[QP]\.?[ ]?\d{1,2})(?![\w])"
+# Points of interest a patient visited (issue 9): the keyword, optional lower-case kind words
+# ("quán bar", "sân bay quốc tế", "chợ đầu mối"), then a capitalised name or a code. Health facilities
+# (bệnh viện, phòng khám, trạm y tế ...) are not here: the facility code is kept by policy.
+_POI_KEYWORD = (
+    r"(?i:chợ|siêu thị|sieu thi|nhà hàng|nha hang|khách sạn|khach san|quán"
+    r"|chung cư|chung cu|khu chung cư|tòa nhà|toà nhà|toa nha|cao ốc|cao oc|trường|công ty|cong ty|cty"
+    r"|bãi biển|bai bien|bãi tắm|bai tam|sân bay|san bay|cảng hàng không|cửa khẩu|cua khau|đảo|bến xe|ben xe|bến tàu|nhà ga|ga"
+    r"|cửa hàng|cua hang|tiệm|tiem|quầy|sạp|ki-ốt|ki ốt|karaoke|bar|vũ trường|resort|khu du lịch|khu nghỉ dưỡng|khu resort"
+    r"|khu công nghiệp|khu cong nghiep|cụm công nghiệp|nhà máy|nha may|xí nghiệp|xi nghiep|xưởng|công viên|cong vien"
+    r"|nhà thờ|nha tho|chùa|đình|đền|thánh thất|bảo tàng|khu di tích|di tích|nhà văn hóa|nhà văn hoá"
+    r"|trung tâm thương mại|ttm|sân vận động|nhà thi đấu|phòng tập|phòng gym|spa|tiệm vàng|nhà sách|hiệu thuốc"
+    r"|khu cách ly|khu ký túc xá|ký túc xá|ktx|khu nhà|dãy nhà|làng|trung đoàn|sư đoàn|lữ đoàn|tiểu đoàn|doanh trại)"
+    r"|(?-i:KCN|KTX|CCN|TTTM)(?!\p{L})"
+)
+_POI_KIND_WORDS = (
+    r"(?:bar|karaoke|cafe|cà phê|ca phe|café|coffee|ăn|an|phở|pho|bia|nhậu|nướng|lẩu|cơm|bún|bánh mì|hải sản|chay|tạp hoá|tạp hóa"
+    r"|thời trang|massage|quốc tế|quoc te|nội địa|đầu mối|dau moi|dân sinh|đêm|tiểu học|mầm non|trung học cơ sở|trung học phổ thông"
+    r"|đại học|cao đẳng|trung cấp|tnhh|cổ phần|cp|tư nhân|liên doanh|may|xây dựng|du lịch|vận tải|thương mại|dịch vụ|mini|hộp đêm)"
+)
+_POI_NAME = r"(?:(?:\p{Lu}[\p{L}&'’.-]*|\d+[\p{L}]*)(?:[ \t]+(?:\p{Lu}[\p{L}&'’.-]*|\d+))*)"
+_POI = rf"(?<![\w.])(?P<kw>{_POI_KEYWORD})(?:[ \t]+{_POI_KIND_WORDS}){{0,3}}[ \t]+(?P<name>{_POI_NAME})"
+_HEALTH_WORDS = regex.compile(
+    r"^(?:bệnh viện|benh vien|bv|phòng khám|phong kham|pk|trạm y tế|tram y te|tyt|trung tâm y tế|trung tam y te|ttyt|bệnh xá"
+    r"|nhà thuốc|nha thuoc|viện|cdc|hcdc|trung tâm kiểm soát)\b",
+    regex.IGNORECASE,
+)
+# An address unit right after a health facility's name is part of that name ("Trung tâm Y tế huyện
+# Bình Sơn", "Bệnh viện Đa khoa tỉnh Quảng Nam"): the facility is not PII here, nor is its place.
+_FACILITY_WORD = (
+    r"(?:\p{Lu}[\p{L}.-]*|\d+|(?i:đa khoa|da khoa|khu vực|khu vuc|trung ương|trung uong|cơ sở|co so|y học|cổ truyền|quân y"
+    r"|dã chiến|nhiệt đới|sản|nhi|phổi|mắt|tim|lao|tâm thần|phục hồi chức năng|y tế|y te|kiểm soát|bệnh tật|dịch bệnh|quốc tế"
+    r"|tư nhân|đa|khoa|số|so|huyện|huyen|tỉnh|tinh|quận|quan|thành phố|thanh pho|thị xã|thi xa|tp\.?|thị trấn|phường|xã|của))"
+)
+_FACILITY_BEFORE = regex.compile(
+    r"(?i:bệnh viện|benh vien|\bbv|phòng khám|phong kham|trạm y tế|tram y te|\btyt|trung tâm y tế|trung tam y te|\bttyt|bệnh xá"
+    r"|trung tâm kiểm soát bệnh tật|trung tâm kiểm soát dịch bệnh|\bcdc|nhà thuốc|nha thuoc|\bubnd|ủy ban nhân dân|uỷ ban nhân dân"
+    r"|công an|huyện ủy|huyện uỷ|thành ủy|thành uỷ|tỉnh ủy|tỉnh uỷ|quận ủy|quận uỷ|sở y tế|sở)"
+    rf"(?:[ \t]+{_FACILITY_WORD}){{0,8}}[ \t]*$"
+)
+# A number after a point-of-interest keyword followed by one of these is a size ("khách sạn 9 tầng").
+_SIZE_AFTER = regex.compile(r"[ \t]*(?i:tầng|phòng|giường|chỗ|người|căn|sao|ha|m2|lần)(?!\p{L})")
+# A ward or district named without its keyword ("ở Tân Lập, Đan Phượng, Hà Nội"): a capitalised run
+# that is a known ward or district name; weak alone, strong next to other parts or before a province.
+_LOCAL_NAME = r"(?<![\w.])\p{Lu}\p{Ll}*(?:[ \t]+\p{Lu}\p{Ll}*){0,3}(?![\w])"
+_PROVINCE_AFTER = regex.compile(
+    r"[ \t]*(?:,|-|–|\()[ \t]*(?i:tỉnh|tinh|thành phố|thanh pho|tp\.?)?[ \t]*(?:" + alternation(
+        [v for v in case_variants(list(province_names())) if v[:1].isupper()]) + r")(?![\w])"
+)
+_AIRPORT_ALT = alternation(AIRPORTS)
 _ADDRESS_TRIGGER = regex.compile(
     r"(?:địa chỉ|dia chi|trú tại|tru tai|trú ở|thường trú|thuong tru|tạm trú|tam tru|cư trú|cu tru|ngụ tại|ngu tai|"
-    r"ngụ ở|sống tại|song tai|ở tại|nhà ở|nha o|quê quán|que quan|nơi ở|noi o|ở|tại)\s*[:,]?\s*$",
+    r"ngụ ở|sống tại|song tai|ở tại|nhà ở|nha o|quê quán|que quan|nơi ở|noi o|ở|tại|tuổi\s*,)\s*[:,]?\s*$",
     regex.IGNORECASE,
 )
 _GAP = regex.compile(r"[ \t]*(?:[,;]|[-–])?[ \t]*")
@@ -39,6 +91,13 @@ _GAP = regex.compile(r"[ \t]*(?:[,;]|[-–])?[ \t]*")
 _COMMON_UNACCENTED_WORDS = frozenset("khong la tu ha lam van tang vi luc dau do da de co hoa ban lo cu mai to".split())
 _STOP_WORDS = frozenset(fold(w) for w in (
     "Quận Huyện Tỉnh Thành Phường Xã Thị TP Tp Tổ Thôn Ấp Xóm Khu Đường Phố Số Ngõ Hẻm Bản Việt Nam".split()
+))
+
+
+_FOLDED_COUNTRIES = frozenset(fold(c) for c in COUNTRIES)
+# Capitalised words after a point-of-interest keyword that start something other than a place name.
+_POI_STOP = frozenset(fold(w) for w in (
+    "Bộ Sở Ủy Uỷ UBND Covid COVID Y Tế Nhà Nước Việt Nam Trung Quốc Đảng Chính Phủ Tôi Chúng Họ Ông Bà Anh Chị".split()
 ))
 
 
@@ -71,6 +130,10 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         )
         for kind, keyword in _KEYWORDS.items()
     ] + [
+        Pattern("house_extra", r"(?<![\w.])(?P<kw>(?i:tầng|tang|lầu|phòng|phong|căn hộ|can ho|căn|lô|lo|block|nhà|nha)|(?-i:P\.))[ \t]*(?P<name>[A-Z]?\d{1,4}[A-Z]?\d{0,2}(?:[/.-]\d{1,4})?)(?![\w/])", 0.3),
+        Pattern("poi", _POI, 0.85),
+        Pattern("airport", rf"(?<![\w])(?:{_AIRPORT_ALT})(?![\w])", 0.85),
+        Pattern("local_name", _LOCAL_NAME, 0.3),
         Pattern("house_number", rf"(?<![\w/.,])(?i:số|so)[ \t]+{_NUM}(?![\w/])", 0.3),
         Pattern(
             "number_street",
@@ -89,6 +152,14 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         name = pattern.name
         if name == "house_number" or name == "compact_unit":
             return match.end(), False
+        if name == "house_extra":
+            return match.end(), False
+        if name == "airport":
+            return match.end(), True
+        if name == "poi":
+            return self._poi_end(text, match)
+        if name == "local_name":
+            return self._local_name_end(text, match)
         if name == "number_street":
             words = self._name_words(text, match.start() + len(regex.match(_NUM, text[match.start():]).group()), match.end())
             count = self._title_run(words)
@@ -147,6 +218,43 @@ class AddressRecognizer(VietnamesePatternRecognizer):
                     return words[count - 1][1], True
         return None
 
+    def _poi_end(self, text: str, match):
+        """End of a point of interest ("chợ Cồn", "quán bar Buddha", "sân bay quốc tế Cần Thơ"), strong."""
+        keyword = match.group("kw")
+        if _HEALTH_WORDS.match(text[match.start():match.start() + 30]):
+            return None
+        words = self._name_words(text, match.start("name"), match.end("name"))
+        if not words and not match.group("name")[:1].isdigit():
+            return None
+        name = match.group("name")
+        folded = fold(name)
+        # "Trường" is also a given name, "Thành" too: a person or a town, not a place here.
+        if keyword in ("Trường", "trường", "Thành", "thành", "làng", "Làng", "đảo", "Đảo") and (
+                folded in folded_name_syllables() or folded.split()[0] in folded_surnames()):
+            return None
+        if keyword.lower() in ("công ty", "cty", "trường", "thành", "ga", "đình", "đền", "thành") and words and len(words) == 1 and fold(words[0][2]) in _POI_STOP:
+            return None
+        if folded.split()[0] in _POI_STOP:
+            return None
+        end = match.end("name")
+        if name[:1].isdigit() and _SIZE_AFTER.match(text, end):
+            return None
+        return end, True
+
+    def _local_name_end(self, text: str, match):
+        """End of the longest known ward/district name at the start of a capitalised run, weak."""
+        words = self._name_words(text, match.start(), match.end())
+        folded_words = [fold(w) for _, _, w in words]
+        for size in range(len(words), 0, -1):
+            candidate = " ".join(folded_words[:size])
+            if candidate in folded_province_names() or candidate in _FOLDED_COUNTRIES:
+                return None
+            if candidate in folded_local_place_names() and (size >= 2 or len(candidate) > 3):
+                if " ".join(w for _, _, w in words[:size]) in HEALTH_FACILITY_NICKNAMES:
+                    return None
+                return words[size - 1][1], False
+        return None
+
     @staticmethod
     def _name_words(text: str, start: int, end: int):
         return [(m.start(), m.end(), m.group()) for m in regex.finditer(WORD, text[:end], pos=start)]
@@ -194,8 +302,10 @@ class AddressRecognizer(VietnamesePatternRecognizer):
             chains.append([start, end, strong, 1])
         results = []
         for start, end, strong, parts in chains:
+            if _FACILITY_BEFORE.search(text[max(0, start - 80):start]):
+                continue
             triggered = bool(_ADDRESS_TRIGGER.search(text[max(0, start - 30):start]))
-            if not (strong or parts > 1 or triggered):
+            if not (strong or parts > 1 or triggered or _PROVINCE_AFTER.match(text, end)):
                 continue
             score = self.STRONG if (strong or triggered) else 0.6
             explanation = self.build_regex_explanation(self.name, "address_chain", "", score, None, self.FLAGS)

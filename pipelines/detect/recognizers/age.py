@@ -6,7 +6,8 @@ from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
 class AgeRecognizer(VietnamesePatternRecognizer):
     """Ages: `47 tuổi`, `3 tháng tuổi`, `15 ngày tuổi`, `47t` (span includes the unit); birth years
     `sinh năm 1980`, `NS: 1980` (span is the year only, like dates without their "ngày");
-    `, 16 tháng,` right after a name (an infant's age in months, between commas)."""
+    `, 16 tháng,` right after a name (an infant's age in months, between commas); ranges
+    ("độ tuổi từ 26 đến 35", "tuổi 22-37", "33 đến 86 tuổi")."""
 
     ENTITY = "AGE"
     NEEDS = r"(?i:tuổi|tuoi|sinh|sn|ns|\d\s*(?:tháng|thang|t))"
@@ -26,6 +27,17 @@ class AgeRecognizer(VietnamesePatternRecognizer):
         ),
         Pattern("birth_year_label", r"(?<![\w])(?-i:NS|Ns)\s*[:.]?\s*(?P<pii>(?:19|20)\d{2})(?!\d)", 0.7),
         Pattern("age_label", r"\b(?:tuổi|tuoi)\s*:\s*(?P<pii>\d{1,3})(?![\d])", 0.7),
+        # Age ranges: "độ tuổi từ 26 đến 35", "tuổi 22-37", "trong khoảng 33 đến 86 tuổi".
+        Pattern(
+            "age_range_after",
+            r"\b(?:độ tuổi|do tuoi|tuổi|tuoi)\s*(?:từ|tu)?\s*(?P<pii>\d{1,3}\s*(?:-|–|đến|den|tới|toi)\s*\d{1,3}(?:\s*(?:tuổi|tuoi))?)(?![\d/])",
+            0.8,
+        ),
+        Pattern(
+            "age_range_unit",
+            r"(?<![\d.,/])\d{1,3}\s*(?:-|–|đến|den|tới|toi)\s*\d{1,3}\s*(?:tuổi|tuoi)(?![\w])",
+            0.85,
+        ),
     ]
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).

@@ -5,14 +5,25 @@ from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _MONTH = r"(?:0?[1-9]|1[0-2])"
 _YEAR = r"(?:19|20)\d{2}"
+_RANGE_SEP = r"\s*(?:,|;|và|va|-|–|đến|den|tới|toi|hoặc|hoac)\s*(?:(?:ngày|ngay)\s+)?"
+_DAY_MONTH = rf"{_DAY}[/-]{_MONTH}(?:[/-](?:{_YEAR}|\d{{2}}))?"
+_DATE_WORD = (r"(?:ngày|ngay|hôm|hom|từ|tu|đến|den|lúc|luc|sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|vào|vao"
+              r"|nay|mai|sau|trước|truoc|khoảng|khoang)")
+# Before a bare "2-3" these make it a count or a dose ("uống 2-3 viên", "có 3-4 kết quả"), after it a unit does.
+_NOT_DATE_BEFORE = (r"(?:tuổi|tuoi|số|so|lần|lan|tỷ lệ|uống|uong|tiêm|tiem|dùng|dung|nhỏ|xịt|truyền|thở|có|co|hơn|được"
+                    r"|khoảng|khoang|mỗi|moi|x|cấp|độ|giai đoạn|grade|type|nhóm|lớp|phục hồi được)")
+_UNIT_AFTER = (r"(?:ngày|ngay|tuần|tuan|tháng|thang|năm|nam|giờ|gio|h|lần|lan|người|nguoi|ca|bệnh nhân|trường hợp|tuổi|tuoi"
+               r"|%|mẫu|km|kg|độ|viên|vien|ống|ong|gói|goi|lọ|chai|ml|mg|g|giọt|lít|cái|miếng|liều|đợt|cm|mm|nhát|bữa"
+               r"|cữ|nhịp|kết quả|ket qua|bệnh nền|phút|phut|tiếng|điểm|x)")
 _TIME = r"(?:[01]?\d|2[0-3])\s?(?::|h|giờ|gio|g)\s?[0-5]\d(?:\s?(?:p|phút|phut)(?![\w]))?"
 
 
 class DateTimeRecognizer(VietnamesePatternRecognizer):
-    """Dates and times as written in Vietnamese notes and in XML 130 (`yyyymmddHHMM`, `yyyymmdd`)."""
+    """Dates and times as written in Vietnamese notes and in XML 130 (`yyyymmddHHMM`, `yyyymmdd`);
+    ranges and lists of days ("từ ngày 3-6/9", "các ngày 9, 10, 12/11"), months ("đầu tháng 5")."""
 
     ENTITY = "DATE_TIME"
-    NEEDS = r"(?i:\d\s?(?:[/.:hg-]|giờ|gio)|\d\s+(?:tháng|thang)|\d\s*(?:/|năm|nam)|\d{8})"
+    NEEDS = r"(?i:\d\s?(?:[/.:hg-]|giờ|gio)|\d\s+(?:tháng|thang)|\d\s*(?:/|năm|nam)|\d{8}|(?:tháng|thang)\s+\d)"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern("dmy", rf"(?<![\d/.-]){_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep)(?:{_YEAR}|\d{{2}})(?![\d]|[/.-]\d)", 0.85),
@@ -30,8 +41,37 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         Pattern(
             "day_month",
             rf"\b(?:ngày|ngay|hôm|hom|từ|tu|đến|den|lúc|luc|sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|vào|vao|nay|mai)"
-            rf"\s+(?:{_TIME}\s+(?:ngày\s+|ngay\s+)?)?(?P<pii>{_DAY}[/-]{_MONTH})(?![\d]|[/.-]\d)",
+            rf"\s+(?:{_TIME}\s+(?:ngày\s+|ngay\s+)?)?(?P<pii>{_DAY}[/-]{_MONTH})(?![\d]|[/.-]\d|\s*{_UNIT_AFTER}(?![\w]))",
             0.7,
+        ),
+        # Ranges and lists where only the last item has the month: "từ ngày 3-6/9", "các ngày 9, 10, 12/11",
+        # "ngày 21 và 22-9", "từ ngày 2 đến 8/10", "ngày 9, 10 và 12 tháng 11" (the whole run is the span).
+        Pattern(
+            "day_list",
+            rf"\b{_DATE_WORD}\s+(?P<pii>{_DAY}(?:[/-]{_MONTH}(?![\d]))?(?:{_RANGE_SEP}{_DAY}(?:[/-]{_MONTH}(?![\d]))?)*?{_RANGE_SEP}"
+            rf"(?:{_DAY_MONTH}|{_DAY}\s+(?:tháng|thang)\s+{_MONTH}(?:\s*(?:,\s*)?(?:năm|nam)\s+{_YEAR})?))(?![\d]|[/.-]\d)",
+            0.75,
+        ),
+        # A day-month after another date in a list: "ngày 30-3, 2-4 và 5-4; 8-4".
+        Pattern(
+            "day_month_list",
+            rf"(?<=(?<![\d/.-]){_DAY_MONTH}{_RANGE_SEP})(?P<pii>{_DAY_MONTH})(?![\d]|[/.-]\d)",
+            0.7,
+        ),
+        # Months as dates: "tháng 3", "đầu tháng 5", "trong tháng 11" (not "3 tháng", a duration).
+        Pattern(
+            "month_alone",
+            rf"(?<!\d[ \t]{{0,2}})(?<![\w])(?P<pii>(?:tháng|thang)\s+{_MONTH}(?:\s*(?:-|–|và|đến|tới)\s*{_MONTH})?)"
+            rf"(?![\d/.,]\d|\d|\s*(?:tuổi|tuoi))",
+            0.6,
+        ),
+        # A bare day-month ("khỏi bệnh 7-4", "hôm nay (9-4)"): not after a word joined by a dash
+        # ("COVID-19"), an age or a count word, not before a unit ("1-2 ngày" is a duration).
+        Pattern(
+            "day_month_bare",
+            rf"(?<![\w/.,:-]|[\w]-\s?|{_NOT_DATE_BEFORE}\s+(?:từ\s+)?){_DAY}[/-]{_MONTH}(?:[/-](?:{_YEAR}|\d{{2}}))?"
+            rf"(?![\d]|[/.,-]\d|\s*{_UNIT_AFTER}(?![\w]))",
+            0.45,
         ),
         Pattern("time", rf"(?<![\d:.,]){_TIME}(?![\d])", 0.6),
         # A whole hour is a clock time only after "lúc"/"vào"... or before a part of the day;

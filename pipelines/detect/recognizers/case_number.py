@@ -1,0 +1,126 @@
+"""Case and patient numbers as the press and clinicians write them ("bệnh nhân 527", "ca bệnh 2.147",
+"bệnh nhân thứ 9", "ca số 31 và 207", "các bệnh nhân 510, 517 và 589", "bệnh nhân từ số 719 đến 723"),
+and, in a second pass over the same text, later bare mentions of a number already found as a case
+number ("... (1022) ...", "bệnh nhân 447 ... tiếp xúc gần với 447").
+"""
+from __future__ import annotations
+
+from typing import List
+
+import regex
+from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
+
+from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
+
+# "bệnh nhân", "ca bệnh", "ca nhiễm", "người bệnh", "BN" ... optionally followed by a few words without
+# digits ("bệnh nhân dương tính COVID-19 số 32"), then "số", "thứ", "mã số" or nothing.
+_LEAD = (
+    r"(?<![\w])(?:bệnh nhân|benh nhan|người bệnh|nguoi benh|ca bệnh|ca benh|ca nhiễm|ca nhiem|ca mắc|ca mac"
+    r"|ca tử vong|ca tu vong|ca dương tính|ca duong tinh|bệnh nhi|bệnh nhân nhi|ca|(?-i:BN|Bn|bn)"
+    r"|(?:các|cac|gồm|gom|từ|tu|bao gồm)\s+(?=số\s*\d{3}))"
+)
+_COVID = r"(?:covid|ncov|sars[\s-]*cov[\s-]*2|corona)(?:[\s-]*19)?"
+# A few words between the lead and "số"/"thứ": letters only (or COVID-19), no sentence break.
+_BETWEEN = rf"(?:[\s\"“”]+(?:{_COVID}|[^\W\d_]+)){{0,6}}?"
+_NUMBER = r"(?:\d{1,3}(?:\.\d{3})+|\d{1,6})"
+_SEP = r"[\s\"“”]*(?:,|;|và|va|hoặc|hoac|-|–|đến|den|tới|toi|,\s*và)[\s\"“”]*(?:(?:bệnh nhân|benh nhan|ca bệnh|ca|BN|số|so)[\s]*)?"
+# A number followed by one of these is a count, an age or a duration, not a case number.
+_UNIT_AFTER = regex.compile(
+    r"\s*(?:tuổi|tuoi|ngày|ngay|tháng|thang|năm|nam\b|tuần|tuan|giờ|gio|phút|phut|người|nguoi|ca\b|bệnh nhân|"
+    r"trường hợp|truong hop|lần|lan\b|mẫu|mau\b|%|km|kg|độ|do\b|h\b|f\d|tầng|phòng|giường|triệu|nghìn|ngàn|tỷ)",
+    regex.IGNORECASE,
+)
+# "12-3" right after the number: a day and month, not a case number.
+_DATE_LIKE_AFTER = regex.compile(r"[/-](?:0?[1-9]|1[0-2])(?![\d])")
+_STRONG_LEAD = regex.compile(rf"{_LEAD}(?P<between>{_BETWEEN})[\s\"“”]*(?P<label>(?:từ\s+)?(?:mã\s+)?(?:số|so|thứ|thu)\b|(?:là|gồm|bao gồm|như)(?=\s*\d{2}))?[\s:.#\"“”]*(?={_NUMBER})", CASE_INSENSITIVE)
+_FIRST_NUMBER = regex.compile(_NUMBER)
+_NOT_A_CASE_BETWEEN = regex.compile(r"(?i)\b(?:ngày|ngay|lần|lan|tuần|tuan|tháng|thang|năm|nhóm|nhom|lô|lo|đợt|dot|tầng|phòng|giường|khu)\b")
+_NEXT = regex.compile(_SEP + r"(?P<n>" + _NUMBER + r")")
+_BARE_NUMBER = r"(?<![\w.,/:-])(?P<n>{})(?![\w/]|[.,:-]\d)"
+
+
+class CaseNumberRecognizer(VietnamesePatternRecognizer):
+    """Public case numbers ("bệnh nhân 416", "BN 603", "ca số 31 và 207") and their later bare mentions."""
+
+    ENTITY = "VN_PATIENT_ID"
+    NEEDS = r"\d"
+    FLAGS = CASE_INSENSITIVE
+    PATTERNS = [Pattern("case_lead", _STRONG_LEAD.pattern, 0.8)]
+    CONTEXT: list = []
+    SCORE = 0.8
+    SECOND_PASS_SCORE = 0.6
+
+    def find(self, text: str) -> List[RecognizerResult]:
+        spans: list[tuple[int, int, float]] = []
+        numbers: set[str] = set()
+        for lead in _STRONG_LEAD.finditer(text, overlapped=True):
+            between = lead.group("between") or ""
+            # Words between the lead and the number need "số"/"thứ" ("bệnh nhân tại Huế 3" is not a case).
+            if between.strip(" \t\"“”") and not lead.group("label"):
+                continue
+            # "trước ngày thứ 14", "nhóm bệnh nhân số 2", "lô số 1": an ordinal of something else.
+            if _NOT_A_CASE_BETWEEN.search(between):
+                continue
+            position = lead.end()
+            first = _FIRST_NUMBER.match(text, position)
+            if first is None or not self._is_case_number(text, first.start(), first.end()):
+                continue
+            spans.append((first.start(), first.end(), self.SCORE))
+            numbers.add(first.group().replace(".", ""))
+            position = first.end()
+            while True:
+                nxt = _NEXT.match(text, position)
+                if nxt is None or not self._is_case_number(text, nxt.start("n"), nxt.end("n")):
+                    break
+                spans.append((nxt.start("n"), nxt.end("n"), self.SCORE))
+                numbers.add(nxt.group("n").replace(".", ""))
+                position = nxt.end()
+        if numbers:
+            spans.extend(self._later_mentions(text, numbers, spans))
+        return self._results(spans)
+
+    @staticmethod
+    def _is_case_number(text: str, start: int, end: int) -> bool:
+        after = text[end:end + 16]
+        value = text[start:end].replace(".", "")
+        if _UNIT_AFTER.match(after) or (len(value) <= 2 and int(value) <= 31 and _DATE_LIKE_AFTER.match(after)):
+            return False
+        return not (len(value) > 1 and value.startswith("0"))
+
+    def _later_mentions(self, text: str, numbers: set[str], found) -> list[tuple[int, int, float]]:
+        """Second pass: bare occurrences of the same numbers (not dates, ages or counts)."""
+        covered = {(s, e) for s, e, _ in found}
+        pattern = regex.compile(_BARE_NUMBER.format("|".join(sorted(numbers, key=len, reverse=True))))
+        out = []
+        for match in pattern.finditer(text):
+            start, end = match.span("n")
+            if (start, end) in covered or not self._is_case_number(text, start, end):
+                continue
+            before = text[max(0, start - 12):start].lower()
+            if regex.search(r"(?:ngày|ngay|tháng|thang|năm|nam|lúc|luc|số nhà|tầng|phòng|hôm|covid|ncov|cov)\s*-?\s*$", before):
+                continue
+            # A bare number of one digit is too common to be taken as the same case.
+            if len(match.group("n")) < 2:
+                continue
+            out.append((start, end, self.SECOND_PASS_SCORE))
+            # A list that goes on from a known number ("gồm 749, 750, 832 và 862").
+            position = end
+            while True:
+                nxt = _NEXT.match(text, position)
+                if nxt is None or not self._is_case_number(text, nxt.start("n"), nxt.end("n")):
+                    break
+                if (nxt.start("n"), nxt.end("n")) not in covered:
+                    out.append((nxt.start("n"), nxt.end("n"), self.SECOND_PASS_SCORE))
+                position = nxt.end()
+        return out
+
+    def _results(self, spans) -> List[RecognizerResult]:
+        results = []
+        for start, end, score in spans:
+            explanation = self.build_regex_explanation(self.name, "case_number", "", score, None, self.FLAGS)
+            results.append(RecognizerResult(
+                entity_type=self.ENTITY, start=start, end=end, score=score, analysis_explanation=explanation,
+                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
+            ))
+        return EntityRecognizer.remove_duplicates(results) if results else results
