@@ -106,6 +106,7 @@ NON_NAME_PHRASES = frozenset({
     "van de", "vu viec", "luu y", "to chuc", "hoang dan", "mai tang", "trieu chung", "thai ky",
     "thai nhi", "ha duong huyet", "tang duong huyet", "hoa chat", "hoa tri", "don vi", "dong thoi",
     "lai xe", "ky thuat", "ninh binh", "tieu duong", "hai duong", "chu yeu", "khuc xa", "quan ly",
+    "ung thu", "trung tam", "cong ty", "kim chi",
 })
 
 COUNTRIES = (

@@ -52,7 +52,7 @@ _POI_KIND_WORDS = (
     r"|đại học|cao đẳng|trung cấp|tnhh|cổ phần|cp|tư nhân|liên doanh|may|xây dựng|du lịch|vận tải|thương mại|dịch vụ|mini|hộp đêm)"
 )
 _POI_NAME = r"(?:(?:\p{Lu}[\p{L}&'’.-]*|\d+[\p{L}]*)(?:[ \t]+(?:\p{Lu}[\p{L}&'’.-]*|\d+))*)"
-_POI = rf"(?<![\w.])(?P<kw>{_POI_KEYWORD})(?:[ \t]+{_POI_KIND_WORDS}){{0,3}}[ \t]+(?P<name>{_POI_NAME})"
+_POI = rf"(?=[\p{{L}}])(?<![\w.])(?P<kw>{_POI_KEYWORD})(?:[ \t]+{_POI_KIND_WORDS}){{0,3}}[ \t]+(?P<name>{_POI_NAME})"
 _HEALTH_WORDS = regex.compile(
     r"^(?:bệnh viện|benh vien|bv|phòng khám|phong kham|pk|trạm y tế|tram y te|tyt|trung tâm y tế|trung tam y te|ttyt|bệnh xá"
     r"|nhà thuốc|nha thuoc|viện|cdc|hcdc|trung tâm kiểm soát)\b",
@@ -75,7 +75,10 @@ _FACILITY_BEFORE = regex.compile(
 _SIZE_AFTER = regex.compile(r"[ \t]*(?i:tầng|phòng|giường|chỗ|người|căn|sao|ha|m2|lần)(?!\p{L})")
 # A ward or district named without its keyword ("ở Tân Lập, Đan Phượng, Hà Nội"): a capitalised run
 # that is a known ward or district name; weak alone, strong next to other parts or before a province.
-_LOCAL_NAME = r"(?<![\w.])\p{Lu}\p{Ll}*(?:[ \t]+\p{Lu}\p{Ll}*){0,3}(?![\w])"
+# Only where an address sequence can be: after a comma, a dash, "(" or an address word, or before a comma.
+_LOCAL_RUN = r"\p{Lu}\p{Ll}*(?:[ \t]+\p{Lu}\p{Ll}*){0,3}(?![\w])"
+_LOCAL_NAME = (rf"(?=\p{{Lu}})(?<![\w.])(?:(?<=[,(–-][ \t]*|(?i:ở|tại|tai|trú|chỉ|ngụ|quán|về|đến|qua)[ \t]+){_LOCAL_RUN}"
+               rf"|{_LOCAL_RUN}(?=[ \t]*[,(–-]))")
 _PROVINCE_AFTER = regex.compile(
     r"[ \t]*(?:,|-|–|\()[ \t]*(?i:tỉnh|tinh|thành phố|thanh pho|tp\.?)?[ \t]*(?:" + alternation(
         [v for v in case_variants(list(province_names())) if v[:1].isupper()]) + r")(?![\w])"

@@ -15,7 +15,7 @@ from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
 # "bệnh nhân", "ca bệnh", "ca nhiễm", "người bệnh", "BN" ... optionally followed by a few words without
 # digits ("bệnh nhân dương tính COVID-19 số 32"), then "số", "thứ", "mã số" or nothing.
 _LEAD = (
-    r"(?<![\w])(?:bệnh nhân|benh nhan|người bệnh|nguoi benh|ca bệnh|ca benh|ca nhiễm|ca nhiem|ca mắc|ca mac"
+    r"(?=[bBcCnNgGtT])(?<![\w])(?:bệnh nhân|benh nhan|người bệnh|nguoi benh|ca bệnh|ca benh|ca nhiễm|ca nhiem|ca mắc|ca mac"
     r"|ca tử vong|ca tu vong|ca dương tính|ca duong tinh|bệnh nhi|bệnh nhân nhi|ca|(?-i:BN|Bn|bn)"
     r"|(?:các|cac|gồm|gom|từ|tu|bao gồm)\s+(?=số\s*\d{3}))"
 )

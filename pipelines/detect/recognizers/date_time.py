@@ -15,6 +15,8 @@ _NOT_DATE_BEFORE = (r"(?:tuổi|tuoi|số|so|lần|lan|tỷ lệ|uống|uong|ti�
 _UNIT_AFTER = (r"(?:ngày|ngay|tuần|tuan|tháng|thang|năm|nam|giờ|gio|h|lần|lan|người|nguoi|ca|bệnh nhân|trường hợp|tuổi|tuoi"
                r"|%|mẫu|km|kg|độ|viên|vien|ống|ong|gói|goi|lọ|chai|ml|mg|g|giọt|lít|cái|miếng|liều|đợt|cm|mm|nhát|bữa"
                r"|cữ|nhịp|kết quả|ket qua|bệnh nền|phút|phut|tiếng|điểm|x)")
+# After "ngày 2-3" these make it a dose or a frequency ("ngày 2-3 lần", "uống ngày 1-2 viên").
+_DOSE_UNIT = r"(?:lần|lan|viên|vien|ống|ong|gói|goi|lọ|chai|ml|mg|giọt|liều|nhát|bữa|cữ|tuần|tuan|giờ|gio|phút|phut|ngày|ngay)"
 _TIME = r"(?:[01]?\d|2[0-3])\s?(?::|h|giờ|gio|g)\s?[0-5]\d(?:\s?(?:p|phút|phut)(?![\w]))?"
 
 
@@ -41,7 +43,7 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         Pattern(
             "day_month",
             rf"\b(?:ngày|ngay|hôm|hom|từ|tu|đến|den|lúc|luc|sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|vào|vao|nay|mai)"
-            rf"\s+(?:{_TIME}\s+(?:ngày\s+|ngay\s+)?)?(?P<pii>{_DAY}[/-]{_MONTH})(?![\d]|[/.-]\d|\s*{_UNIT_AFTER}(?![\w]))",
+            rf"\s+(?:{_TIME}\s+(?:ngày\s+|ngay\s+)?)?(?P<pii>{_DAY}[/-]{_MONTH})(?![\d]|[/.-]\d|\s*{_DOSE_UNIT}(?![\w]))",
             0.7,
         ),
         # Ranges and lists where only the last item has the month: "từ ngày 3-6/9", "các ngày 9, 10, 12/11",
@@ -55,13 +57,13 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         # A day-month after another date in a list: "ngày 30-3, 2-4 và 5-4; 8-4".
         Pattern(
             "day_month_list",
-            rf"(?<=(?<![\d/.-]){_DAY_MONTH}{_RANGE_SEP})(?P<pii>{_DAY_MONTH})(?![\d]|[/.-]\d)",
+            rf"(?<![\d/.-]){_DAY_MONTH}{_RANGE_SEP}(?P<pii>{_DAY_MONTH})(?![\d]|[/.-]\d)",
             0.7,
         ),
         # Months as dates: "tháng 3", "đầu tháng 5", "trong tháng 11" (not "3 tháng", a duration).
         Pattern(
             "month_alone",
-            rf"(?<!\d[ \t]{{0,2}})(?<![\w])(?P<pii>(?:tháng|thang)\s+{_MONTH}(?:\s*(?:-|–|và|đến|tới)\s*{_MONTH})?)"
+            rf"(?=[tT]h)(?<!\d[ \t]{{0,2}})(?<![\w])(?P<pii>(?:tháng|thang)\s+{_MONTH}(?:\s*(?:-|–|và|đến|tới)\s*{_MONTH})?)"
             rf"(?![\d/.,]\d|\d|\s*(?:tuổi|tuoi))",
             0.6,
         ),
@@ -69,7 +71,7 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         # ("COVID-19"), an age or a count word, not before a unit ("1-2 ngày" is a duration).
         Pattern(
             "day_month_bare",
-            rf"(?<![\w/.,:-]|[\w]-\s?|{_NOT_DATE_BEFORE}\s+(?:từ\s+)?){_DAY}[/-]{_MONTH}(?:[/-](?:{_YEAR}|\d{{2}}))?"
+            rf"(?=\d)(?<![\w/.,:-]|[\w]-\s?|{_NOT_DATE_BEFORE}\s+(?:từ\s+)?){_DAY}[/-]{_MONTH}(?:[/-](?:{_YEAR}|\d{{2}}))?"
             rf"(?![\d]|[/.,-]\d|\s*{_UNIT_AFTER}(?![\w]))",
             0.45,
         ),

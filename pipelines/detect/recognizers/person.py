@@ -24,6 +24,10 @@ from ..lexicon import (
     lower_name_syllables,
     strip_accents,
 )
+from typing import List
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
 from .base import CASE_SENSITIVE, WORD, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer
 
 _TITLE_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v[:1].isupper() and not v.isupper()})
@@ -62,6 +66,42 @@ _PREVIOUS_WORD = regex.compile(r"(" + WORD + r")[ \t]+$")
 # Between an honorific and the name: a space, or punctuation ("BS.Minh", "người nhà: Lan").
 _AFTER_HONORIFIC = r"(?:[ \t]+(?:là|la|Là)[ \t]+|[ \t]*[.:,-][ \t]*|[ \t]+)"
 _ROMAN = frozenset("IVX")
+# A date or a case number right before a name is not a house number ("Ngày 15/2, Nguyễn Hồng Nhung",
+# "bệnh nhân 188 L.T.H.").
+_DATE_OR_CASE_BEFORE = regex.compile(
+    r"(?:(?:ngày|hôm|sáng|chiều|tối|trưa|đêm|từ|đến)\s+\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?"
+    r"|(?:bệnh nhân|ca bệnh|ca|bn|người bệnh)(?:\s+(?:số|thứ))?\s*\d{1,6}|covid\s*-?\s*19|sars-cov-2)\s*,?\s*$"
+)
+# "Hoàng Việt, 23 tuổi": a name followed by an age is a person even if it is also a ward's name.
+_AGE_AFTER = regex.compile(r"\s*[,(]\s*(?:\d{1,3}\s*(?:tuổi|tuoi)|sinh năm|nam|nữ)\b")
+# Words after which a capitalised given name alone is a person ("của Nhung", "Theo Hương,", "đến nhà Phúc").
+_PREPOSITION_BEFORE = regex.compile(
+    r"(?:^|[^\w])(?i:của|với|cho|cùng|theo|gặp|thăm|nhà|ngoài|giống|như|tên|gọi là|tên là|lây cho|lây từ|tiếp xúc với)[ \t]+$"
+)
+# Verbs and adverbs that follow a person at the start of a clause ("Hiền kể", "Nhung được chuyển").
+_PERSON_VERB_AFTER = regex.compile(
+    r"[ \t]+(?:kể|nói|cho biết|chia sẻ|thấy|bắt đầu|được|bị|đã|vẫn|cũng|lại|đi|về|đến|từng|có|không|chưa|sốt|ho|mệt|ở|làm"
+    r"|sống|nhớ|nghĩ|đặt|xin|cảm thấy|kể lại|tâm sự|khai|lên|xuống|vào|ra|tiếp xúc|dương tính|âm tính|nhập viện|hiện)(?!\w)"
+)
+# Capitalised words that are name syllables but, alone, far more often something else
+# (numbers, directions, countries, "Trung tâm", "Công ty" ...): never taken as a bare given name.
+_AMBIGUOUS_GIVEN = frozenset(fold(w) for w in (
+    "Hai Ba Bốn Năm Sáu Bảy Tám Chín Mười Tư Út Đông Tây Nam Bắc Việt Trung Tâm Thành Công Quốc Đức Anh Hà Thái "
+    "Sơn An Hải Nhật Pháp Mỹ Tân Phú Vinh Long Gia Kim Phước Tiến Thiên Vũ Vương Hoàng Đình Nhân Dân Lê Bảo "
+    "Bình Phương Quang Đồng Hòa Hoà Thanh Xuân Minh Hồng Hoa Thu Lâm Trường Châu Đào Sen Cầm Văn Thị Trần Tài Hội "
+    "Nghĩa Lực Hậu Phát Định Thống Nhất Huy Du Tôn Lý Khoa Học Đạo Pháp Lợi Thể Mai Lan Kiều Giang Cao Khánh".split()
+))
+_PLACE_CUE_BEFORE = regex.compile(r"(?:^|[^\w])(?i:ở|tại|từ|đến|về|qua|sang|đi)[ \t]+$")
+# "Tuổi Trẻ Online" is a newspaper: "Trẻ" there is not the kinship word "trẻ".
+_NEWSPAPER_BEFORE = regex.compile(r"(?i:tuổi trẻ|thanh niên|người lao động|tiền phong|dân trí|lao động)[ \t]+$")
+_GIVEN_ALONE = (
+    r"(?:(?<=(?:^|[^\w])(?i:của|với|cho|cùng|theo|gặp|thăm|nhà|ngoài|giống|như|tên|gọi là|tên là|lây cho|lây từ|tiếp xúc với)[ \t]+)"
+    r"(?P<pii>\p{Lu}\p{Ll}+)(?![\w.'’-])(?![ \t]+\p{Lu})"
+    r"|(?=\p{Lu})(?<![\w.])(?P<pii>\p{Lu}\p{Ll}+)(?=[ \t]+(?:kể|nói|cho biết|chia sẻ|thấy|bắt đầu|được|bị|đã|vẫn|cũng|lại|đi|về"
+    r"|đến|từng|có|không|chưa|sốt|ho|mệt|ở|làm|sống|nhớ|nghĩ|đặt|xin|cảm thấy|kể lại|tâm sự|khai|lên|xuống|vào|ra|tiếp xúc"
+    r"|dương tính|âm tính|nhập viện|hiện)(?!\w)))"
+)
+_FOREIGN_WORD = r"\p{Lu}[a-z]+(?:-[A-Z][a-z]+)?"
 _NOT_INITIALS = frozenset({"T.P", "T.T", "V.V", "P.S", "U.B", "T.W", "S.T", "B.V", "K.T", "T.S"})
 
 
@@ -122,11 +162,22 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         ),
         Pattern(
             "initials",
-            r"(?<![\w.])(?P<pii>\p{Lu}\.(?:[ ]?\p{Lu}\.){1,3}(?:\p{Lu}(?![\w.]))?|\p{Lu}\.\p{Lu}\.?\p{Lu}(?![\w.]))",
+            r"(?<![\w.])(?P<pii>\p{Lu}\.(?:[ ]?\p{Lu}\p{Ll}?\.){1,4}(?:\p{Lu}\p{Ll}?(?![\w.]))?|\p{Lu}\.\p{Lu}\.?\p{Lu}(?![\w.]))",
             0.6,
         ),
         # Two initials without a final dot ("con trai là N.T"): only after a title or kinship word.
         Pattern("initials_two", r"(?<![\w.])(?P<pii>\p{Lu}\.\p{Lu})(?![\w.])", 0.6),
+        # A given name alone after a preposition, or starting a clause before a verb ("của Nhung",
+        # "Theo Hương,", "Hiền kể"); the word must be a known name syllable and not a place.
+        Pattern("given_alone", _GIVEN_ALONE, 0.7),
+        # An initial before a verb or a comma ("T. có đi chơi", "Ngoài K., ..."), "NH." after a kinship word.
+        Pattern("initial_alone", r"(?<![\w.])(?P<pii>\p{Lu}{1,2}\.)(?=[ \t]*[,)]|[ \t]+[-–]|[ \t]+\p{Ll})", 0.6),
+        # Foreign names (two or more Latin words without diacritics) after a title: "Bệnh nhân Dixong John Garth".
+        Pattern(
+            "foreign_after_title",
+            WORD_BOUNDARY_BEFORE + rf"(?:{_HONORIFIC_ALT})[ \t]+(?P<pii>{_FOREIGN_WORD}(?:[ \t]+{_FOREIGN_WORD}){{1,3}})" + WORD_BOUNDARY_AFTER,
+            0.7,
+        ),
         # Ê Đê / Jrai names (identifiers.md §12.6): "H'Hen Niê" (women), "Y Thuyên Mlô" (men).
         Pattern(
             "highland_h",
@@ -150,6 +201,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
     # The span and the score are decided together in `adjust_span`; `score_for` reads them back.
     def adjust_span(self, text, start, end, match, pattern):
         raw_before = text[max(0, start - 40):start]
+        if _NEWSPAPER_BEFORE.search(raw_before):
+            return None
         before = raw_before.lower()
         trigger = _TRIGGER_BEFORE.search(before)
         place = _PLACE_BEFORE.search(before)
@@ -159,7 +212,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         if place is not None and trigger is not None and trigger.start() < place.start():
             place = None
         has_trigger = trigger is not None
-        if place is not None or _HOUSE_NUMBER_BEFORE.search(before):
+        if place is not None or (_HOUSE_NUMBER_BEFORE.search(before) and not _DATE_OR_CASE_BEFORE.search(before)):
             return None
         previous = _PREVIOUS_WORD.search(raw_before)
         if previous is not None and not has_trigger:
@@ -170,6 +223,16 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                 return None
         if pattern.name in ("highland_h", "highland_y"):
             return self._highland(text, start, end, pattern, has_trigger, previous)
+        if pattern.name == "given_alone":
+            return self._given_alone(text, start, end, raw_before, has_trigger)
+        if pattern.name == "initial_alone":
+            return self._initial_alone(text, start, end, raw_before, has_trigger)
+        if pattern.name == "foreign_after_title":
+            folded = fold(text[start:end])
+            if folded in _folded_countries() or folded in folded_province_names() or folded.split()[0] in ("covid", "sars"):
+                return None
+            self._scores[(start, end, pattern.name)] = 0.75
+            return start, end
         if pattern.name in ("initials", "initials_two"):
             span_text = text[start:end]
             if span_text.rstrip(".").replace(" ", "") in _NOT_INITIALS:
@@ -216,7 +279,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         after_honorific = pattern.name == "honorific_name" and count == 1
         if not after_honorific and (folded_name in folded_province_names() or folded_name in _folded_countries()):
             return None
-        if not (has_trigger or pattern.name == "honorific_name") and folded_name in folded_local_place_names():
+        if (not (has_trigger or pattern.name == "honorific_name") and folded_name in folded_local_place_names()
+                and not _AGE_AFTER.match(text, name_end)):
             return None
         first_two = " ".join(fold(w) for _, _, w in words[:2])
         first_three = " ".join(fold(w) for _, _, w in words[:3])
@@ -244,6 +308,74 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         name_start, name_end = words[0][0], words[count - 1][1]
         self._scores[(name_start, name_end, pattern.name)] = 0.85 if has_trigger else pattern.score
         return name_start, name_end
+
+    def _given_alone(self, text, start, end, raw_before, has_trigger):
+        """A known given name alone: after a preposition, or at the start of a clause before a verb."""
+        word = text[start:end]
+        folded = fold(word)
+        if has_trigger or folded in _AMBIGUOUS_GIVEN or not is_name_syllable(word) or folded in folded_surnames():
+            return None  # after an honorific the other patterns decide
+        if folded in folded_province_names() or folded in _folded_countries() or folded in folded_local_place_names():
+            return None
+        previous = _PREVIOUS_WORD.search(raw_before)
+        if previous is not None and (previous.group(1)[:1].isupper() or _PLACE_CUE_BEFORE.search(raw_before)):
+            return None  # "Củ Chi", "Mê Linh", "ở Kiều Mai": part of a place name
+        after_preposition = _PREPOSITION_BEFORE.search(raw_before) is not None
+        if not (after_preposition or _PERSON_VERB_AFTER.match(text, end)):
+            return None
+        self._scores[(start, end, "given_alone")] = 0.6
+        return start, end
+
+    def _initial_alone(self, text, start, end, raw_before, has_trigger):
+        """"T. có đi chơi", "chị NH. - bệnh nhân": one or two capitals and a dot standing for a name."""
+        letters = text[start:end - 1]
+        if len(letters) == 2 and not has_trigger:
+            return None  # "TP.", "BS." are abbreviations
+        if letters in ("P", "Q", "X", "H", "TP", "TX", "TT", "BS", "TS", "GS", "CN", "KS") and not has_trigger:
+            return None
+        self._scores[(start, end, "initial_alone")] = 0.7 if has_trigger else 0.6
+        return start, end
+
+    def find(self, text: str) -> List[RecognizerResult]:
+        """Pattern results, then a second pass over the same text: a name found once makes its later
+        bare mentions detectable (the given name of "Nguyễn Hồng Nhung" in "... Nhung được chuyển")."""
+        results = super().find(text)
+        if not results:
+            return results
+        covered = [(r.start, r.end) for r in results]
+        forms: set[str] = set()
+        for result in results:
+            name = text[result.start:result.end]
+            words = name.split()
+            if len(words) >= 2 and _style(words[-1]) == "title" and fold(words[-1]) not in _AMBIGUOUS_GIVEN:
+                forms.add(words[-1])
+                forms.add(" ".join(words[-2:]))
+            elif len(words) == 1 and ("." in name and len(name) >= 4):
+                forms.add(name.rstrip("."))
+        if not forms:
+            return results
+        later = regex.compile(r"(?<![\w.])(?:" + "|".join(regex.escape(f) for f in sorted(forms, key=len, reverse=True))
+                              + r")\.?(?![\w])")
+        extra = []
+        for match in later.finditer(text):
+            start, end = match.span()
+            if any(start < e and end > s for s, e in covered):
+                continue
+            before = text[max(0, start - 40):start]
+            if _PLACE_BEFORE.search(before.lower()) or _PLACE_CUE_BEFORE.search(before):
+                continue
+            previous = _PREVIOUS_WORD.search(before)
+            if previous is not None and previous.group(1)[:1].isupper() and previous.group(1).lower() not in _HONORIFIC_WORDS:
+                continue
+            if end < len(text) and regex.match(r"[ \t]+\p{Lu}", text[end:end + 2]):
+                continue  # the start of a longer capitalised name
+            explanation = self.build_regex_explanation(self.name, "later_mention", "", 0.7, None, self.FLAGS)
+            extra.append(RecognizerResult(
+                entity_type=self.ENTITY, start=start, end=end, score=0.7, analysis_explanation=explanation,
+                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
+            ))
+        return EntityRecognizer.remove_duplicates(results + extra) if extra else results
 
     def score_for(self, text, start, end, match, pattern) -> float:
         return self._scores.pop((start, end, pattern.name), pattern.score)
@@ -301,7 +433,12 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         """A given name alone after an honorific ("chị Hoa", "anh Tuấn Anh", "bà T.", "ông Ksơr")."""
         first = words[0][2]
         if _style(first) == "letter":
-            return (1, 0.75) if text[words[0][1]:words[0][1] + 1] == "." else None
+            if text[words[0][1]:words[0][1] + 1] == ".":
+                return 1, 0.75
+            # "bệnh nhân B", "bà M, ông L": a letter standing for a name (not a ward number "P" or a rank "I").
+            if first in _ROMAN or regex.match(r"[ \t]*(?:\d|[A-Z]\b)", text[words[0][1]:words[0][1] + 3]):
+                return None
+            return 1, 0.6
         if _style(first) not in ("title", "upper"):
             return None
         if not is_name_syllable(first):
