@@ -181,6 +181,10 @@ def folded_local_place_names() -> frozenset[str]:
             bare = bare_place_name(row[column])
             if bare and not bare.isdigit():
                 names.add(fold(bare))
+                # "Cổ Nhuế 1", "Cổ Nhuế 2" are written "Cổ Nhuế" in addresses.
+                numbered = re.match(r"^(.*\D)\s+\d+$", bare)
+                if numbered:
+                    names.add(fold(numbered.group(1)))
     return frozenset(names)
 
 

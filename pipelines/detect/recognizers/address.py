@@ -52,7 +52,7 @@ _POI_KIND_WORDS = (
     r"|đại học|cao đẳng|trung cấp|tnhh|cổ phần|cp|tư nhân|liên doanh|may|xây dựng|du lịch|vận tải|thương mại|dịch vụ|mini|hộp đêm)"
 )
 _POI_NAME = r"(?:(?:\p{Lu}[\p{L}&'’.-]*|\d+[\p{L}]*)(?:[ \t]+(?:\p{Lu}[\p{L}&'’.-]*|\d+))*)"
-_POI = rf"(?=[\p{{L}}])(?<![\w.])(?P<kw>{_POI_KEYWORD})(?:[ \t]+{_POI_KIND_WORDS}){{0,3}}[ \t]+(?P<name>{_POI_NAME})"
+_POI = rf"(?=[\p{{L}}])(?<![\w.])(?P<kw>{_POI_KEYWORD})(?:[ \t]+(?i:{_POI_KIND_WORDS})){{0,3}}[ \t]+(?P<name>{_POI_NAME})"
 _HEALTH_WORDS = regex.compile(
     r"^(?:bệnh viện|benh vien|bv|phòng khám|phong kham|pk|trạm y tế|tram y te|tyt|trung tâm y tế|trung tam y te|ttyt|bệnh xá"
     r"|nhà thuốc|nha thuoc|viện|cdc|hcdc|trung tâm kiểm soát)\b",
@@ -232,7 +232,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         name = match.group("name")
         folded = fold(name)
         # "Trường" is also a given name, "Thành" too: a person or a town, not a place here.
-        if keyword in ("Trường", "trường", "Thành", "thành", "làng", "Làng", "đảo", "Đảo") and (
+        kind_words = text[match.end("kw"):match.start("name")].strip()
+        if not kind_words and keyword in ("Trường", "trường", "làng", "Làng", "đảo", "Đảo") and (
                 folded in folded_name_syllables() or folded.split()[0] in folded_surnames()):
             return None
         if keyword.lower() in ("công ty", "cty", "trường", "thành", "ga", "đình", "đền", "thành") and words and len(words) == 1 and fold(words[0][2]) in _POI_STOP:
@@ -240,6 +241,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         if folded.split()[0] in _POI_STOP:
             return None
         end = match.end("name")
+        while end > match.start("name") and text[end - 1] in ".-'’":
+            end -= 1  # the sentence's full stop is not part of the name ("chợ Cồn.")
         if name[:1].isdigit() and _SIZE_AFTER.match(text, end):
             return None
         return end, True

@@ -50,7 +50,7 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         # "ngày 21 và 22-9", "từ ngày 2 đến 8/10", "ngày 9, 10 và 12 tháng 11" (the whole run is the span).
         Pattern(
             "day_list",
-            rf"\b{_DATE_WORD}\s+(?P<pii>{_DAY}(?:[/-]{_MONTH}(?![\d]))?(?:{_RANGE_SEP}{_DAY}(?:[/-]{_MONTH}(?![\d]))?)*?{_RANGE_SEP}"
+            rf"\b{_DATE_WORD}\s+(?P<pii>{_DAY}(?:[/-]{_MONTH}(?![\d]))?(?:{_RANGE_SEP}{_DAY}(?:[/-]{_MONTH}(?![\d]))?)*{_RANGE_SEP}"
             rf"(?:{_DAY_MONTH}|{_DAY}\s+(?:tháng|thang)\s+{_MONTH}(?:\s*(?:,\s*)?(?:năm|nam)\s+{_YEAR})?))(?![\d]|[/.-]\d)",
             0.75,
         ),

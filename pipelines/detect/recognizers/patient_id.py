@@ -6,14 +6,24 @@ _CODE = r"(?P<pii>[A-Z0-9](?:[A-Z0-9._/-]{0,38}[A-Z0-9])?)"
 
 
 class PatientIdRecognizer(VietnamesePatternRecognizer):
-    """Patient and record numbers: `BN1234`, `bệnh nhân số 416`, `mã BN 123`, `số hồ sơ ...`, MA_LK codes."""
+    """Patient and record numbers: `BN1234`, `bn2209771`, `bệnh nhân số 416`, `mã BN 123`, `số hồ sơ ...`,
+    MA_LK codes, archive numbers `LT 3307/25`, numbered papers `88/GCT-BV` (transfer, discharge, death)."""
 
     ENTITY = "VN_PATIENT_ID"
     NEEDS = r"\d"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         # "BN" glued or spaced to a number is the public case-number convention (identifiers.md §10).
-        Pattern("bn_number", r"(?<![\w])(?-i:BN|Bn|bn)[\s.#-]?\d{1,6}(?![\w/])", 0.85),
+        Pattern("bn_number", r"(?<![\w])(?-i:BN|Bn|bn)[\s.#-]?\d{1,10}(?![\w/])", 0.85),
+        # Archive numbers with their year ("LT 3307/25", "số LT: 1234/2024").
+        Pattern("archive_number", r"(?<![\w])(?-i:LT|SLT|SLTr)[\s.:#-]*\d{1,7}/\d{2,4}(?![\w/])", 0.85),
+        # Numbered hospital papers: transfer, discharge, death and birth certificates ("88/GCT-BV",
+        # "125/GRV", "12/GBT-BVĐK"): GCT giấy chuyển tuyến, GRV ra viện, GBT báo tử, GCS chứng sinh.
+        Pattern(
+            "paper_number",
+            r"(?<![\w/])\d{1,7}(?:/\d{2,4})?/(?-i:G(?:CT|RV|BT|CS|CN|XN|NV|KS|HT|CTV|CTBHYT|TT))(?:-[A-ZĐ0-9]{1,8}){0,3}(?![\w/-])",
+            0.85,
+        ),
         Pattern(
             "patient_number",
             r"\b(?:bệnh nhân|benh nhan|người bệnh|nguoi benh|ca bệnh|ca benh|ca)\s+(?:số|so|thứ|thu)\s*[:.]?\s*(?P<pii>\d{1,6})(?![\w/])",

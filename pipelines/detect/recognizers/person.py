@@ -315,12 +315,17 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         folded = fold(word)
         if has_trigger or folded in _AMBIGUOUS_GIVEN or not is_name_syllable(word) or folded in folded_surnames():
             return None  # after an honorific the other patterns decide
-        if folded in folded_province_names() or folded in _folded_countries() or folded in folded_local_place_names():
+        after_preposition = _PREPOSITION_BEFORE.search(raw_before) is not None
+        if folded in folded_province_names() or folded in _folded_countries():
+            return None
+        # Many given names are also ward names ("Hương", "Phúc"): after a preposition the person
+        # reading wins, before a verb the place does.
+        if folded in folded_local_place_names() and not after_preposition:
             return None
         previous = _PREVIOUS_WORD.search(raw_before)
-        if previous is not None and (previous.group(1)[:1].isupper() or _PLACE_CUE_BEFORE.search(raw_before)):
+        if previous is not None and ((previous.group(1)[:1].isupper() and not after_preposition)
+                                     or _PLACE_CUE_BEFORE.search(raw_before)):
             return None  # "Củ Chi", "Mê Linh", "ở Kiều Mai": part of a place name
-        after_preposition = _PREPOSITION_BEFORE.search(raw_before) is not None
         if not (after_preposition or _PERSON_VERB_AFTER.match(text, end)):
             return None
         self._scores[(start, end, "given_alone")] = 0.6

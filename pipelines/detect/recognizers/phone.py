@@ -14,7 +14,8 @@ _BHXH_CONTEXT = regex.compile(r"(?:bhxh|bảo hiểm xã hội|bao hiem xa hoi|m
 
 
 class PhoneRecognizer(VietnamesePatternRecognizer):
-    """Vietnamese mobile and landline numbers, national or +84 form, with spaces/dots/dashes."""
+    """Vietnamese mobile and landline numbers, national or +84 form, with spaces/dots/dashes; a
+    landline's extension ("máy lẻ 212", "ext. 15") is part of the span."""
 
     ENTITY = "PHONE_NUMBER"
     NEEDS = r"\d"
@@ -23,6 +24,13 @@ class PhoneRecognizer(VietnamesePatternRecognizer):
         Pattern("mobile", rf"(?<![\d+])(?:\+?84|0){_SEP}\(?{_MOBILE}\)?(?:{_SEP}\d){{7}}(?!\d)", 0.7),
         Pattern("landline", r"(?<![\d+])(?:\+?84[\s.-]?\(?|\(?0)2\d\)?(?:[\s.\-)]{0,2}\d){8}(?!\d)", 0.5),
         # Pre-2018 11-digit mobile numbers still appear in old notes: only after a phone label.
+        # A landline with its extension: "028.3927.4418 máy lẻ 212", "(024) 3869 3731 ext. 15" (the whole is one span).
+        Pattern(
+            "landline_extension",
+            r"(?<![\d+])(?:\+?84[\s.-]?\(?|\(?0)2\d\)?(?:[\s.\-)]{0,2}\d){8}"
+            r"[\s,]*(?:máy lẻ|may le|nhánh|nhanh|số lẻ|ext\.?|extension|x)[\s.:]*\d{1,5}(?!\d)",
+            0.55,
+        ),
         Pattern("mobile_old", rf"{_PHONE_LABEL}[\s:.]*(?P<pii>(?:\+?84|0){_SEP}1[2-9]\d(?:{_SEP}\d){{7}})(?!\d)", 0.6),
     ]
     # No Presidio context words: every result already clears the threshold, so context would only
@@ -30,6 +38,7 @@ class PhoneRecognizer(VietnamesePatternRecognizer):
     CONTEXT: list = []
 
     def invalidate_result(self, pattern_text: str) -> bool:
+        pattern_text = regex.split(r"(?i)[\s,]*(?:máy lẻ|may le|nhánh|nhanh|số lẻ|ext|extension|x)", pattern_text)[0]
         digits = "".join(ch for ch in pattern_text if ch.isdigit())
         national = digits[2:] if digits.startswith("84") and not pattern_text.lstrip("(").startswith("0") else digits[1:]
         if national.startswith("2"):

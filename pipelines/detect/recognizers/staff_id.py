@@ -4,13 +4,16 @@ from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
 
 
 class StaffIdRecognizer(VietnamesePatternRecognizer):
-    """Practitioner certificates (`012345/BYT-CCHN`, `-CCHND`, `-GPHN`) and labelled staff codes."""
+    """Practitioner certificates (`012345/BYT-CCHN`, `004417/HNO-CCHN`, `0831/CCHN-D-SYT-HCM`, `-GPHN`)
+    and labelled staff codes."""
 
     ENTITY = "VN_STAFF_ID"
     NEEDS = r"\d{3}"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern("cchn", r"(?<![\w/])\d{3,7}\s?/\s?[A-ZĐ]{2,8}(?:\s?-\s?|\s?/\s?)(?:CCHND?|GPHN)(?![\w])", 0.95),
+        # Provincial forms with the certificate code first: "0831/CCHN-D-SYT-HCM", "1234/CCHND-SYT-BD".
+        Pattern("cchn_provincial", r"(?<![\w/])\d{3,7}\s?/\s?(?:CCHND?|GPHN)(?:-[A-ZĐ]{1,6}){1,4}(?![\w-])", 0.95),
         Pattern(
             "staff_code",
             r"(?:\b(?:mã|ma)\s*(?:số\s*|so\s*)?(?:nhân viên|nhan vien|nv|bs|bác sĩ|bac si|bác sỹ|đd|dd|điều dưỡng"
