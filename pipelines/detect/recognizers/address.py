@@ -35,23 +35,30 @@ _COMPACT_UNIT = r"(?-i:[QP]\.?[ ]?\d{1,2})(?![\w])"
 # Points of interest a patient visited (issue 9): the keyword, optional lower-case kind words
 # ("quán bar", "sân bay quốc tế", "chợ đầu mối"), then a capitalised name or a code. Health facilities
 # (bệnh viện, phòng khám, trạm y tế ...) are not here: the facility code is kept by policy.
-_POI_KEYWORD = (
-    r"(?i:chợ|siêu thị|sieu thi|nhà hàng|nha hang|khách sạn|khach san|quán"
-    r"|chung cư|chung cu|khu chung cư|tòa nhà|toà nhà|toa nha|cao ốc|cao oc|trường|công ty|cong ty|cty"
-    r"|bãi biển|bai bien|bãi tắm|bai tam|sân bay|san bay|cảng hàng không|cửa khẩu|cua khau|đảo|bến xe|ben xe|bến tàu|nhà ga|ga"
-    r"|cửa hàng|cua hang|tiệm|tiem|quầy|sạp|ki-ốt|ki ốt|karaoke|bar|vũ trường|resort|khu du lịch|khu nghỉ dưỡng|khu resort"
-    r"|khu công nghiệp|khu cong nghiep|cụm công nghiệp|nhà máy|nha may|xí nghiệp|xi nghiep|xưởng|công viên|cong vien"
-    r"|nhà thờ|nha tho|chùa|đình|đền|thánh thất|bảo tàng|khu di tích|di tích|nhà văn hóa|nhà văn hoá"
-    r"|trung tâm thương mại|ttm|sân vận động|nhà thi đấu|phòng tập|phòng gym|spa|tiệm vàng|nhà sách|hiệu thuốc"
-    r"|khu cách ly|khu ký túc xá|ký túc xá|ktx|khu nhà|dãy nhà|làng|trung đoàn|sư đoàn|lữ đoàn|tiểu đoàn|doanh trại)"
-    r"|(?-i:KCN|KTX|CCN|TTTM)(?!\p{L})"
+_POI_KEYWORDS = (
+    "chợ", "siêu thị", "sieu thi", "nhà hàng", "nha hang", "khách sạn", "khach san", "quán", "chung cư", "chung cu",
+    "khu chung cư", "tòa nhà", "toà nhà", "toa nha", "cao ốc", "cao oc", "trường", "công ty", "cong ty", "cty",
+    "bãi biển", "bai bien", "bãi tắm", "bai tam", "sân bay", "san bay", "cảng hàng không", "cửa khẩu", "cua khau", "đảo",
+    "bến xe", "ben xe", "bến tàu", "nhà ga", "ga", "cửa hàng", "cua hang", "tiệm", "tiem", "quầy", "sạp", "ki-ốt", "ki ốt",
+    "karaoke", "bar", "vũ trường", "resort", "khu du lịch", "khu nghỉ dưỡng", "khu resort", "khu công nghiệp",
+    "khu cong nghiep", "cụm công nghiệp", "nhà máy", "nha may", "xí nghiệp", "xi nghiep", "xưởng", "công viên", "cong vien",
+    "nhà thờ", "nha tho", "chùa", "đình", "đền", "thánh thất", "bảo tàng", "khu di tích", "di tích", "nhà văn hóa",
+    "nhà văn hoá", "trung tâm thương mại", "ttm", "sân vận động", "nhà thi đấu", "phòng tập", "phòng gym", "spa",
+    "tiệm vàng", "nhà sách", "hiệu thuốc", "khu cách ly", "khu ký túc xá", "ký túc xá", "ktx", "khu nhà", "dãy nhà", "làng",
+    "trung đoàn", "sư đoàn", "lữ đoàn", "tiểu đoàn", "doanh trại", "động", "hang", "bán đảo", "khu điều trị",
 )
+_POI_KEYWORD = "(?i:" + alternation(_POI_KEYWORDS) + r")|(?-i:KCN|KTX|CCN|TTTM)(?!\p{L})"
 _POI_KIND_WORDS = (
     r"(?:bar|karaoke|cafe|cà phê|ca phe|café|coffee|ăn|an|phở|pho|bia|nhậu|nướng|lẩu|cơm|bún|bánh mì|hải sản|chay|tạp hoá|tạp hóa"
     r"|thời trang|massage|quốc tế|quoc te|nội địa|đầu mối|dau moi|dân sinh|đêm|tiểu học|mầm non|trung học cơ sở|trung học phổ thông"
     r"|đại học|cao đẳng|trung cấp|tnhh|cổ phần|cp|tư nhân|liên doanh|may|xây dựng|du lịch|vận tải|thương mại|dịch vụ|mini|hộp đêm)"
 )
-_POI_NAME = r"(?:(?:\p{Lu}[\p{L}&'’.-]*|\d+[\p{L}]*)(?:[ \t]+(?:\p{Lu}[\p{L}&'’.-]*|\d+))*)"
+_POI_CORE = r"(?:(?:\p{Lu}[\p{L}&'’.-]*|\d+[\p{L}]*)(?:[ \t]+(?:\p{Lu}[\p{L}&'’.-]*|\d+))*)"
+# Lower-case words inside a name ("Trường Quân sự tỉnh Ninh Bình", "Trường Thiếu sinh quân"): a few
+# joining words, or any two words before an administrative unit.
+_POI_JOIN = (r"(?:[ \t]+(?:sự|sinh quân|học|hoá|hóa|nghệ thuật|quốc gia|máy|xanh|cơ sở|quân sự|thể thao|văn hóa|văn hoá)"
+             r"(?=[ \t]+(?:\p{Lu}|\d|tỉnh|thành phố))|(?:[ \t]+\p{Ll}+){0,2}[ \t]+(?:tỉnh|thành phố|TP\.?|huyện|quận)(?=[ \t]+\p{Lu}))")
+_POI_NAME = rf"(?:{_POI_CORE}(?:{_POI_JOIN}[ \t]+{_POI_CORE})*(?:[ \t]+(?:sự|sinh quân)(?![\w]))?)"
 _POI = rf"(?=[\p{{L}}])(?<![\w.])(?P<kw>{_POI_KEYWORD})(?:[ \t]+(?i:{_POI_KIND_WORDS})){{0,3}}[ \t]+(?P<name>{_POI_NAME})"
 _HEALTH_WORDS = regex.compile(
     r"^(?:bệnh viện|benh vien|bv|phòng khám|phong kham|pk|trạm y tế|tram y te|tyt|trung tâm y tế|trung tam y te|ttyt|bệnh xá"
@@ -84,6 +91,8 @@ _PROVINCE_AFTER = regex.compile(
         [v for v in case_variants(list(province_names())) if v[:1].isupper()]) + r")(?![\w])"
 )
 _AIRPORT_ALT = alternation(AIRPORTS)
+# "thôn Văn Lâm 3", "tổ dân phố Lãnh Thượng 2": a number ending a named unit (not a count or a date).
+_TRAILING_NUMBER = regex.compile(r"[ \t]+\d{1,3}[A-Z]?(?![\w/.,:-]\w|[ \t]*(?i:tuổi|người|ca|ngày|tháng|năm|lần|giờ|h)(?!\w))")
 _ADDRESS_TRIGGER = regex.compile(
     r"(?:địa chỉ|dia chi|trú tại|tru tai|trú ở|thường trú|thuong tru|tạm trú|tam tru|cư trú|cu tru|ngụ tại|ngu tai|"
     r"ngụ ở|sống tại|song tai|ở tại|nhà ở|nha o|quê quán|que quan|nơi ở|noi o|ở|tại|tuổi\s*,)\s*[:,]?\s*$",
@@ -100,7 +109,7 @@ _STOP_WORDS = frozenset(fold(w) for w in (
 _FOLDED_COUNTRIES = frozenset(fold(c) for c in COUNTRIES)
 # Capitalised words after a point-of-interest keyword that start something other than a place name.
 _POI_STOP = frozenset(fold(w) for w in (
-    "Bộ Sở Ủy Uỷ UBND Covid COVID Y Tế Nhà Nước Việt Nam Trung Quốc Đảng Chính Phủ Tôi Chúng Họ Ông Bà Anh Chị".split()
+    "Bộ Sở Ủy Uỷ UBND Covid COVID Y Tế Việt Đảng Chính Tôi Chúng Họ Ông Bà Anh Chị".split()
 ))
 
 
@@ -152,6 +161,14 @@ class AddressRecognizer(VietnamesePatternRecognizer):
 
     def _component_end(self, text: str, match, pattern: Pattern):
         """End offset of a component starting at match.start(), and whether it is strong; None if not one."""
+        found = self._component_end_core(text, match, pattern)
+        if found is not None and pattern.name in ("unit_hamlet", "unit_street", "unit_ward"):
+            number = _TRAILING_NUMBER.match(text, found[0])
+            if number is not None and not text[found[0] - 1:found[0]].isdigit():
+                return number.end(), found[1]
+        return found
+
+    def _component_end_core(self, text: str, match, pattern: Pattern):
         name = pattern.name
         if name == "house_number" or name == "compact_unit":
             return match.end(), False
@@ -233,8 +250,9 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         folded = fold(name)
         # "Trường" is also a given name, "Thành" too: a person or a town, not a place here.
         kind_words = text[match.end("kw"):match.start("name")].strip()
-        if not kind_words and keyword in ("Trường", "trường", "làng", "Làng", "đảo", "Đảo") and (
-                folded in folded_name_syllables() or folded.split()[0] in folded_surnames()):
+        has_lower = any(w[:1].islower() for _, _, w in words)
+        if not kind_words and not has_lower and keyword in ("Trường", "trường", "làng", "Làng", "đảo", "Đảo") and all(
+                fold(w) in folded_name_syllables() for _, _, w in words):
             return None
         if keyword.lower() in ("công ty", "cty", "trường", "thành", "ga", "đình", "đền", "thành") and words and len(words) == 1 and fold(words[0][2]) in _POI_STOP:
             return None

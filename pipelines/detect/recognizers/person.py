@@ -175,7 +175,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         # Foreign names (two or more Latin words without diacritics) after a title: "Bệnh nhân Dixong John Garth".
         Pattern(
             "foreign_after_title",
-            WORD_BOUNDARY_BEFORE + rf"(?:{_HONORIFIC_ALT})[ \t]+(?P<pii>{_FOREIGN_WORD}(?:[ \t]+{_FOREIGN_WORD}){{1,3}})" + WORD_BOUNDARY_AFTER,
+            rf"(?=[A-Z])(?<![\w.])(?P<pii>{_FOREIGN_WORD}(?:[ \t]+{_FOREIGN_WORD}){{1,3}})" + WORD_BOUNDARY_AFTER,
             0.7,
         ),
         # Ê Đê / Jrai names (identifiers.md §12.6): "H'Hen Niê" (women), "Y Thuyên Mlô" (men).
@@ -228,6 +228,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         if pattern.name == "initial_alone":
             return self._initial_alone(text, start, end, raw_before, has_trigger)
         if pattern.name == "foreign_after_title":
+            if not has_trigger:
+                return None
             folded = fold(text[start:end])
             if folded in _folded_countries() or folded in folded_province_names() or folded.split()[0] in ("covid", "sars"):
                 return None
