@@ -52,6 +52,11 @@ POSITIVE = {
         ("bệnh nhân COVID-19 Phạm Minh Đạo được ra viện.", ["Phạm Minh Đạo"]),
         ("Chị NH. - bệnh nhân mới nhất - làm ở chợ.", ["NH."]),
         ("Bệnh nhân B có tiếp xúc với bà M.", ["B", "M."]),
+        ("Giả sử người đầu tiên là A, vợ là B, A đưa B đi khám.", ["A", "B", "A", "B"]),
+        ("Ngày 22-8, P. cũng đi khám bệnh.", ["P."]),
+        ("Bệnh nhân 19 là lái xe của Nhung.", ["Nhung"]),
+        ("Lúc mới sốt, Hoài nghỉ ở nhà.", ["Hoài"]),
+        ("Sau khi có kết quả, Trang được chuyển viện.", []),
     ],
     "DATE_TIME": [
         ("Bệnh nhân ở khách sạn từ ngày 3-6/9.", ["3-6/9"]),
@@ -116,6 +121,11 @@ NEGATIVE = {
         "Đi cùng Nam Định về.",
         "Bệnh nhân ung thư cần lưu ý.",
         "Bệnh nhân về Việt Nam hôm qua.",
+        "Tiền sử viêm gan B mạn tính.",
+        "Nhóm máu A, Rh dương.",
+        "Cách ly ở khu C tầng 2.",
+        "Bổ sung vitamin A và D hằng ngày.",
+        "Hai hôm sau, Việt Nam ghi nhận thêm ca mới.",
     ],
     "DATE_TIME": [
         "uống 2-3 viên mỗi ngày",

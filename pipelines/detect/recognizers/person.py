@@ -79,10 +79,12 @@ _PREPOSITION_BEFORE = regex.compile(
     r"(?:^|[^\w])(?i:của|với|cho|cùng|theo|gặp|thăm|nhà|ngoài|giống|như|tên|gọi là|tên là|lây cho|lây từ|tiếp xúc với)[ \t]+$"
 )
 # Verbs and adverbs that follow a person at the start of a clause ("Hiền kể", "Nhung được chuyển").
-_PERSON_VERB_AFTER = regex.compile(
-    r"[ \t]+(?:kể|nói|cho biết|chia sẻ|thấy|bắt đầu|được|bị|đã|vẫn|cũng|lại|đi|về|đến|từng|có|không|chưa|sốt|ho|mệt|ở|làm"
-    r"|sống|nhớ|nghĩ|đặt|xin|cảm thấy|kể lại|tâm sự|khai|lên|xuống|vào|ra|tiếp xúc|dương tính|âm tính|nhập viện|hiện)(?!\w)"
+_PERSON_VERBS = (
+    r"(?:kể|nói|cho biết|chia sẻ|thấy|bắt đầu|được|bị|đã|vẫn|cũng|lại|đi|về|đến|từng|có|không|chưa|sốt|ho|mệt|ở|làm"
+    r"|sống|nhớ|nghĩ|đặt|xin|cảm thấy|kể lại|tâm sự|khai|lên|xuống|vào|ra|tiếp xúc|dương tính|âm tính|nhập viện|hiện"
+    r"|xuất hiện|nghỉ|là|trở thành|nằm|khỏi|mắc|lây)(?!\w)"
 )
+_PERSON_VERB_AFTER = regex.compile(r"[ \t]+" + _PERSON_VERBS)
 # Capitalised words that are name syllables but, alone, far more often something else
 # (numbers, directions, countries, "Trung tâm", "Công ty" ...): never taken as a bare given name.
 _AMBIGUOUS_GIVEN = frozenset(fold(w) for w in (
@@ -96,11 +98,14 @@ _PLACE_CUE_BEFORE = regex.compile(r"(?:^|[^\w])(?i:ở|tại|từ|đến|về|qu
 _NEWSPAPER_BEFORE = regex.compile(r"(?i:tuổi trẻ|thanh niên|người lao động|tiền phong|dân trí|lao động)[ \t]+$")
 _GIVEN_ALONE = (
     r"(?:(?<=(?:^|[^\w])(?i:của|với|cho|cùng|theo|gặp|thăm|nhà|ngoài|giống|như|tên|gọi là|tên là|lây cho|lây từ|tiếp xúc với)[ \t]+)"
-    r"(?P<pii>\p{Lu}\p{Ll}+)(?![\w.'’-])(?![ \t]+\p{Lu})"
-    r"|(?=\p{Lu})(?<![\w.])(?P<pii>\p{Lu}\p{Ll}+)(?=[ \t]+(?:kể|nói|cho biết|chia sẻ|thấy|bắt đầu|được|bị|đã|vẫn|cũng|lại|đi|về"
-    r"|đến|từng|có|không|chưa|sốt|ho|mệt|ở|làm|sống|nhớ|nghĩ|đặt|xin|cảm thấy|kể lại|tâm sự|khai|lên|xuống|vào|ra|tiếp xúc"
-    r"|dương tính|âm tính|nhập viện|hiện)(?!\w)))"
+    r"(?P<pii>\p{Lu}\p{Ll}+)(?![\w'’-])(?!\.\w)(?![ \t]+\p{Lu})"
+    r"|(?=\p{Lu})(?<![\w.])(?P<pii>\p{Lu}\p{Ll}+)(?=[ \t]+" + _PERSON_VERBS + r"))"
 )
+_LETTER_NOUNS = frozenset(fold(w) for w in (
+    "gan máu khu tầng toà tòa nhà phòng vitamin type typ nhóm loại hạng khoa lớp dãy khối block số mẫu ca cấp độ bảng "
+    "điểm phương án kế hoạch mục phần hình cột hàng trục sơ đồ giai đoạn chủng virus cúm siêu vi kháng thể hệ lô cổng "
+    "đợt thứ khoản điều chương phụ lục dạng kiểu mức tuyến ô ghế vùng bên cánh cửa xe tàu chuyến"
+).split())
 _FOREIGN_WORD = r"\p{Lu}[a-z]+(?:-[A-Z][a-z]+)?"
 _NOT_INITIALS = frozenset({"T.P", "T.T", "V.V", "P.S", "U.B", "T.W", "S.T", "B.V", "K.T", "T.S"})
 
@@ -172,6 +177,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         Pattern("given_alone", _GIVEN_ALONE, 0.7),
         # An initial before a verb or a comma ("T. có đi chơi", "Ngoài K., ..."), "NH." after a kinship word.
         Pattern("initial_alone", r"(?<![\w.])(?P<pii>\p{Lu}{1,2}\.)(?=[ \t]*[,)]|[ \t]+[-–]|[ \t]+\p{Ll})", 0.6),
+        # A single capital standing for a person in a case report ("bệnh nhân 243 là A, vợ là B, A đưa B đi khám").
+        Pattern("letter_alone", r"(?<![\w.'’-])(?P<pii>[A-Z])(?![\w.'’-])", 0.6),
         # Foreign names (two or more Latin words without diacritics) after a title: "Bệnh nhân Dixong John Garth".
         Pattern(
             "foreign_after_title",
@@ -225,6 +232,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             return self._highland(text, start, end, pattern, has_trigger, previous)
         if pattern.name == "given_alone":
             return self._given_alone(text, start, end, raw_before, has_trigger)
+        if pattern.name == "letter_alone":
+            return self._letter_alone(text, start, end, raw_before, has_trigger)
         if pattern.name == "initial_alone":
             return self._initial_alone(text, start, end, raw_before, has_trigger)
         if pattern.name == "foreign_after_title":
@@ -333,12 +342,31 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         self._scores[(start, end, "given_alone")] = 0.6
         return start, end
 
+    def _letter_alone(self, text, start, end, raw_before, has_trigger):
+        """A lone capital letter as a name: after "là"/a preposition or before a verb, never after a noun
+        that takes a letter ("viêm gan B", "nhóm máu A", "khu C", "tầng B")."""
+        if has_trigger or text[start:end] in _ROMAN:
+            return None  # after an honorific the given-name rule decides
+        previous = _PREVIOUS_WORD.search(raw_before)
+        if previous is not None and fold(previous.group(1)) in _LETTER_NOUNS:
+            return None
+        listed = regex.search(r"(\p{L}+)[ \t]+[A-Z](?:[ \t]*(?:,|và|hoặc)[ \t]*[A-Z])*[ \t]*(?:,|và|hoặc)[ \t]*$", raw_before)
+        if listed is not None and fold(listed.group(1)) in _LETTER_NOUNS:
+            return None  # "vitamin A và D", "khu A, B"
+        after = _PREPOSITION_BEFORE.search(raw_before) is not None or regex.search(r"(?:^|[^\w])(?i:là|và|rằng|giả sử)[ \t]+$", raw_before)
+        if not (after or _PERSON_VERB_AFTER.match(text, end) or regex.match(r"[ \t]+(?:đưa|nhiễm|lây|khỏi|có kết quả)(?!\w)", text[end:end + 16])):
+            return None
+        if regex.match(r"[ \t]*[/+-]?\d", text[end:end + 3]) or regex.search(r"\d[ \t]*$", raw_before):
+            return None
+        self._scores[(start, end, "letter_alone")] = 0.6
+        return start, end
+
     def _initial_alone(self, text, start, end, raw_before, has_trigger):
         """"T. có đi chơi", "chị NH. - bệnh nhân": one or two capitals and a dot standing for a name."""
         letters = text[start:end - 1]
         if len(letters) == 2 and not has_trigger:
             return None  # "TP.", "BS." are abbreviations
-        if letters in ("P", "Q", "X", "H", "TP", "TX", "TT", "BS", "TS", "GS", "CN", "KS") and not has_trigger:
+        if letters in ("TP", "TX", "TT", "BS", "TS", "GS", "CN", "KS") and not has_trigger:
             return None
         self._scores[(start, end, "initial_alone")] = 0.7 if has_trigger else 0.6
         return start, end
