@@ -46,14 +46,16 @@ _POI_KEYWORDS = (
     "nhà văn hoá", "trung tâm thương mại", "ttm", "sân vận động", "nhà thi đấu", "phòng tập", "phòng gym", "spa",
     "tiệm vàng", "nhà sách", "hiệu thuốc", "khu cách ly", "khu ký túc xá", "ký túc xá", "ktx", "khu nhà", "dãy nhà", "làng",
     "trung đoàn", "sư đoàn", "lữ đoàn", "tiểu đoàn", "doanh trại", "động", "hang", "bán đảo", "khu điều trị",
+    "cảng", "bến cảng", "ngã tư", "ngã ba", "ngã năm", "ngã sáu", "vòng xoay", "bùng binh",
 )
 _POI_KEYWORD = "(?i:" + alternation(_POI_KEYWORDS) + r")|(?-i:KCN|KTX|CCN|TTTM)(?!\p{L})"
 _POI_KIND_WORDS = (
     r"(?:bar|karaoke|cafe|cà phê|ca phe|café|coffee|ăn|an|phở|pho|bia|nhậu|nướng|lẩu|cơm|bún|bánh mì|hải sản|chay|tạp hoá|tạp hóa"
     r"|thời trang|massage|quốc tế|quoc te|nội địa|đầu mối|dau moi|dân sinh|đêm|tiểu học|mầm non|trung học cơ sở|trung học phổ thông"
-    r"|đại học|cao đẳng|trung cấp|tnhh|cổ phần|cp|tư nhân|liên doanh|may|xây dựng|du lịch|vận tải|thương mại|dịch vụ|mini|hộp đêm)"
+    r"|đại học|cao đẳng|trung cấp|tnhh|cổ phần|cp|tư nhân|liên doanh|may|xây dựng|du lịch|vận tải|thương mại|dịch vụ|mini|hộp đêm"
+    r"|quân sự|văn hoá nghệ thuật|văn hóa nghệ thuật|thiếu sinh quân|hoa|điện máy|bê thui|bún chả|bún chả cá|tiệc cưới|lịch sử)"
 )
-_POI_CORE = r"(?:(?:\p{Lu}[\p{L}&'’.-]*|\d+[\p{L}]*)(?:[ \t]+(?:\p{Lu}[\p{L}&'’.-]*|\d+))*)"
+_POI_CORE = r"(?:(?:\p{Lu}[\p{L}\d&'’.-]*|\d+[\p{L}]*)(?:[ \t]+(?:\p{Lu}[\p{L}\d&'’.-]*|\d+))*)"
 # Lower-case words inside a name ("Trường Quân sự tỉnh Ninh Bình", "Trường Thiếu sinh quân"): a few
 # joining words, or any two words before an administrative unit.
 _POI_JOIN = (r"(?:[ \t]+(?:sự|sinh quân|học|hoá|hóa|nghệ thuật|quốc gia|máy|xanh|cơ sở|quân sự|thể thao|văn hóa|văn hoá)"
@@ -75,7 +77,7 @@ _FACILITY_WORD = (
 _FACILITY_BEFORE = regex.compile(
     r"(?i:bệnh viện|benh vien|\bbv|phòng khám|phong kham|trạm y tế|tram y te|\btyt|trung tâm y tế|trung tam y te|\bttyt|bệnh xá"
     r"|trung tâm kiểm soát bệnh tật|trung tâm kiểm soát dịch bệnh|\bcdc|nhà thuốc|nha thuoc|\bubnd|ủy ban nhân dân|uỷ ban nhân dân"
-    r"|công an|huyện ủy|huyện uỷ|thành ủy|thành uỷ|tỉnh ủy|tỉnh uỷ|quận ủy|quận uỷ|sở y tế|sở)"
+    r"|công an|huyện ủy|huyện uỷ|thành ủy|thành uỷ|tỉnh ủy|tỉnh uỷ|quận ủy|quận uỷ|sở y tế)"
     rf"(?:[ \t]+{_FACILITY_WORD}){{0,8}}[ \t]*$"
 )
 # A number after a point-of-interest keyword followed by one of these is a size ("khách sạn 9 tầng").
@@ -91,6 +93,7 @@ _PROVINCE_AFTER = regex.compile(
         [v for v in case_variants(list(province_names())) if v[:1].isupper()]) + r")(?![\w])"
 )
 _AIRPORT_ALT = alternation(AIRPORTS)
+_STREET_NUMBER_BEFORE = regex.compile(r"(?:(?i:số|tại|ở|nhà)[ \t]+|[(,][ \t]*)$")
 # "thôn Văn Lâm 3", "tổ dân phố Lãnh Thượng 2": a number ending a named unit (not a count or a date).
 _TRAILING_NUMBER = regex.compile(r"[ \t]+\d{1,3}[A-Z]?(?![\w/.,:-]\w|[ \t]*(?i:tuổi|người|ca|ngày|tháng|năm|lần|giờ|h)(?!\w))")
 _ADDRESS_TRIGGER = regex.compile(
@@ -187,7 +190,10 @@ class AddressRecognizer(VietnamesePatternRecognizer):
             # after a number is usually something else ("52 TUỔI").
             if count < 2:
                 return None
-            return words[count - 1][1], False
+            # "quán pizza số 106 Trần Thái Tông", "(36 Ngô Quyền)": a house on a street named after a person.
+            strong = (fold(words[0][2]) in folded_surnames() and _STREET_NUMBER_BEFORE.search(text[max(0, match.start() - 12):match.start()])
+                      is not None)
+            return words[count - 1][1], strong
         kind = name.removeprefix("unit_")
         value_start, value_end = match.span("name")
         value = text[value_start:value_end]
@@ -257,6 +263,10 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         if keyword.lower() in ("công ty", "cty", "trường", "thành", "ga", "đình", "đền", "thành") and words and len(words) == 1 and fold(words[0][2]) in _POI_STOP:
             return None
         if folded.split()[0] in _POI_STOP:
+            return None
+        # "Chợ Rẫy" is a hospital; "khu cách ly Trung tâm Y tế ..." names a health facility.
+        if text[match.start():match.end("name")] in HEALTH_FACILITY_NICKNAMES or regex.match(
+                r"[ \t]+(?i:tâm|khoa)\b", text[match.end("name"):match.end("name") + 6]):
             return None
         end = match.end("name")
         while end > match.start("name") and text[end - 1] in ".-'’":
