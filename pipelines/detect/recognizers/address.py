@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import List
 
 import regex
@@ -110,6 +111,14 @@ _STOP_WORDS = frozenset(fold(w) for w in (
 
 
 _FOLDED_COUNTRIES = frozenset(fold(c) for c in COUNTRIES)
+_WORD_RE = regex.compile(WORD)
+
+
+@lru_cache(maxsize=None)
+def _local_first_words() -> frozenset[str]:
+    """First words of the ward and district names (a cheap test before the full lookup)."""
+    return frozenset(name.split()[0] for name in folded_local_place_names() if name)
+
 # Capitalised words after a point-of-interest keyword that start something other than a place name.
 _POI_STOP = frozenset(fold(w) for w in (
     "Bộ Sở Ủy Uỷ UBND Covid COVID Y Tế Việt Đảng Chính Tôi Chúng Họ Ông Bà Anh Chị".split()
@@ -161,6 +170,10 @@ class AddressRecognizer(VietnamesePatternRecognizer):
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []
     STRONG = 0.85
+
+    def __init__(self, supported_language: str = "vi"):
+        super().__init__(supported_language)
+        _local_first_words()  # built once here, not by the first text (nor by every worker)
 
     def _component_end(self, text: str, match, pattern: Pattern):
         """End offset of a component starting at match.start(), and whether it is strong; None if not one."""
@@ -278,6 +291,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
     def _local_name_end(self, text: str, match):
         """End of the longest known ward/district name at the start of a capitalised run, weak."""
         words = self._name_words(text, match.start(), match.end())
+        if not words or fold(words[0][2]) not in _local_first_words():
+            return None
         folded_words = [fold(w) for _, _, w in words]
         for size in range(len(words), 0, -1):
             candidate = " ".join(folded_words[:size])
@@ -291,7 +306,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
 
     @staticmethod
     def _name_words(text: str, start: int, end: int):
-        return [(m.start(), m.end(), m.group()) for m in regex.finditer(WORD, text[:end], pos=start)]
+        return [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text, start, end)]
 
     @staticmethod
     def _title_run(words) -> int:
@@ -308,7 +323,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
     def find(self, text: str) -> List[RecognizerResult]:
         components: dict[int, tuple[int, bool]] = {}
         for pattern, compiled in self._compiled:
-            for match in compiled.finditer(text, overlapped=True):
+            # Bare ward names are separated by commas: no need to try every word inside a run.
+            for match in compiled.finditer(text, overlapped=pattern.name != "local_name"):
                 found = self._component_end(text, match, pattern)
                 if found is None:
                     continue

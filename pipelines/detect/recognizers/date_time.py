@@ -28,11 +28,11 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
     NEEDS = r"(?i:\d\s?(?:[/.:hg-]|giờ|gio)|\d\s+(?:tháng|thang)|\d\s*(?:/|năm|nam)|\d{8}|(?:tháng|thang)\s+\d)"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
-        Pattern("dmy", rf"(?<![\d/.-]){_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep)(?:{_YEAR}|\d{{2}})(?![\d]|[/.-]\d)", 0.85),
+        Pattern("dmy", rf"(?=\d)(?<![\d/.-]){_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep)(?:{_YEAR}|\d{{2}})(?![\d]|[/.-]\d)", 0.85),
         Pattern("iso", rf"(?<![\d/-]){_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}})?)?(?![\d])", 0.85),
         Pattern("compact_datetime", rf"(?<!\d){_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d(?!\d)", 0.75),
         Pattern("compact_date", rf"(?<!\d){_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)", 0.6),
-        Pattern("month_year", rf"(?<![\d/.-]){_MONTH}[/.-]{_YEAR}(?![\d]|[/.-]\d)", 0.7),
+        Pattern("month_year", rf"(?=\d)(?<![\d/.-]){_MONTH}[/.-]{_YEAR}(?![\d]|[/.-]\d)", 0.7),
         Pattern(
             "words",
             rf"\b(?:ngày|ngay)\s+(?P<pii>{_DAY}\s+(?:tháng|thang)\s+{_MONTH}(?:\s*(?:,\s*)?(?:năm|nam)\s+{_YEAR})?)(?!\d)",
@@ -50,14 +50,14 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         # "ngày 21 và 22-9", "từ ngày 2 đến 8/10", "ngày 9, 10 và 12 tháng 11" (the whole run is the span).
         Pattern(
             "day_list",
-            rf"\b{_DATE_WORD}\s+(?P<pii>{_DAY}(?:[/-]{_MONTH}(?![\d]))?(?:{_RANGE_SEP}{_DAY}(?:[/-]{_MONTH}(?![\d]))?)*{_RANGE_SEP}"
+            rf"(?=[nNhHtTđĐlLsScCvVmMkK])\b{_DATE_WORD}\s+(?P<pii>{_DAY}(?:[/-]{_MONTH}(?![\d]))?(?:{_RANGE_SEP}{_DAY}(?:[/-]{_MONTH}(?![\d]))?)*{_RANGE_SEP}"
             rf"(?:{_DAY_MONTH}|{_DAY}\s+(?:tháng|thang)\s+{_MONTH}(?:\s*(?:,\s*)?(?:năm|nam)\s+{_YEAR})?))(?![\d]|[/.-]\d)",
             0.75,
         ),
         # A day-month after another date in a list: "ngày 30-3, 2-4 và 5-4; 8-4".
         Pattern(
             "day_month_list",
-            rf"(?<![\d/.-]){_DAY_MONTH}{_RANGE_SEP}(?P<pii>{_DAY_MONTH})(?![\d]|[/.-]\d)",
+            rf"(?=\d)(?<![\d/.-]){_DAY_MONTH}{_RANGE_SEP}(?P<pii>{_DAY_MONTH})(?![\d]|[/.-]\d)",
             0.7,
         ),
         # Months as dates: "tháng 3", "đầu tháng 5", "trong tháng 11" (not "3 tháng", a duration).

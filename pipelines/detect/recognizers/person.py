@@ -110,6 +110,15 @@ _FOREIGN_WORD = r"\p{Lu}[a-z]+(?:-[A-Z][a-z]+)?"
 _NOT_INITIALS = frozenset({"T.P", "T.T", "V.V", "P.S", "U.B", "T.W", "S.T", "B.V", "K.T", "T.S"})
 
 
+_LETTER_VERB_AFTER = regex.compile(r"[ \t]+(?:" + _PERSON_VERBS + r"|đưa|nhiễm|lây|khỏi|có kết quả)")
+_LETTER_WORD_BEFORE = regex.compile(r"(?:^|[^\w])(?i:là|và|rằng|giả sử|của|với|cho|cùng|theo|gặp|thăm|nhà|ngoài|giống|như|tên"
+                                    r"|gọi là|tên là|lây cho|lây từ|tiếp xúc với)[ \t]+$")
+
+
+def _letter_could_be_name(text: str, start: int, end: int) -> bool:
+    return _LETTER_VERB_AFTER.match(text, end) is not None or _LETTER_WORD_BEFORE.search(text, max(0, start - 20), start) is not None
+
+
 def _style(word: str) -> str:
     if len(word) == 1:
         return "letter" if word.isupper() else "lower"
@@ -207,6 +216,9 @@ class PersonRecognizer(VietnamesePatternRecognizer):
 
     # The span and the score are decided together in `adjust_span`; `score_for` reads them back.
     def adjust_span(self, text, start, end, match, pattern):
+        # Lone capitals are frequent (codes, classes): the cheap test on what follows or precedes first.
+        if pattern.name == "letter_alone" and not _letter_could_be_name(text, start, end):
+            return None
         raw_before = text[max(0, start - 40):start]
         if _NEWSPAPER_BEFORE.search(raw_before):
             return None
@@ -389,11 +401,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                 forms.add(name.rstrip("."))
         if not forms:
             return results
-        later = regex.compile(r"(?<![\w.])(?:" + "|".join(regex.escape(f) for f in sorted(forms, key=len, reverse=True))
-                              + r")\.?(?![\w])")
         extra = []
-        for match in later.finditer(text):
-            start, end = match.span()
+        for start, end in self._mentions(text, forms):
             if any(start < e and end > s for s, e in covered):
                 continue
             before = text[max(0, start - 40):start]
@@ -411,6 +420,24 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
             ))
         return EntityRecognizer.remove_duplicates(results + extra) if extra else results
+
+    @staticmethod
+    def _mentions(text: str, forms: set[str]):
+        """(start, end) of each whole-word occurrence of the forms (plain string search: no regex to
+        compile per text), longest form first, a trailing dot kept."""
+        seen: list[tuple[int, int]] = []
+        for form in sorted(forms, key=len, reverse=True):
+            position = text.find(form)
+            while position >= 0:
+                end = position + len(form)
+                before_ok = position == 0 or not (text[position - 1].isalnum() or text[position - 1] in "._")
+                after_ok = end == len(text) or not (text[end].isalnum() or text[end] == "_")
+                if before_ok and after_ok and not any(position < e and end > s for s, e in seen):
+                    if "." in form and end < len(text) and text[end] == "." and (end + 1 == len(text) or not text[end + 1].isalnum()):
+                        end += 1  # initials keep their final dot ("L.T.H.")
+                    seen.append((position, end))
+                position = text.find(form, position + 1)
+        return sorted(seen)
 
     def score_for(self, text, start, end, match, pattern) -> float:
         return self._scores.pop((start, end, pattern.name), pattern.score)
