@@ -35,6 +35,9 @@ POSITIVE = {
         ("Lưu trữ hồ sơ LT 3307/25 tại phòng kế hoạch.", ["LT 3307/25"]),
         ("Kèm giấy chuyển tuyến 88/GCT-BV của tuyến huyện.", ["88/GCT-BV"]),
         ("Ca bệnh 674-676 (bệnh nhân 674-676) ở cùng khu trọ.", ["674", "676", "674", "676"]),
+        ("Gồm bệnh nhân 360 (nam, 34 tuổi); 362 (nữ, 30 tuổi) và 363.", ["360", "362", "363"]),
+        ("Hôm nay có hai ca nặng, gồm 416 và 418.", ["416", "418"]),
+        ("Trong ngày ghi nhận các ca từ 114 đến 123.", ["114", "123"]),
     ],
     "PERSON": [
         ("Người nhà bệnh nhân là L.V.K. đã ký cam kết.", ["L.V.K."]),
@@ -56,6 +59,8 @@ POSITIVE = {
         ("Ngày 22-8, P. cũng đi khám bệnh.", ["P."]),
         ("Bệnh nhân 19 là lái xe của Nhung.", ["Nhung"]),
         ("Lúc mới sốt, Hoài nghỉ ở nhà.", ["Hoài"]),
+        ("Ra viện hôm nay là T.H, 40 tuổi, và một người khác.", ["T.H"]),
+        ("Báo đưa tin bệnh nhân tên Cáp Thị Yến đã khỏi.", ["Cáp Thị Yến"]),
         ("Sau khi có kết quả, Trang được chuyển viện.", []),
     ],
     "DATE_TIME": [
@@ -126,6 +131,8 @@ NEGATIVE = {
         "Cách ly ở khu C tầng 2.",
         "Bổ sung vitamin A và D hằng ngày.",
         "Hai hôm sau, Việt Nam ghi nhận thêm ca mới.",
+        "Quận Văn Lâm có thêm ca bệnh.",
+        "Đi lễ ở Chùa Văn Thánh.",
     ],
     "DATE_TIME": [
         "uống 2-3 viên mỗi ngày",

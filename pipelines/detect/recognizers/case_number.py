@@ -23,7 +23,8 @@ _COVID = r"(?:covid|ncov|sars[\s-]*cov[\s-]*2|corona)(?:[\s-]*19)?"
 # A few words between the lead and "số"/"thứ": letters only (or COVID-19), no sentence break.
 _BETWEEN = rf"(?:[\s\"“”]+(?:{_COVID}|[^\W\d_]+)){{0,6}}?"
 _NUMBER = r"(?:\d{1,3}(?:\.\d{3})+|\d{1,6})"
-_SEP = r"[\s\"“”]*(?:,|;|và|va|hoặc|hoac|-|–|đến|den|tới|toi|,\s*và)[\s\"“”]*(?:(?:bệnh nhân|benh nhan|ca bệnh|ca|BN|số|so)[\s]*)?"
+# A short parenthesis may sit between the items ("bệnh nhân 360 (nam, 34 tuổi); 362 (nam, 34 tuổi) và 363").
+_SEP = r"(?:\s*\([^()\n]{1,40}\))?[\s\"“”]*(?:,|;|và|va|hoặc|hoac|-|–|đến|den|tới|toi|,\s*và)[\s\"“”]*(?:(?:bệnh nhân|benh nhan|ca bệnh|ca|BN|số|so)[\s]*)?"
 # A number followed by one of these is a count, an age or a duration, not a case number.
 _UNIT_AFTER = regex.compile(
     r"\s*(?:tuổi|tuoi|ngày|ngay|tháng|thang|năm|nam\b|tuần|tuan|giờ|gio|phút|phut|người|nguoi|ca\b|bệnh nhân|"
@@ -32,7 +33,7 @@ _UNIT_AFTER = regex.compile(
 )
 # "12-3" right after the number: a day and month, not a case number.
 _DATE_LIKE_AFTER = regex.compile(r"[/-](?:0?[1-9]|1[0-2])(?![\d])")
-_STRONG_LEAD = regex.compile(rf"{_LEAD}(?P<between>{_BETWEEN})[\s\"“”]*(?P<label>(?:từ\s+)?(?:mã\s+)?(?:số|so|thứ|thu)\b|(?:là|gồm|bao gồm|như)(?=\s*\d{2}))?[\s:.#\"“”]*(?={_NUMBER})", CASE_INSENSITIVE)
+_STRONG_LEAD = regex.compile(rf"{_LEAD}(?P<between>{_BETWEEN})[\s,\"“”]*(?P<label>(?:từ\s+)?(?:mã\s+)?(?:số|so|thứ|thu)\b|(?:là|gồm|bao gồm|như|từ)(?=\s*\d{{2}}))?[\s:.#\"“”]*(?={_NUMBER})", CASE_INSENSITIVE)
 _FIRST_NUMBER = regex.compile(_NUMBER)
 _NOT_A_CASE_BETWEEN = regex.compile(r"(?i)\b(?:ngày|ngay|lần|lan|tuần|tuan|tháng|thang|năm|nhóm|nhom|lô|lo|đợt|dot|tầng|phòng|giường|khu)\b")
 _NEXT = regex.compile(_SEP + r"(?P<n>" + _NUMBER + r")")

@@ -106,6 +106,9 @@ _LETTER_NOUNS = frozenset(fold(w) for w in (
     "điểm phương án kế hoạch mục phần hình cột hàng trục sơ đồ giai đoạn chủng virus cúm siêu vi kháng thể hệ lô cổng "
     "đợt thứ khoản điều chương phụ lục dạng kiểu mức tuyến ô ghế vùng bên cánh cửa xe tàu chuyến"
 ).split())
+# "Quận Văn Lâm", "Chùa Văn Thánh": a unit or a building, then a place name with "Văn".
+_PLACE_FIRST_WORDS = frozenset(fold(w.split()[0]) for w in PLACE_OR_FACILITY_WORDS) | frozenset(
+    "quan huyen phuong xa tinh thanh thon xom ap ban lang chua den dinh mieu hoi van nha bao nghe".split())
 _FOREIGN_WORD = r"\p{Lu}[a-z]+(?:-[A-Z][a-z]+)?"
 _NOT_INITIALS = frozenset({"T.P", "T.T", "V.V", "P.S", "U.B", "T.W", "S.T", "B.V", "K.T", "T.S"})
 
@@ -194,6 +197,12 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             rf"(?=[A-Z])(?<![\w.])(?P<pii>{_FOREIGN_WORD}(?:[ \t]+{_FOREIGN_WORD}){{1,3}})" + WORD_BOUNDARY_AFTER,
             0.7,
         ),
+        # "Cáp Thị Yến", "Mùi Văn Tới": a surname not in the list, then the middle name Thị or Văn.
+        Pattern(
+            "middle_thi_van",
+            r"(?=\p{Lu})(?<![\w.])(?P<pii>\p{Lu}\p{Ll}+[ \t]+(?:Thị|Văn|THỊ|VĂN)[ \t]+\p{Lu}\p{L}+(?:[ \t]+\p{Lu}\p{L}+)?)(?![\w])",
+            0.7,
+        ),
         # Ê Đê / Jrai names (identifiers.md §12.6): "H'Hen Niê" (women), "Y Thuyên Mlô" (men).
         Pattern(
             "highland_h",
@@ -246,6 +255,15 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             return self._given_alone(text, start, end, raw_before, has_trigger)
         if pattern.name == "letter_alone":
             return self._letter_alone(text, start, end, raw_before, has_trigger)
+        if pattern.name == "middle_thi_van":
+            words = text[start:end].split()
+            if fold(words[0]) in folded_surnames() or not all(is_name_syllable(w) for w in words[2:]):
+                return None  # a listed surname is the other patterns' case; the given names must be known
+            if (fold(words[0]) in _HONORIFIC_WORDS or fold(words[0]) in _PLACE_FIRST_WORDS
+                    or fold(" ".join(words)) in folded_local_place_names() or fold(" ".join(words[1:])) in folded_local_place_names()):
+                return None
+            self._scores[(start, end, pattern.name)] = 0.75 if has_trigger else 0.7
+            return start, end
         if pattern.name == "initial_alone":
             return self._initial_alone(text, start, end, raw_before, has_trigger)
         if pattern.name == "foreign_after_title":
@@ -260,7 +278,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             span_text = text[start:end]
             if span_text.rstrip(".").replace(" ", "") in _NOT_INITIALS:
                 return None
-            if pattern.name == "initials_two" and not has_trigger:
+            if pattern.name == "initials_two" and not has_trigger and not _AGE_AFTER.match(text, end):
                 return None
             self._scores[(start, end, pattern.name)] = 0.8 if has_trigger else pattern.score
             return start, end
