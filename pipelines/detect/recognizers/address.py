@@ -323,8 +323,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
     def find(self, text: str) -> List[RecognizerResult]:
         components: dict[int, tuple[int, bool]] = {}
         for pattern, compiled in self._compiled:
-            # Bare ward names are separated by commas: no need to try every word inside a run.
-            for match in compiled.finditer(text, overlapped=pattern.name != "local_name"):
+            for match in compiled.finditer(text, overlapped=True):
                 found = self._component_end(text, match, pattern)
                 if found is None:
                     continue
