@@ -96,6 +96,8 @@ POSITIVE = {
         ("Chiều đó họ tắm ở bãi biển Mỹ Khê.", ["bãi biển Mỹ Khê"]),
         ("Bệnh nhân nhập cảnh qua sân bay quốc tế Cam Ranh.", ["sân bay quốc tế Cam Ranh"]),
         ("Người này về Nội Bài ngày 20/3.", ["Nội Bài"]),
+        ("Làm ở một cửa hàng trên Lê Duẩn, TP Đông Hà.", ["Lê Duẩn, TP Đông Hà"]),
+        ("Nhà chị ở Nguyễn Văn Linh, quận Hải Châu.", ["Nguyễn Văn Linh, quận Hải Châu"]),
     ],
     "PHONE_NUMBER": [
         ("Gọi tổng đài 028.3927.4418 máy lẻ 212 để hẹn.", ["028.3927.4418 máy lẻ 212"]),
@@ -152,6 +154,7 @@ NEGATIVE = {
         "khách sạn 9 tầng trên phố",
         "đã báo cho Bệnh viện tỉnh",
         "Phòng khám Đa khoa Quang Hà nhận bệnh",
+        "Ông Lê Văn Hùng, phó chủ tịch huyện, cho biết",
     ],
     "PHONE_NUMBER": ["Mã số BHXH 0912345678"],
     "VN_STAFF_ID": ["Công văn số 45/BYT-KCB", "Thông tư 15/2020/TT-BYT"],

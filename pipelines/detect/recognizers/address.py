@@ -94,6 +94,9 @@ _PROVINCE_AFTER = regex.compile(
         [v for v in case_variants(list(province_names())) if v[:1].isupper()]) + r")(?![\w])"
 )
 _AIRPORT_ALT = alternation(AIRPORTS)
+_STREET_CUE_BEFORE = regex.compile(r"(?:^|[^\w])(?i:ở|tại|trên|dọc|đến|qua|gần|phố|mặt tiền)[ \t]+$|\([ \t]*$")
+_TITLE_SURNAME_ALT = alternation({v for v in case_variants(SURNAMES) if v[:1].isupper() and not v.isupper()})
+_UNIT_AFTER_STREET = r"(?:(?i:phường|quận|thành phố|thị xã|thị trấn|huyện|xã)(?!\w)|(?-i:TP\.?|Tp\.?|P\.|Q\.))"
 _STREET_NUMBER_BEFORE = regex.compile(r"(?:(?i:số|tại|ở|nhà)[ \t]+|[(,][ \t]*)$")
 # "thôn Văn Lâm 3", "tổ dân phố Lãnh Thượng 2": a number ending a named unit (not a count or a date).
 _TRAILING_NUMBER = regex.compile(r"[ \t]+\d{1,3}[A-Z]?(?![\w/.,:-]\w|[ \t]*(?i:tuổi|người|ca|ngày|tháng|năm|lần|giờ|h)(?!\w))")
@@ -158,6 +161,9 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         Pattern("poi", _POI, 0.85),
         Pattern("airport", rf"(?<![\w])(?:{_AIRPORT_ALT})(?![\w])", 0.85),
         Pattern("local_name", _LOCAL_NAME, 0.3),
+        # A street named after a person without "đường" or a house number, right before a ward, district
+        # or city ("Lê Duẩn, TP Đông Hà", "Nguyễn Văn Linh, quận Hải Châu").
+        Pattern("street_bare", rf"(?=\p{{Lu}})(?<![\w.])(?:{_TITLE_SURNAME_ALT})(?:[ \t]+\p{{Lu}}\p{{Ll}}*){{1,3}}(?=[ \t]*,[ \t]*{_UNIT_AFTER_STREET})", 0.6),
         Pattern("house_number", rf"(?<![\w/.,])(?i:số|so)[ \t]+{_NUM}(?![\w/])", 0.3),
         Pattern(
             "number_street",
@@ -191,6 +197,11 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         if name == "house_extra":
             return match.end(), False
         if name == "airport":
+            return match.end(), True
+        if name == "street_bare":
+            # Only after a place cue: "anh Nguyễn Văn A, phường X" is a person and his ward.
+            if not _STREET_CUE_BEFORE.search(text, max(0, match.start() - 15), match.start()):
+                return None
             return match.end(), True
         if name == "poi":
             return self._poi_end(text, match)
