@@ -143,6 +143,8 @@ NEGATIVE = {
         "trẻ 3 tháng tuổi",
         "COVID-19 đã lan rộng",
         "sức cơ phục hồi được 4/5",
+        "Liệt nửa người phải cơ lực 3/5.",
+        "Điểm đau VAS 6/10",
         "đau 2 tháng nay",
     ],
     "AGE": ["tuổi thọ trung bình", "từ 26 đến 35 người"],

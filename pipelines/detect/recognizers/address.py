@@ -7,7 +7,7 @@ import regex
 from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
 from ..lexicon import (
-    AIRPORTS, CENTRAL_CITIES, COUNTRIES, HEALTH_FACILITY_NICKNAMES, SURNAMES, alternation, case_variants, fold,
+    AIRPORTS, CENTRAL_CITIES, CITIES, COUNTRIES, HEALTH_FACILITY_NICKNAMES, SURNAMES, alternation, case_variants, fold,
     folded_local_place_names, folded_name_syllables, folded_province_names, folded_surnames, province_names, strip_accents,
 )
 from .base import CASE_SENSITIVE, WORD, VietnamesePatternRecognizer
@@ -114,6 +114,7 @@ _STOP_WORDS = frozenset(fold(w) for w in (
 
 
 _FOLDED_COUNTRIES = frozenset(fold(c) for c in COUNTRIES)
+_FOLDED_CITIES = frozenset(fold(c) for c in CITIES)
 _WORD_RE = regex.compile(WORD)
 
 
@@ -302,12 +303,12 @@ class AddressRecognizer(VietnamesePatternRecognizer):
     def _local_name_end(self, text: str, match):
         """End of the longest known ward/district name at the start of a capitalised run, weak."""
         words = self._name_words(text, match.start(), match.end())
-        if not words or fold(words[0][2]) not in _local_first_words():
-            return None
+        if not words or fold(words[0][2]) not in _local_first_words() or fold(words[0][2]) in _STOP_WORDS:
+            return None  # "Tỉnh An Giang" is not the ward "Tịnh An"
         folded_words = [fold(w) for _, _, w in words]
         for size in range(len(words), 0, -1):
             candidate = " ".join(folded_words[:size])
-            if candidate in folded_province_names() or candidate in _FOLDED_COUNTRIES:
+            if candidate in folded_province_names() or candidate in _FOLDED_COUNTRIES or candidate in _FOLDED_CITIES:
                 return None
             if candidate in folded_local_place_names() and (size >= 2 or len(candidate) > 3):
                 if " ".join(w for _, _, w in words[:size]) in HEALTH_FACILITY_NICKNAMES:

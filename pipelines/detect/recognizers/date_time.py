@@ -11,7 +11,8 @@ _DATE_WORD = (r"(?:ngày|ngay|hôm|hom|từ|tu|đến|den|lúc|luc|sáng|sang|ch
               r"|nay|mai|sau|trước|truoc|khoảng|khoang)")
 # Before a bare "2-3" these make it a count or a dose ("uống 2-3 viên", "có 3-4 kết quả"), after it a unit does.
 _NOT_DATE_BEFORE = (r"(?:tuổi|tuoi|số|so|lần|lan|tỷ lệ|uống|uong|tiêm|tiem|dùng|dung|nhỏ|xịt|truyền|thở|có|co|hơn|được"
-                    r"|khoảng|khoang|mỗi|moi|x|cấp|độ|giai đoạn|grade|type|nhóm|lớp|phục hồi được)")
+                    r"|khoảng|khoang|mỗi|moi|x|cấp|độ|giai đoạn|grade|type|nhóm|lớp|phục hồi được|lực|luc|cơ lực|sức cơ"
+                    r"|điểm|diem|glasgow|gcs|vas|mức|muc|thang|tỉ lệ|tỷ số|ti le|para|pare|lần thứ)")
 _UNIT_AFTER = (r"(?:ngày|ngay|tuần|tuan|tháng|thang|năm|nam|giờ|gio|h|lần|lan|người|nguoi|ca|bệnh nhân|trường hợp|tuổi|tuoi"
                r"|%|mẫu|km|kg|độ|viên|vien|ống|ong|gói|goi|lọ|chai|ml|mg|g|giọt|lít|cái|miếng|liều|đợt|cm|mm|nhát|bữa"
                r"|cữ|nhịp|kết quả|ket qua|bệnh nền|phút|phut|tiếng|điểm|x)")
