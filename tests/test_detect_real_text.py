@@ -156,6 +156,8 @@ NEGATIVE = {
         "khách sạn 9 tầng trên phố",
         "đã báo cho Bệnh viện tỉnh",
         "Phòng khám Đa khoa Quang Hà nhận bệnh",
+        "Khám tại phòng 12, tầng 2.",
+        "Bệnh nhân quê quán Thanh Hóa.",
         "Ông Lê Văn Hùng, phó chủ tịch huyện, cho biết",
     ],
     "PHONE_NUMBER": ["Mã số BHXH 0912345678"],

@@ -45,7 +45,7 @@ _POI_KEYWORDS = (
     "khu cong nghiep", "cụm công nghiệp", "nhà máy", "nha may", "xí nghiệp", "xi nghiep", "xưởng", "công viên", "cong vien",
     "nhà thờ", "nha tho", "chùa", "đình", "đền", "thánh thất", "bảo tàng", "khu di tích", "di tích", "nhà văn hóa",
     "nhà văn hoá", "trung tâm thương mại", "ttm", "sân vận động", "nhà thi đấu", "phòng tập", "phòng gym", "spa",
-    "tiệm vàng", "nhà sách", "hiệu thuốc", "khu cách ly", "khu ký túc xá", "ký túc xá", "ktx", "khu nhà", "dãy nhà", "làng",
+    "tiệm vàng", "nhà sách", "hiệu thuốc", "khu cách ly", "khu ký túc xá", "ký túc xá", "ktx", "làng",
     "trung đoàn", "sư đoàn", "lữ đoàn", "tiểu đoàn", "doanh trại", "động", "hang", "bán đảo", "khu điều trị",
     "cảng", "bến cảng", "ngã tư", "ngã ba", "ngã năm", "ngã sáu", "vòng xoay", "bùng binh",
 )
@@ -62,7 +62,7 @@ _POI_CORE = r"(?:(?:\p{Lu}[\p{L}\d&'’.-]*|\d+[\p{L}]*)(?:[ \t]+(?:\p{Lu}[\p{L}
 _POI_JOIN = (r"(?:[ \t]+(?:sự|sinh quân|học|hoá|hóa|nghệ thuật|quốc gia|máy|xanh|cơ sở|quân sự|thể thao|văn hóa|văn hoá)"
              r"(?=[ \t]+(?:\p{Lu}|\d|tỉnh|thành phố))|(?:[ \t]+\p{Ll}+){0,2}[ \t]+(?:tỉnh|thành phố|TP\.?|huyện|quận)(?=[ \t]+\p{Lu}))")
 _POI_NAME = rf"(?:{_POI_CORE}(?:{_POI_JOIN}[ \t]+{_POI_CORE})*(?:[ \t]+(?:sự|sinh quân)(?![\w]))?)"
-_POI = rf"(?=[\p{{L}}])(?<![\w.])(?P<kw>{_POI_KEYWORD})(?:[ \t]+(?i:{_POI_KIND_WORDS})){{0,3}}[ \t]+(?P<name>{_POI_NAME})"
+_POI = rf"(?=[\p{{L}}])(?<![\w.])(?<!(?i:quê|que)[ \t])(?P<kw>{_POI_KEYWORD})(?:[ \t]+(?i:{_POI_KIND_WORDS})){{0,3}}[ \t]+(?P<name>{_POI_NAME})"
 _HEALTH_WORDS = regex.compile(
     r"^(?:bệnh viện|benh vien|bv|phòng khám|phong kham|pk|trạm y tế|tram y te|tyt|trung tâm y tế|trung tam y te|ttyt|bệnh xá"
     r"|nhà thuốc|nha thuoc|viện|cdc|hcdc|trung tâm kiểm soát)\b",
@@ -334,6 +334,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
 
     def find(self, text: str) -> List[RecognizerResult]:
         components: dict[int, tuple[int, bool]] = {}
+        # Rooms, floors and blocks alone ("khám tại phòng 12, tầng 2") are inside a facility, not an address.
+        rooms: set[int] = set()
         for pattern, compiled in self._compiled:
             for match in compiled.finditer(text, overlapped=True):
                 found = self._component_end(text, match, pattern)
@@ -344,14 +346,20 @@ class AddressRecognizer(VietnamesePatternRecognizer):
                 previous = components.get(start)
                 if previous is None or (end, strong) > previous:
                     components[start] = (end, strong)
+                    if pattern.name == "house_extra":
+                        rooms.add(start)
+                    else:
+                        rooms.discard(start)
         # Drop components inside a longer one, then merge neighbours into chains.
         ordered = sorted(components.items(), key=lambda item: (item[0], -item[1][0]))
         chains: list[list[int | bool]] = []
         for start, (end, strong) in ordered:
+            room = start in rooms
             if chains and start < chains[-1][1]:
                 if end > chains[-1][1]:
                     chains[-1][1] = end
                 chains[-1][2] = chains[-1][2] or strong
+                chains[-1][4] = chains[-1][4] and room
                 continue
             if chains:
                 gap = text[chains[-1][1]:start]
@@ -359,11 +367,12 @@ class AddressRecognizer(VietnamesePatternRecognizer):
                     chains[-1][1] = end
                     chains[-1][2] = chains[-1][2] or strong
                     chains[-1][3] += 1
+                    chains[-1][4] = chains[-1][4] and room
                     continue
-            chains.append([start, end, strong, 1])
+            chains.append([start, end, strong, 1, room])
         results = []
-        for start, end, strong, parts in chains:
-            if _FACILITY_BEFORE.search(text[max(0, start - 80):start]):
+        for start, end, strong, parts, only_rooms in chains:
+            if only_rooms or _FACILITY_BEFORE.search(text[max(0, start - 80):start]):
                 continue
             triggered = bool(_ADDRESS_TRIGGER.search(text[max(0, start - 30):start]))
             if not (strong or parts > 1 or triggered or _PROVINCE_AFTER.match(text, end)):
