@@ -115,6 +115,8 @@ _STOP_WORDS = frozenset(fold(w) for w in (
 
 _FOLDED_COUNTRIES = frozenset(fold(c) for c in COUNTRIES)
 _FOLDED_CITIES = frozenset(fold(c) for c in CITIES)
+# Unit keywords as written (with diacritics: "Thanh Khê" is a district, "Thành phố" is not a name).
+_UNIT_WORDS_AS_WRITTEN = frozenset("tỉnh thành quận huyện phường xã thị tp thôn ấp xóm khu đường phố số ngõ hẻm".split())
 _WORD_RE = regex.compile(WORD)
 
 
@@ -303,7 +305,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
     def _local_name_end(self, text: str, match):
         """End of the longest known ward/district name at the start of a capitalised run, weak."""
         words = self._name_words(text, match.start(), match.end())
-        if not words or fold(words[0][2]) not in _local_first_words() or fold(words[0][2]) in _STOP_WORDS:
+        if not words or fold(words[0][2]) not in _local_first_words() or words[0][2].lower() in _UNIT_WORDS_AS_WRITTEN:
             return None  # "Tỉnh An Giang" is not the ward "Tịnh An"
         folded_words = [fold(w) for _, _, w in words]
         for size in range(len(words), 0, -1):
