@@ -57,7 +57,7 @@ _POI_KIND_WORDS = (
     r"|quân sự|văn hoá nghệ thuật|văn hóa nghệ thuật|thiếu sinh quân|hoa|điện máy|bê thui|bún chả|bún chả cá|tiệc cưới|lịch sử)"
 )
 _POI_CORE = r"(?:(?:\p{Lu}[\p{L}\d&'’.-]*|\d+[\p{L}]*)(?:[ \t]+(?:\p{Lu}[\p{L}\d&'’.-]*|\d+))*)"
-# Lower-case words inside a name ("Trường Quân sự tỉnh Ninh Bình", "Trường Thiếu sinh quân"): a few
+# Lower-case words inside a name ("Trường Quân sự tỉnh Hà Nam", "Trường Văn hóa Thể thao"): a few
 # joining words, or any two words before an administrative unit.
 _POI_JOIN = (r"(?:[ \t]+(?:sự|sinh quân|học|hoá|hóa|nghệ thuật|quốc gia|máy|xanh|cơ sở|quân sự|thể thao|văn hóa|văn hoá)"
              r"(?=[ \t]+(?:\p{Lu}|\d|tỉnh|thành phố))|(?:[ \t]+\p{Ll}+){0,2}[ \t]+(?:tỉnh|thành phố|TP\.?|huyện|quận)(?=[ \t]+\p{Lu}))")
@@ -69,7 +69,7 @@ _HEALTH_WORDS = regex.compile(
     regex.IGNORECASE,
 )
 # An address unit right after a health facility's name is part of that name ("Trung tâm Y tế huyện
-# Bình Sơn", "Bệnh viện Đa khoa tỉnh Quảng Nam"): the facility is not PII here, nor is its place.
+# Tân Yên", "Bệnh viện Đa khoa tỉnh Quảng Nam"): the facility is not PII here, nor is its place.
 _FACILITY_WORD = (
     r"(?:\p{Lu}[\p{L}.-]*|\d+|(?i:đa khoa|da khoa|khu vực|khu vuc|trung ương|trung uong|cơ sở|co so|y học|cổ truyền|quân y"
     r"|dã chiến|nhiệt đới|sản|nhi|phổi|mắt|tim|lao|tâm thần|phục hồi chức năng|y tế|y te|kiểm soát|bệnh tật|dịch bệnh|quốc tế"
@@ -115,7 +115,7 @@ _STOP_WORDS = frozenset(fold(w) for w in (
 
 _FOLDED_COUNTRIES = frozenset(fold(c) for c in COUNTRIES)
 _FOLDED_CITIES = frozenset(fold(c) for c in CITIES)
-# Unit keywords as written (with diacritics: "Thanh Khê" is a district, "Thành phố" is not a name).
+# Unit keywords as written (with diacritics: "Thanh Xuân" is a district, "Thành phố" is not a name).
 _UNIT_WORDS_AS_WRITTEN = frozenset("tỉnh thành quận huyện phường xã thị tp thôn ấp xóm khu đường phố số ngõ hẻm".split())
 _WORD_RE = regex.compile(WORD)
 
@@ -165,7 +165,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         Pattern("airport", rf"(?<![\w])(?:{_AIRPORT_ALT})(?![\w])", 0.85),
         Pattern("local_name", _LOCAL_NAME, 0.3),
         # A street named after a person without "đường" or a house number, right before a ward, district
-        # or city ("Lê Duẩn, TP Đông Hà", "Nguyễn Văn Linh, quận Hải Châu").
+        # or city ("Lý Thường Kiệt, TP Vinh", "Trần Phú, quận Ba Đình").
         Pattern("street_bare", rf"(?=\p{{Lu}})(?<![\w.])(?:{_TITLE_SURNAME_ALT})(?:[ \t]+\p{{Lu}}\p{{Ll}}*){{1,3}}(?=[ \t]*,[ \t]*{_UNIT_AFTER_STREET})", 0.6),
         Pattern("house_number", rf"(?<![\w/.,])(?i:số|so)[ \t]+{_NUM}(?![\w/])", 0.3),
         Pattern(
@@ -272,7 +272,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         return None
 
     def _poi_end(self, text: str, match):
-        """End of a point of interest ("chợ Cồn", "quán bar Buddha", "sân bay quốc tế Cần Thơ"), strong."""
+        """End of a point of interest ("chợ Đồng Xuân", "quán bar Hoa Sữa", "sân bay quốc tế Cam Ranh"), strong."""
         keyword = match.group("kw")
         if _HEALTH_WORDS.match(text[match.start():match.start() + 30]):
             return None

@@ -191,7 +191,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         Pattern("initial_alone", r"(?<![\w.])(?P<pii>\p{Lu}{1,2}\.)(?=[ \t]*[,)]|[ \t]+[-–]|[ \t]+\p{Ll})", 0.6),
         # A single capital standing for a person in a case report ("bệnh nhân 243 là A, vợ là B, A đưa B đi khám").
         Pattern("letter_alone", r"(?<![\w.'’-])(?P<pii>[A-Z])(?![\w.'’-])", 0.6),
-        # Foreign names (two or more Latin words without diacritics) after a title: "Bệnh nhân Dixong John Garth".
+        # Foreign names (two or more Latin words without diacritics) after a title: "Bệnh nhân Peter James Walker".
         Pattern(
             "foreign_after_title",
             rf"(?=[A-Z])(?<![\w.])(?P<pii>{_FOREIGN_WORD}(?:[ \t]+{_FOREIGN_WORD}){{1,3}})" + WORD_BOUNDARY_AFTER,
@@ -366,7 +366,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         previous = _PREVIOUS_WORD.search(raw_before)
         if previous is not None and ((previous.group(1)[:1].isupper() and not after_preposition)
                                      or _PLACE_CUE_BEFORE.search(raw_before)):
-            return None  # "Củ Chi", "Mê Linh", "ở Kiều Mai": part of a place name
+            return None  # "Gò Vấp", "Hóc Môn", "ở Yên Hòa": part of a place name
         if not (after_preposition or _PERSON_VERB_AFTER.match(text, end)):
             return None
         self._scores[(start, end, "given_alone")] = 0.6
