@@ -282,12 +282,13 @@ def cmd_detect(args) -> int:
 
 
 def cmd_eval_detect(args) -> int:
-    from pipelines.detect import evaluate as detect_eval
-    report = detect_eval.run_eval(args.truth, args.pred, args.texts)
+    # The package exports a function named `evaluate`, which hides the submodule of that name.
+    from pipelines.detect import render_eval_report, run_eval
+    report = run_eval(args.truth, args.pred, args.texts)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        print(detect_eval.render_eval_report(report))
+        print(render_eval_report(report))
     return 0
 
 
