@@ -321,7 +321,7 @@ def cmd_config(args) -> int:
 
 # Modules with a ``register_commands(command, workdir_arg)`` function adding their sub-commands:
 # ``command(name, func, help)`` returns an argparse parser, ``workdir_arg(parser)`` adds --workdir.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("pipelines.detect.phoner",)
 
 
 def build_parser() -> argparse.ArgumentParser:
