@@ -282,12 +282,13 @@ def cmd_detect(args) -> int:
 
 
 def cmd_eval_detect(args) -> int:
-    from pipelines.detect import evaluate as detect_eval
-    report = detect_eval.run_eval(args.truth, args.pred, args.texts)
+    # The package exports a function named `evaluate`, which hides the submodule of that name.
+    from pipelines.detect import render_eval_report, run_eval
+    report = run_eval(args.truth, args.pred, args.texts)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        print(detect_eval.render_eval_report(report))
+        print(render_eval_report(report))
     return 0
 
 
@@ -320,7 +321,7 @@ def cmd_config(args) -> int:
 
 # Modules with a ``register_commands(command, workdir_arg)`` function adding their sub-commands:
 # ``command(name, func, help)`` returns an argparse parser, ``workdir_arg(parser)`` adds --workdir.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("pipelines.detect.phoner",)
 
 
 def build_parser() -> argparse.ArgumentParser:

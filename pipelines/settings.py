@@ -39,8 +39,10 @@ class Settings(BaseSettings):
     ingest_workers: int | None = Field(None, ge=1, description="parser processes (1 = in process)")
     validate_max_files_in_place: int = Field(64, ge=0, description="files per table read in place by validate")
     validate_memory: str = Field("4GB", description="DuckDB memory limit of validate")
+    phoner_dir: Path = Field(Path("~/.cache/andanh/phoner"), description=(
+        "folder of the PhoNER_COVID19 train/dev syllable JSON read by andanh eval-phoner (never committed)"))
 
-    @field_validator("workdir", mode="after")
+    @field_validator("workdir", "phoner_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()

@@ -76,3 +76,45 @@ def test_eval_rejects_bad_span(tmp_path):
     truth.write_text('{"id": "1", "start": 5, "end": 2, "entity_type": "PERSON"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="line 1"):
         run_eval(truth, truth)
+
+
+TEXT = "Nguyễn Văn Hùng, 56 tuổi"  # PERSON 0-15, AGE 17-24
+
+
+@pytest.mark.parametrize("pred, token_recall, strict_recall, whole", [
+    ([(0, 15, "PERSON")], 1.0, 1.0, 1.0),
+    ([(0, 6, "PERSON"), (6, 15, "PERSON")], 1.0, 1.0, 1.0),  # covered by two predictions together
+    ([(0, 13, "PERSON")], 1.0, 0.6667, 0.0),  # last syllable cut: that token is a miss
+    ([(14, 15, "PERSON")], 0.3333, 0.0, 0.0),  # a one-character overlap is no longer a hit
+    ([(0, 15, "LOCATION")], 0.0, 0.0, 0.0),  # covered, but by the wrong type
+])
+def test_token_strict_counts_a_token_only_when_every_character_is_covered(pred, token_recall, strict_recall, whole):
+    report = evaluate({"1": [(0, 15, "PERSON"), (17, 24, "AGE")]}, {"1": pred}, {"1": TEXT})
+    assert report["levels"]["overlap"]["PERSON"]["recall"] == (0.0 if pred[0][2] != "PERSON" else 1.0)
+    assert report["levels"]["token"]["PERSON"]["recall"] == token_recall
+    strict = report["levels"]["token_strict"]["PERSON"]
+    assert strict["recall"] == strict_recall and strict["span_recall"] == whole
+
+
+def test_token_strict_ignores_punctuation_outside_the_span_and_keeps_token_precision():
+    # "Hùng," is one token; the comma is outside the name, so covering "Hùng" covers the token.
+    report = evaluate({"1": [(11, 15, "PERSON")]}, {"1": [(11, 15, "PERSON"), (17, 24, "PERSON")]}, {"1": TEXT})
+    strict, token = report["levels"]["token_strict"]["PERSON"], report["levels"]["token"]["PERSON"]
+    assert strict["recall"] == 1.0 and strict["span_recall"] == 1.0
+    assert strict["precision"] == token["precision"] == round(1 / 3, 4)
+    assert report["levels"]["token_strict"]["DIRECT_IDENTIFIERS"]["span_recall"] == 1.0
+
+
+def test_eval_detect_command_prints_the_strict_level(tmp_path, capsys):
+    from pipelines.cli import main
+    texts = tmp_path / "texts.jsonl"
+    texts.write_text(json.dumps({"id": "1", "text": TEXT, "entities": [
+        {"start": 0, "end": 15, "entity_type": "PERSON"}]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text(json.dumps({"id": "1", "entities": [{"start": 0, "end": 6, "entity_type": "PERSON"}]}) + "\n")
+    assert main(["eval-detect", "--truth", str(texts), "--pred", str(pred), "--texts", str(texts)]) == 0
+    out = capsys.readouterr().out
+    assert "[token_strict (token)]" in out and "whole spans" in out
+    assert main(["eval-detect", "--truth", str(texts), "--pred", str(pred), "--texts", str(texts), "--json"]) == 0
+    strict = json.loads(capsys.readouterr().out)["levels"]["token_strict"]["PERSON"]
+    assert strict["recall"] == round(1 / 3, 4) and strict["span_recall"] == 0.0

@@ -1,8 +1,9 @@
-"""Quality on the hand-written Vietnamese sentences (tests/data/detect_handwritten.jsonl).
+"""Quality on the first hand-written Vietnamese sentences (tests/data/detect_handwritten.jsonl).
 
-Matching rule: overlap-based span matching with the same entity type (a prediction is correct
-if it shares at least one character with a gold span of its type; a gold span is found if a
-prediction of its type overlaps it). Scores are computed over the direct identifiers.
+Most of this set was in view while the recognizers were written, so it is a regression check, not
+an estimate (the blind one is tests/test_detect_handwritten_v2.py). Matching rule: strict token
+level (`token_strict` of pipelines.detect.evaluate: every character of a true token covered by a
+prediction of its type; token precision), over the direct identifiers.
 """
 import json
 from pathlib import Path
@@ -27,14 +28,14 @@ def test_gold_offsets_are_consistent(records):
             assert record["text"][entity["start"]:entity["end"]] == entity["text"]
 
 
-def test_direct_identifier_recall_and_precision(records):
+def test_direct_identifier_strict_token_recall_and_precision(records):
     predictions = list(detect_texts([r["text"] for r in records], analyzer=shared_analyzer(), n_process=1))
     truth = {r["id"]: [(e["start"], e["end"], e["entity_type"]) for e in r["entities"]] for r in records}
     pred = {r["id"]: [(e["start"], e["end"], e["entity_type"]) for e in p] for r, p in zip(records, predictions)}
     report = evaluate(truth, pred, {r["id"]: r["text"] for r in records})
-    direct = report["levels"]["overlap"]["DIRECT_IDENTIFIERS"]
+    direct = report["levels"]["token_strict"]["DIRECT_IDENTIFIERS"]
     assert direct["recall"] >= 0.97, direct
-    assert direct["precision"] >= 0.90, direct
-    assert direct["support"] >= 100
+    assert direct["precision"] >= 0.95, direct
+    assert report["levels"]["overlap"]["DIRECT_IDENTIFIERS"]["support"] >= 100
     present = {t for spans in truth.values() for _, _, t in spans}
     assert set(DIRECT_IDENTIFIERS) <= present

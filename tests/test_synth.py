@@ -329,7 +329,9 @@ def test_residence_codes_follow_the_2025_reform(clean):
 def test_names_look_vietnamese(clean):
     _, _, rows, _ = clean
     surnames = Counter(r["HO_TEN"].split()[0].title() for r in rows["xml1"])
-    assert surnames.most_common(1)[0][0] == "Nguyễn"
+    # Held-out surnames since issue 9 (not the detector's list), with a dominant one as Nguyễn is.
+    top, count = surnames.most_common(1)[0]
+    assert top in {"Bế", "Uông"} and count >= 0.15 * len(rows["xml1"])
     assert all(unicodedata.is_normalized("NFC", r["HO_TEN"]) for r in rows["xml1"])
     assert any(r["HO_TEN"].isupper() for r in rows["xml1"]) and any(not r["HO_TEN"].isupper() for r in rows["xml1"])
 

@@ -7,6 +7,12 @@ Matching rules:
   span of the same type; a true span is found if some prediction of its type overlaps it.
 - token: texts are split on whitespace; a token belongs to a type if it overlaps a span of that
   type. Needs the texts (`texts_path`, lines {"id","text"}); without them, characters are the unit.
+- token_strict (the CI gate): same units, but a true token counts as found only when every one of
+  its characters that lies in a true span of the type is covered by predictions of that type (a
+  name cut after its first syllable, or a phone number missing its last group, is a miss for the
+  uncovered tokens, and a one-character overlap no longer counts). Precision is the token
+  precision. Its rows also carry `span_recall`: the share of true spans whose every character is
+  covered by predictions of their type (an identifier found whole).
 Texts absent from the truth file have no true spans.
 """
 from __future__ import annotations
@@ -65,10 +71,20 @@ def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def _covered_chars(spans: list[tuple[int, int, str]]) -> dict[str, set[int]]:
+    """Character positions covered by the spans, per entity type."""
+    covered: dict[str, set[int]] = defaultdict(set)
+    for start, end, entity_type in spans:
+        covered[entity_type].update(range(start, end))
+    return covered
+
+
 def evaluate(truth: dict, pred: dict, texts: dict[str, str] | None = None) -> dict:
+    """Per-type scores at every level of the module docstring, plus the type confusion."""
     ids = sorted(set(truth) | set(pred))
     types = sorted({s[2] for spans in truth.values() for s in spans} | {s[2] for spans in pred.values() for s in spans})
-    counts = {level: defaultdict(Counter) for level in ("exact", "overlap", "token")}
+    counts = {level: defaultdict(Counter) for level in ("exact", "overlap", "token", "token_strict")}
+    whole: dict[str, Counter] = defaultdict(Counter)
     confusion: Counter = Counter()
     for key in ids:
         true_spans, pred_spans = truth.get(key, []), pred.get(key, [])
@@ -99,15 +115,24 @@ def evaluate(truth: dict, pred: dict, texts: dict[str, str] | None = None) -> di
         else:
             bounds = [b for s in true_spans + pred_spans for b in range(s[0], s[1])]
             units = [(b, b + 1) for b in sorted(set(bounds))]
+        covered = _covered_chars(pred_spans)
+        for t in true_spans:
+            whole[t[2]]["true"] += 1
+            whole[t[2]]["found"] += all(i in covered.get(t[2], ()) for i in range(t[0], t[1]))
+        true_chars = _covered_chars(true_spans)
         for unit in units:
             true_types = {t[2] for t in true_spans if unit[0] < t[1] and t[0] < unit[1]}
             pred_types = {p[2] for p in pred_spans if unit[0] < p[1] and p[0] < unit[1]}
             for entity_type in true_types:
                 counts["token"][entity_type]["true"] += 1
                 counts["token"][entity_type]["tp_true"] += entity_type in pred_types
+                needed = true_chars[entity_type].intersection(range(unit[0], unit[1]))
+                counts["token_strict"][entity_type]["true"] += 1
+                counts["token_strict"][entity_type]["tp_true"] += needed <= covered.get(entity_type, set())
             for entity_type in pred_types:
-                counts["token"][entity_type]["pred"] += 1
-                counts["token"][entity_type]["tp_pred"] += entity_type in true_types
+                for level in ("token", "token_strict"):
+                    counts[level][entity_type]["pred"] += 1
+                    counts[level][entity_type]["tp_pred"] += entity_type in true_types
     report: dict = {"texts": len(ids), "token_unit": "token" if texts is not None else "char", "levels": {}}
     for level, per_type in counts.items():
         rows = {t: _prf(per_type[t]["tp_pred"], per_type[t]["pred"], per_type[t]["tp_true"], per_type[t]["true"]) for t in types}
@@ -116,6 +141,13 @@ def evaluate(truth: dict, pred: dict, texts: dict[str, str] | None = None) -> di
             for t in selected:
                 total.update(per_type[t])
             rows[label] = _prf(total["tp_pred"], total["pred"], total["tp_true"], total["true"])
+            if level == "token_strict":
+                found = sum(whole[t]["found"] for t in selected)
+                n_true = sum(whole[t]["true"] for t in selected)
+                rows[label]["span_recall"] = round(found / n_true, 4) if n_true else 1.0
+        if level == "token_strict":
+            for t in types:
+                rows[t]["span_recall"] = round(whole[t]["found"] / whole[t]["true"], 4) if whole[t]["true"] else 1.0
         report["levels"][level] = rows
     report["confusion"] = [
         {"true": true_type, "predicted": predicted_type, "count": n}
@@ -137,13 +169,16 @@ def run_eval(truth_path: Path | str, pred_path: Path | str, texts_path: Path | s
 def render_eval_report(report: dict) -> str:
     lines = [f"Texts: {report['texts']}"]
     for level, rows in report["levels"].items():
-        unit = f" ({report['token_unit']})" if level == "token" else ""
+        unit = f" ({report['token_unit']})" if level.startswith("token") else ""
         lines.append("")
         lines.append(f"[{level}{unit}]")
-        lines.append(f"{'entity_type':<20} {'precision':>9} {'recall':>7} {'f2':>7} {'support':>8} {'predicted':>9}")
+        whole = level == "token_strict"
+        lines.append(f"{'entity_type':<20} {'precision':>9} {'recall':>7} {'f2':>7} {'support':>8} {'predicted':>9}"
+                     + (f" {'whole spans':>11}" if whole else ""))
         for name, row in rows.items():
             lines.append(
                 f"{name:<20} {row['precision']:>9.3f} {row['recall']:>7.3f} {row['f2']:>7.3f} {row['support']:>8} {row['predicted']:>9}"
+                + (f" {row['span_recall']:>11.3f}" if whole else "")
             )
     lines.append("")
     lines.append("[confusion: true type -> predicted type, overlapping spans]")
