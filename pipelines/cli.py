@@ -204,11 +204,36 @@ def cmd_runs(args) -> int:
                   f"rejected at parse {hoso.rejected}") if hoso else ""
         lines.append(f"{batch_id}: reconciled, {counts}" if result.balanced
                      else f"{batch_id}: DOES NOT RECONCILE: {'; '.join(result.problems)}")
+    if args.batch:  # what the de-identification policy did, rule by rule
+        lines += deidentify_lines(entries)
     data = {"entries": [vars(e) for e in entries],
             "reconciliation": {b: {"balanced": r.balanced, "problems": r.problems} for b, r in reconciled.items()}}
     _print(args, data, lines)
     ok = all(e.balanced for e in entries) and all(r.balanced for r in reconciled.values())
     return 0 if ok else EXIT_FAILED
+
+
+def deidentify_lines(entries) -> list[str]:
+    """Per table and rule: field, action, what it did (counts only, never values)."""
+    lines = []
+    for e in entries:
+        if e.stage != "deidentify":
+            continue
+        d = e.details
+        if e.table_name == "persons":
+            lines.append(f"deidentify: policy {d.get('policy_version')}, key {d.get('key_id')}; episodes linked by "
+                         + ", ".join(f"{k} {v}" for k, v in d.get("linked_by", {}).items()))
+        elif e.table_name == "special":
+            lines.append("deidentify: special-category episodes "
+                         + (", ".join(f"{k} {v}" for k, v in d.get("episodes_by_category", {}).items()) or "none")
+                         + f" (kept apart in {d.get('compartment')})")
+        for output, r in sorted(d.get("rules", {}).items()):
+            counts = ", ".join(f"{k} {v}" for k, v in r.items() if isinstance(v, int))
+            entities = ", ".join(f"{k} {v}" for k, v in (r.get("entities") or {}).items())
+            target = f" -> {output}" if output != r.get("field") else ""
+            lines.append(f"  {e.table_name} {r.get('field')}{target}: {r.get('action')} ({r.get('rule')}) "
+                         f"{counts}{'; ' + entities if entities else ''}")
+    return lines
 
 
 def cmd_quarantine(args) -> int:

@@ -63,9 +63,18 @@ class AggregateSummary:
     batches: list[str]
 
 
-def aggregate(workdir: Workdir) -> AggregateSummary:
-    """Rebuild the aggregate over every de-identified batch (months span batches)."""
+def safe_xml1_files(workdir: Workdir, *, include_special: bool = False) -> list[str]:
+    """The safe XML1 files aggregation reads. Special-category episodes (HIV, TB, mental health, STI,
+    pregnancy termination: ``safe/<batch>/special/``) are left out unless the caller asks for them."""
     files = sorted(str(p) for p in workdir.safe.glob("*/xml1.parquet"))
+    if include_special:
+        files += sorted(str(p) for p in workdir.safe.glob("*/special/xml1.parquet"))
+    return files
+
+
+def aggregate(workdir: Workdir, *, include_special: bool = False) -> AggregateSummary:
+    """Rebuild the aggregate over every de-identified batch (months span batches)."""
+    files = safe_xml1_files(workdir, include_special=include_special)
     if not files:
         raise FileNotFoundError(f"no de-identified data under {workdir.safe}; run deidentify first")
     target_dir = workdir.restricted / "aggregates"
@@ -85,4 +94,6 @@ def aggregate(workdir: Workdir) -> AggregateSummary:
     finally:
         con.close()
     os.replace(tmp, target)
-    return AggregateSummary(DATASET, target, cells, int(encounters), [Path(f).parent.name for f in files])
+    batches = sorted({Path(f).parent.name if Path(f).parent.name != "special" else Path(f).parent.parent.name
+                      for f in files})
+    return AggregateSummary(DATASET, target, cells, int(encounters), batches)
