@@ -87,10 +87,21 @@ class Deidentifier:
         self.surrogates = Surrogates(self.pseudonymiser)
         self.free_text = FreeTextAnonymizer(policy.free_text, self.pseudonymiser, self.surrogates, n_process)
         self.summary = DeidentifySummary(batch_id, policy_version=policy.version, key_id=keyring.key_id)
+        self.vault_pairs: dict[str, list[tuple[str, str]]] = {}
+
+    def record_vault(self) -> None:
+        """Token -> original for the fields whose rule says ``vault: true`` (re-contact), encrypted by keys' vault."""
+        pairs = {d: p for d, p in self.vault_pairs.items() if p}
+        if not pairs:
+            return
+        from pipelines.deidentify.vault import record_tokens
+        for domain, items in pairs.items():
+            record_tokens(self.workdir, self.batch_id, domain, sorted(set(items)))
 
     def run(self, present: list[str]) -> DeidentifySummary:
         tables = {t: as_strings(read_validated(self.workdir, self.batch_id, t)) for t in EPISODE_TABLES if t in present}
         written = self.run_tables(tables)
+        self.record_vault()
         target = self.workdir.safe / self.batch_id
         for table_id, (main, special) in written.items():
             write_parquet(self.workdir, main, target / f"{table_id}.parquet")
@@ -150,7 +161,7 @@ class Deidentifier:
             keep = pc.is_valid(index)
             data, index = data.filter(keep), pc.filter(index, keep)
         ctx = TableContext(table_id, data, _EpisodeColumns(xml1, index), pc.take(persons.shift_days, index),
-                           self.pseudonymiser, self.surrogates, self.schema)
+                           self.pseudonymiser, self.surrogates, self.schema, vault_pairs=self.vault_pairs)
         columns: dict[str, pa.Array] = {}
         rules_done: dict[str, dict] = {}
         actions: Counter = Counter()

@@ -46,6 +46,7 @@ class TableContext:
     surrogates: Surrogates
     schema: Schema
     free_text_jobs: list[tuple[FieldRule, str]] = field(default_factory=list)
+    vault_pairs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # domain -> (token, original)
 
     def column(self, name: str) -> pa.Array:
         if name in self.data.column_names:
@@ -111,7 +112,7 @@ class Suppress(ColumnAction):
 class Pseudonymise(ColumnAction):
     """Keyed HMAC-SHA-256 of the normalised value; ``scope_by`` fields make the value unique
     (``MA_LK`` with ``MA_CSKCB``); ';'-joined lists are mapped item by item."""
-    params = frozenset({"output", "domain", "normalise", "scope_by"})
+    params = frozenset({"output", "domain", "normalise", "scope_by", "vault"})
     needs_params = True
     verb = "pseudonymised"
 
@@ -134,10 +135,13 @@ class Pseudonymise(ColumnAction):
         domain, kind = rule.get("domain"), rule.get("normalise", "id")
         separator = ctx.schema.table(ctx.table_id).by_name[rule.field].separator
         p = ctx.pseudonymiser
+        vault = ctx.vault_pairs.setdefault(domain, []) if rule.get("vault") else None
 
         def one(value: str, scope: str | None = None) -> str | None:
             parts = [v for v in (value.split(separator) if separator else [value])]
             tokens = [p.token(domain, v, kind, scope) if v.strip() else "" for v in parts]
+            if vault is not None:  # re-contact allowed by the policy: the custodian's encrypted vault
+                vault.extend((t, v) for t, v in zip(tokens, parts) if t)
             return (separator or "").join(tokens) if any(tokens) else None
 
         scope_by = rule.get("scope_by") or []
@@ -197,11 +201,12 @@ class Generalise(ColumnAction):
         try:
             from pipelines.hierarchies import get_hierarchy
             hierarchy = get_hierarchy(rule.get("hierarchy"))
-        except (ImportError, KeyError, ValueError) as exc:
+        except (KeyError, ValueError) as exc:  # HierarchyError is a ValueError
             return "hierarchy", f"no hierarchy {rule.get('hierarchy')!r} ({exc})"
-        if rule.get("level") not in hierarchy.levels:
-            return "level", f"{rule.get('level')!r} is not a level of {hierarchy.name}: {list(hierarchy.levels)}"
-        if rule.get("from_level") is not None and rule.get("from_level") not in hierarchy.levels:
+        levels = tuple(hierarchy.levels) + tuple(getattr(hierarchy, "extra_levels", ()))
+        if rule.get("level") not in levels:
+            return "level", f"{rule.get('level')!r} is not a level of {hierarchy.name}: {list(levels)}"
+        if rule.get("from_level") is not None and rule.get("from_level") not in levels:
             return "from_level", f"{rule.get('from_level')!r} is not a level of {hierarchy.name}"
         context = rule.get("context") or {}
         known = {f.name for t in schema.tables.values() for f in t.fields}

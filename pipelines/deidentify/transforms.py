@@ -180,17 +180,15 @@ class Surrogates:
         key = (entity_type, norm)
         if key not in self._cache:
             self._cache[key] = maker(self._rng(entity_type, norm), real)
-        return self._cache[key]
+        fake = self._cache[key]
+        return fake.upper() if entity_type == "PERSON" and real.isupper() else fake
 
     @staticmethod
     def _person(rng: Random, real: str) -> str:
         from pipelines.synth.names import person_name
-        female = " thị " in f" {normalise_name(real)} "
+        female = " thi " in f" {normalise_name(real)} "
         name = person_name(rng, not female, 1950 + int(rng.random() * 60), _pick(rng, _province_codes()))
-        text = getattr(name, "full", None) or str(name)
-        if real.isupper():
-            return text.upper()
-        return text
+        return name.full
 
     @staticmethod
     def _phone_number(rng: Random, real: str) -> str:
