@@ -7,7 +7,8 @@ import pyarrow.parquet as pq
 from pipelines.quality.validated import VERDICT_SCHEMA, file_entries, index_document, verdicts_path, write_json_atomic
 from pipelines.schema import load_schema
 
-KEY = "11" * 32
+KEY = "5f1c8e2a9b7d4063a1e0c4b8d2f6e9a1370b5c8d4e2f6a9b1c3d5e7f9a0b2c4d"  # a fixed test key
+OTHER_KEY = "9e4d2b7a1c6f0385e2d9b4a7c1f6e0839d5b2a8c7e1f4063b9d2e5a8c1f7b304"
 LINEAGE = dict(_batch_id="b1", _source_file="f.xml", _source_sha256="ab", _hoso_index="1")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 import yaml
+from deid_fixtures import KEY, OTHER_KEY
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
 from pipelines.deidentify.actions import ACTIONS, TableContext, age_in_years, shift_list
@@ -14,7 +15,7 @@ from pipelines.deidentify.transforms import (Keyring, Pseudonymiser, Surrogates,
                                              shift_date_text, shift_dates, shift_offset)
 from pipelines.schema import load_schema
 
-MASTER = bytes.fromhex("11" * 32)
+MASTER = bytes.fromhex(KEY)
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ def test_pseudonymise_per_distinct_value_with_normalisation_scope_and_lists(pseu
 
 
 def test_pseudonymise_is_keyed_and_domain_separated():
-    one, other = Pseudonymiser(Keyring(MASTER)), Pseudonymiser(Keyring(bytes.fromhex("22" * 32)))
+    one, other = Pseudonymiser(Keyring(MASTER)), Pseudonymiser(Keyring(bytes.fromhex(OTHER_KEY)))
     scoped = Pseudonymiser(Keyring(MASTER, scope="research-7"))
     assert one.token("staff", "x") != other.token("staff", "x") != scoped.token("staff", "x")
     assert one.token("staff", "x")[1:] != one.token("episode", "x")[1:]

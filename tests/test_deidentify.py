@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from deid_fixtures import KEY, child_row, write_validated, xml1_row
+from deid_fixtures import KEY, OTHER_KEY, child_row, write_validated, xml1_row
 
 from pipelines.deidentify import deidentify_batch
 from pipelines.deidentify.keys import PseudonymKeyError, master_key
@@ -165,7 +165,7 @@ def test_tokens_differ_across_scopes_and_keys(workdir, tmp_path, monkeypatch):
     default = safe(workdir, "b1")[0]
     deidentify_batch(workdir, "b1", policy_path=policy_with(tmp_path, {"scope": "project-A"}))
     scoped = safe(workdir, "b1")[0]
-    monkeypatch.setenv("ANDANH_PSEUDONYM_KEY", "22" * 32)
+    monkeypatch.setenv("ANDANH_PSEUDONYM_KEY", OTHER_KEY)
     deidentify_batch(workdir, "b1")
     other_key = safe(workdir, "b1")[0]
     for column in ("MA_LK", "PERSON_ID", "MA_TTDV"):

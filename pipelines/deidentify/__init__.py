@@ -121,6 +121,7 @@ class Deidentifier:
         persons = link_persons(xml1, self.pseudonymiser, self.policy.max_shift_days)
         self.summary.linked_by = persons.counts()
         flags = self.special_flags(xml1, tables)
+        self.free_text.detect(self.free_text_values(tables))
         self.entries: list[LedgerEntry] = [LedgerEntry(
             self.batch_id, "deidentify", "persons", received=xml1.num_rows, passed=xml1.num_rows,
             details={"linked_by": self.summary.linked_by, "lower_confidence": ["facility_mrn", "episode"],
@@ -133,6 +134,16 @@ class Deidentifier:
             details={"episodes_by_category": self.summary.special_episodes, "rows": self.summary.special_rows,
                      "compartment": f"restricted/safe/{self.batch_id}/{SPECIAL_DIR}/"}))
         return out
+
+    def free_text_values(self, tables: dict[str, pa.Table]) -> set[str]:
+        """Distinct values of every column a free-text action will read, over all tables."""
+        values: set[str] = set()
+        for table_id, data in tables.items():
+            for name in data.column_names:
+                rules = self.policy.rules[table_id].get(name, ())
+                if any(getattr(ACTIONS[r.action], "profile", "") for r in rules):
+                    values.update(v for v in pc.unique(data.column(name).combine_chunks()).to_pylist() if v)
+        return values
 
     def special_flags(self, xml1: pa.Table, tables: dict[str, pa.Table]) -> pa.Array:
         if not self.policy.special_enabled:

@@ -27,6 +27,15 @@ class FreeTextAnonymizer:
         self.engine = anonymizer_engine()
         self.n_process = n_process
         self._configs: dict[tuple, dict] = {}
+        self.found: dict[str, list[dict]] = {}
+
+    def detect(self, texts) -> None:
+        """Run the detector once over every distinct text not seen yet (all tables at once: one pool)."""
+        from pipelines.detect.batch import detect_texts
+
+        todo = sorted({t for t in texts if t and t not in self.found})
+        if todo:
+            self.found.update(zip(todo, detect_texts(todo, n_process=self.n_process)))
 
     def needs_person(self, profile: str) -> bool:
         return any(r.operator == "date_shift" for r in self.profiles[profile].values())
@@ -34,8 +43,6 @@ class FreeTextAnonymizer:
     def run(self, jobs: list[tuple[FieldRule, str, pa.Array]], days: pa.Array, years: pa.Array
             ) -> tuple[dict[str, pa.Array], dict[str, dict]]:
         """jobs: (rule, profile, values) per free-text column -> output columns and per-column counts."""
-        from pipelines.detect.batch import detect_texts
-
         keyed = []
         distinct_texts: set[str] = set()
         for rule, profile, values in jobs:
@@ -49,8 +56,8 @@ class FreeTextAnonymizer:
                      if k]
             keyed.append((rule, profile, values, key, pairs))
             distinct_texts.update(k.split("\x1f", 1)[0] for k, _ in pairs)
-        texts = sorted(t for t in distinct_texts if t)
-        found = dict(zip(texts, detect_texts(texts, n_process=self.n_process))) if texts else {}
+        self.detect(distinct_texts)
+        found = self.found
         outputs, stats = {}, {}
         for rule, profile, values, key, pairs in keyed:
             entity_counts: Counter = Counter()

@@ -43,7 +43,7 @@ class PseudonymiseOperator(_AnDanhOperator):
 
     def operate(self, text: str, params: Dict = None) -> str:
         p: Pseudonymiser = params["pseudonymiser"]
-        return p.token(params["domain"], text, params["normalise"])
+        return p.token(params["domain"], text, params["normalise"], params.get("scope_value"))
 
 
 class SurrogateOperator(_AnDanhOperator):
