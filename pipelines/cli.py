@@ -105,7 +105,12 @@ def cmd_validate(args) -> int:
 
 def cmd_deidentify(args) -> int:
     from pipelines.deidentify import deidentify_batch
-    summary = deidentify_batch(_workdir(args), args.batch, policy_path=args.policy)
+    from pipelines.deidentify.gate import ResidualPIIError
+    try:
+        summary = deidentify_batch(_workdir(args), args.batch, policy_path=args.policy)
+    except ResidualPIIError as exc:  # the safe output still holds identifiers: blocked from every later stage
+        _stderr(f"andanh deidentify: residual-PII gate closed: {exc}")
+        return EXIT_GATE
     _print(args, vars(summary), [f"{t}: {n} rows de-identified" for t, n in summary.rows.items()])
     return 0
 
@@ -261,12 +266,11 @@ def cmd_quarantine(args) -> int:
     if not args.batch:
         raise ValueError(f"{args.action} needs --batch")
     if args.action == "export":
-        if not args.out:
-            raise ValueError("export needs --out DIR")
         written = quarantine.export_episodes(workdir, args.batch, args.out, args.ma_lk and [args.ma_lk])
+        folder = quarantine.export_dir(workdir, args.batch, args.out)
         _print(args, {t: str(p) for t, p in written.items()},
                [f"wrote {p}" for p in written.values()] + ["edit the values, then: andanh quarantine replay "
-                                                           f"--batch {args.batch} --fixes {args.out}"])
+                                                           f"--batch {args.batch} --fixes {folder}"])
         return 0
     # replay: stage the fixes as a new batch, then validate, de-identify and publish it like any batch
     from pipelines.quality import QualityGateError
@@ -345,7 +349,7 @@ def cmd_config(args) -> int:
 
 # Modules with a ``register_commands(command, workdir_arg)`` function adding their sub-commands:
 # ``command(name, func, help)`` returns an argparse parser, ``workdir_arg(parser)`` adds --workdir.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("pipelines.deidentify.keys_cli",)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -422,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     workdir_arg(p)
     p.add_argument("--batch", help="batch id (list/show: every batch by default)")
     p.add_argument("--all", action="store_true", help="list: include episodes already replayed")
-    p.add_argument("--out", help="export: folder for xml1.csv ... xml5.csv")
+    p.add_argument("--out", help="export: folder for xml1.csv ... xml5.csv (default: restricted/quarantine/BATCH/export)")
     p.add_argument("--fixes", help="replay: folder with the corrected CSV/Parquet files")
     p.add_argument("--error-threshold", type=float, help="replay: largest share of quarantined records")
     p.add_argument("--min-cell", type=int, help="replay: minimum cell size when publishing")
