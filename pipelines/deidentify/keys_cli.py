@@ -56,7 +56,7 @@ def _emit(args, workdir: Workdir, text: str, new_id: str) -> dict:
     if args.out:
         target = Path(args.out)
         if target.exists():
-            raise FileExistsError(f"{target} exists; refusing to overwrite a key")
+            raise keys.PseudonymKeyError(f"{target} exists; refusing to overwrite a key")
         write_private_bytes(target, (text + "\n").encode("ascii"))
         _say(f"wrote the new {args.kind} key ({new_id}) to {target} (0600); set {KINDS[args.kind]} from it")
         return {"key_id": new_id, "written_to": str(target)}
@@ -76,7 +76,7 @@ def cmd_keys(args) -> int:
         return 0
     if args.action == "init":
         if args.embedded and (workdir.vault / keys.EMBEDDED_KEY_FILE).exists():
-            raise FileExistsError("an embedded key exists already; use `andanh keys rotate --embedded`")
+            raise keys.PseudonymKeyError("an embedded key exists already; use `andanh keys rotate --embedded`")
         text = keys.new_key_text()
         result = _emit(args, workdir, text, keys.key_id(keys.decode_key(text)))
         if args.json:
