@@ -89,7 +89,7 @@ def test_one_person_across_facilities_batches_and_tables(workdir):
     assert later["PERSON_ID"] == r[2]["PERSON_ID"]  # same card number, another facility, another month
     child = safe(workdir, "b1", "xml2")[0]
     assert child["PERSON_ID"] == r[2]["PERSON_ID"] and child["MA_LK"] == r[2]["MA_LK"]
-    details = {e.table_name: e.details for e in Ledger(workdir.ledger_url()).entries("b1")}
+    details = {e.table_name: e.details for e in Ledger(workdir.ledger_url()).entries("b1") if e.stage == "deidentify"}
     assert details["persons"]["linked_by"]["bhxh"] == 1
 
 
@@ -202,7 +202,7 @@ def test_ledger_records_each_rule_and_runs_shows_it(workdir, capsys):
     from pipelines.cli import main
     write_validated(workdir, "b1", [xml1_row(), xml1_row(MA_LK="LK2")])
     deidentify_batch(workdir, "b1")
-    entry = next(e for e in Ledger(workdir.ledger_url()).entries("b1") if e.table_name == "xml1")
+    entry = next(e for e in Ledger(workdir.ledger_url()).entries("b1") if e.stage == "deidentify" and e.table_name == "xml1")
     rules = entry.details["rules"]
     assert rules["HO_TEN"] == {"field": "HO_TEN", "action": "drop", "rule": "defaults.DIRECT-ID", "dropped": 2}
     assert rules["MA_LK"]["pseudonymised"] == 2 and rules["NGAY_VAO"]["shifted"] == 2

@@ -12,6 +12,7 @@ and rule, what was done (``andanh runs --batch B``).
 """
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import pyarrow.parquet as pq
 
 from pipelines.deidentify.actions import ACTIONS, TableContext
 from pipelines.deidentify.freetext import FreeTextAnonymizer
+from pipelines.deidentify.gate import SURROGATE_METADATA
 from pipelines.deidentify.keys import master_key
 from pipelines.deidentify.person import Persons, link_persons
 from pipelines.deidentify.policy import DEFAULT_POLICY, Policy, load_policy
@@ -31,7 +33,7 @@ from pipelines.deidentify.transforms import Keyring, Pseudonymiser, Surrogates
 from pipelines.ledger import Ledger, LedgerEntry
 from pipelines.quality.validated import read_validated, validated_tables
 from pipelines.schema import EPISODE_TABLES, Schema, load_schema
-from pipelines.workdir import Workdir
+from pipelines.workdir import Workdir, scratch_path, writes_private
 
 KEPT_LINEAGE = ("_batch_id",)
 SPECIAL_DIR = "special"
@@ -66,16 +68,29 @@ class _EpisodeColumns(dict):
         return value
 
 
+@writes_private
 def deidentify_batch(workdir: Workdir, batch_id: str, *, policy_path: str | Path | None = None) -> DeidentifySummary:
     """Apply the policy to one validated batch; re-running with the same key and policy rewrites the
-    same files with the same tokens."""
+    same files with the same tokens. Refuses a batch whose quality gate or reconciliation failed or
+    whose staged data changed; ends with the residual-PII gate, which fails closed."""
+    from pipelines.deidentify.gate import run_gate
+    from pipelines.deidentify.preconditions import require_deidentifiable
     from pipelines.settings import get_settings
 
     schema = load_schema()
     policy = load_policy(policy_path or get_settings().policy or DEFAULT_POLICY, schema)
-    present = validated_tables(workdir, batch_id)  # raises when the batch was not validated
+    require_deidentifiable(workdir, batch_id)
+    present = validated_tables(workdir, batch_id)
     keyring = Keyring(master_key(workdir), policy.scope)
-    return Deidentifier(workdir, batch_id, policy, schema, keyring).run(present)
+    summary = Deidentifier(workdir, batch_id, policy, schema, keyring).run(present)
+    run_gate(workdir, batch_id, exempt=exempt_columns(policy))  # raises ResidualPIIError when blocked
+    return summary
+
+
+def exempt_columns(policy: Policy) -> set[tuple[str, str]]:
+    """(table, column) pairs the policy keeps on purpose, with a documented exception."""
+    return {(table_id, rule.output) for table_id, fields in policy.rules.items()
+            for rules in fields.values() for rule in rules if rule.exception}
 
 
 class Deidentifier:
@@ -199,9 +214,10 @@ class Deidentifier:
             if name in data.column_names:
                 columns[name] = data.column(name).combine_chunks()
         columns["_key_id"] = pa.array([self.keyring.key_id] * data.num_rows, pa.string()).dictionary_encode()
+        surrogate = sorted(r.output for r, profile in ctx.free_text_jobs if profile == "surrogate")
         safe = pa.table(columns).replace_schema_metadata({
             "andanh.policy_version": self.policy.version, "andanh.key_id": self.keyring.key_id,
-            "andanh.scope": self.policy.scope})
+            "andanh.scope": self.policy.scope, SURROGATE_METADATA: json.dumps(surrogate)})
         special_mask = pc.fill_null(pc.is_valid(pc.take(flags, index)), False)
         main = safe.filter(pc.invert(special_mask))
         special = safe.filter(special_mask).append_column(SPECIAL_COLUMN, pc.filter(pc.take(flags, index), special_mask))
@@ -238,6 +254,6 @@ def write_parquet(workdir: Workdir, table: pa.Table, target: Path) -> None:
     """Written beside the zone's temp folder, then renamed into place (readers never see half a file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     workdir.tmp.mkdir(parents=True, exist_ok=True)
-    tmp = workdir.tmp / f"{target.parent.name}-{target.stem}.{os.getpid()}.{id(table):x}.parquet"
+    tmp = scratch_path(workdir.tmp, f"safe-{target.parent.name}-{target.stem}", ".parquet")
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, target)

@@ -137,13 +137,17 @@ class Pseudonymise(ColumnAction):
         p = ctx.pseudonymiser
         vault = ctx.vault_pairs.setdefault(domain, []) if rule.get("vault") else None
 
-        def one(value: str, scope: str | None = None) -> str | None:
+        def single(value: str, scope: str | None = None) -> str | None:
+            return p.token(domain, value, kind, scope) if value.strip() else None
+
+        def listed(value: str, scope: str | None = None) -> str | None:
             parts = [v for v in (value.split(separator) if separator else [value])]
             tokens = [p.token(domain, v, kind, scope) if v.strip() else "" for v in parts]
             if vault is not None:  # re-contact allowed by the policy: the custodian's encrypted vault
                 vault.extend((t, v) for t, v in zip(tokens, parts) if t)
             return (separator or "").join(tokens) if any(tokens) else None
 
+        one = single if not separator and vault is None else listed  # most fields: one call per value
         scope_by = rule.get("scope_by") or []
         if scope_by:
             scope = ctx.column(scope_by[0])

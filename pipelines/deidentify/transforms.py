@@ -99,14 +99,14 @@ class Pseudonymiser:
         self._cache: dict[tuple[str, str, str], str] = {}
 
     def token(self, domain: str, value: str, normaliser: str = "id", scope_value: str | None = None) -> str:
-        norm = normalise(value, normaliser)
-        message = norm if scope_value is None else f"{normalise_code(scope_value)}\x1f{norm}"
-        cache_key = (domain, normaliser, message)
+        cache_key = (domain, normaliser, value, scope_value)  # as received: a hit skips normalising too
         cached = self._cache.get(cache_key)
         if cached is None:
+            norm = normalise(value, normaliser)
+            message = norm if scope_value is None else f"{normalise_code(scope_value)}\x1f{norm}"
             digest = hmac.new(self.keyring.key(domain), message.encode("utf-8"), hashlib.sha256).digest()
             cached = PREFIX[domain] + base64.b32encode(digest[:10]).decode("ascii")
-            if len(self._cache) < 2_000_000:
+            if len(self._cache) < 4_000_000:
                 self._cache[cache_key] = cached
         return cached
 
