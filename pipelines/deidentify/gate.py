@@ -14,8 +14,9 @@
     words (names, addresses); inside longer text, names need three words (two-word names such as
     "Hà Nam" are also place names) and digit runs nine digits.
 (b) **the detector** (:func:`pipelines.detect.residual_pii`, direct-identifier types) on every distinct
-    value of the free-text fields, of columns the schema registry does not know, and of any other
-    string value that looks like text (two words of letters), a long number or an e-mail address.
+    value of the free-text fields and, in every other string column (known to the registry or not),
+    on each value that looks like text (two words of letters), a long number or an e-mail address;
+    tokens, codes and amounts are left to (a).
 
 All work is per distinct value, in DuckDB (exact match) and in one detector pass. A hit blocks the
 batch: the marker ``restricted/gate/<batch>.json`` says ``blocked`` and lists table, column, row
@@ -184,34 +185,43 @@ def _safe_files(workdir: Workdir, batch_id: str) -> list[Path]:
     return sorted(p for p in root.rglob("*.parquet") if p.is_file()) if root.exists() else []
 
 
-def _exact_hits(con: duckdb.DuckDBPyConnection, source: str, column: str) -> list[tuple[str, list[str]]]:
-    """Distinct values of one column that hold a raw identifier: (value, entity fields). The values stay
-    in this process only long enough to find their rows."""
-    c = _quote(column)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE dv AS SELECT DISTINCT CAST({c} AS VARCHAR) AS v FROM {source} "
-                f"WHERE {c} IS NOT NULL AND CAST({c} AS VARCHAR) <> ''")
+def _distinct_values(con: duckdb.DuckDBPyConnection, source: str, columns: list[str]) -> int:
+    """Table ``dv(col, v)``: the distinct non-empty values of every string column of one file, one scan."""
+    casts = ", ".join(f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}" for c in columns)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE dv AS SELECT DISTINCT col, v FROM
+        (UNPIVOT (SELECT {casts} FROM {source}) ON COLUMNS(*) INTO NAME col VALUE v) WHERE v <> ''""")
+    return con.execute("SELECT count(*) FROM dv").fetchone()[0]
+
+
+def _exact_hits(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[str]]]:
+    """(column, value, raw fields) for the values in ``dv`` that hold a raw identifier, whole, as a word
+    n-gram or as a digit run. The values stay in this process only long enough to find their rows."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE cand AS
-        SELECT v, gate_hash('id', gate_compact(v)) AS h FROM dv
-        UNION ALL SELECT v, gate_hash('text', gate_text(v)) FROM dv
+        WITH u AS (SELECT DISTINCT v FROM dv)
+        SELECT v, gate_hash('id', gate_compact(v)) AS h FROM u
+        UNION ALL SELECT v, gate_hash('text', gate_text(v)) FROM u
         UNION ALL SELECT v, gate_hash('digits', gate_digits(run)) FROM
-            (SELECT v, unnest(regexp_extract_all(v, '[0-9](?:[0-9 -]*[0-9])?')) AS run FROM dv)
+            (SELECT v, unnest(regexp_extract_all(v, '[0-9](?:[0-9 -]*[0-9])?')) AS run FROM u)
             WHERE length(gate_digits(run)) >= {MIN_DIGITS}
         UNION ALL
         SELECT w.v, gate_hash(f.kind, CASE WHEN f.kind = 'id' THEN array_to_string(w.words[w.i:w.i + f.n - 1], '')
                                           ELSE array_to_string(w.words[w.i:w.i + f.n - 1], ' ') END)
         FROM (SELECT v, words, i, gate_hash('w', words[i]) AS hw FROM
                 (SELECT v, words, unnest(range(1, len(words) + 1)) AS i FROM
-                    (SELECT v, string_split(gate_text(v), ' ') AS words FROM dv))) w
+                    (SELECT v, string_split(gate_text(v), ' ') AS words FROM u))) w
         JOIN firsts f ON f.h = w.hw AND w.i + f.n - 1 <= len(w.words)""")
-    rows = con.execute("""SELECT c.v, list(DISTINCT unnest_field ORDER BY unnest_field) FROM cand c
-        JOIN (SELECT h, unnest(fields) AS unnest_field FROM raw_h) r ON r.h = c.h GROUP BY c.v""").fetchall()
-    return [(v, fields) for v, fields in rows]
+    return [(col, v, fields) for col, v, fields in con.execute("""
+        SELECT d.col, c.v, list(DISTINCT r.field ORDER BY r.field) FROM cand c
+        JOIN (SELECT h, unnest(fields) AS field FROM raw_h) r ON r.h = c.h
+        JOIN dv d ON d.v = c.v GROUP BY d.col, c.v ORDER BY d.col, c.v""").fetchall()]
 
 
-def _looks_like_text_sql(column: str) -> str:
-    c = f"CAST({_quote(column)} AS VARCHAR)"
-    return (rf"(regexp_matches({c}, '\p{{L}}{{2,}}[ \t]+\p{{L}}{{2,}}') OR regexp_matches({c}, '[0-9]{{9}}') "
-            rf"OR regexp_matches({c}, '[0-9]{{3}}[ .-][0-9]{{3}}[ .-][0-9]{{3}}') OR contains({c}, '@'))")
+def _detector_candidates(con: duckdb.DuckDBPyConnection, free_text: list[str]) -> list[tuple[str, str]]:
+    """(column, value) pairs for the detector: every value of a free-text field, and elsewhere the values
+    that look like text (two words of letters), a long number or an e-mail address."""
+    looks = (r"(regexp_matches(v, '\p{L}{2,}[ \t]+\p{L}{2,}') OR regexp_matches(v, '[0-9]{9}') "
+             r"OR regexp_matches(v, '[0-9]{3}[ .-][0-9]{3}[ .-][0-9]{3}') OR contains(v, '@'))")
+    return con.execute(f"SELECT col, v FROM dv WHERE list_contains(?, col) OR {looks}", [free_text]).fetchall()
 
 
 def _rows_of(con, source: str, column: str, value: str, token_column: str | None) -> tuple[int, list[dict]]:
@@ -265,26 +275,21 @@ def run_gate(workdir: Workdir, batch_id: str, *, exempt: set[tuple[str, str]] | 
             report.tables[rel] = pq.ParquetFile(path).metadata.num_rows
             report.string_columns += len(strings)
             token_column = next((c for c in ROW_TOKEN_COLUMNS if c in strings), None)
-            for column in strings:
-                hits = _exact_hits(con, source, column)
-                report.distinct_values += con.execute("SELECT count(*) FROM dv").fetchone()[0]
-                for value, fields in hits:
-                    count, rows = _rows_of(con, source, column, value, token_column)
-                    for r in rows:
-                        r["row_token"] = _clean_token(con, token_column, r["row_token"])
-                    for f in fields:
-                        report.hits.append({"table": rel, "column": column, "check": "raw-match",
-                                            "entity_type": ENTITY_OF_FIELD.get(f, f), "source_field": f,
-                                            "rows": count, "examples": rows,
-                                            "blocks": (table_id, column) not in exempt})
-                if use_detector:
-                    where = ("TRUE" if known.get(column, "FREE-TEXT") == "FREE-TEXT"
-                             else _looks_like_text_sql(column))
-                    values = [r[0] for r in con.execute(
-                        f"SELECT DISTINCT CAST({_quote(column)} AS VARCHAR) FROM {source} "
-                        f"WHERE {_quote(column)} IS NOT NULL AND {where}").fetchall()]
-                    for v in values:
-                        to_detect.setdefault(v, []).append((rel, column, path, column in surrogate))
+            report.distinct_values += _distinct_values(con, source, strings) if strings else 0
+            if not strings:
+                continue
+            for column, value, fields in _exact_hits(con):
+                count, rows = _rows_of(con, source, column, value, token_column)
+                for r in rows:
+                    r["row_token"] = _clean_token(con, token_column, r["row_token"])
+                for f in fields:
+                    report.hits.append({"table": rel, "column": column, "check": "raw-match",
+                                        "entity_type": ENTITY_OF_FIELD.get(f, f), "source_field": f,
+                                        "rows": count, "examples": rows, "blocks": (table_id, column) not in exempt})
+            if use_detector:
+                free_text = [c for c in strings if known.get(c) == "FREE-TEXT"]
+                for column, v in _detector_candidates(con, free_text):
+                    to_detect.setdefault(v, []).append((rel, column, path, column in surrogate))
         if use_detector and to_detect:
             _detector_hits(con, report, to_detect, exempt)
     finally:
