@@ -239,3 +239,19 @@ def test_a_staged_file_changed_after_validation_is_refused(workdir):
     staged.unlink()
     with pytest.raises(StagedDataChanged, match="gone"):
         deidentify_batch(workdir, "b2")
+
+
+def test_detail_tables_in_pieces_give_the_same_safe_rows(workdir, monkeypatch):
+    import pipelines.deidentify as stage
+    tables = {"xml1": [xml1_row(MA_LK="LK1"), xml1_row(MA_LK="LK2", MA_BENH_CHINH="A15", SO_CCCD="079185000111")],
+              "xml3": [child_row("xml3", MA_LK=k, STT=str(i), NGAY_YL="202403020900", MA_BAC_SI="001234/BYT-CCHN")
+                       for i, k in enumerate(["LK1", "LK2", "LK1", "LK1", "LK2"])]}
+    write_validated(workdir, "b1", None, tables=tables)
+    deidentify_batch(workdir, "b1")
+    whole = (safe(workdir, "b1", "xml3"), safe(workdir, "b1", "xml3", special=True))
+    monkeypatch.setattr(stage, "PIECE_ROWS", 2)
+    summary = deidentify_batch(workdir, "b1")
+    assert (safe(workdir, "b1", "xml3"), safe(workdir, "b1", "xml3", special=True)) == whole
+    assert len(whole[0]) == 3 and len(whole[1]) == 2 and summary.rows["xml3"] == 5
+    entry = next(e for e in Ledger(workdir.ledger_url()).entries("b1") if e.stage == "deidentify" and e.table_name == "xml3")
+    assert entry.details["rules"]["MA_BAC_SI"]["pseudonymised"] == 5 and entry.details["special_rows"] == 2

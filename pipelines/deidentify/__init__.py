@@ -31,13 +31,14 @@ from pipelines.deidentify.policy import DEFAULT_POLICY, Policy, load_policy
 from pipelines.deidentify.special import SpecialCategories
 from pipelines.deidentify.transforms import Keyring, Pseudonymiser, Surrogates
 from pipelines.ledger import Ledger, LedgerEntry
-from pipelines.quality.validated import read_validated, validated_tables
+from pipelines.quality.validated import iter_validated, read_validated, validated_tables
 from pipelines.schema import EPISODE_TABLES, Schema, load_schema
 from pipelines.workdir import Workdir, scratch_path, writes_private
 
 KEPT_LINEAGE = ("_batch_id",)
 SPECIAL_DIR = "special"
 SPECIAL_COLUMN = "special_category"
+PIECE_ROWS = 500_000  # detail rows de-identified at a time (bounds memory on large batches)
 
 
 @dataclass
@@ -114,41 +115,47 @@ class Deidentifier:
             record_tokens(self.workdir, self.batch_id, domain, sorted(set(items)))
 
     def run(self, present: list[str]) -> DeidentifySummary:
-        tables = {t: as_strings(read_validated(self.workdir, self.batch_id, t)) for t in EPISODE_TABLES if t in present}
-        written = self.run_tables(tables)
-        self.record_vault()
-        target = self.workdir.safe / self.batch_id
-        for table_id, (main, special) in written.items():
-            write_parquet(self.workdir, main, target / f"{table_id}.parquet")
-            special_path = target / SPECIAL_DIR / f"{table_id}.parquet"
-            if special.num_rows:
-                write_parquet(self.workdir, special, special_path)
-            elif special_path.exists():
-                special_path.unlink()
-        self.record()
-        return self.summary
-
-    def run_tables(self, tables: dict[str, pa.Table]) -> dict[str, tuple[pa.Table, pa.Table]]:
-        """The safe (main, special) table of each input table."""
-        xml1 = tables.get("xml1")
-        if xml1 is None:
-            xml1 = as_strings(read_validated_empty("xml1"))
+        """XML1 whole (the persons and flags of every episode); XML2–XML5 in pieces of ``PIECE_ROWS``."""
+        xml1 = as_strings(read_validated(self.workdir, self.batch_id, "xml1") if "xml1" in present
+                          else read_validated_empty("xml1"))
         persons = link_persons(xml1, self.pseudonymiser, self.policy.max_shift_days)
         self.summary.linked_by = persons.counts()
-        flags = self.special_flags(xml1, tables)
-        self.free_text.detect(self.free_text_values(tables))
+        text_columns = {t: self.text_columns(t) for t in EPISODE_TABLES if t in present}
+        texts = {t: xml1.select(["MA_LK", *cols]) if t == "xml1" else as_strings(
+            read_validated(self.workdir, self.batch_id, t, columns=["MA_LK", *cols]))
+            for t, cols in text_columns.items()}
+        flags = self.special_flags(xml1, texts)
+        self.free_text.detect(self.free_text_values(texts))  # one detector pass over every table's notes
+        del texts
         self.entries: list[LedgerEntry] = [LedgerEntry(
             self.batch_id, "deidentify", "persons", received=xml1.num_rows, passed=xml1.num_rows,
             details={"linked_by": self.summary.linked_by, "lower_confidence": ["facility_mrn", "episode"],
                      "policy_version": self.policy.version, "key_id": self.keyring.key_id})]
-        out = {}
-        for table_id, data in tables.items():
-            out[table_id] = self.run_table(table_id, data, xml1, persons, flags)
+        target = self.workdir.safe / self.batch_id
+        for table_id in (t for t in EPISODE_TABLES if t in present):
+            pieces = [xml1] if table_id == "xml1" else (
+                as_strings(p) for p in iter_validated(self.workdir, self.batch_id, table_id, rows_per_piece=PIECE_ROWS))
+            writer = _SafeWriter(self.workdir, target, table_id)
+            stats: dict = {}
+            for piece in pieces:
+                main, special, piece_stats = self.run_table(table_id, piece, xml1, persons, flags)
+                writer.write(main, special)
+                stats = merge_counts(stats, piece_stats)
+            writer.close()
+            self.finish_table(table_id, stats)
         self.entries.append(LedgerEntry(
             self.batch_id, "deidentify", "special", received=xml1.num_rows, passed=xml1.num_rows,
             details={"episodes_by_category": self.summary.special_episodes, "rows": self.summary.special_rows,
                      "compartment": f"restricted/safe/{self.batch_id}/{SPECIAL_DIR}/"}))
-        return out
+        self.record_vault()
+        self.record()
+        return self.summary
+
+    def text_columns(self, table_id: str) -> list[str]:
+        """Columns read before the main pass: FREE-TEXT fields and fields a free-text action reads."""
+        return [f.name for f in self.schema.table(table_id).fields if f.name != "MA_LK" and (
+            f.deid_class == "FREE-TEXT" or any(getattr(ACTIONS[r.action], "profile", "")
+                                               for r in self.policy.rules[table_id][f.name]))]
 
     def free_text_values(self, tables: dict[str, pa.Table]) -> set[str]:
         """Distinct values of every column a free-text action will read, over all tables."""
@@ -159,6 +166,19 @@ class Deidentifier:
                 if any(getattr(ACTIONS[r.action], "profile", "") for r in rules):
                     values.update(v for v in pc.unique(data.column(name).combine_chunks()).to_pylist() if v)
         return values
+
+    def finish_table(self, table_id: str, stats: dict) -> None:
+        self.summary.rows[table_id] = stats.get("written", 0)
+        self.summary.actions[table_id] = stats.get("columns_by_action", {})
+        self.summary.special_rows[table_id] = stats.get("special_rows", 0)
+        orphans = stats.get("orphans_not_written", 0)
+        self.entries.append(LedgerEntry(
+            self.batch_id, "deidentify", table_id, received=stats.get("written", 0) + orphans,
+            passed=stats.get("written", 0), rejected=orphans,
+            details={"columns_by_action": stats.get("columns_by_action", {}), "rules": stats.get("rules", {}),
+                     "policy_version": self.policy.version, "policy": self.policy.path.name,
+                     "key_id": self.keyring.key_id, "scope": self.policy.scope,
+                     "special_rows": stats.get("special_rows", 0), "orphans_not_written": orphans}))
 
     def special_flags(self, xml1: pa.Table, tables: dict[str, pa.Table]) -> pa.Array:
         if not self.policy.special_enabled:
@@ -178,7 +198,8 @@ class Deidentifier:
         return flags
 
     def run_table(self, table_id: str, data: pa.Table, xml1: pa.Table, persons: Persons, flags: pa.Array
-                  ) -> tuple[pa.Table, pa.Table]:
+                  ) -> tuple[pa.Table, pa.Table, dict]:
+        """One table (or a piece of one): the safe main rows, the special-category rows, what was done."""
         raw_keys = xml1.column("MA_LK").combine_chunks()
         index = pc.index_in(data.column("MA_LK").combine_chunks(), value_set=raw_keys) if table_id != "xml1" \
             else pa.array(range(data.num_rows), pa.int32())
@@ -221,16 +242,9 @@ class Deidentifier:
         special_mask = pc.fill_null(pc.is_valid(pc.take(flags, index)), False)
         main = safe.filter(pc.invert(special_mask))
         special = safe.filter(special_mask).append_column(SPECIAL_COLUMN, pc.filter(pc.take(flags, index), special_mask))
-        self.summary.rows[table_id] = safe.num_rows
-        self.summary.actions[table_id] = dict(actions)
-        self.summary.special_rows[table_id] = special.num_rows
-        self.entries.append(LedgerEntry(
-            self.batch_id, "deidentify", table_id, received=data.num_rows + orphans, passed=safe.num_rows,
-            rejected=orphans, details={"columns_by_action": dict(actions), "rules": rules_done,
-                                       "policy_version": self.policy.version, "policy": self.policy.path.name,
-                                       "key_id": self.keyring.key_id, "scope": self.policy.scope,
-                                       "special_rows": special.num_rows, "orphans_not_written": orphans}))
-        return main, special
+        stats = {"written": safe.num_rows, "special_rows": special.num_rows, "orphans_not_written": orphans,
+                 "columns_by_action": dict(actions), "rules": rules_done}
+        return main, special, stats
 
     def record(self) -> None:
         Ledger(self.workdir.ledger_url()).record(self.entries)
@@ -250,10 +264,56 @@ def _value_counts(values: pa.Array) -> tuple[list, list]:
     return vc.field("values").to_pylist(), vc.field("counts").to_pylist()
 
 
-def write_parquet(workdir: Workdir, table: pa.Table, target: Path) -> None:
-    """Written beside the zone's temp folder, then renamed into place (readers never see half a file)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    workdir.tmp.mkdir(parents=True, exist_ok=True)
-    tmp = scratch_path(workdir.tmp, f"safe-{target.parent.name}-{target.stem}", ".parquet")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, target)
+def merge_counts(total: dict, more: dict) -> dict:
+    """Sum the counts of two pieces (nested dicts of ints; other values from the latest piece)."""
+    out = dict(total)
+    for key, value in more.items():
+        if isinstance(value, dict):
+            out[key] = merge_counts(out.get(key) or {}, value)
+        elif isinstance(value, int) and not isinstance(value, bool) and isinstance(out.get(key), int):
+            out[key] = out[key] + value
+        else:
+            out[key] = value
+    return out
+
+
+class _SafeWriter:
+    """The main and special file of one safe table, written piece by piece in scratch files under
+    ``tmp/`` and renamed into place at the end (readers never see half a file; a re-run that finds
+    no special rows removes the old special file)."""
+
+    def __init__(self, workdir: Workdir, target: Path, table_id: str):
+        self.workdir = workdir
+        self.paths = {"main": target / f"{table_id}.parquet", "special": target / SPECIAL_DIR / f"{table_id}.parquet"}
+        self.writers: dict[str, tuple[pq.ParquetWriter, Path]] = {}
+        self.empty_main: pa.Table | None = None
+
+    def write(self, main: pa.Table, special: pa.Table) -> None:
+        if self.empty_main is None:
+            self.empty_main = main.schema.empty_table()
+        for kind, table in (("main", main), ("special", special)):
+            if table.num_rows == 0:
+                continue
+            if kind not in self.writers:
+                self.workdir.tmp.mkdir(parents=True, exist_ok=True)
+                tmp = scratch_path(self.workdir.tmp, f"safe-{self.paths[kind].parent.name}-{self.paths[kind].stem}",
+                                   ".parquet")
+                self.writers[kind] = (pq.ParquetWriter(tmp, table.schema, compression="zstd"), tmp)
+            self.writers[kind][0].write_table(table.cast(self.writers[kind][0].schema))
+
+    def close(self) -> None:
+        if "main" not in self.writers and self.empty_main is not None:  # every row special: an empty main file
+            self.write_empty()
+        for kind, path in self.paths.items():
+            if kind in self.writers:
+                writer, tmp = self.writers[kind]
+                writer.close()
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, path)
+            elif kind == "special" and path.exists():
+                path.unlink()
+
+    def write_empty(self) -> None:
+        tmp = scratch_path(self.workdir.tmp, f"safe-{self.paths['main'].stem}", ".parquet")
+        self.workdir.tmp.mkdir(parents=True, exist_ok=True)
+        self.writers["main"] = (pq.ParquetWriter(tmp, self.empty_main.schema, compression="zstd"), tmp)
