@@ -111,7 +111,12 @@ def cmd_deidentify(args) -> int:
     except ResidualPIIError as exc:  # the safe output still holds identifiers: blocked from every later stage
         _stderr(f"andanh deidentify: residual-PII gate closed: {exc}")
         return EXIT_GATE
-    _print(args, vars(summary), [f"{t}: {n} rows de-identified" for t, n in summary.rows.items()])
+    _print(args, vars(summary), [f"{t}: {n} rows de-identified ({summary.special_rows.get(t, 0)} in the special "
+                                  "compartment)" for t, n in summary.rows.items()]
+           + [f"policy {summary.policy_version}, key {summary.key_id}; episodes linked by "
+              + ", ".join(f"{k} {v}" for k, v in summary.linked_by.items()),
+              "special-category episodes: " + (", ".join(f"{k} {v}" for k, v in summary.special_episodes.items())
+                                              or "none")])
     return 0
 
 
