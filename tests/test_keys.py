@@ -244,3 +244,15 @@ def test_reidentify_command(workdir, monkeypatch, capsys):
     monkeypatch.delenv("ANDANH_VAULT_KEY")
     assert main(["reidentify", "--token", PAIRS[1][0], "--reason", "re-contact for a recall (ticket 7)",
                  "--workdir", str(workdir.root)]) == 1
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+def test_key_from_an_airflow_connection_or_variable(monkeypatch):
+    from pipelines.deidentify.keys import pseudonym_key_from_airflow
+
+    monkeypatch.setenv("AIRFLOW_VAR_ANDANH_PSEUDONYM_KEY", GOOD_B64)
+    assert pseudonym_key_from_airflow() == GOOD_B64
+    monkeypatch.setenv("AIRFLOW_CONN_ANDANH_PSEUDONYM_KEY", json.dumps({"conn_type": "generic", "password": GOOD_HEX}))
+    assert pseudonym_key_from_airflow() == GOOD_HEX  # the Connection wins
+    assert decode_key(pseudonym_key_from_airflow()) == bytes.fromhex(GOOD_HEX)

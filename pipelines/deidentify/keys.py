@@ -183,3 +183,26 @@ def embedded_key(workdir: Workdir) -> bytes:
     else:
         warn(f"using the generated pseudonym key in {path} (embedded mode); set {KEY_ENV} for real data.")
     return decode_key(path.read_text(encoding="ascii"), str(path))
+
+
+AIRFLOW_KEY_ID = "andanh_pseudonym_key"
+
+
+def pseudonym_key_from_airflow(conn_id: str = AIRFLOW_KEY_ID, variable: str = AIRFLOW_KEY_ID) -> str | None:
+    """Inside an Airflow task: the key text from the Connection ``conn_id`` (its password) or else the
+    Variable ``variable``; None when neither exists or Airflow is not there. Task code passes the result
+    to :func:`master_key` as ``key=``, so the key never has to be in the worker's environment."""
+    try:
+        from airflow.sdk import Connection, Variable
+    except ImportError:
+        return None
+    try:
+        password = Connection.get(conn_id).password
+        if password:
+            return password
+    except Exception:  # noqa: BLE001 - no such connection (or no task context): try the Variable
+        pass
+    try:
+        return Variable.get(variable, default=None)
+    except Exception:  # noqa: BLE001 - no such variable, or not inside a task
+        return None
