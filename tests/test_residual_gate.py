@@ -264,3 +264,14 @@ def test_words_before_a_placeholder_are_not_a_finding(batch):
     tables["xml1"][1]["GHI_CHU"] = "Me BN la chi [HỌ_TÊN], DT: [SĐT], email: [EMAIL]"
     write_safe(batch, tables)
     assert run_gate(batch, BATCH).status == "released"
+
+
+def test_an_identifier_stored_as_a_number_blocks(batch):
+    tables = clean_safe()
+    for i, r in enumerate(tables["xml1"]):
+        r["SO_LUU_TRU"] = 12 + i
+    tables["xml1"][1]["SO_LUU_TRU"] = int("079190054321")  # the CCCD, leading zero lost
+    write_safe(batch, tables)
+    with pytest.raises(ResidualPIIError) as raised:
+        run_gate(batch, BATCH, use_detector=False)
+    assert [(h["column"], h["entity_type"]) for h in raised.value.report.blocking_hits] == [("SO_LUU_TRU", "VN_CCCD")]

@@ -1,6 +1,6 @@
 """Residual-PII gate: after de-identification, nothing identifying may be left; fail closed.
 
-:func:`run_gate` scans every string column of every safe table of a batch
+:func:`run_gate` scans every string (and integer) column of every safe table of a batch
 (``restricted/safe/<batch>/**.parquet``, the special-category compartment included) in two ways:
 
 (a) **exact match against the batch's own raw direct identifiers**: every DIRECT-ID field of the
@@ -145,6 +145,9 @@ def _raw_identifiers(con: duckdb.DuckDBPyConnection, workdir: Workdir, batch_id:
               FROM raw_v WHERE len(string_split(gate_text(v), ' ')) >= 2 AND length(gate_text(v)) >= 5
             UNION ALL
             SELECT field, 'digits', gate_digits(v), 1, NULL FROM raw_v WHERE length(gate_digits(v)) >= {MIN_DIGITS}
+            UNION ALL  -- the same number without its leading zeros (a CCCD stored as an integer)
+            SELECT field, 'digits', ltrim(gate_digits(v), '0'), 1, NULL FROM raw_v
+              WHERE gate_digits(v) LIKE '0%' AND length(ltrim(gate_digits(v), '0')) >= {MIN_DIGITS}
             UNION ALL  -- a phone written +84 …
             SELECT field, 'digits', '84' || substr(gate_digits(v), 2), 1, NULL FROM raw_v
               WHERE field = 'DIEN_THOAI' AND gate_digits(v) LIKE '0%' AND length(gate_digits(v)) >= {MIN_DIGITS}
@@ -271,7 +274,8 @@ def run_gate(workdir: Workdir, batch_id: str, *, exempt: set[tuple[str, str]] | 
             meta = pq.ParquetFile(path).schema_arrow
             surrogate = set(json.loads((meta.metadata or {}).get(SURROGATE_METADATA, b"[]")))
             strings = [f.name for f in meta if str(f.type) in ("string", "large_string", "string_view")
-                       or str(f.type).startswith("dictionary<values=string")]
+                       or str(f.type).startswith("dictionary<values=string")
+                       or pa.types.is_integer(f.type) or pa.types.is_decimal(f.type)]  # a number stored as one
             source = f"read_parquet('{str(path).replace(chr(39), chr(39) * 2)}', file_row_number = true)"
             report.tables[rel] = pq.ParquetFile(path).metadata.num_rows
             report.string_columns += len(strings)
