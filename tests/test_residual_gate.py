@@ -275,3 +275,15 @@ def test_an_identifier_stored_as_a_number_blocks(batch):
     with pytest.raises(ResidualPIIError) as raised:
         run_gate(batch, BATCH, use_detector=False)
     assert [(h["column"], h["entity_type"]) for h in raised.value.report.blocking_hits] == [("SO_LUU_TRU", "VN_CCCD")]
+
+
+def test_the_gate_writes_its_row_in_the_ledger(batch):
+    from pipelines.ledger import Ledger
+
+    write_safe(batch, _plant(clean_safe(), "xml1", "GHI_CHU", "gọi 0987654321"))
+    with pytest.raises(ResidualPIIError):
+        run_gate(batch, BATCH, use_detector=False)
+    entry = next(e for e in Ledger(batch.ledger_url()).entries(BATCH) if e.stage == "gate")
+    assert entry.balanced and entry.rejected == 1 and entry.details["status"] == "blocked"
+    assert entry.details["rows_by_finding"] == {"raw-match:PHONE_NUMBER": 1}
+    assert "0987654321" not in json.dumps(entry.details)

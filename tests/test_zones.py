@@ -248,8 +248,33 @@ def test_staged_data_changed_since_validation_is_refused(pipeline_tree):
             require_deidentifiable(workdir, batch)
     finally:
         staged.write_bytes(saved)
+        os.chmod(staged, 0o600)
 
 
 def test_an_unvalidated_batch_is_refused(workdir):
     with pytest.raises(FileNotFoundError, match="run validate first"):
         require_deidentifiable(workdir, "never-validated")
+
+
+@pytest.mark.slow
+def test_revalidation_failure_withdraws_a_deidentified_batch_from_aggregation(pipeline_tree, monkeypatch):
+    """Defined last: it closes the quality gate of the module's batch for good."""
+    from pipelines import aggregate
+    from pipelines.deidentify import deidentify_batch
+    from pipelines.deidentify.gate import released_batches
+    from pipelines.quality import reconcile, validate_batch
+
+    monkeypatch.setenv("ANDANH_PSEUDONYM_KEY", VAULT_KEY)
+    workdir, batch = pipeline_tree
+    with umask(0o000):
+        reconcile(workdir, batch)
+        deidentify_batch(workdir, batch)
+    assert not loose_paths(workdir)  # safe tables, gate marker and report: 0600 under umask 000
+    assert released_batches(workdir) == [batch]
+    assert aggregate.aggregate(workdir).batches == [batch]
+    assert not validate_batch(workdir, batch, error_threshold=0.0).gate_passed  # validated again: now it fails
+    assert released_batches(workdir) == []
+    with pytest.raises(FileNotFoundError, match="no de-identified data"):
+        aggregate.aggregate(workdir)
+    with pytest.raises(BatchNotReady, match="failed the data-quality gate"):
+        deidentify_batch(workdir, batch)

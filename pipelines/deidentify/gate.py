@@ -44,6 +44,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.ledger import Ledger, LedgerEntry
 from pipelines.quality.validated import load_index, read_parquet_sql, write_json_atomic
 from pipelines.schema import load_schema
 from pipelines.workdir import Workdir, private_files, writes_private
@@ -355,6 +356,22 @@ def _safe_fingerprint(workdir: Workdir, batch_id: str) -> dict[str, list[int]]:
     return out
 
 
+def _ledger_entry(report: GateReport) -> LedgerEntry:
+    """The gate's row in the run ledger (``andanh runs``): values scanned, values with a blocking finding."""
+    flagged = len({(h["table"], h["column"], h["check"], tuple(e["row"] for e in h["examples"]))
+                   for h in report.blocking_hits})
+    flagged = min(flagged, report.distinct_values)
+    by_entity: dict[str, int] = {}
+    for h in report.hits:
+        key = f"{h['check']}:{h['entity_type']}" + ("" if h.get("blocks", True) else " (not blocking)")
+        by_entity[key] = by_entity.get(key, 0) + h["rows"]
+    return LedgerEntry(report.batch_id, "gate", "residual_pii", received=report.distinct_values,
+                       passed=report.distinct_values - flagged, rejected=flagged,
+                       details={"status": report.status, "blocking": len(report.blocking_hits),
+                                "rows_by_finding": by_entity, "detector_values": report.detector_values,
+                                "seconds": report.seconds, "report": report.report_path})
+
+
 def _write_outcome(workdir: Workdir, report: GateReport) -> None:
     document = asdict(report) | {"blocking": len(report.blocking_hits)}
     report_path = workdir.reports / report.batch_id / REPORT_NAME
@@ -366,6 +383,7 @@ def _write_outcome(workdir: Workdir, report: GateReport) -> None:
             "blocking": len(report.blocking_hits), "report": str(report_path),
             "validation_report_sha256": _sha256(_validation_report(workdir, report.batch_id)),
             "safe_files": _safe_fingerprint(workdir, report.batch_id)})
+        Ledger(workdir.ledger_url()).record([_ledger_entry(report)])
 
 
 def assert_batch_released(workdir: Workdir, batch_id: str) -> None:
