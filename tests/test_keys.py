@@ -256,3 +256,15 @@ def test_key_from_an_airflow_connection_or_variable(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_ANDANH_PSEUDONYM_KEY", json.dumps({"conn_type": "generic", "password": GOOD_HEX}))
     assert pseudonym_key_from_airflow() == GOOD_HEX  # the Connection wins
     assert decode_key(pseudonym_key_from_airflow()) == bytes.fromhex(GOOD_HEX)
+
+
+def test_keys_passed_in_by_task_code_win_and_stay_in_their_block(workdir, monkeypatch):
+    from pipelines.deidentify.keys import using_keys
+
+    monkeypatch.setenv("ANDANH_PSEUDONYM_KEY", VAULT_KEY)
+    with using_keys(pseudonym=GOOD_HEX, vault=VAULT_KEY):
+        assert master_key(workdir) == bytes.fromhex(GOOD_HEX)
+        assert record_tokens(workdir, "b1", "person", PAIRS) == 2  # no ANDANH_VAULT_KEY in the environment
+    assert master_key(workdir) == bytes.fromhex(VAULT_KEY)
+    with pytest.raises(VaultKeyMissing):
+        record_tokens(workdir, "b1", "person", PAIRS)

@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import contextvars
 import hashlib
 import re
 import secrets
 import sys
+from collections.abc import Iterator
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -162,6 +165,7 @@ def master_key(workdir: Workdir, *, key: str | None = None, required: bool | Non
     from pipelines.settings import get_settings
 
     settings = get_settings()
+    key = key or passed_key("pseudonym")
     if key:
         return decode_key(key, "the pseudonym key passed in")
     if settings.pseudonym_key and settings.pseudonym_key.get_secret_value():
@@ -186,12 +190,33 @@ def embedded_key(workdir: Workdir) -> bytes:
 
 
 AIRFLOW_KEY_ID = "andanh_pseudonym_key"
+AIRFLOW_VAULT_KEY_ID = "andanh_vault_key"
+_passed: dict[str, contextvars.ContextVar[str | None]] = {
+    kind: contextvars.ContextVar(f"andanh_{kind}_key", default=None) for kind in ("pseudonym", "vault")}
+
+
+@contextlib.contextmanager
+def using_keys(pseudonym: str | None = None, vault: str | None = None) -> Iterator[None]:
+    """Keys task code passes in (e.g. from Airflow) for the stage calls inside the block; they win over
+    the environment. Per context (thread / task), so concurrent tasks do not see each other's keys."""
+    tokens = {kind: _passed[kind].set(value) for kind, value in (("pseudonym", pseudonym), ("vault", vault))}
+    try:
+        yield
+    finally:
+        for kind, token in tokens.items():
+            _passed[kind].reset(token)
+
+
+def passed_key(kind: str) -> str | None:
+    """The key text passed in with :func:`using_keys` for ``kind`` (pseudonym / vault), if any."""
+    return _passed[kind].get()
 
 
 def pseudonym_key_from_airflow(conn_id: str = AIRFLOW_KEY_ID, variable: str = AIRFLOW_KEY_ID) -> str | None:
     """Inside an Airflow task: the key text from the Connection ``conn_id`` (its password) or else the
     Variable ``variable``; None when neither exists or Airflow is not there. Task code passes the result
-    to :func:`master_key` as ``key=``, so the key never has to be in the worker's environment."""
+    in (:func:`using_keys`, or ``master_key(key=...)``), so the key need not be in the worker's environment.
+    The same function reads the custodian key: ``pseudonym_key_from_airflow(AIRFLOW_VAULT_KEY_ID, ...)``."""
     try:
         from airflow.sdk import Connection, Variable
     except ImportError:

@@ -25,7 +25,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from pipelines.deidentify.keys import canonical_domain, decode_key, derive_key, key_id
+from pipelines.deidentify.keys import canonical_domain, decode_key, derive_key, key_id, passed_key
 from pipelines.ledger import Ledger, LedgerEntry
 from pipelines.workdir import Workdir, private_files
 
@@ -58,6 +58,7 @@ def vault_path(workdir: Workdir) -> Path:
 
 def custodian_key(vault_key: str | None = None) -> bytes:
     """The custodian key bytes: given, or from ``ANDANH_VAULT_KEY``; strict decoding like pseudonym keys."""
+    vault_key = vault_key or passed_key("vault")
     if vault_key:
         return decode_key(vault_key, "the vault key passed in")
     from pipelines.settings import get_settings
