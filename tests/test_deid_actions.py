@@ -225,3 +225,12 @@ def test_a_documented_exception_allows_keeping_a_direct_identifier(tmp_path):
     rule = load_policy(path).rules_for("xml1", "MA_HSBA")[0]
     assert rule.action == "keep" and "DPIA" in rule.exception
     assert load_policy(path).rules_for("xml0", "MA_HSBA" if False else "HO_TEN")[0].action == "drop"
+
+
+def test_a_surname_left_before_a_detected_name_is_taken_into_it():
+    from pipelines.deidentify.freetext import widen_person_spans
+    text = "BN: Chu Van Tien o Ha Noi"
+    widened = widen_person_spans(text, [{"entity_type": "PERSON", "start": 8, "end": 16, "score": 0.9}])
+    assert text[widened[0]["start"]:widened[0]["end"]] == "Chu Van Tien"
+    kept = widen_person_spans("đến Khám Van Tien", [{"entity_type": "PERSON", "start": 9, "end": 17}])
+    assert kept[0]["start"] == 9  # "Khám" is not a surname

@@ -7,6 +7,7 @@ Counts for the ledger are per value (each distinct text weighted by how often it
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pyarrow as pa
@@ -84,6 +85,7 @@ class FreeTextAnonymizer:
         return outputs, stats
 
     def anonymize(self, text: str, entities: list[dict], profile: str, days: int | None, year: int | None) -> str:
+        entities = widen_person_spans(text, entities)
         config_key = (profile, days, year)
         configs = self._configs.get(config_key)
         if configs is None:
@@ -92,3 +94,24 @@ class FreeTextAnonymizer:
                 self._configs[config_key] = configs
         results = [RecognizerResult(e["entity_type"], e["start"], e["end"], e.get("score", 1.0)) for e in entities]
         return self.engine.anonymize(text, results, operators=configs).text
+
+
+_WORD_BEFORE = re.compile(r"(\S+) $")
+
+
+def widen_person_spans(text: str, entities: list[dict]) -> list[dict]:
+    """A capitalised surname right before a detected name belongs to it ("Chu" in "Chu Van Tien" when
+    only "Van Tien" was found): replacing the name but leaving the surname would leave part of it."""
+    from pipelines.detect.lexicon import fold, folded_surnames
+
+    surnames = folded_surnames()
+    out = []
+    for e in entities:
+        if e["entity_type"] == "PERSON":
+            m = _WORD_BEFORE.search(text, 0, e["start"])
+            word = m.group(1) if m else ""
+            if word[:1].isupper() and fold(word) in surnames and not any(
+                    o is not e and o["start"] <= m.start(1) < o["end"] for o in entities):
+                e = dict(e, start=m.start(1))
+        out.append(e)
+    return out
