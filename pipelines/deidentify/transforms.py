@@ -242,19 +242,19 @@ def _pick(rng: Random, seq):
 def map_distinct(values: pa.Array | pa.ChunkedArray, func: Callable[[str], str | None]) -> pa.Array:
     """``func`` applied once per distinct non-null value, the results spread back to every row."""
     array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    array = array.cast(pa.string())
-    distinct = pc.unique(array)
-    mapped = pa.array([None if v is None else func(v) for v in distinct.to_pylist()], pa.string())
-    return pc.take(mapped, pc.index_in(array, value_set=distinct))
+    encoded = pc.dictionary_encode(array.cast(pa.string()))  # one hashing pass: distinct values + row indices
+    mapped = pa.array([func(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return pc.take(mapped, encoded.indices)
 
 
 def map_distinct_scoped(values: pa.Array, scope: pa.Array, func: Callable[[str, str | None], str | None]) -> pa.Array:
-    """Like :func:`map_distinct` over (scope, value) pairs."""
-    joined = pc.binary_join_element_wise(pc.fill_null(scope.cast(pa.string()), "\x00"), values.cast(pa.string()),
-                                         "\x1f")
-
-    def one(pair: str) -> str | None:
-        s, _, v = pair.partition("\x1f")
-        return func(v, None if s == "\x00" else s)
-
-    return map_distinct(joined, one)
+    """Like :func:`map_distinct` over distinct (scope, value) pairs (pairs found on integer codes)."""
+    v = pc.dictionary_encode(values.cast(pa.string()))
+    s = pc.dictionary_encode(pc.fill_null(scope.cast(pa.string()), "\x00"))
+    width = max(len(s.dictionary), 1)
+    key = pc.add(pc.multiply(v.indices.cast(pa.int64()), width), s.indices.cast(pa.int64()))
+    distinct = pc.drop_null(pc.unique(key))
+    names, scopes = v.dictionary.to_pylist(), s.dictionary.to_pylist()
+    mapped = pa.array([func(names[k // width], None if scopes[k % width] == "\x00" else scopes[k % width])
+                       for k in distinct.to_pylist()], pa.string())
+    return pc.take(mapped, pc.index_in(key, value_set=distinct))
