@@ -211,6 +211,9 @@ def main() -> int:
     results += bench_validate_real_files(max(SIZES), data)
     print(f"PII detection, {DETECT_TEXTS} free-text values ...", file=sys.stderr, flush=True)
     results += bench_detection(DETECT_TEXTS, data)
+    from bench.deid import DEID_BASE, DEID_ENCOUNTERS, bench_deidentify
+    print(f"de-identification, {DEID_ENCOUNTERS} encounters ...", file=sys.stderr, flush=True)
+    results += bench_deidentify(DEID_ENCOUNTERS, min(DEID_BASE, DEID_ENCOUNTERS), data, child)
     report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "platform": platform.platform()},

@@ -105,8 +105,18 @@ def cmd_validate(args) -> int:
 
 def cmd_deidentify(args) -> int:
     from pipelines.deidentify import deidentify_batch
-    summary = deidentify_batch(_workdir(args), args.batch, policy_path=args.policy)
-    _print(args, vars(summary), [f"{t}: {n} rows de-identified" for t, n in summary.rows.items()])
+    from pipelines.deidentify.gate import ResidualPIIError
+    try:
+        summary = deidentify_batch(_workdir(args), args.batch, policy_path=args.policy)
+    except ResidualPIIError as exc:  # the safe output still holds identifiers: blocked from every later stage
+        _stderr(f"andanh deidentify: residual-PII gate closed: {exc}")
+        return EXIT_GATE
+    _print(args, vars(summary), [f"{t}: {n} rows de-identified ({summary.special_rows.get(t, 0)} in the special "
+                                  "compartment)" for t, n in summary.rows.items()]
+           + [f"policy {summary.policy_version}, key {summary.key_id}; episodes linked by "
+              + ", ".join(f"{k} {v}" for k, v in summary.linked_by.items()),
+              "special-category episodes: " + (", ".join(f"{k} {v}" for k, v in summary.special_episodes.items())
+                                              or "none")])
     return 0
 
 
@@ -204,11 +214,36 @@ def cmd_runs(args) -> int:
                   f"rejected at parse {hoso.rejected}") if hoso else ""
         lines.append(f"{batch_id}: reconciled, {counts}" if result.balanced
                      else f"{batch_id}: DOES NOT RECONCILE: {'; '.join(result.problems)}")
+    if args.batch:  # what the de-identification policy did, rule by rule
+        lines += deidentify_lines(entries)
     data = {"entries": [vars(e) for e in entries],
             "reconciliation": {b: {"balanced": r.balanced, "problems": r.problems} for b, r in reconciled.items()}}
     _print(args, data, lines)
     ok = all(e.balanced for e in entries) and all(r.balanced for r in reconciled.values())
     return 0 if ok else EXIT_FAILED
+
+
+def deidentify_lines(entries) -> list[str]:
+    """Per table and rule: field, action, what it did (counts only, never values)."""
+    lines = []
+    for e in entries:
+        if e.stage != "deidentify":
+            continue
+        d = e.details
+        if e.table_name == "persons":
+            lines.append(f"deidentify: policy {d.get('policy_version')}, key {d.get('key_id')}; episodes linked by "
+                         + ", ".join(f"{k} {v}" for k, v in d.get("linked_by", {}).items()))
+        elif e.table_name == "special":
+            lines.append("deidentify: special-category episodes "
+                         + (", ".join(f"{k} {v}" for k, v in d.get("episodes_by_category", {}).items()) or "none")
+                         + f" (kept apart in {d.get('compartment')})")
+        for output, r in sorted(d.get("rules", {}).items()):
+            counts = ", ".join(f"{k} {v}" for k, v in r.items() if isinstance(v, int))
+            entities = ", ".join(f"{k} {v}" for k, v in (r.get("entities") or {}).items())
+            target = f" -> {output}" if output != r.get("field") else ""
+            lines.append(f"  {e.table_name} {r.get('field')}{target}: {r.get('action')} ({r.get('rule')}) "
+                         f"{counts}{'; ' + entities if entities else ''}")
+    return lines
 
 
 def cmd_quarantine(args) -> int:
@@ -236,12 +271,11 @@ def cmd_quarantine(args) -> int:
     if not args.batch:
         raise ValueError(f"{args.action} needs --batch")
     if args.action == "export":
-        if not args.out:
-            raise ValueError("export needs --out DIR")
         written = quarantine.export_episodes(workdir, args.batch, args.out, args.ma_lk and [args.ma_lk])
+        folder = quarantine.export_dir(workdir, args.batch, args.out)
         _print(args, {t: str(p) for t, p in written.items()},
                [f"wrote {p}" for p in written.values()] + ["edit the values, then: andanh quarantine replay "
-                                                           f"--batch {args.batch} --fixes {args.out}"])
+                                                           f"--batch {args.batch} --fixes {folder}"])
         return 0
     # replay: stage the fixes as a new batch, then validate, de-identify and publish it like any batch
     from pipelines.quality import QualityGateError
@@ -321,7 +355,10 @@ def cmd_config(args) -> int:
 
 # Modules with a ``register_commands(command, workdir_arg)`` function adding their sub-commands:
 # ``command(name, func, help)`` returns an argparse parser, ``workdir_arg(parser)`` adds --workdir.
-COMMAND_MODULES: tuple[str, ...] = ("pipelines.detect.phoner",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "pipelines.detect.phoner",
+    "pipelines.deidentify.keys_cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -398,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     workdir_arg(p)
     p.add_argument("--batch", help="batch id (list/show: every batch by default)")
     p.add_argument("--all", action="store_true", help="list: include episodes already replayed")
-    p.add_argument("--out", help="export: folder for xml1.csv ... xml5.csv")
+    p.add_argument("--out", help="export: folder for xml1.csv ... xml5.csv (default: restricted/quarantine/BATCH/export)")
     p.add_argument("--fixes", help="replay: folder with the corrected CSV/Parquet files")
     p.add_argument("--error-threshold", type=float, help="replay: largest share of quarantined records")
     p.add_argument("--min-cell", type=int, help="replay: minimum cell size when publishing")

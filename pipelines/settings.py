@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     source: str | None = Field(None, description="source folder of the andanh_kcb DAG")
     pseudonym_key: SecretStr | None = Field(None, description="master pseudonym key (>= 32 bytes, hex/base64)")
     require_key: bool | None = Field(None, description="refuse to generate a key (default: on when deployed)")
+    vault_key: SecretStr | None = Field(None, description="custodian key of the re-identification vault "
+                                        "(>= 32 bytes, hex/base64; never stored by the pipeline)")
     ledger_url: SecretStr | None = Field(None, description="SQLAlchemy URL of the run ledger")
     his_url: SecretStr | None = Field(None, description="HIS database for andanh his-pull")
     error_threshold: float = Field(0.2, ge=0.0, le=1.0, description="largest share of quarantined records")

@@ -79,8 +79,12 @@ def validate(batch: dict, error_threshold: float | None = None) -> dict:
 
 def deidentify(batch: dict) -> dict:
     from pipelines.deidentify import deidentify_batch
+    from pipelines.deidentify.keys import AIRFLOW_VAULT_KEY_ID, pseudonym_key_from_airflow, using_keys
 
-    summary = deidentify_batch(Workdir.at(batch["workdir"]), batch["batch_id"])
+    # Keys from an Airflow Connection or Variable when there is one; else the environment.
+    with using_keys(pseudonym_key_from_airflow(),
+                    pseudonym_key_from_airflow(AIRFLOW_VAULT_KEY_ID, AIRFLOW_VAULT_KEY_ID)):
+        summary = deidentify_batch(Workdir.at(batch["workdir"]), batch["batch_id"])
     return batch | {"deidentified": summary.rows}
 
 

@@ -2,13 +2,32 @@
 
 Zones (see README): ``landing/`` files as received; ``staging/``, ``rejects/`` and ``restricted/``
 hold personal data and are the restricted zone; ``published/`` holds releases only.
+
+Every zone holding personal data (``landing/``, ``staging/``, ``rejects/``, ``tmp/``, ``restricted/``) is
+created 0700, and stages that write there run under :func:`private_files` (umask 077), so their
+folders are 0700 and their files 0600 whatever the caller's umask. Scratch files get names unique
+per host, process and call (:func:`scratch_path`); those of dead processes are removed on the next run.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import os
+import re
+import secrets
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+PRIVATE_ZONES = ("landing", "staging", "rejects", "tmp", "restricted")
+PRIVATE_DIR_MODE, PRIVATE_FILE_MODE = 0o700, 0o600
+STALE_FOREIGN_SECONDS = 24 * 3600  # scratch of another host: removed once this old
 
 
 @dataclass(frozen=True)
@@ -43,11 +62,22 @@ class Workdir:
         url = get_settings().ledger_url
         return url.get_secret_value() if url else f"sqlite:///{self.restricted / 'ledger.sqlite'}"
 
+    def private_zones(self) -> tuple[Path, ...]:
+        return tuple(getattr(self, zone) for zone in PRIVATE_ZONES)
+
     def ensure(self) -> "Workdir":
-        for path in (self.landing, self.staging, self.rejects, self.restricted, self.published, self.tmp,
-                     self.batches):
-            path.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.restricted, 0o700)
+        """Create the zones: personal-data zones 0700 (also repairs older, looser ones), and clean the
+        scratch files that dead processes left in ``tmp/``."""
+        if not self.root.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.root, 0o755)  # not writable by others, whatever the umask
+        for zone in self.private_zones():
+            zone.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+            os.chmod(zone, PRIVATE_DIR_MODE)
+        self.published.mkdir(exist_ok=True)
+        with private_files():
+            self.batches.mkdir(parents=True, exist_ok=True)
+        clean_stale_scratch(self.tmp)
         return self
 
 
@@ -63,3 +93,120 @@ def batch_id_for(source: str, interval_start: str | None = None, interval_end: s
     """Stable batch id: the same source over the same interval always gets the same id."""
     key = "\x1f".join([source, interval_start or "", interval_end or ""])
     return "b" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:15]
+
+
+# --- private files -----------------------------------------------------------------------------
+
+_umask_lock = threading.Lock()
+_umask_depth = 0
+_umask_saved = 0
+F = TypeVar("F", bound=Callable)
+
+
+@contextlib.contextmanager
+def private_files() -> Iterator[None]:
+    """Umask 077 while the block runs (re-entrant): every file created is 0600, every folder 0700.
+
+    The umask is per process, which is what a stage needs: DuckDB, SQLite and pyarrow create their
+    files in this process too. Stages that write personal data wrap their entry point in it.
+    """
+    global _umask_depth, _umask_saved
+    with _umask_lock:
+        if _umask_depth == 0:
+            _umask_saved = os.umask(0o077)
+        _umask_depth += 1
+    try:
+        yield
+    finally:
+        with _umask_lock:
+            _umask_depth -= 1
+            if _umask_depth == 0:
+                os.umask(_umask_saved)
+
+
+def writes_private(func: F) -> F:
+    """Decorator: run a stage entry point under :func:`private_files`."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with private_files():
+            return func(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
+def write_private_bytes(path: Path, data: bytes) -> Path:
+    """Write a file 0600 (atomically, through a scratch name beside it)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    tmp = scratch_path(path.parent, "." + path.name)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, PRIVATE_FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+# --- scratch names -----------------------------------------------------------------------------
+
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname() or "host")[:40] or "host"
+_SCRATCH = re.compile(r"\.~(?P<host>[A-Za-z0-9-]+)\.(?P<pid>[0-9]+)\.(?P<nonce>[0-9a-f]{8})~")
+
+
+def scratch_path(directory: str | os.PathLike, stem: str, suffix: str = "") -> Path:
+    """A scratch name in ``directory`` unique per host, process and call:
+    ``<stem>.~<host>.<pid>.<random>~<suffix>``. Stale scratch of the same stem (a dead process on this
+    host, or another host's older than a day) is removed first, so a crash leaves nothing for long."""
+    directory = Path(directory)
+    clean_stale_scratch(directory, stem)
+    return directory / f"{stem}.~{_HOST}.{os.getpid()}.{secrets.token_hex(4)}~{suffix}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_stale_scratch(path: Path, now: float | None = None) -> bool:
+    """Whether ``path`` is a scratch name whose writer is gone."""
+    m = _SCRATCH.search(path.name)
+    if not m:
+        return False
+    if m.group("host") == _HOST:
+        return int(m.group("pid")) != os.getpid() and not _alive(int(m.group("pid")))
+    try:
+        age = (now or time.time()) - path.lstat().st_mtime
+    except FileNotFoundError:
+        return False
+    return age > STALE_FOREIGN_SECONDS
+
+
+def clean_stale_scratch(directory: str | os.PathLike, stem: str | None = None) -> int:
+    """Remove stale scratch files and folders in ``directory`` (only those of ``stem`` if given)."""
+    directory = Path(directory)
+    pattern = f"{glob_escape(stem)}.~*~*" if stem else "*.~*~*"
+    removed = 0
+    try:
+        candidates = list(directory.glob(pattern))
+    except OSError:
+        return 0
+    for path in candidates:
+        if not is_stale_scratch(path):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.reference import icd10_chapters, provinces_34
-from pipelines.workdir import Workdir
+from pipelines.workdir import Workdir, scratch_path, writes_private
 
 DATASET = "encounter_costs_monthly"
 GROUP_COLUMNS = ("month", "province_code", "province_name", "icd10_chapter", "icd10_chapter_title",
@@ -63,15 +63,31 @@ class AggregateSummary:
     batches: list[str]
 
 
-def aggregate(workdir: Workdir) -> AggregateSummary:
+def safe_xml1_files(workdir: Workdir, *, include_special: bool = False) -> list[str]:
+    """The safe XML1 files aggregation reads. Special-category episodes (HIV, TB, mental health, STI,
+    pregnancy termination: ``safe/<batch>/special/``) are left out unless the caller asks for them.
+    Only batches the residual-PII gate released, and that still pass validation, are read
+    (:func:`pipelines.deidentify.gate.released_batches`): a blocked or withdrawn batch feeds nothing."""
+    from pipelines.deidentify.gate import released_batches
+
+    released = set(released_batches(workdir))
+    files = sorted(str(p) for p in workdir.safe.glob("*/xml1.parquet") if p.parent.name in released)
+    if include_special:
+        files += sorted(str(p) for p in workdir.safe.glob("*/special/xml1.parquet")
+                        if p.parent.parent.name in released)
+    return files
+
+
+@writes_private
+def aggregate(workdir: Workdir, *, include_special: bool = False) -> AggregateSummary:
     """Rebuild the aggregate over every de-identified batch (months span batches)."""
-    files = sorted(str(p) for p in workdir.safe.glob("*/xml1.parquet"))
+    files = safe_xml1_files(workdir, include_special=include_special)
     if not files:
         raise FileNotFoundError(f"no de-identified data under {workdir.safe}; run deidentify first")
     target_dir = workdir.restricted / "aggregates"
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"{DATASET}.parquet"
-    tmp = workdir.tmp / f"{DATASET}.{os.getpid()}.parquet"
+    tmp = scratch_path(workdir.tmp, DATASET, ".parquet")
     con = duckdb.connect()
     try:
         con.execute("CREATE TABLE chapters (chapter VARCHAR, first VARCHAR, last VARCHAR, title_vi VARCHAR)")
@@ -85,4 +101,6 @@ def aggregate(workdir: Workdir) -> AggregateSummary:
     finally:
         con.close()
     os.replace(tmp, target)
-    return AggregateSummary(DATASET, target, cells, int(encounters), [Path(f).parent.name for f in files])
+    batches = sorted({Path(f).parent.name if Path(f).parent.name != "special" else Path(f).parent.parent.name
+                      for f in files})
+    return AggregateSummary(DATASET, target, cells, int(encounters), batches)

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.aggregate import DATASET, GROUP_COLUMNS, MEASURE_COLUMNS
-from pipelines.workdir import Workdir
+from pipelines.workdir import Workdir, scratch_path, writes_private
 
 DEFAULT_MIN_CELL = 10
 
@@ -31,6 +31,7 @@ def min_cell_from_env() -> int:
     return get_settings().min_cell
 
 
+@writes_private
 def suppress_small_cells(workdir: Workdir, min_cell: int | None = None) -> DiscloseSummary:
     min_cell = min_cell or min_cell_from_env()
     if min_cell < 1:
@@ -40,7 +41,7 @@ def suppress_small_cells(workdir: Workdir, min_cell: int | None = None) -> Discl
         raise FileNotFoundError(f"no aggregate at {source}; run aggregate first")
     target = workdir.restricted / "disclosed" / f"{DATASET}.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = workdir.tmp / f"disclosed-{DATASET}.{os.getpid()}.parquet"
+    tmp = scratch_path(workdir.tmp, f"disclosed-{DATASET}", ".parquet")
     small = "encounters < $min_cell"
     measures = ", ".join(f"CASE WHEN {small} THEN NULL ELSE {m} END AS {m}" for m in MEASURE_COLUMNS)
     con = duckdb.connect()

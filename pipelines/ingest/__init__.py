@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from pipelines.ingest.staging import StagingWriter
 from pipelines.ledger import Ledger, LedgerEntry
-from pipelines.workdir import Workdir, batch_id_for, sha256_file
+from pipelines.workdir import Workdir, batch_id_for, scratch_path, sha256_file, writes_private
 
 log = logging.getLogger(__name__)
 SOURCE_SUFFIXES = {".xml": "xml", ".csv": "csv", ".parquet": "parquet"}
@@ -80,13 +80,14 @@ def land(path: Path, sha256: str, workdir: Workdir) -> Path:
     target = workdir.landing / sha256[:2] / f"{sha256}{path.suffix.lower()}"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = workdir.tmp / f"landing-{sha256}.{os.getpid()}"
+        tmp = scratch_path(workdir.tmp, f"landing-{sha256}")
         shutil.copyfile(path, tmp)
-        os.chmod(tmp, 0o440)
+        os.chmod(tmp, 0o400)  # landing copies: read-only, owner only
         os.replace(tmp, target)
     return target
 
 
+@writes_private
 def ingest_file(path: Path, workdir: Workdir, batch_id: str) -> FileResult:
     from pipelines.ingest import tabular, xml130
 
@@ -118,6 +119,7 @@ def ingest_file(path: Path, workdir: Workdir, batch_id: str) -> FileResult:
     return result
 
 
+@writes_private
 def ingest(source: str | os.PathLike, workdir: Workdir | str | os.PathLike, *, batch_id: str | None = None,
            interval_start: str | None = None, interval_end: str | None = None,
            files: Iterable[str | os.PathLike] | None = None, only_new: bool = False, record: bool = True,
@@ -175,7 +177,7 @@ def write_manifest_entry(workdir: Workdir, batch_id: str, source: str, result: F
     folder = workdir.batches / batch_id
     folder.mkdir(parents=True, exist_ok=True)
     entry = asdict(result) | {"source": source}
-    tmp = folder / f".{result.sha256}.json.{os.getpid()}"
+    tmp = scratch_path(folder, f".{result.sha256}.json")
     tmp.write_text(json.dumps(entry, ensure_ascii=False, indent=1))
     os.replace(tmp, folder / f"{result.sha256}.json")
     marker = workdir.restricted / "file_index" / result.sha256
@@ -198,6 +200,7 @@ def staged_files(workdir: Workdir, batch_id: str, table_id: str) -> list[Path]:
     return [p for p in (workdir.staged_table(table_id) / f"{n}.parquet" for n in names) if p.exists()]
 
 
+@writes_private
 def record_ingest(workdir: Workdir, batch_id: str) -> None:
     """Write the batch's ingest counts to the ledger from its manifest (the whole batch, every file)."""
     manifest = read_manifest(workdir, batch_id)

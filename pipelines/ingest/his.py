@@ -46,7 +46,7 @@ from pipelines.ingest import FileResult, IngestSummary, record_ingest, write_man
 from pipelines.ingest.staging import StagingWriter
 from pipelines.ledger import Ledger
 from pipelines.schema import EPISODE_TABLES, Field, Schema, load_schema
-from pipelines.workdir import Workdir, batch_id_for
+from pipelines.workdir import Workdir, batch_id_for, writes_private
 
 log = logging.getLogger(__name__)
 
@@ -343,6 +343,7 @@ class _RowSplitter:
         return row, extra
 
 
+@writes_private
 def pull_his(url_or_engine: str | sa.URL | sa.Engine, workdir: Workdir | str | os.PathLike, *,
              interval_start: str | dt.datetime | None, interval_end: str | dt.datetime | None,
              batch_id: str | None = None, schema: str | None = DEFAULT_SCHEMA,

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.schema import LINEAGE_COLUMNS, STAGED_TABLES, Schema, load_schema
-from pipelines.workdir import Workdir
+from pipelines.workdir import Workdir, scratch_path
 
 EXTRA_COLUMN = "_extra"
 REJECT_SCHEMA = pa.schema([
@@ -42,12 +42,15 @@ class StagingWriter:
         self.name, self.source_file, self.source_sha256, self.batch_id = name, source_file, source_sha256, batch_id
         self._buffers: dict[str, list[dict]] = defaultdict(list)
         self._writers: dict[str, pq.ParquetWriter] = {}
+        self._tmp_paths: dict[str, Path] = {}
         self.counts: dict[str, int] = defaultdict(int)
         self.rejects: list[dict] = []
         self.extra_tags: dict[str, int] = defaultdict(int)
 
     def _tmp_path(self, table_id: str) -> Path:
-        return self.workdir.tmp / f"{table_id}-{self.name}.{os.getpid()}.parquet"
+        if table_id not in self._tmp_paths:
+            self._tmp_paths[table_id] = scratch_path(self.workdir.tmp, f"{table_id}-{self.name}", ".parquet")
+        return self._tmp_paths[table_id]
 
     def add(self, table_id: str, row: dict[str, str | None], hoso_index: int,
             extra: dict[str, str] | None = None) -> None:
@@ -95,7 +98,7 @@ class StagingWriter:
                 target.unlink()
         reject_path = self.workdir.rejects / f"{self.name}.parquet"
         if self.rejects:
-            tmp = self.workdir.tmp / f"rejects-{self.name}.{os.getpid()}.parquet"
+            tmp = scratch_path(self.workdir.tmp, f"rejects-{self.name}", ".parquet")
             pq.write_table(pa.Table.from_pylist(self.rejects, schema=REJECT_SCHEMA), tmp)
             os.replace(tmp, reject_path)
         elif reject_path.exists():

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.aggregate import DATASET, GROUP_COLUMNS, MEASURE_COLUMNS
-from pipelines.workdir import Workdir, sha256_file
+from pipelines.workdir import Workdir, scratch_path, sha256_file
 
 DUCKDB_FILE = "andanh.duckdb"
 RELEASE_COLUMNS = (*GROUP_COLUMNS, *MEASURE_COLUMNS, "suppressed")
@@ -74,7 +74,7 @@ def publish(workdir: Workdir, *, min_cell: int, batches: list[str] | None = None
         rows, suppressed = con.execute("SELECT count(*), count(*) FILTER (suppressed) FROM release").fetchone()
         already = final.exists()
         if not already:
-            staging = workdir.tmp / f"release-{release_id}.{os.getpid()}"
+            staging = scratch_path(workdir.tmp, f"release-{release_id}")
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir(parents=True)
             data_file = staging / f"{DATASET}.parquet"
@@ -98,7 +98,7 @@ def publish(workdir: Workdir, *, min_cell: int, batches: list[str] | None = None
 def rebuild_duckdb(workdir: Workdir) -> Path:
     """Rebuild ``published/andanh.duckdb`` from the release folders, then swap it in."""
     target = workdir.published / DUCKDB_FILE
-    tmp = workdir.tmp / f"{DUCKDB_FILE}.{os.getpid()}"
+    tmp = scratch_path(workdir.tmp, DUCKDB_FILE)
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
     try:

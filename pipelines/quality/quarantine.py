@@ -30,7 +30,7 @@ import duckdb
 
 from pipelines.quality.validate import EPISODE_RULE
 from pipelines.schema import EPISODE_TABLES, load_schema
-from pipelines.workdir import Workdir
+from pipelines.workdir import Workdir, scratch_path, writes_private
 
 RESOLVED_FILE = "resolved.json"
 
@@ -117,18 +117,32 @@ def show_episode(workdir: Workdir, ma_lk: str, batch_id: str | None = None) -> l
     return out
 
 
-def export_episodes(workdir: Workdir, batch_id: str, out_dir: str | os.PathLike,
+def export_dir(workdir: Workdir, batch_id: str, out_dir: str | os.PathLike | None) -> Path:
+    """Where an export goes: the folder given explicitly, else ``restricted/quarantine/<batch>/export``.
+    The rows hold every identifier of the episodes, so the published zone is refused."""
+    if out_dir is None:
+        return workdir.quarantine / batch_id / "export"
+    out = Path(out_dir).resolve()
+    if out == workdir.published or workdir.published in out.parents:
+        raise PermissionError(f"quarantine export holds personal data and may not be written to the published "
+                              f"zone ({workdir.published})")
+    return out
+
+
+@writes_private
+def export_episodes(workdir: Workdir, batch_id: str, out_dir: str | os.PathLike | None = None,
                     ma_lks: list[str] | None = None) -> dict[str, Path]:
     """Write the open quarantined episodes' rows as ``<out_dir>/<table>.csv`` (the standard's columns,
-    values as staged) for a data engineer to correct and replay."""
+    values as staged) for a data engineer to correct and replay. Without ``out_dir`` the files go to
+    the restricted zone (:func:`export_dir`); files are 0600 and a created folder 0700."""
     schema = load_schema()
     open_keys = {ep.ma_lk for ep in list_episodes(workdir, batch_id) if ep.ma_lk}
     keys = sorted(open_keys if ma_lks is None else open_keys & set(ma_lks))
     if ma_lks is not None and len(keys) != len(set(ma_lks)):
         raise ValueError(f"{len(set(ma_lks)) - len(keys)} of the given MA_LK are not open in the quarantine "
                          f"of batch {batch_id}")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = export_dir(workdir, batch_id, out_dir)
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
     written = {}
     for table_id, path in _table_files(workdir, batch_id).items():
         columns = schema.table(table_id).columns
@@ -137,7 +151,9 @@ def export_episodes(workdir: Workdir, batch_id: str, out_dir: str | os.PathLike,
         rows = duckdb.sql(f"""SELECT {select} FROM read_parquet(?) WHERE list_contains(?, MA_LK)
                               ORDER BY _staged_row""", params=[str(path), keys]).fetchall()
         target = out / f"{table_id}.csv"
-        with open(target, "w", encoding="utf-8", newline="") as fh:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.chmod(target, 0o600)  # an existing file keeps its mode on open: tighten it
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(columns)
             writer.writerows([["" if v is None else v for v in row] for row in rows])
@@ -161,6 +177,7 @@ def fix_files(fixes_dir: str | os.PathLike) -> list[Path]:
     return files
 
 
+@writes_private
 def stage_replay(workdir: Workdir, batch_id: str, fixes_dir: str | os.PathLike) -> ReplayResult:
     """Stage the fixed rows as a new batch (ingested like any extract) after checking that every
     ``MA_LK`` in them is open in the quarantine of ``batch_id``; nothing is staged otherwise."""
@@ -186,6 +203,7 @@ def stage_replay(workdir: Workdir, batch_id: str, fixes_dir: str | os.PathLike) 
     return ReplayResult(batch_id, new_batch, sorted(keys), files)
 
 
+@writes_private
 def mark_resolved(workdir: Workdir, result: ReplayResult) -> Path:
     """Record that the replayed episodes of the original batch are handled by the replay batch."""
     path = workdir.quarantine / result.original_batch / RESOLVED_FILE
@@ -193,7 +211,7 @@ def mark_resolved(workdir: Workdir, result: ReplayResult) -> Path:
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     for key in result.episodes:
         done[key] = {"replay_batch": result.replay_batch, "at": now}
-    tmp = path.with_suffix(".json.tmp")
+    tmp = scratch_path(path.parent, path.name, ".tmp")
     tmp.write_text(json.dumps(done, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
     return path

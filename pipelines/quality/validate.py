@@ -43,7 +43,7 @@ from pipelines.quality.rules import ERROR, WARNING
 from pipelines.quality.validated import (INDEX, file_entries, index_document, read_parquet_sql, verdicts_path,
                                          write_json_atomic)
 from pipelines.schema import EPISODE_TABLES, LINEAGE_COLUMNS, Schema, load_schema
-from pipelines.workdir import Workdir, sha256_file
+from pipelines.workdir import Workdir, scratch_path, sha256_file, writes_private
 
 log = logging.getLogger(__name__)
 
@@ -359,14 +359,14 @@ class _Outputs:
 
     def copy(self, query: str, params: list, target: Path) -> Path:
         zone = target.parent.parent.name  # validated / quarantine
-        tmp = self.tmp_dir / f"{zone}-{target.parent.name}-{target.stem}.{os.getpid()}.tmp.parquet"
+        tmp = scratch_path(self.tmp_dir, f"{zone}-{target.parent.name}-{target.stem}", ".tmp.parquet")
         self.pending.append((tmp, target))
         path_literal = str(tmp).replace("'", "''")
         self.con.execute(f"COPY ({query}) TO '{path_literal}' (FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT 1)", params)
         return tmp
 
     def write_json(self, document: dict, target: Path) -> None:
-        tmp = self.tmp_dir / f"{target.parent.name}-{target.stem}.{os.getpid()}.tmp.json"
+        tmp = scratch_path(self.tmp_dir, f"{target.parent.name}-{target.stem}", ".tmp.json")
         self.pending.append((tmp, target))
         write_json_atomic(tmp, document)
 
@@ -382,6 +382,7 @@ class _Outputs:
         self.pending.clear()
 
 
+@writes_private
 def validate_batch(workdir: Workdir | str | os.PathLike, batch_id: str, *, error_threshold: float = 0.2,
                    expectations_dir: str | os.PathLike | None = None) -> ValidationSummary:
     """Validate one ingested batch; write validated/quarantine files, the JSON report and ledger counts."""
@@ -391,7 +392,7 @@ def validate_batch(workdir: Workdir | str | os.PathLike, batch_id: str, *, error
     suite_dir = Path(expectations_dir or default_expectations_dir())
     suites = {t: load_suite(t, suite_dir) for t in EPISODE_TABLES}
     # A scratch database file, not memory: DuckDB keeps the staged copy compressed on disk.
-    scratch = workdir.tmp / f"validate-{os.getpid()}.duckdb"
+    scratch = scratch_path(workdir.tmp, "validate", ".duckdb")
     for leftover in (scratch, scratch.with_suffix(".duckdb.wal")):
         leftover.unlink(missing_ok=True)
     con = duckdb.connect(str(scratch))

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.workdir import Workdir
+from pipelines.workdir import Workdir, scratch_path
 
 ROW = "_staged_row"
 INDEX = "index.json"
@@ -169,6 +169,6 @@ def read_validated(workdir: Workdir, batch_id: str, table_id: str,
 
 def write_json_atomic(path: Path, document: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = scratch_path(path.parent, f".{path.name}", ".tmp")
     tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, path)

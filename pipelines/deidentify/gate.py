@@ -1,0 +1,419 @@
+"""Residual-PII gate: after de-identification, nothing identifying may be left; fail closed.
+
+:func:`run_gate` scans every string (and integer) column of every safe table of a batch
+(``restricted/safe/<batch>/**.parquet``, the special-category compartment included) in two ways:
+
+(a) **exact match against the batch's own raw direct identifiers**: every DIRECT-ID field of the
+    schema registry in every staged file of the batch (names, CCCD, BHYT card and the social-insurance
+    number inside it, phones, addresses, ``MA_BN``, ``MA_LK``, ``MA_HSBA``, staff codes …, quarantined
+    rows included). Values are normalised (case, diacritics, ``đ``, punctuation and spacing) and only
+    keyed hashes (MD5-128 with a random per-run key, never stored) are kept. A safe value is checked
+    whole, word n-gram by word n-gram (a name or code inside a note) and digit run by digit run (a
+    card number written ``001 091-838002``). To keep the check meaningful rather than noisy, an
+    identifier counts if it has at least 6 characters and a digit (codes, numbers), or at least two
+    words (names, addresses); inside longer text, names need three words (two-word names such as
+    "Hà Nam" are also place names) and digit runs nine digits.
+(b) **the detector** (:func:`pipelines.detect.residual_pii`, direct-identifier types) on every distinct
+    value of the free-text fields and, in every other string column (known to the registry or not),
+    on each value that looks like text (two words of letters), a long number or an e-mail address;
+    tokens, codes and amounts are left to (a).
+
+All work is per distinct value, in DuckDB (exact match) and in one detector pass. A hit blocks the
+batch: the marker ``restricted/gate/<batch>.json`` says ``blocked`` and lists table, column, row
+(row number and the row's episode token) and entity type, never the value; the report is also
+written to ``restricted/reports/<batch>/residual_pii.json``. Aggregation and release must call
+:func:`assert_batch_released` (or use :func:`released_batches`), which also withdraws a batch whose
+validation report or safe files changed after the gate looked at them.
+
+Exemptions: columns the policy keeps as documented exceptions can be passed as ``exempt``; detector
+hits in columns whose Parquet metadata ``andanh.surrogate_columns`` lists them (readable fake names
+are PERSON-shaped by design) are reported as warnings, while exact matches there still block.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.ledger import Ledger, LedgerEntry
+from pipelines.quality.validated import load_index, read_parquet_sql, write_json_atomic
+from pipelines.schema import load_schema
+from pipelines.workdir import Workdir, private_files, writes_private
+
+MARKER_DIR = "gate"
+REPORT_NAME = "residual_pii.json"
+SURROGATE_METADATA = b"andanh.surrogate_columns"
+MAX_ROWS_REPORTED = 20
+MIN_ID_CHARS, MIN_DIGITS, MIN_NAME_WORDS_IN_TEXT = 6, 9, 3
+MAX_NGRAM = 16
+ENTITY_OF_FIELD = {
+    "HO_TEN": "PERSON", "SO_CCCD": "VN_CCCD", "DIEN_THOAI": "PHONE_NUMBER", "DIA_CHI": "VN_ADDRESS",
+    "MA_THE_BHYT": "VN_BHYT", "BHXH": "VN_BHXH", "MA_BN": "VN_PATIENT_ID", "MA_LK": "EPISODE_ID",
+    "MA_HSBA": "MEDICAL_RECORD_NO", "GIAY_CHUYEN_TUYEN": "REFERRAL_NO", "MA_TTDV": "VN_STAFF_ID",
+    "MA_BAC_SI": "VN_STAFF_ID", "NGUOI_THUC_HIEN": "VN_STAFF_ID", "MA_BS_DOC_KQ": "VN_STAFF_ID",
+}
+ROW_TOKEN_COLUMNS = ("MA_LK", "EPISODE_ID", "PERSON_ID")
+
+
+class ResidualPIIError(RuntimeError):
+    """The gate found direct identifiers in the safe output; the batch is blocked."""
+
+    def __init__(self, report: "GateReport"):
+        self.report = report
+        where = sorted({f"{h['table']}.{h['column']} ({h['entity_type']})" for h in report.blocking_hits})
+        super().__init__(f"batch {report.batch_id} blocked by the residual-PII gate: "
+                         f"{len(report.blocking_hits)} finding(s) in " + ", ".join(where[:10])
+                         + (" …" if len(where) > 10 else "") + f"; see {report.report_path}")
+
+
+class BatchNotReleased(RuntimeError):
+    """The batch may not feed aggregation or release (not checked, blocked, or changed since)."""
+
+
+@dataclass
+class GateReport:
+    batch_id: str
+    status: str = "released"  # or "blocked"
+    hits: list[dict] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)  # safe file -> rows
+    string_columns: int = 0
+    distinct_values: int = 0
+    detector_values: int = 0
+    raw_identifiers: int = 0
+    seconds: float = 0.0
+    checked_at: str = ""
+    report_path: str = ""
+
+    @property
+    def blocking_hits(self) -> list[dict]:
+        return [h for h in self.hits if h.get("blocks", True)]
+
+
+# --- normalisation, the same SQL for raw and safe values ------------------------------------------
+
+def _sql_macros(con: duckdb.DuckDBPyConnection, secret: str) -> None:
+    con.execute(r"""CREATE OR REPLACE MACRO gate_text(x) AS
+        trim(regexp_replace(strip_accents(lower(replace(replace(CAST(x AS VARCHAR), 'Đ', 'd'), 'đ', 'd'))),
+                            '[^a-z0-9]+', ' ', 'g'))""")
+    con.execute("CREATE OR REPLACE MACRO gate_compact(x) AS replace(gate_text(x), ' ', '')")
+    con.execute(r"CREATE OR REPLACE MACRO gate_digits(x) AS regexp_replace(CAST(x AS VARCHAR), '[^0-9]', '', 'g')")
+    con.execute(f"CREATE OR REPLACE MACRO gate_hash(kind, x) AS md5_number('{secret}' || kind || ':' || x)")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# --- raw identifiers of the batch -------------------------------------------------------------------
+
+def _raw_identifiers(con: duckdb.DuckDBPyConnection, workdir: Workdir, batch_id: str) -> int:
+    """Table ``raw_h(h, kind, field)`` of keyed hashes and ``firsts(h, n, kind)`` for n-gram starts."""
+    schema = load_schema()
+    index = load_index(workdir, batch_id)
+    _place_names(con)
+    parts = []
+    for table_id, spec in index["tables"].items():
+        paths = [str(workdir.root / e["path"]) for e in spec["files"] if (workdir.root / e["path"]).exists()]
+        if not paths:
+            continue
+        source = read_parquet_sql(paths)
+        present = {d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description}
+        for f in schema.table(table_id).fields_of_class("DIRECT-ID"):
+            if f.name not in present:
+                continue
+            values = f"CAST({_quote(f.name)} AS VARCHAR)"
+            if f.separator:
+                values = f"unnest(string_split({values}, '{f.separator}'))"
+            parts.append(f"SELECT DISTINCT '{f.name}' AS field, {values} AS v FROM {source}")
+    con.execute("CREATE OR REPLACE TEMP TABLE raw_v AS " + (" UNION ALL ".join(parts) if parts else
+                "SELECT NULL::VARCHAR AS field, NULL::VARCHAR AS v LIMIT 0"))
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE raw_forms AS
+        SELECT DISTINCT field, kind, form, words, first FROM (
+            SELECT field, 'id' AS kind, gate_compact(v) AS form, len(string_split(gate_text(v), ' ')) AS words,
+                   string_split(gate_text(v), ' ')[1] AS first
+              FROM raw_v WHERE length(gate_compact(v)) >= {MIN_ID_CHARS} AND regexp_matches(v, '[0-9]')
+            UNION ALL
+            SELECT field, 'text', gate_text(v), len(string_split(gate_text(v), ' ')), string_split(gate_text(v), ' ')[1]
+              FROM raw_v WHERE len(string_split(gate_text(v), ' ')) >= 2 AND length(gate_text(v)) >= 5
+            UNION ALL
+            SELECT field, 'digits', gate_digits(v), 1, NULL FROM raw_v WHERE length(gate_digits(v)) >= {MIN_DIGITS}
+            UNION ALL  -- the same number without its leading zeros (a CCCD stored as an integer)
+            SELECT field, 'digits', ltrim(gate_digits(v), '0'), 1, NULL FROM raw_v
+              WHERE gate_digits(v) LIKE '0%' AND length(ltrim(gate_digits(v), '0')) >= {MIN_DIGITS}
+            UNION ALL  -- a phone written +84 …
+            SELECT field, 'digits', '84' || substr(gate_digits(v), 2), 1, NULL FROM raw_v
+              WHERE field = 'DIEN_THOAI' AND gate_digits(v) LIKE '0%' AND length(gate_digits(v)) >= {MIN_DIGITS}
+            UNION ALL  -- the social-insurance number inside a BHYT card (last 10 characters)
+            SELECT 'BHXH', 'digits', right(gate_compact(v), 10), 1, NULL FROM raw_v
+              WHERE field = 'MA_THE_BHYT' AND regexp_full_match(right(gate_compact(v), 10), '[0-9]{{10}}')
+        ) WHERE form NOT IN (SELECT name FROM places)""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE raw_h AS
+        SELECT gate_hash(kind, form) AS h, kind, list(DISTINCT field ORDER BY field) AS fields
+        FROM raw_forms GROUP BY ALL""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE firsts AS
+        SELECT DISTINCT gate_hash('w', first) AS h, words AS n, kind FROM raw_forms
+        WHERE ((kind = 'text' AND words >= {MIN_NAME_WORDS_IN_TEXT}) OR kind = 'id') AND words <= {MAX_NGRAM}""")
+    n = con.execute("SELECT count(*) FROM raw_h").fetchone()[0]
+    con.execute("DROP TABLE raw_v")
+    con.execute("DROP TABLE raw_forms")
+    return n
+
+
+def _place_names(con: duckdb.DuckDBPyConnection) -> None:
+    """Normalised names of provinces, legacy districts and communes, with and without their type word:
+    a raw 'address' that is only a place name is not an identifier, and safe tables may name places."""
+    from pipelines.reference import provinces_34, provinces_63, wards
+
+    names = {p["name"] for p in provinces_34()} | {p["name"] for p in provinces_63()}
+    for row in wards():
+        names |= {row["new_ward_name"], row["old_ward_name"], row["old_district_name"]}
+    place_src = pa.table({"name": sorted(n for n in names if n)})  # noqa: F841 (read by DuckDB by name)
+    types = "^(tinh|thanh pho|tp|quan|huyen|thi xa|thi tran|xa|phuong|dac khu) "
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE places AS
+        SELECT DISTINCT gate_text(name) AS name FROM place_src
+        UNION SELECT DISTINCT regexp_replace(gate_text(name), '{types}', '') FROM place_src""")
+
+
+# --- scanning the safe output --------------------------------------------------------------------------
+
+def _safe_files(workdir: Workdir, batch_id: str) -> list[Path]:
+    root = workdir.safe / batch_id
+    return sorted(p for p in root.rglob("*.parquet") if p.is_file()) if root.exists() else []
+
+
+def _distinct_values(con: duckdb.DuckDBPyConnection, source: str, columns: list[str]) -> int:
+    """Table ``dv(col, v)``: the distinct non-empty values of every string column of one file, one scan."""
+    casts = ", ".join(f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}" for c in columns)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE dv AS SELECT DISTINCT col, v FROM
+        (UNPIVOT (SELECT {casts} FROM {source}) ON COLUMNS(*) INTO NAME col VALUE v) WHERE v <> ''""")
+    return con.execute("SELECT count(*) FROM dv").fetchone()[0]
+
+
+def _exact_hits(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[str]]]:
+    """(column, value, raw fields) for the values in ``dv`` that hold a raw identifier, whole, as a word
+    n-gram or as a digit run. The values stay in this process only long enough to find their rows."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE cand AS
+        WITH u AS (SELECT DISTINCT v FROM dv)
+        SELECT v, gate_hash('id', gate_compact(v)) AS h FROM u
+        UNION ALL SELECT v, gate_hash('text', gate_text(v)) FROM u
+        UNION ALL SELECT v, gate_hash('digits', gate_digits(run)) FROM
+            (SELECT v, unnest(regexp_extract_all(v, '[0-9](?:[0-9 -]*[0-9])?')) AS run FROM u)
+            WHERE length(gate_digits(run)) >= {MIN_DIGITS}
+        UNION ALL
+        SELECT w.v, gate_hash(f.kind, CASE WHEN f.kind = 'id' THEN array_to_string(w.words[w.i:w.i + f.n - 1], '')
+                                          ELSE array_to_string(w.words[w.i:w.i + f.n - 1], ' ') END)
+        FROM (SELECT v, words, i, gate_hash('w', words[i]) AS hw FROM
+                (SELECT v, words, unnest(range(1, len(words) + 1)) AS i FROM
+                    (SELECT v, string_split(gate_text(v), ' ') AS words FROM u))) w
+        JOIN firsts f ON f.h = w.hw AND w.i + f.n - 1 <= len(w.words)""")
+    return [(col, v, fields) for col, v, fields in con.execute("""
+        SELECT d.col, c.v, list(DISTINCT r.field ORDER BY r.field) FROM cand c
+        JOIN (SELECT h, unnest(fields) AS field FROM raw_h) r ON r.h = c.h
+        JOIN dv d ON d.v = c.v GROUP BY d.col, c.v ORDER BY d.col, c.v""").fetchall()]
+
+
+def _detector_candidates(con: duckdb.DuckDBPyConnection, free_text: list[str]) -> list[tuple[str, str]]:
+    """(column, value) pairs for the detector: every value of a free-text field, and elsewhere the values
+    that look like text (two words of letters), a long number or an e-mail address."""
+    looks = (r"(regexp_matches(v, '\p{L}{2,}[ \t]+\p{L}{2,}') OR regexp_matches(v, '[0-9]{9}') "
+             r"OR regexp_matches(v, '[0-9]{3}[ .-][0-9]{3}[ .-][0-9]{3}') OR contains(v, '@'))")
+    return con.execute(f"SELECT col, v FROM dv WHERE list_contains(?, col) OR {looks}", [free_text]).fetchall()
+
+
+def _rows_of(con, source: str, column: str, value: str, token_column: str | None) -> tuple[int, list[dict]]:
+    token = f"CAST({_quote(token_column)} AS VARCHAR)" if token_column else "NULL"
+    rows = con.execute(f"""SELECT file_row_number, {token} FROM {source}
+                           WHERE CAST({_quote(column)} AS VARCHAR) = ? ORDER BY file_row_number""",
+                       [value]).fetchall()
+    return len(rows), [{"row": int(r), "row_token": t} for r, t in rows[:MAX_ROWS_REPORTED]]
+
+
+def _clean_token(con, token_column: str | None, token: str | None) -> str | None:
+    """A row token may be reported only if it is not itself a raw identifier."""
+    if token is None:
+        return None
+    leaked = con.execute("""SELECT count(*) FROM raw_h WHERE h IN (gate_hash('id', gate_compact(?)),
+                            gate_hash('text', gate_text(?)), gate_hash('digits', gate_digits(?)))""",
+                         [token, token, token]).fetchone()[0]
+    return None if leaked else token
+
+
+@writes_private
+def run_gate(workdir: Workdir, batch_id: str, *, exempt: set[tuple[str, str]] | None = None,
+             use_detector: bool = True) -> GateReport:
+    """Scan the safe output of ``batch_id``; write the marker and the report; raise
+    :class:`ResidualPIIError` when anything blocks. ``exempt``: ``(table, column)`` pairs the policy keeps
+    on purpose (hits there are reported, not blocking)."""
+    started = time.perf_counter()
+    exempt = exempt or set()
+    report = GateReport(batch_id, checked_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    files = _safe_files(workdir, batch_id)
+    if not files:
+        raise FileNotFoundError(f"batch {batch_id} has no safe tables under {workdir.safe / batch_id}; "
+                                "run deidentify first")
+    schema = load_schema()
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        _sql_macros(con, secrets.token_hex(16))
+        report.raw_identifiers = _raw_identifiers(con, workdir, batch_id)
+        to_detect: dict[str, list[tuple[str, str, Path, bool]]] = {}
+        for path in files:
+            rel = str(path.relative_to(workdir.safe / batch_id))
+            table_id = path.stem
+            known = ({f.name: f.deid_class for f in schema.table(table_id).fields}
+                     if table_id in schema.tables else {})
+            meta = pq.ParquetFile(path).schema_arrow
+            surrogate = set(json.loads((meta.metadata or {}).get(SURROGATE_METADATA, b"[]")))
+            strings = [f.name for f in meta if str(f.type) in ("string", "large_string", "string_view")
+                       or str(f.type).startswith("dictionary<values=string")
+                       or pa.types.is_integer(f.type) or pa.types.is_decimal(f.type)]  # a number stored as one
+            source = f"read_parquet('{str(path).replace(chr(39), chr(39) * 2)}', file_row_number = true)"
+            report.tables[rel] = pq.ParquetFile(path).metadata.num_rows
+            report.string_columns += len(strings)
+            token_column = next((c for c in ROW_TOKEN_COLUMNS if c in strings), None)
+            report.distinct_values += _distinct_values(con, source, strings) if strings else 0
+            if not strings:
+                continue
+            for column, value, fields in _exact_hits(con):
+                count, rows = _rows_of(con, source, column, value, token_column)
+                for r in rows:
+                    r["row_token"] = _clean_token(con, token_column, r["row_token"])
+                for f in fields:
+                    report.hits.append({"table": rel, "column": column, "check": "raw-match",
+                                        "entity_type": ENTITY_OF_FIELD.get(f, f), "source_field": f,
+                                        "rows": count, "examples": rows, "blocks": (table_id, column) not in exempt})
+            if use_detector:
+                free_text = [c for c in strings if known.get(c) == "FREE-TEXT"]
+                for column, v in _detector_candidates(con, free_text):
+                    to_detect.setdefault(v, []).append((rel, column, path, column in surrogate))
+        if use_detector and to_detect:
+            _detector_hits(con, report, to_detect, exempt)
+    finally:
+        con.close()
+    report.status = "blocked" if report.blocking_hits else "released"
+    report.seconds = round(time.perf_counter() - started, 3)
+    _write_outcome(workdir, report)
+    if report.status == "blocked":
+        raise ResidualPIIError(report)
+    return report
+
+
+def _detector_hits(con, report: GateReport, to_detect: dict, exempt: set[tuple[str, str]]) -> None:
+    from pipelines.detect import PLACEHOLDERS, residual_pii
+
+    placeholder = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
+
+    values = list(to_detect)
+    report.detector_values = len(values)
+    # The project's own placeholders ("[HỌ_TÊN]") are masked first: the words before a placeholder
+    # ("là anh [HỌ_TÊN]") otherwise look like a name to the detector, a finding about nothing.
+    found = residual_pii([placeholder.sub("…", v) for v in values])
+    for value, entities in zip(values, found):
+        if not entities:
+            continue
+        for rel, column, path, surrogate in to_detect[value]:
+            source = f"read_parquet('{str(path).replace(chr(39), chr(39) * 2)}', file_row_number = true)"
+            strings = {f.name for f in pq.ParquetFile(path).schema_arrow}
+            token_column = next((c for c in ROW_TOKEN_COLUMNS if c in strings), None)
+            count, rows = _rows_of(con, source, column, value, token_column)
+            for r in rows:
+                r["row_token"] = _clean_token(con, token_column, r["row_token"])
+            for entity in sorted({e["entity_type"] for e in entities}):
+                report.hits.append({"table": rel, "column": column, "check": "detector", "entity_type": entity,
+                                    "rows": count, "examples": rows, "surrogate_column": surrogate,
+                                    "blocks": not surrogate and (Path(rel).stem, column) not in exempt})
+
+
+# --- markers: what later stages check -----------------------------------------------------------------
+
+def marker_path(workdir: Workdir, batch_id: str) -> Path:
+    return workdir.restricted / MARKER_DIR / f"{batch_id}.json"
+
+
+def _validation_report(workdir: Workdir, batch_id: str) -> Path:
+    return workdir.reports / batch_id / "validation.json"
+
+
+def _sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def _safe_fingerprint(workdir: Workdir, batch_id: str) -> dict[str, list[int]]:
+    out = {}
+    for p in _safe_files(workdir, batch_id):
+        st = p.stat()
+        out[str(p.relative_to(workdir.safe / batch_id))] = [st.st_size, st.st_mtime_ns]
+    return out
+
+
+def _ledger_entry(report: GateReport) -> LedgerEntry:
+    """The gate's row in the run ledger (``andanh runs``): values scanned, values with a blocking finding."""
+    flagged = len({(h["table"], h["column"], h["check"], tuple(e["row"] for e in h["examples"]))
+                   for h in report.blocking_hits})
+    flagged = min(flagged, report.distinct_values)
+    by_entity: dict[str, int] = {}
+    for h in report.hits:
+        key = f"{h['check']}:{h['entity_type']}" + ("" if h.get("blocks", True) else " (not blocking)")
+        by_entity[key] = by_entity.get(key, 0) + h["rows"]
+    return LedgerEntry(report.batch_id, "gate", "residual_pii", received=report.distinct_values,
+                       passed=report.distinct_values - flagged, rejected=flagged,
+                       details={"status": report.status, "blocking": len(report.blocking_hits),
+                                "rows_by_finding": by_entity, "detector_values": report.detector_values,
+                                "seconds": report.seconds, "report": report.report_path})
+
+
+def _write_outcome(workdir: Workdir, report: GateReport) -> None:
+    document = asdict(report) | {"blocking": len(report.blocking_hits)}
+    report_path = workdir.reports / report.batch_id / REPORT_NAME
+    report.report_path = document["report_path"] = str(report_path)
+    with private_files():
+        write_json_atomic(report_path, document)
+        write_json_atomic(marker_path(workdir, report.batch_id), {
+            "batch_id": report.batch_id, "status": report.status, "checked_at": report.checked_at,
+            "blocking": len(report.blocking_hits), "report": str(report_path),
+            "validation_report_sha256": _sha256(_validation_report(workdir, report.batch_id)),
+            "safe_files": _safe_fingerprint(workdir, report.batch_id)})
+        Ledger(workdir.ledger_url()).record([_ledger_entry(report)])
+
+
+def assert_batch_released(workdir: Workdir, batch_id: str) -> None:
+    """Raise :class:`BatchNotReleased` unless the batch passed the residual-PII gate and nothing it
+    depends on changed since: its validation report still says the quality gate passed and is the one
+    the safe output was made from, and the safe files are the ones the gate scanned."""
+    path = marker_path(workdir, batch_id)
+    if not path.exists():
+        raise BatchNotReleased(f"batch {batch_id} has not been through the residual-PII gate")
+    marker = json.loads(path.read_text(encoding="utf-8"))
+    if marker.get("status") != "released":
+        raise BatchNotReleased(f"batch {batch_id} is blocked by the residual-PII gate ({marker.get('blocking')} "
+                               f"finding(s), see {marker.get('report')})")
+    report = _validation_report(workdir, batch_id)
+    if not report.exists() or not json.loads(report.read_text(encoding="utf-8")).get("gate", {}).get("passed"):
+        raise BatchNotReleased(f"batch {batch_id} no longer passes the data-quality gate; its safe output is "
+                               "withdrawn")
+    if _sha256(report) != marker.get("validation_report_sha256"):
+        raise BatchNotReleased(f"batch {batch_id} was validated again after de-identification; de-identify it again")
+    if _safe_fingerprint(workdir, batch_id) != marker.get("safe_files"):
+        raise BatchNotReleased(f"the safe tables of batch {batch_id} changed after the residual-PII gate checked them")
+
+
+def released_batches(workdir: Workdir) -> list[str]:
+    """Batches with safe output that aggregation may read (see :func:`assert_batch_released`)."""
+    out = []
+    for folder in sorted(p for p in workdir.safe.iterdir() if p.is_dir()) if workdir.safe.exists() else []:
+        try:
+            assert_batch_released(workdir, folder.name)
+        except BatchNotReleased:
+            continue
+        out.append(folder.name)
+    return out
