@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from pipelines.deidentify.actions import ACTIONS, TableContext
 from pipelines.deidentify.freetext import FreeTextAnonymizer
+from pipelines.deidentify.known import KnownIdentifiers
 from pipelines.deidentify.gate import SURROGATE_METADATA
 from pipelines.deidentify.keys import master_key
 from pipelines.deidentify.person import Persons, link_persons
@@ -125,6 +126,7 @@ class Deidentifier:
             read_validated(self.workdir, self.batch_id, t, columns=["MA_LK", *cols]))
             for t, cols in text_columns.items()}
         flags = self.special_flags(xml1, texts)
+        self.free_text.known = KnownIdentifiers.of_batch(self.workdir, self.batch_id)
         self.free_text.detect(self.free_text_values(texts))  # one detector pass over every table's notes
         del texts
         self.entries: list[LedgerEntry] = [LedgerEntry(

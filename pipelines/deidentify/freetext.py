@@ -1,5 +1,8 @@
 """Free-text columns of one table: one detector pass, then Presidio's anonymizer per distinct text.
 
+The detector's spans are completed with the batch's own raw identifiers found in the text
+(``known.py``): a name the detector cannot recognise is still replaced when the record holds it.
+
 Texts are deduplicated across all free-text columns of the table before detection (catalogue
 texts such as dosage instructions repeat all through a batch). The anonymizer then runs once per
 distinct (text, profile) or, when the profile shifts dates, per distinct (text, person offset).
@@ -14,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from presidio_anonymizer.entities import RecognizerResult
 
+from pipelines.deidentify.known import KnownIdentifiers, merge_spans
 from pipelines.deidentify.operators import anonymizer_engine, operator_configs
 from pipelines.deidentify.policy import EntityRule, FieldRule
 from pipelines.deidentify.transforms import Pseudonymiser, Surrogates
@@ -29,6 +33,7 @@ class FreeTextAnonymizer:
         self.n_process = n_process
         self._configs: dict[tuple, dict] = {}
         self.found: dict[str, list[dict]] = {}
+        self.known: KnownIdentifiers | None = None
 
     def detect(self, texts) -> None:
         """Run the detector once over every distinct text not seen yet (all tables at once: one pool)."""
@@ -36,7 +41,10 @@ class FreeTextAnonymizer:
 
         todo = sorted({t for t in texts if t and t not in self.found})
         if todo:
-            self.found.update(zip(todo, detect_texts(todo, n_process=self.n_process)))
+            found = detect_texts(todo, n_process=self.n_process)
+            if self.known:  # the batch's own identifiers repeated in a note go too (pipelines.deidentify.known)
+                found = [merge_spans(entities, self.known.spans(text)) for text, entities in zip(todo, found)]
+            self.found.update(zip(todo, found))
 
     def needs_person(self, profile: str) -> bool:
         return any(r.operator == "date_shift" for r in self.profiles[profile].values())

@@ -100,7 +100,7 @@ class GateReport:
 
 # --- normalisation, the same SQL for raw and safe values ------------------------------------------
 
-def _sql_macros(con: duckdb.DuckDBPyConnection, secret: str) -> None:
+def sql_macros(con: duckdb.DuckDBPyConnection, secret: str) -> None:
     con.execute(r"""CREATE OR REPLACE MACRO gate_text(x) AS
         trim(regexp_replace(strip_accents(lower(replace(replace(CAST(x AS VARCHAR), 'Đ', 'd'), 'đ', 'd'))),
                             '[^a-z0-9]+', ' ', 'g'))""")
@@ -115,11 +115,12 @@ def _quote(name: str) -> str:
 
 # --- raw identifiers of the batch -------------------------------------------------------------------
 
-def _raw_identifiers(con: duckdb.DuckDBPyConnection, workdir: Workdir, batch_id: str) -> int:
-    """Table ``raw_h(h, kind, field)`` of keyed hashes and ``firsts(h, n, kind)`` for n-gram starts."""
+def raw_values(con: duckdb.DuckDBPyConnection, workdir: Workdir, batch_id: str) -> None:
+    """Temp table ``raw_v(field, v)``: every distinct raw value of every DIRECT-ID field in every staged file
+    of the batch (quarantined rows included). Shared with the de-identify stage, which redacts these same
+    values where its free text repeats them (``pipelines.deidentify.known``)."""
     schema = load_schema()
     index = load_index(workdir, batch_id)
-    _place_names(con)
     parts = []
     for table_id, spec in index["tables"].items():
         paths = [str(workdir.root / e["path"]) for e in spec["files"] if (workdir.root / e["path"]).exists()]
@@ -136,6 +137,12 @@ def _raw_identifiers(con: duckdb.DuckDBPyConnection, workdir: Workdir, batch_id:
             parts.append(f"SELECT DISTINCT '{f.name}' AS field, {values} AS v FROM {source}")
     con.execute("CREATE OR REPLACE TEMP TABLE raw_v AS " + (" UNION ALL ".join(parts) if parts else
                 "SELECT NULL::VARCHAR AS field, NULL::VARCHAR AS v LIMIT 0"))
+
+
+def _raw_identifiers(con: duckdb.DuckDBPyConnection, workdir: Workdir, batch_id: str) -> int:
+    """Table ``raw_h(h, kind, field)`` of keyed hashes and ``firsts(h, n, kind)`` for n-gram starts."""
+    place_names(con)
+    raw_values(con, workdir, batch_id)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE raw_forms AS
         SELECT DISTINCT field, kind, form, words, first FROM (
             SELECT field, 'id' AS kind, gate_compact(v) AS form, len(string_split(gate_text(v), ' ')) AS words,
@@ -168,7 +175,7 @@ def _raw_identifiers(con: duckdb.DuckDBPyConnection, workdir: Workdir, batch_id:
     return n
 
 
-def _place_names(con: duckdb.DuckDBPyConnection) -> None:
+def place_names(con: duckdb.DuckDBPyConnection) -> None:
     """Normalised names of provinces, legacy districts and communes, with and without their type word:
     a raw 'address' that is only a place name is not an identifier, and safe tables may name places."""
     from pipelines.reference import provinces_34, provinces_63, wards
@@ -264,7 +271,7 @@ def run_gate(workdir: Workdir, batch_id: str, *, exempt: set[tuple[str, str]] | 
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        _sql_macros(con, secrets.token_hex(16))
+        sql_macros(con, secrets.token_hex(16))
         report.raw_identifiers = _raw_identifiers(con, workdir, batch_id)
         to_detect: dict[str, list[tuple[str, str, Path, bool]]] = {}
         for path in files:
