@@ -105,16 +105,23 @@ class FreeTextAnonymizer:
 
 
 _WORD_BEFORE = re.compile(r"(\S+) $")
+_INITIALS_TAIL = re.compile(r"(?:\.?[A-ZĐ])+\.?(?![^\W\d_])")  # the rest of "S.T" when only "S." was found
 
 
 def widen_person_spans(text: str, entities: list[dict]) -> list[dict]:
     """A capitalised surname right before a detected name belongs to it ("Chu" in "Chu Van Tien" when
-    only "Van Tien" was found): replacing the name but leaving the surname would leave part of it."""
+    only "Van Tien" was found), and so do the initials glued right after it ("T" in "S.T" when only
+    "S." was found): replacing the name but leaving a part would leave part of it."""
     from pipelines.detect.lexicon import fold, folded_surnames
 
     surnames = folded_surnames()
     out = []
     for e in entities:
+        if e["entity_type"] == "PERSON" and e["end"] and not text[e["end"] - 1].isspace():
+            tail = _INITIALS_TAIL.match(text, e["end"])
+            if tail and tail.end() > e["end"] and not any(
+                    o is not e and e["end"] <= o["start"] < tail.end() for o in entities):
+                e = dict(e, end=tail.end())
         if e["entity_type"] == "PERSON":
             m = _WORD_BEFORE.search(text, 0, e["start"])
             word = m.group(1) if m else ""
