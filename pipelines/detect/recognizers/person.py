@@ -306,6 +306,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             if honorific in _KINSHIP_FORMS and separator.strip(" \t"):
                 return None  # "bà: Lan" is not how a name follows a kinship word
             accepted = self._accept_given_name(text, words, honorific)
+            if accepted is None or accepted[0] == 1:
+                accepted = self._accept_capitalised_run(words) or accepted
         if accepted is None:
             return None
         count, score = accepted
@@ -506,6 +508,27 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             if not all_known and count < 3:
                 return None
             return count, 0.8 if all_known else 0.7
+        return count, 0.7
+
+    @staticmethod
+    def _accept_capitalised_run(words):
+        """Two to four capitalised words of one style right after a title, kinship word or patient label
+        are a full name even when the surname is not listed ("BN Bành Chương Cảnh", "anh UÔNG TẤT ƯỚC"):
+        rare surnames are real surnames. Places and non-name phrases are refused by the caller."""
+        style = _style(words[0][2])
+        if style not in ("title", "upper"):
+            return None
+        count = 1
+        for _, _, word in words[1:4]:
+            one_letter_syllable = len(word) == 1 and word.isupper() and not word.isascii()  # "Ý", "Ư"
+            if not (_style(word) == style or one_letter_syllable) or not word.isalpha():
+                break
+            count += 1
+        if count < 2 or not words[0][2].isalpha():
+            return None
+        name = fold(" ".join(w for _, _, w in words[:count]))
+        if name in folded_local_place_names() or name in folded_province_names():
+            return None
         return count, 0.7
 
     @staticmethod
