@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     validate_memory: str = Field("4GB", description="DuckDB memory limit of validate")
     phoner_dir: Path = Field(Path("~/.cache/andanh/phoner"), description=(
         "folder of the PhoNER_COVID19 train/dev syllable JSON read by andanh eval-phoner (never committed)"))
+    signing_key: SecretStr | None = Field(None, description=(
+        "Ed25519 release signing key (PEM or 64 hex digits); embedded mode generates one in restricted/keys/"))
 
     @field_validator("workdir", "phoner_dir", mode="after")
     @classmethod
