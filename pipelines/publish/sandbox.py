@@ -96,7 +96,7 @@ class Sandbox:
 
     def _parse(self, text: str) -> dict:
         with self._lock:
-            raw = self._con.execute("SELECT json_serialize_sql(?)", [text]).fetchone()[0]
+            raw = self._con.execute("SELECT json_serialize_sql(?)", [text]).fetchall()[0][0]
         tree = json.loads(raw)
         if tree.get("error"):
             raise QueryRefused(f"only plain SELECT queries are allowed ({tree.get('error_message', 'not a SELECT')})")
