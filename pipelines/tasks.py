@@ -102,6 +102,6 @@ def publish(batch: dict, min_cell: int | None = None) -> dict:
     wd = Workdir.at(batch["workdir"])
     disclosed = disclose.suppress_small_cells(wd, min_cell)
     published = publish_stage.publish(wd, min_cell=disclosed.min_cell, batches=batch.get("aggregate_batches"))
-    return batch | {"release_id": published.release_id, "release_path": str(published.path),
+    return batch | {"dataset": published.dataset, "release_id": published.release_id, "release_path": str(published.path),
                     "duckdb_path": str(published.duckdb_path), "cells": published.rows,
                     "suppressed_cells": disclosed.suppressed_cells}
