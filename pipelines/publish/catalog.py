@@ -10,7 +10,8 @@ opened anywhere, copied, and queried with DuckDB's external access disabled. Nam
 
 A release is current when ``published/<dataset>/LATEST`` names it; superseded ones are moved to
 ``published/_archive/<dataset>/<version>/`` (still signed, verifiable, out of the catalog's views).
-A current release that fails verification is listed but not exposed.
+A current release that fails verification is listed but not exposed. The file is written in DuckDB's
+v1.0.0 storage format so every DuckDB from 1.0 on opens it.
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 DUCKDB_FILE = "andanh.duckdb"
 ARCHIVE = "_archive"
 LATEST = "LATEST"
+# Readable by DuckDB 1.0 and later (the DuckDB shell on PyPI, older bindings), not only by the 2.x writing it.
+STORAGE_VERSION = "v1.0.0"
 RELEASES_DDL = """CREATE TABLE releases (dataset VARCHAR, version VARCHAR, status VARCHAR, created_at VARCHAR,
     content_digest VARCHAR, key_id VARCHAR, tables VARCHAR[], rows BIGINT, suppressed_cells BIGINT,
     path VARCHAR, verified BOOLEAN, problems VARCHAR[])"""
@@ -105,7 +108,7 @@ def rebuild_catalog(workdir: Workdir) -> Path:
     """Build the catalog in a scratch file from the release folders, then swap it in with one rename."""
     target = workdir.published / DUCKDB_FILE
     tmp = scratch_path(workdir.tmp, DUCKDB_FILE)
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_VERSION})
     try:
         con.execute(RELEASES_DDL)
         for dataset_dir in dataset_dirs(workdir):
