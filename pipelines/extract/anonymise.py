@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.extract.encode import EncodedQI, QuasiIdentifier, encode_qi
-from pipelines.extract.lattice import Lattice, combine
+from pipelines.extract.lattice import InfeasibleError, Lattice, combine
 
 
 @dataclass
@@ -81,6 +81,8 @@ def anonymise(table: pa.Table, quasi_identifiers: list, sensitive: str | None, *
     if not qis:
         raise ValueError("declare at least one quasi-identifier")
     n = table.num_rows
+    if n == 0:
+        raise InfeasibleError("no records match the request")
     encoded = _encode_all(table, qis, population)
     sample = slice(0, n)  # codes cover the sample, then the population; the lattice sees the sample only
     lattice = Lattice([_sample_view(q, n) for q in encoded],
