@@ -75,7 +75,8 @@ class DpRequest:
 
     @classmethod
     def from_config(cls, config: dict) -> "DpRequest":
-        known = {"epsilon", "groups", "sums", "max_contributions", "mechanism", "delta", "alpha", "consumer", "bounds"}
+        known = {"method", "epsilon", "groups", "sums", "max_contributions", "mechanism", "delta", "alpha", "consumer",
+                 "bounds"}
         unknown = set(config) - known
         if unknown:
             raise ValueError(f"unknown dp key(s): {', '.join(sorted(unknown))}")
