@@ -337,6 +337,7 @@ def cmd_config(args) -> int:
 COMMAND_MODULES: tuple[str, ...] = (
     "pipelines.detect.phoner",
     "pipelines.deidentify.keys_cli",
+    "pipelines.extract.cli",
     "pipelines.publish.cli",
 )
 
