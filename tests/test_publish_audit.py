@@ -38,9 +38,24 @@ def test_a_suppressed_cell_carries_no_value_money_included(workdir, column):
 
 
 def test_the_suppression_reason_and_single_contributions_are_never_published(workdir):
+    from pipelines.publish.audit import audit_release
+    from pipelines.publish.digest import normalise
+
     def reason(d):
         d["suppression"] = [None, "primary", None, None, None, None, "secondary", None]
-    assert "restricted column(s) ['suppression']" in attempt(workdir, data=broken(reason))
+    data = broken(reason)
+    with pytest.raises(ReleaseAuditError, match=r"restricted column\(s\) \['suppression'\]"):
+        audit_release(spec(), {n: normalise(spec(), t) for n, t in data.items()})
+    # publish_release drops it (protect() hands it over with the tables) and publishes only the flag
+    s = publish_release(workdir, spec(), "v1", data, metadata={})
+    import duckdb
+    con = duckdb.connect(str(s.duckdb_path), read_only=True)
+    columns = [r[0] for r in con.execute("DESCRIBE encounters__by_province").fetchall()]
+    assert "suppressed" in columns and "suppression" not in columns
+    assert not any(b"primary" in p.read_bytes() for p in s.path.rglob("*.parquet"))
+    import shutil
+    shutil.rmtree(workdir.published)
+    workdir.published.mkdir()
 
     def top(d):
         d["total_cost_vnd__max1"] = 1.0

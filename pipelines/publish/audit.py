@@ -7,7 +7,7 @@ did), and a config below the policy floor is refused outright:
   unsuppressed count in 1..min_count-1, every unsuppressed count a multiple of ``round_to``; a suppressed
   row carries no value in any measure (money included) or extra column.
 - ``dp``: a positive ``epsilon``; noisy counts may take any value.
-- every method: only declared columns; the ``suppression`` reason and single contributions
+- every method: only declared columns (the dataset's dimensions, measures, documented extras); the ``suppression`` reason and single contributions
   (``<measure>__max1``/``__max2``) are never published; the ``suppressed`` flag is boolean and not NULL.
 
 Findings are counts per rule and table, never cell values.
@@ -98,7 +98,7 @@ def _check_columns(spec, name: str, table: pa.Table, extra: set[str], method: st
     """Only declared columns, none restricted; for sdc a boolean flag and integer counts. False: stop here."""
     t = table_spec(spec, name)
     dims = list(attr(t, "dimensions") or [])
-    allowed = set(dims) | set(spec.measures) | {SUPPRESSED} | extra | set(spec.partition_by or [])
+    allowed = set(spec.dimensions) | set(spec.measures) | {SUPPRESSED} | extra | set(spec.partition_by or [])
     if period_column(spec):
         allowed.add(period_column(spec))
     cols, schema = table.column_names, table.schema

@@ -28,7 +28,7 @@ from pipelines.publish.audit import AuditReport, audit_release
 from pipelines.publish.dictionary import build_dictionary, render_markdown
 from pipelines.publish.digest import content_digest, normalise, schema_of, table_digest
 from pipelines.publish.signing import PUBLIC_KEY_FILE, key_id, public_pem, sign, signing_key
-from pipelines.publish.spec import DatasetSpecLike, check_names
+from pipelines.publish.spec import FORBIDDEN_COLUMNS, DatasetSpecLike, check_names
 from pipelines.publish.verify import MANIFEST, SIGNATURE
 from pipelines.workdir import Workdir, scratch_path, sha256_file
 
@@ -66,7 +66,7 @@ def publish_release(workdir: Workdir, spec: DatasetSpecLike, version: str, table
     check_names(spec, version, tables)
     workdir.published.mkdir(parents=True, exist_ok=True)
     workdir.tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
-    arrow = {name: normalise(spec, t) for name, t in tables.items()}
+    arrow = {name: drop_restricted(normalise(spec, t)) for name, t in tables.items()}
     report = audit_release(spec, arrow, extra_columns=metadata.get("columns", {}))
     digest = content_digest(arrow)
     dataset_dir = workdir.published / spec.name
@@ -94,6 +94,12 @@ def publish_release(workdir: Workdir, spec: DatasetSpecLike, version: str, table
     summary = _summary(spec, version, final, target, arrow, report, digest, already=False)
     summary.retired = retired
     return summary
+
+
+def drop_restricted(table: pa.Table) -> pa.Table:
+    """The ``suppression`` reason of ``pipelines.disclose.protect`` stays in the restricted zone: dropped here,
+    only the ``suppressed`` flag is published (the audit refuses the column should it still be there)."""
+    return table.drop_columns([c for c in FORBIDDEN_COLUMNS if c in table.column_names])
 
 
 def _check_immutable(workdir: Workdir, dataset: str, version: str, final: Path, digest: str) -> None:
