@@ -175,3 +175,25 @@ def test_digest_ignores_storage_and_sees_every_value(workdir):
     fewer = tables()
     fewer["national"] = fewer["national"].iloc[:1]
     assert content_digest({n: normalise(s, t) for n, t in fewer.items()}) != content_digest(base)
+
+
+def test_manifest_lineage_from_the_ledger_and_ledger_entry(workdir):
+    from pipelines.ledger import Ledger, LedgerEntry
+    ledger = Ledger(workdir.ledger_url())
+    ledger.record([LedgerEntry("b1", "deidentify", "persons", details={"policy_version": "2026.1", "key_id": "k1"}),
+                   LedgerEntry("b1", "validate", "episodes", received=12, passed=10, quarantined=2)])
+    s = publish(workdir)
+    m = json.loads((s.path / "manifest.json").read_text())
+    assert m["lineage"]["b1"] == {"policy_version": "2026.1", "key_id": "k1", "episodes_passed": 10,
+                                  "episodes_quarantined": 2}
+    assert m["lineage"]["b2"] == {}
+    entry = s.ledger_entry()
+    ledger.record([entry])
+    assert entry.balanced and entry.received == 10 and entry.quarantined == 2 and entry.stage == "publish"
+
+
+def test_sandbox_names_are_case_insensitive(workdir):
+    from pipelines.publish.sandbox import open_sandbox
+    s = publish(workdir)
+    with open_sandbox(s.duckdb_path) as box:
+        assert box.query("SELECT count(*) FROM ENCOUNTERS__NATIONAL").rows == [(2,)]

@@ -44,10 +44,16 @@ def _source_fields() -> dict[str, str]:
     return {f.name: f.description for t in schema.tables.values() for f in t.fields if f.description}
 
 
+COLUMN_TEXT = {  # dimensions without a hierarchy, by column name
+    "sex": ("Giới tính", "Sex"), "care_type": ("Loại hình khám chữa bệnh (MA_LOAI_KCB)", "Care type (MA_LOAI_KCB)"),
+    "outcome": ("Kết quả điều trị (KET_QUA_DTRI)", "Treatment outcome (KET_QUA_DTRI)"),
+}
+
+
 def _dimension(name: str, dim) -> tuple[str, str]:
     if attr(dim, "title_vi") and attr(dim, "title_en"):
         return attr(dim, "title_vi"), attr(dim, "title_en")
-    h_vi, h_en = HIERARCHY_TEXT.get(attr(dim, "hierarchy"), (name, name))
+    h_vi, h_en = HIERARCHY_TEXT.get(attr(dim, "hierarchy"), COLUMN_TEXT.get(name, (name, name)))
     level = attr(dim, "level") or ""
     l_vi, l_en = LEVEL_TEXT.get(level, (level, level))
     return (f"{h_vi} ({l_vi}); '{ALL}' = tổng mọi giá trị", f"{h_en} ({l_en}); '{ALL}' = total over all values")

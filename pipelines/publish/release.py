@@ -56,6 +56,15 @@ class PublishSummary:
     def release_id(self) -> str:  # the first version's name for the same thing
         return self.version
 
+    def ledger_entry(self):
+        """The run-ledger row of this release (stage ``publish``): cells in = published + suppressed."""
+        from pipelines.ledger import LedgerEntry
+        return LedgerEntry(f"{self.dataset}@{self.version}"[:64], "publish", self.dataset[:32], received=self.rows,
+                           passed=self.rows - self.suppressed_cells, quarantined=self.suppressed_cells,
+                           details={"version": self.version, "content_digest": self.content_digest,
+                                    "tables": self.tables, "already_published": self.already_published,
+                                    "retired": self.retired})
+
 
 def publish_release(workdir: Workdir, spec: DatasetSpecLike, version: str, tables: Mapping[str, Any], *,
                     metadata: Mapping[str, Any] | None = None) -> PublishSummary:

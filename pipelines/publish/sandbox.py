@@ -89,7 +89,8 @@ class Sandbox:
         if table_functions := sorted(f for f in refs["functions"] if f not in ALLOWED_TABLE_FUNCTIONS):
             raise QueryRefused(f"table function(s) not allowed: {', '.join(table_functions)} "
                                f"(only the published views can be read)")
-        unknown = sorted(name for name in refs["tables"] if name not in self.views and name not in ctes)
+        known = {v.lower() for v in self.views} | {c.lower() for c in ctes}  # SQL names are case-insensitive
+        unknown = sorted(name for name in refs["tables"] if name.lower() not in known)
         if unknown:
             raise QueryRefused(f"not a published view: {', '.join(unknown)}; allowed: {', '.join(sorted(self.views))}")
         return text
