@@ -13,6 +13,14 @@ from andanh_assets import published_assets
 PUBLISHED = published_assets()
 
 
+def his_start_date():
+    """First data interval of andanh_his (``ANDANH_HIS_START_DATE``, Vietnam time): catch-up starts there."""
+    import pendulum
+
+    from pipelines.settings import get_settings
+    return pendulum.parse(get_settings().his_start_date, tz="Asia/Ho_Chi_Minh")
+
+
 def process_batch(batch):
     """Wire the stages after ingest for the batch that ``batch`` (an XCom of {workdir, batch_id}) names."""
 
