@@ -25,6 +25,7 @@ DETERMINISTIC_ERRORS = (
     "pipelines.deidentify.preconditions:BatchNotReady", "pipelines.deidentify.keys:PseudonymKeyError",
     "pipelines.deidentify.vault:VaultKeyMissing", "pipelines.settings:SettingsError",
     "pipelines.hierarchies.base:HierarchyError", "pipelines.publish:ReleaseAuditError",
+    "pipelines.publish:ReleaseExistsError", "pipelines.publish.signing:SigningKeyError",
     "pipelines.tasks:NothingStaged",
 )
 
