@@ -71,5 +71,9 @@ def table_digest(table: pa.Table) -> str:
 
 def content_digest(tables: Mapping[str, pa.Table]) -> str:
     """One digest of every table of a release (names included)."""
-    parts = {name: table_digest(t) for name, t in sorted(tables.items())}
-    return "sha256:" + hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
+    return combine({name: table_digest(t) for name, t in tables.items()})
+
+
+def combine(table_digests: Mapping[str, str]) -> str:
+    """The release digest from its tables' digests."""
+    return "sha256:" + hashlib.sha256(json.dumps(dict(table_digests), sort_keys=True).encode("utf-8")).hexdigest()

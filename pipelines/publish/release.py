@@ -26,7 +26,7 @@ from pipelines import __version__
 from pipelines.publish import catalog
 from pipelines.publish.audit import AuditReport, audit_release
 from pipelines.publish.dictionary import build_dictionary, render_markdown
-from pipelines.publish.digest import content_digest, normalise, schema_of, table_digest
+from pipelines.publish.digest import combine, normalise, schema_of, table_digest
 from pipelines.publish.signing import PUBLIC_KEY_FILE, key_id, public_pem, sign, signing_key
 from pipelines.publish.spec import FORBIDDEN_COLUMNS, DatasetSpecLike, check_names
 from pipelines.publish.verify import MANIFEST, SIGNATURE
@@ -77,7 +77,8 @@ def publish_release(workdir: Workdir, spec: DatasetSpecLike, version: str, table
     workdir.tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
     arrow = {name: drop_restricted(normalise(spec, t)) for name, t in tables.items()}
     report = audit_release(spec, arrow, extra_columns=metadata.get("columns", {}))
-    digest = content_digest(arrow)
+    parts = {name: table_digest(t) for name, t in arrow.items()}
+    digest = combine(parts)
     dataset_dir = workdir.published / spec.name
     current = catalog.read_pointer(dataset_dir)
     if current and (catalog.read_manifest(dataset_dir / current) or {}).get("content_digest") == digest:
@@ -88,7 +89,7 @@ def publish_release(workdir: Workdir, spec: DatasetSpecLike, version: str, table
     final = dataset_dir / version
     _check_immutable(workdir, spec.name, version, final, digest)
     if not final.exists():
-        staging = assemble(workdir, spec, version, arrow, report, digest, metadata)
+        staging = assemble(workdir, spec, version, arrow, report, parts, metadata)
         dataset_dir.mkdir(exist_ok=True)
         os.chmod(dataset_dir, 0o755)
         try:
@@ -127,20 +128,21 @@ def _summary(spec, version, path, target, arrow, report: AuditReport, digest, *,
 
 
 def assemble(workdir: Workdir, spec: DatasetSpecLike, version: str, arrow: Mapping[str, pa.Table],
-             report: AuditReport, digest: str, metadata: dict) -> Path:
+             report: AuditReport, parts: Mapping[str, str], metadata: dict) -> Path:
     """The whole release in a scratch folder under ``tmp/``, fsynced, world-readable; removed on failure."""
     staging = scratch_path(workdir.tmp, f"release-{spec.name}-{version}")
     staging.mkdir()
     try:
         key = signing_key(workdir)
-        tables = {name: write_table(staging, name, t, spec.partition_by or []) for name, t in arrow.items()}
+        tables = {name: write_table(staging, name, t, spec.partition_by or []) | {"digest": parts[name]}
+                  for name, t in arrow.items()}
         for name, info in tables.items():
             info["suppressed_cells"] = report.tables[name].get("suppressed_cells", 0)
         dictionary = build_dictionary(spec, version, arrow, metadata.get("columns"))
         (staging / "DATA_DICTIONARY.md").write_text(render_markdown(dictionary), encoding="utf-8")
         (staging / "data_dictionary.json").write_text(_dumps(dictionary), encoding="utf-8")
         (staging / PUBLIC_KEY_FILE).write_bytes(public_pem(key))
-        manifest = build_manifest(workdir, spec, version, tables, report, digest, metadata, key_id(key))
+        manifest = build_manifest(workdir, spec, version, tables, report, combine(parts), metadata, key_id(key))
         manifest["files"] = {p.relative_to(staging).as_posix(): {"sha256": sha256_file(p), "bytes": p.stat().st_size}
                              for p in sorted(staging.rglob("*")) if p.is_file()}
         data = _dumps(manifest).encode("utf-8")
@@ -154,12 +156,12 @@ def assemble(workdir: Workdir, spec: DatasetSpecLike, version: str, arrow: Mappi
 
 
 def write_table(staging: Path, name: str, table: pa.Table, partition_by: list[str]) -> dict:
-    """Hive-partitioned Parquet under ``staging/<name>/`` (one thread, sorted rows: the same bytes each time)."""
+    """Hive-partitioned Parquet under ``staging/<name>/``, rows sorted."""
     partitions = [c for c in partition_by if c in table.column_names]
     if partitions and len(partitions) == len(table.column_names):
         raise ValueError(f"{name}: every column is a partition column")
     target = staging / name
-    con = duckdb.connect(config={"threads": 1})
+    con = duckdb.connect()
     try:
         con.register("t", table)
         types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE t)").fetchall())
@@ -175,8 +177,7 @@ def write_table(staging: Path, name: str, table: pa.Table, partition_by: list[st
     finally:
         con.close()
     schema = [f | {"duckdb_type": types[f["name"]]} for f in schema_of(table)]
-    return {"rows": table.num_rows, "schema": schema, "partition_by": partitions, "path": f"{name}/",
-            "digest": table_digest(table)}
+    return {"rows": table.num_rows, "schema": schema, "partition_by": partitions, "path": f"{name}/"}
 
 
 def build_manifest(workdir: Workdir, spec, version: str, tables: dict, report: AuditReport, digest: str,
