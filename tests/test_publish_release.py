@@ -133,6 +133,14 @@ def test_a_crash_after_the_rename_is_finished_by_the_next_run(workdir, monkeypat
         publish(workdir, version="2024-05", data=tables(scale=2))
     assert (workdir.published / "encounters" / "LATEST").read_text().strip() == "2024-04"
     monkeypatch.undo()
+    orphan = workdir.published / "encounters" / "2024-05"
+    dictionary = orphan / "DATA_DICTIONARY.md"
+    os.chmod(dictionary, 0o644)
+    good = dictionary.read_bytes()
+    dictionary.write_bytes(good + b"tampered")  # an orphan that does not verify is not adopted
+    with pytest.raises(ReleaseExistsError, match="fails verification"):
+        publish(workdir, version="2024-05", data=tables(scale=2))
+    dictionary.write_bytes(good)
     again = publish(workdir, version="2024-05", data=tables(scale=2))
     assert not again.already_published and again.retired == ["2024-04"]
 

@@ -29,7 +29,7 @@ from pipelines.publish.dictionary import build_dictionary, render_markdown
 from pipelines.publish.digest import combine, normalise, schema_of, table_digest
 from pipelines.publish.signing import PUBLIC_KEY_FILE, key_id, public_pem, sign, signing_key
 from pipelines.publish.spec import FORBIDDEN_COLUMNS, DatasetSpecLike, check_names
-from pipelines.publish.verify import MANIFEST, SIGNATURE
+from pipelines.publish.verify import MANIFEST, SIGNATURE, verify_release
 from pipelines.workdir import Workdir, scratch_path, sha256_file
 
 FORMAT = "andanh.release/1"
@@ -89,21 +89,26 @@ def publish_release(workdir: Workdir, spec: DatasetSpecLike, version: str, table
     final = dataset_dir / version
     _check_immutable(workdir, spec.name, version, final, digest)
     if not final.exists():
-        staging = assemble(workdir, spec, version, arrow, report, parts, metadata)
-        dataset_dir.mkdir(exist_ok=True)
-        os.chmod(dataset_dir, 0o755)
-        try:
-            os.rename(staging, final)  # one step: consumers see the whole release or none of it
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        catalog.fsync_dir(dataset_dir)
+        _move_in(assemble(workdir, spec, version, arrow, report, parts, metadata), final)
+    elif not verify_release(final).ok:  # left by a run that stopped after the rename: only if intact
+        raise ReleaseExistsError(f"{final} exists but fails verification (andanh verify {final}); not published")
     catalog.write_pointer(dataset_dir / catalog.LATEST, version)
     retired = catalog.retire_superseded(workdir, spec.name)
     target = catalog.rebuild_catalog(workdir)
     summary = _summary(spec, version, final, target, arrow, report, digest, already=False)
     summary.retired = retired
     return summary
+
+
+def _move_in(staging: Path, final: Path) -> None:
+    final.parent.mkdir(exist_ok=True)
+    os.chmod(final.parent, 0o755)
+    try:
+        os.rename(staging, final)  # one step: consumers see the whole release or none of it
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    catalog.fsync_dir(final.parent)
 
 
 def drop_restricted(table: pa.Table) -> pa.Table:

@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover - depends on which branches are merged
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+RESERVED = ("releases",)  # names the catalog uses itself
 SUPPRESSED = "suppressed"  # the only suppression column ever published
 FORBIDDEN_COLUMNS = ("suppression",)  # the reason of a suppression stays in the restricted zone
 FORBIDDEN_SUFFIXES = ("__max1", "__max2")  # single contributions (dominance inputs) are never published
@@ -68,8 +69,8 @@ def period_column(spec: DatasetSpecLike) -> str | None:
 
 
 def check_names(spec: DatasetSpecLike, version: str, tables: Mapping[str, Any]) -> None:
-    if not NAME.match(spec.name or ""):
-        raise ValueError(f"dataset name {spec.name!r} must match {NAME.pattern}")
+    if not NAME.match(spec.name or "") or spec.name in RESERVED:
+        raise ValueError(f"dataset name {spec.name!r} must match {NAME.pattern} and not be one of {RESERVED}")
     if not VERSION.match(version or "") or ".." in version:
         raise ValueError(f"release version {version!r} must match {VERSION.pattern}")
     for name in tables:
