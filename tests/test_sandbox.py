@@ -80,6 +80,10 @@ def test_the_engine_refuses_files_even_past_the_statement_check(box, workdir):
                 f"COPY encounters__national TO '{workdir.root}/out.csv'", "SET enable_external_access = true"):
         with pytest.raises(Exception, match="disabled by configuration|locked"):
             con.execute(sql)
+    import pandas as pd
+    secret_frame = pd.DataFrame({"x": [1]})  # noqa: F841 - DuckDB would find it by name (replacement scan)
+    with pytest.raises(Exception, match="secret_frame"):
+        con.sql("SELECT * FROM secret_frame").fetchall()
     names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert names == set(box.views)  # nothing but the copies of the published views
 

@@ -175,6 +175,7 @@ def open_sandbox(catalog: Path, *, views: set[str] | None = None, timeout_s: flo
             q = '"' + name.replace('"', '""') + '"'
             con.execute(f"CREATE TABLE main.{q} AS SELECT * FROM published.main.{q}")
         con.execute("DETACH published")
+        con.execute("SET python_enable_replacements = false")  # no reading of Python variables by name
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
     except BaseException:
