@@ -169,6 +169,25 @@ def test_data_dictionary_is_bilingual_and_from_the_registry(workdir):
     assert "1 to 7" in d["disclosure"]["en"] and "1 đến 7" in d["disclosure"]["vi"]
 
 
+def test_dictionary_uses_declared_titles_and_codes(workdir):
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class CodedDim:
+        hierarchy: None = None
+        level: None = None
+        codes: tuple = (("1", "Nam"), ("2", "Nữ"))
+        title_vi: str = "Giới tính"
+        title_en: str = "Sex"
+    s = spec()
+    coded = spec(dimensions=s.dimensions | {"sex": CodedDim()})
+    release = publish_release(workdir, coded, "v1", tables(), metadata={}).path
+    cols = {c["name"]: c for c in json.loads((release / "data_dictionary.json").read_text())["tables"]["by_province"][
+        "columns"]}
+    assert cols["sex"]["vi"].startswith("Giới tính; mã: `1` = Nam, `2` = Nữ")
+    assert cols["sex"]["en"].startswith("Sex; codes: `1` = Nam")
+
+
 def test_digest_ignores_storage_and_sees_every_value(workdir):
     import pyarrow as pa
 

@@ -35,6 +35,7 @@ STANDARD = {
                  "Suppressed cell (true): its count and every value are withheld to protect confidentiality; "
                  "empty (0) and small cells cannot be told apart."),
 }
+MAX_CODES = 30
 _FIELD = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")
 
 
@@ -52,11 +53,17 @@ COLUMN_TEXT = {  # dimensions without a hierarchy, by column name
 
 def _dimension(name: str, dim) -> tuple[str, str]:
     if attr(dim, "title_vi") and attr(dim, "title_en"):
-        return attr(dim, "title_vi"), attr(dim, "title_en")
-    h_vi, h_en = HIERARCHY_TEXT.get(attr(dim, "hierarchy"), COLUMN_TEXT.get(name, (name, name)))
-    level = attr(dim, "level") or ""
-    l_vi, l_en = LEVEL_TEXT.get(level, (level, level))
-    return (f"{h_vi} ({l_vi}); '{ALL}' = tổng mọi giá trị", f"{h_en} ({l_en}); '{ALL}' = total over all values")
+        vi, en = attr(dim, "title_vi"), attr(dim, "title_en")
+    else:
+        h_vi, h_en = HIERARCHY_TEXT.get(attr(dim, "hierarchy"), COLUMN_TEXT.get(name, (name, name)))
+        level = attr(dim, "level") or ""
+        l_vi, l_en = LEVEL_TEXT.get(level, (level, level))
+        vi, en = f"{h_vi} ({l_vi})", f"{h_en} ({l_en})"
+    codes = list(attr(dim, "codes") or ())[:MAX_CODES]  # (code, label) of a dimension without a hierarchy
+    if codes:
+        listed = ", ".join(f"`{c}` = {label}" for c, label in codes)
+        vi, en = f"{vi}; mã: {listed}", f"{en}; codes: {listed}"
+    return f"{vi}; '{ALL}' = tổng mọi giá trị", f"{en}; '{ALL}' = total over all values"
 
 
 def _measure(name: str, m, fields: Mapping[str, str]) -> tuple[str, str]:
@@ -111,7 +118,8 @@ def build_dictionary(spec: DatasetSpecLike, version: str, tables: Mapping[str, p
             else:
                 vi, en = extra.get(f.name, {}).get("vi", f.name), extra.get(f.name, {}).get("en", f.name)
             columns.append({"name": f.name, "type": str(f.type), "vi": vi, "en": en})
-        out["tables"][name] = {"period": attr(t, "period"), "rows": table.num_rows, "columns": columns}
+        out["tables"][name] = {"period": attr(t, "period"), "rows": table.num_rows, "columns": columns,
+                               "title_vi": attr(t, "title_vi") or "", "title_en": attr(t, "title_en") or ""}
     return out
 
 
@@ -123,7 +131,8 @@ def render_markdown(d: dict) -> str:
              "## Kiểm soát công bố / Disclosure control", "", f"- vi: {d['disclosure']['vi']}",
              f"- en: {d['disclosure']['en']}", ""]
     for name, t in d["tables"].items():
-        lines += [f"## Bảng / Table `{name}`", "",
+        titles = " / ".join(x for x in (t.get("title_vi"), t.get("title_en")) if x)
+        lines += [f"## Bảng / Table `{name}`" + (f": {titles}" if titles else ""), "",
                   f"{t['rows']} dòng / rows" + (f"; kỳ / period: {t['period']}" if t.get("period") else ""), "",
                   "| Cột / Column | Kiểu / Type | Mô tả | Description |", "|---|---|---|---|"]
         lines += [f"| `{c['name']}` | {c['type']} | {c['vi']} | {c['en']} |" for c in t["columns"]]
