@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     validate_memory: str = Field("4GB", description="DuckDB memory limit of validate")
     phoner_dir: Path = Field(Path("~/.cache/andanh/phoner"), description=(
         "folder of the PhoNER_COVID19 train/dev syllable JSON read by andanh eval-phoner (never committed)"))
+    release_lateness_days: int = Field(10, ge=0, description=(
+        "days after a period ends before it is closed and released (its cells are then frozen)"))
 
     @field_validator("workdir", "phoner_dir", mode="after")
     @classmethod

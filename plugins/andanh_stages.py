@@ -1,4 +1,4 @@
-"""Task wiring shared by the AnDanh DAGs: validate -> de-identify -> aggregate -> publish.
+"""Task wiring shared by the AnDanh DAGs: validate -> de-identify -> release (aggregate, protect, publish).
 
 Lives in plugins/ because Airflow puts that folder on sys.path for the scheduler, the DAG processor
 and every worker; the DAG files import it.
@@ -8,7 +8,7 @@ from __future__ import annotations
 from airflow.sdk import Asset, task
 
 # One asset whichever source fed it, so downstream DAGs can be scheduled on a new release.
-RELEASE = Asset(name="andanh_encounter_costs_monthly", uri="file:///andanh/published/encounter_costs_monthly")
+RELEASE = Asset(name="andanh_releases", uri="file:///andanh/published")
 
 
 def process_batch(batch):
@@ -24,16 +24,11 @@ def process_batch(batch):
         from pipelines import tasks
         return tasks.deidentify(batch)
 
-    @task
-    def aggregate(batch: dict) -> dict:
-        from pipelines import tasks
-        return tasks.aggregate(batch)
-
     @task(outlets=[RELEASE])
-    def publish(batch: dict) -> dict:
+    def release(batch: dict) -> dict:
         from pipelines import tasks
-        return tasks.publish(batch)
+        return tasks.release(batch)
 
     checked = validate(batch)
-    publish(aggregate(deidentify(checked)))
+    release(deidentify(checked))
     return checked

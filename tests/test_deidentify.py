@@ -207,7 +207,7 @@ def test_ledger_records_each_rule_and_runs_shows_it(workdir, capsys):
     assert rules["HO_TEN"] == {"field": "HO_TEN", "action": "drop", "rule": "defaults.DIRECT-ID", "dropped": 2}
     assert rules["MA_LK"]["pseudonymised"] == 2 and rules["NGAY_VAO"]["shifted"] == 2
     assert rules["NHOM_TUOI"]["generalised"] == 2 and rules["LY_DO_VV"]["entities"] == {"PERSON:placeholder": 2}
-    assert entry.details["policy_version"] == "2.0" and entry.details["key_id"]
+    assert entry.details["policy_version"] == "2.1" and entry.details["key_id"]
     main(["runs", "--workdir", str(workdir.root), "--batch", "b1"])
     out = capsys.readouterr().out
     assert "xml1 HO_TEN" in out and "drop" in out and "PERSON:placeholder 2" in out and "key " in out
