@@ -166,10 +166,24 @@ def _freeze_period(workdir: Workdir, spec, period: str, batches: list[str], say)
     protected = sdc.protect(inner, [sdc.TableRequest(t.name, t.columns) for t in tables],
                             count=spec.count_measure.name, sums=[m.name for m in spec.sum_measures],
                             params=sdc.SdcParams.from_config(spec.disclosure))
+    frames = {t.name: _label_period(protected.tables[t.name], t, spec.release_period, period) for t in tables}
     meta = {"batches": batches, "rows": int(inner[spec.count_measure.name].sum()), "inner_cells": len(inner),
-            "utility": utility.period_utility(spec, inner, protected.tables, tables),
+            "utility": utility.period_utility(spec, inner, frames, tables),
             "stats": getattr(protected, "stats", {})}
-    return periods.freeze(workdir, spec, period, protected.tables, meta)
+    return periods.freeze(workdir, spec, period, frames, meta)
+
+
+def _label_period(frame, table, release_period: str, period: str):
+    """Make a period's cells distinguishable from other periods' in the concatenated release: a table
+    at the release period drops its period margin (the same cells again); a finer one (months of a
+    quarter) gets the release period as a column, so its margin reads "quarter Q, every month"."""
+    from pipelines.hierarchies import ALL
+
+    if table.period == release_period:
+        return frame[frame[table.period].astype(str) != ALL].reset_index(drop=True)
+    frame = frame.copy()
+    frame.insert(0, release_period, period)
+    return frame
 
 
 def release_dataset(workdir: Workdir, spec, *, as_of, lateness: int, say) -> ReleaseSummary:

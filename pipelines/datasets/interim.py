@@ -205,7 +205,8 @@ def audit(spec, tables: dict[str, pd.DataFrame]) -> None:
 
     rules = check_disclosure(spec.disclosure, f"dataset {spec.name!r}.disclosure")
     count = spec.count_measure.name
-    allowed = {count, "suppressed", "suppression", *spec.measures, *(c for t in spec.tables for c in t.columns)}
+    allowed = {count, "suppressed", "suppression", spec.release_period, *spec.measures,
+               *(c for t in spec.tables for c in t.columns)}
     for name, t in tables.items():
         extra = set(t.columns) - allowed
         if extra:
@@ -274,7 +275,7 @@ def rebuild_catalog(workdir: Workdir) -> Path:
                              m["version"] == latest])
             for table in sorted(p for p in (latest_file.parent / latest).iterdir() if p.is_dir()):
                 con.execute(f'CREATE TABLE "{latest_file.parent.name}__{table.name}" AS SELECT * FROM '
-                            "read_parquet($p, hive_partitioning = true, union_by_name = true)",
+                            "read_parquet($p, hive_partitioning = true, hive_types_autocast = false, union_by_name = true)",
                             {"p": str(table / "**" / "*.parquet")})
     finally:
         con.close()
