@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from pipelines.locks import holds_release_lock
 from pipelines.workdir import Workdir
 
 log = logging.getLogger(__name__)
@@ -79,16 +80,17 @@ def _latest_releases(workdir: Workdir, summary: RunSummary) -> None:
     """The latest release of every dataset (its ``LATEST`` pointer and manifest)."""
     import json
 
-    from pipelines.datasets.interim import DUCKDB_FILE
+    from pipelines.publish import DUCKDB_FILE
 
     for latest in sorted(workdir.published.glob("*/LATEST")) if workdir.published.exists() else []:
         version = latest.read_text().strip()
         manifest = json.loads((latest.parent / version / "manifest.json").read_text())
+        meta = manifest.get("metadata") or {}
         summary.releases.append({"dataset": latest.parent.name, "version": version,
                                  "path": str(latest.parent / version), "cells": manifest["rows"],
                                  "suppressed_cells": manifest.get("suppressed_cells", 0),
-                                 "periods": manifest.get("periods", []),
-                                 "visible_share": (manifest.get("utility") or {}).get("visible_share")})
+                                 "periods": meta.get("periods", []),
+                                 "visible_share": (meta.get("utility") or {}).get("visible_share")})
         summary.published_cells += manifest["rows"]
         summary.suppressed_cells += manifest.get("suppressed_cells", 0)
     if summary.releases:
@@ -113,26 +115,7 @@ class ReleaseSummary:
     already_published: bool = False
 
 
-def _stages():
-    """protect / publish_release: the disclose and publish packages' when they have them, else the
-    TEMPORARY stand-ins of :mod:`pipelines.datasets.interim` (removed when those land)."""
-    from pipelines import disclose, publish
-    from pipelines.datasets import interim
-
-    sdc = disclose if hasattr(disclose, "protect") else interim
-    pub = publish if hasattr(publish, "publish_release") else interim
-    return sdc, pub
-
-
-def _lock(workdir: Workdir):
-    try:
-        from pipelines.locks import release_lock  # the ops work's one lock, when present
-    except ImportError:
-        import contextlib
-        return contextlib.nullcontext()
-    return release_lock(workdir)
-
-
+@holds_release_lock
 def release(workdir: Workdir, *, say: Callable[[str], None] = log.info, as_of=None,
             datasets: list[str] | None = None, lateness_days: int | None = None,
             config=None) -> list[ReleaseSummary]:
@@ -151,15 +134,14 @@ def release(workdir: Workdir, *, say: Callable[[str], None] = log.info, as_of=No
     missing = set(datasets or []) - {s.name for s in specs}
     if missing:
         raise KeyError(f"no dataset {', '.join(sorted(missing))}")
-    with _lock(workdir):
-        return [release_dataset(workdir, spec, as_of=as_of, lateness=lateness, say=say) for spec in specs]
+    return [release_dataset(workdir, spec, as_of=as_of, lateness=lateness, say=say) for spec in specs]
 
 
 def _freeze_period(workdir: Workdir, spec, period: str, batches: list[str], say):
     from pipelines import aggregate
+    from pipelines import disclose as sdc
     from pipelines.datasets import periods, utility
 
-    sdc, _ = _stages()
     tables = periods.tables_for(spec, period)
     inner = aggregate.inner_cells(workdir, spec, period)
     say(f"{spec.name} {period}: {len(inner)} inner cells, {int(inner[spec.count_measure.name].sum())} rows; protect")
@@ -217,16 +199,19 @@ def release_dataset(workdir: Workdir, spec, *, as_of, lateness: int, say) -> Rel
     if not frozen:
         say(f"{spec.name}: no closed period yet (open: {', '.join(summary.open_periods) or 'none'})")
         return summary
+    # the suppression reasons stay in the restricted zone (frozen store); only the flag is published
     tables = {name: pd.concat([f.tables[name] for f in frozen if name in f.tables], ignore_index=True)
+              .drop(columns=["suppression"], errors="ignore")
               for name in dict.fromkeys(n for f in frozen for n in f.tables)}
     summary.cells = sum(len(t) for t in tables.values())
     summary.suppressed_cells = int(sum(t["suppressed"].astype(bool).sum() for t in tables.values()))
     summary.utility = utility.combine([f.meta["utility"] for f in frozen])
     version = closed[-1] + "." + hashlib.sha256(",".join(closed).encode()).hexdigest()[:6]
-    _, pub = _stages()
-    published = pub.publish_release(workdir, spec, version, tables, metadata=_metadata(spec, frozen, summary, lateness))
+    from pipelines.publish import publish_release
+
+    published = publish_release(workdir, spec.published_view(), version, tables, metadata=_metadata(spec, frozen, summary, lateness))
     summary.version, summary.path = version, published.path
-    summary.already_published = bool(getattr(published, "already_published", False))
+    summary.already_published = published.already_published
     _record(workdir, spec, summary, undated)
     say(f"{spec.name}: release {version} ({len(closed)} period(s), {len(summary.new_periods)} new), "
         f"{summary.cells} cells, {summary.suppressed_cells} suppressed; visible {summary.utility['visible_share']}")
@@ -241,6 +226,7 @@ def _metadata(spec, frozen, summary: ReleaseSummary, lateness: int) -> dict:
             "batches": sorted({b for f in frozen for b in f.batches}), "disclosure": spec.disclosure,
             "suppressed_cells": summary.suppressed_cells, "utility": summary.utility, "held_back": summary.held_back,
             "software_version": __version__}
+
 
 
 def _record(workdir: Workdir, spec, s: ReleaseSummary, undated: int) -> None:

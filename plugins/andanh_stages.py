@@ -5,10 +5,20 @@ and every worker; the DAG files import it.
 """
 from __future__ import annotations
 
-from airflow.sdk import Asset, task
+from airflow.sdk import task
 
-# One asset whichever source fed it, so downstream DAGs can be scheduled on a new release.
-RELEASE = Asset(name="andanh_releases", uri="file:///andanh/published")
+from andanh_assets import published_assets
+
+# One asset per published dataset whichever source fed it, so downstream DAGs can be scheduled on a release.
+PUBLISHED = published_assets()
+
+
+def his_start_date():
+    """First data interval of andanh_his (``ANDANH_HIS_START_DATE``, Vietnam time): catch-up starts there."""
+    import pendulum
+
+    from pipelines.settings import get_settings
+    return pendulum.parse(get_settings().his_start_date, tz="Asia/Ho_Chi_Minh")
 
 
 def process_batch(batch):
@@ -24,10 +34,15 @@ def process_batch(batch):
         from pipelines import tasks
         return tasks.deidentify(batch)
 
-    @task(outlets=[RELEASE])
-    def release(batch: dict) -> dict:
+    @task(outlets=PUBLISHED)
+    def release(batch: dict, *, outlet_events=None) -> dict:
         from pipelines import tasks
-        return tasks.release(batch)
+        result = tasks.release(batch)
+        versions = {r["dataset"]: r["version"] for r in result["releases"] if r["version"]}
+        for asset in PUBLISHED:  # which release each asset event is about
+            if outlet_events is not None and asset.extra["dataset"] in versions:
+                outlet_events[asset].extra = {"version": versions[asset.extra["dataset"]]}
+        return result
 
     checked = validate(batch)
     release(deidentify(checked))

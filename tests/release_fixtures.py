@@ -26,7 +26,7 @@ datasets:
       - {name: national_month_chapter, period: month, dimensions: [icd10_chapter]}
       - {name: national_quarter_sex, period: quarter, dimensions: [sex]}
       - {name: province_quarter, period: quarter, dimensions: [province]}
-    disclosure: {method: sdc, min_count: 8, round_to: 5, dominance: {n: 2, k: 0.9}, protection: 0.1}
+    disclosure: {method: sdc, min_count: 8, round_to: 5, dominance: {n: 2, k: 90, p: 10}, protection: 0.1}
     partition_by: [province]
 """
 

@@ -61,6 +61,7 @@ def test_dimension_sql_matches_the_hierarchy():
     ("encounters: {kind: count}", "encounters: {kind: sum, sql: \"1\"}", "exactly one measure of kind count"),
     ("source: xml1", "source: xml9", "source: must be one of"),
     ("method: sdc", "method: magic", "method: must be sdc or dp"),
+    ("k: 90", "k: 0.9", "dominance.k: is a percentage"),
     ("codes: {\"1\": Nam", "hierarchy: age, codes: {\"1\": Nam", "either a hierarchy or codes"),
 ])
 def test_bad_configs_are_refused_with_the_dataset_and_key(tmp_path, old, new, message):

@@ -38,14 +38,16 @@ def test_catalog_counts_latest_version_and_suppresses_small_cells(released, work
     cost = con.execute("SELECT total_cost_vnd FROM enc__national_month_chapter WHERE quarter = '2024-Q1' "
                        "AND month = '2024-03' AND icd10_chapter = 'X'").fetchone()[0]
     assert cost == pytest.approx(100.5 * 14 + 200.5)  # E0 counted once, at its resent cost
-    assert con.execute("SELECT count(*) FROM releases WHERE latest AND dataset = 'enc'").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM releases WHERE status = 'current' AND verified AND dataset = 'enc'"
+                       ).fetchone()[0] == 1
     assert s.utility["rows"] == 15
 
 
 def test_release_is_checksummed_and_idempotent(released, workdir):
     config, s = released
     manifest = json.loads((s.path / "manifest.json").read_text())
-    assert manifest["files"] and manifest["periods"] == ["2024-Q1"] and manifest["batches"] == ["b1", "b2"]
+    assert manifest["files"] and manifest["metadata"]["periods"] == ["2024-Q1"]
+    assert manifest["source_batches"] == ["b1", "b2"] and manifest["metadata"]["utility"]["rows"] == 15
     for name, entry in manifest["files"].items():
         assert entry["sha256"] == sha256_file(s.path / name)
     [again] = release(workdir, as_of=AS_OF, config=config)
@@ -56,7 +58,7 @@ def test_release_is_checksummed_and_idempotent(released, workdir):
 def test_a_tampered_frozen_period_cannot_publish_a_small_cell(released, workdir):
     import pandas as pd
 
-    from pipelines.datasets.interim import ReleaseAuditError
+    from pipelines.publish import ReleaseAuditError
     config, s = released
     frozen = workdir.restricted / "releases" / "enc" / "2024-Q1" / "national_quarter_sex.parquet"
     t = pd.read_parquet(frozen)
@@ -66,5 +68,5 @@ def test_a_tampered_frozen_period_cannot_publish_a_small_cell(released, workdir)
         if p.is_dir():
             import shutil
             shutil.rmtree(p)
-    with pytest.raises(ReleaseAuditError, match="min_count 8"):
+    with pytest.raises(ReleaseAuditError, match="1..7"):
         release(workdir, as_of=AS_OF, config=config)

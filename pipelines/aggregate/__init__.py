@@ -102,10 +102,11 @@ def cells_sql(spec: DatasetSpec, period_filter: bool) -> str:
     columns += [f"{d.sql()} AS \"{name}\"" for name, d in spec.dimensions.items() if _used(spec, name)]
     aggs = [f'count(*) AS "{spec.count_measure.name}"']
     for m in spec.sum_measures:
-        aggs.append(f'sum({m.sql}) AS "{m.name}"')
+        value = f"CAST(({m.sql}) AS DOUBLE)"
+        aggs.append(f'sum({value}) AS "{m.name}"')
         if m.dominance:
-            aggs.append(f'coalesce(max(({m.sql}), 2)[1], 0) AS "{m.name}__max1"')
-            aggs.append(f'coalesce(max(({m.sql}), 2)[2], 0) AS "{m.name}__max2"')
+            aggs.append(f'coalesce(max({value}, 2)[1], 0) AS "{m.name}__max1"')
+            aggs.append(f'coalesce(max({value}, 2)[2], 0) AS "{m.name}__max2"')
     where = [f"({spec.population})"] if spec.population else []
     if period_filter:
         where.append(f"{_period_sql(spec, spec.release_period)} = $period")

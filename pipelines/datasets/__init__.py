@@ -27,6 +27,9 @@ POLICY_ROUND_FLOOR = 5
 PERIODS = ("month", "quarter", "year")
 SOURCES = ("xml1", "xml2")
 UNKNOWN = "unknown"
+PERIOD_TITLES = {"month": ("Tháng vào viện (YYYY-MM)", "Admission month (YYYY-MM)"),
+                 "quarter": ("Quý vào viện (YYYY-Qn)", "Admission quarter (YYYY-Qn)"),
+                 "year": ("Năm vào viện", "Admission year")}
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -148,6 +151,19 @@ class DatasetSpec:
         """Period columns the tables need, finest first."""
         return [p for p in PERIODS if any(t.period == p for t in self.tables)]
 
+    def published_view(self) -> "DatasetSpec":
+        """The dataset as the publish step sees it: the period columns (``month``, ``quarter``, ...) are
+        dimensions like the others, and every table lists all the columns it publishes (a table finer
+        than the release period also carries the release period's column)."""
+        import dataclasses
+
+        periods = {p: DimensionSpec(name=p, source=self.period_source, hierarchy="date", level=p, from_level="month",
+                                    title_vi=PERIOD_TITLES[p][0], title_en=PERIOD_TITLES[p][1])
+                   for p in dict.fromkeys([*self.periods_used, self.release_period])}
+        tables = [dataclasses.replace(t, dimensions=list(dict.fromkeys(
+            ([self.release_period] if t.period != self.release_period else []) + t.columns))) for t in self.tables]
+        return dataclasses.replace(self, dimensions=periods | self.dimensions, tables=tables)
+
     def table(self, name: str) -> TableSpec:
         for t in self.tables:
             if t.name == name:
@@ -267,6 +283,10 @@ def check_disclosure(disclosure: Any, where: str) -> dict:
             dominance = _mapping(dominance, f"{where}.dominance")
             if not ({"n", "k"} <= set(dominance) or "p" in dominance):
                 _fail(f"{where}.dominance", "needs {n, k} (n,k rule) or {p} (p% rule)")
+            for key in ("k", "p"):
+                if key in dominance and not (isinstance(dominance[key], (int, float)) and 1 < dominance[key] <= 100):
+                    _fail(f"{where}.dominance.{key}", f"is a percentage above 1 and at most 100 (90 = 90 %), "
+                          f"got {dominance[key]!r}")
     elif not isinstance(d.get("epsilon"), (int, float)) or d["epsilon"] <= 0:
         _fail(f"{where}.epsilon", "must be a positive number")
     return dict(d)

@@ -1,9 +1,18 @@
-"""Publish stage: ``publish_release(workdir, spec, version, tables, *, metadata)`` (INTERFACES.md, the publish work).
+"""Publish stage: immutable, signed, versioned releases in ``published/`` and the DuckDB catalog.
 
-The single-dataset publisher that lived here is gone with the hard-wired dataset. Until the publish
-work's ``publish_release`` lands here, :func:`pipelines.run.release` uses the TEMPORARY stand-in
-:func:`pipelines.datasets.interim.publish_release`.
+- :func:`publish_release` (:mod:`.release`): audit (:mod:`.audit`), write, sign and publish one release.
+- :mod:`.catalog`: ``published/andanh.duckdb``, ``LATEST`` pointers, the archive of retired releases.
+- :mod:`.verify`: signature and checksums of a release folder (``andanh verify``).
+- :mod:`.sandbox`: governed read-only SQL over the catalog (``andanh query``, the portal).
+
+:func:`pipelines.run.release` calls :func:`publish_release` for every declared dataset.
 """
-from pipelines.datasets.interim import DUCKDB_FILE
+from __future__ import annotations
 
-__all__ = ["DUCKDB_FILE"]
+from pipelines.publish.audit import ReleaseAuditError
+from pipelines.publish.catalog import DUCKDB_FILE, rebuild_catalog
+from pipelines.publish.release import PublishSummary, ReleaseExistsError, publish_release
+from pipelines.publish.spec import POLICY_MIN_COUNT_FLOOR, POLICY_ROUND_FLOOR
+
+__all__ = ["DUCKDB_FILE", "POLICY_MIN_COUNT_FLOOR", "POLICY_ROUND_FLOOR", "PublishSummary", "ReleaseAuditError",
+           "ReleaseExistsError", "publish_release", "rebuild_catalog"]
