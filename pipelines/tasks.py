@@ -73,7 +73,8 @@ def plan_batch(source: str | None, workdir: str | None, interval_start=None, int
     batch_id = batch_id_for(source_id, _interval(interval_start), _interval(interval_end))
     from pipelines.ingest import new_files
     files = [str(p) for p in new_files(wd, discover(source), batch_id)]  # hashes only new or changed files
-    chunks = [files[i:i + FILES_PER_TASK] for i in range(0, len(files), FILES_PER_TASK)] or [[]]
+    size = get_settings().files_per_task or FILES_PER_TASK
+    chunks = [files[i:i + size] for i in range(0, len(files), size)] or [[]]
     return [{"source": source_id, "workdir": str(wd.root), "batch_id": batch_id, "files": chunk}
             for chunk in chunks]
 

@@ -11,6 +11,16 @@ from airflow.sdk import Asset, task
 RELEASE = Asset(name="andanh_encounter_costs_monthly", uri="file:///andanh/published/encounter_costs_monthly")
 
 
+def default_args() -> dict:
+    """Task defaults of every AnDanh DAG: two retries for transient failures (deterministic ones fail
+    at once, see ``pipelines.tasks.fail_fast``), ``ANDANH_RETRY_DELAY_SECONDS`` apart."""
+    from datetime import timedelta
+
+    from pipelines.settings import get_settings
+    return {"owner": "data-engineering", "retries": 2,
+            "retry_delay": timedelta(seconds=get_settings().retry_delay_seconds)}
+
+
 def his_start_date():
     """First data interval of andanh_his (``ANDANH_HIS_START_DATE``, Vietnam time): catch-up starts there."""
     import pendulum
