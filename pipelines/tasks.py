@@ -177,3 +177,17 @@ def publish(batch: dict, min_cell: int | None = None) -> dict:
     return batch | {"release_id": published.release_id, "release_path": str(published.path),
                     "duckdb_path": str(published.duckdb_path), "cells": published.rows,
                     "suppressed_cells": disclosed.suppressed_cells}
+
+
+@fail_fast()
+def retention(workdir: str | None, shred_project: str | None = None) -> dict:
+    """The andanh_retention DAG's task: apply the periods, then shred a project if one is named."""
+    from pipelines import retention as retention_stage
+
+    wd = Workdir.at(workdir).ensure()
+    summary = retention_stage.apply_retention(wd)
+    out = {"run_id": summary.run_id, "deleted": {z: len(p) for z, p in summary.deleted.items()},
+           "kept_not_deidentified": summary.kept_not_deidentified}
+    if shred_project:
+        out["shredded"] = retention_stage.shred_project(wd, shred_project).shredded
+    return out
