@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     validate_memory: str = Field("4GB", description="DuckDB memory limit of validate")
     phoner_dir: Path = Field(Path("~/.cache/andanh/phoner"), description=(
         "folder of the PhoNER_COVID19 train/dev syllable JSON read by andanh eval-phoner (never committed)"))
+    audit_signing_key: SecretStr | None = Field(None, description=(
+        "Ed25519 key (PEM or 32-byte hex) signing audit checkpoints and extract manifests"))
+    audit_checkpoint_every: int = Field(100, ge=1, description="audit entries between signed checkpoints")
+    portal_insecure_cookies: bool = Field(False, description="drop the Secure flag of portal cookies (plain-HTTP tests)")
+    portal_session_minutes: int = Field(60, ge=1, description="lifetime of a portal session")
 
     @field_validator("workdir", "phoner_dir", mode="after")
     @classmethod
