@@ -1,0 +1,39 @@
+"""Charts of published aggregates (Vega-Lite through Altair, PNG through vl-convert).
+
+Only published cells are summed; withheld (suppressed) cells are never estimated: each chart shows,
+beside the published total, how many cells of that bar were withheld, in grey, labelled as such.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import vl_convert
+
+KINDS = {"month": ("month", "Tháng / Month"), "province": ("province_name", "Tỉnh / Province"),
+         "chapter": ("icd10_chapter", "Chương ICD-10 / ICD-10 chapter")}
+
+
+def chart_frame(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    column = KINDS[kind][0]
+    grouped = frame.groupby(column, dropna=False).agg(
+        encounters=("encounters", lambda v: int(v.dropna().sum())),
+        suppressed_cells=("suppressed", lambda v: int(v.sum())))
+    return grouped.reset_index().rename(columns={column: "category"})
+
+
+def chart_spec(frame: pd.DataFrame, kind: str, title: str) -> dict:
+    data = chart_frame(frame, kind)
+    label = KINDS[kind][1]
+    base = alt.Chart(data).encode(x=alt.X("category:N", title=label, sort=None))
+    published = base.mark_bar(color="#1f6f8b").encode(
+        y=alt.Y("encounters:Q", title="Lượt KCB công bố / Published encounters"),
+        tooltip=["category", "encounters", "suppressed_cells"])
+    withheld = base.mark_text(dy=-8, color="#777777", fontSize=11).encode(
+        y="encounters:Q", text=alt.Text("label:N")).transform_calculate(
+        label="datum.suppressed_cells > 0 ? 'ẩn/suppressed: ' + datum.suppressed_cells : ''")
+    chart = (published + withheld).properties(width=560, height=300, title=title)
+    return chart.to_dict()
+
+
+def chart_png(spec: dict) -> bytes:
+    return vl_convert.vegalite_to_png(spec, scale=1)
