@@ -34,3 +34,87 @@ def test_release_file_download_carries_its_checksum(portal):
     r = c.get(f"/datasets/{portal.dataset}/releases/{portal.release_id}/files/{name}")
     import hashlib
     assert r.status_code == 200 and r.headers["x-checksum-sha256"] == hashlib.sha256(r.content).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def builder():
+    import sys
+
+    from extract_standin import install
+    module = install()
+    yield
+    if module is not None:
+        sys.modules.pop("pipelines.extract", None)
+
+
+def new_request(portal, c, **over) -> int:
+    import sqlalchemy as sa
+
+    from pipelines.govern.models import Project
+    with portal.gov.sessions() as s:
+        project_id = s.execute(sa.select(Project.id).where(Project.code == "nc-demo")).scalar()
+    form = {"project_id": project_id, "purpose": "scientific_research", "variables": "NHOM_TUOI, GIOI_TINH, MATINH_2025, "
+            "MA_BENH_CHINH, T_TONGCHI_BV", "quasi_identifiers": "NHOM_TUOI, GIOI_TINH, MATINH_2025",
+            "sensitive": "MA_BENH_CHINH", "period": "2024-01..2024-03", "k": "5", "l": "2",
+            "csrf_token": portal.csrf(c)} | over
+    r = c.post("/requests", data=form)
+    assert r.status_code == 303, r.text[:400]
+    return int(r.headers["location"].rsplit("/", 1)[1])
+
+
+def act(portal, c, request_id: int, action: str):
+    return c.post(f"/requests/{request_id}/action", data={"action": action, "csrf_token": portal.csrf(c)})
+
+
+def state(portal, request_id: int) -> str:
+    from pipelines.govern.models import ExtractRequest
+    with portal.gov.sessions() as s:
+        return s.get(ExtractRequest, request_id).state
+
+
+def released_request(portal):
+    """A request taken through submit, two approvals, build and release; returns (researcher client, id)."""
+    researcher = portal.signin("researcher", purpose="scientific_research")
+    request_id = new_request(portal, researcher)
+    assert act(portal, researcher, request_id, "submit").status_code == 303
+    c1 = portal.signin("custodian1", purpose="policy_formulation")
+    c2 = portal.signin("custodian2", purpose="policy_formulation")
+    assert act(portal, c1, request_id, "approve").status_code == 303 and state(portal, request_id) == "under_review"
+    assert act(portal, c2, request_id, "approve").status_code == 303
+    assert state(portal, request_id) == "built"
+    assert act(portal, c1, request_id, "release").status_code == 303 and state(portal, request_id) == "released"
+    return researcher, request_id
+
+
+def download_link(portal, c, request_id: int) -> str:
+    r = c.post(f"/requests/{request_id}/link", data={"csrf_token": portal.csrf(c)})
+    assert r.status_code == 303, r.text[:300]
+    return "/download/" + r.headers["location"].split("link=", 1)[1]
+
+
+def test_researcher_request_two_approvals_release_download_decrypt(portal, builder):
+    import io
+    import json
+    import tarfile
+
+    import pyarrow.parquet as pq
+    import pyrage
+
+    from pipelines.govern.delivery import canonical
+    researcher, request_id = released_request(portal)
+    link = download_link(portal, researcher, request_id)
+    r = researcher.get(link)
+    assert r.status_code == 200 and state(portal, request_id) == "downloaded"
+    identity = pyrage.x25519.Identity.from_str(portal.seeded.researcher_identity)
+    with tarfile.open(fileobj=io.BytesIO(pyrage.decrypt(r.content, [identity]))) as tar:
+        table = pq.read_table(io.BytesIO(tar.extractfile("extract.parquet").read()))
+        report = json.loads(tar.extractfile("report.json").read())
+    assert table.num_rows == report["rows"] > 0 and "HO_TEN" not in table.column_names
+    assert not any(v.startswith("E") for v in table.column("MA_LK").to_pylist())  # re-keyed per project
+    body = researcher.get(f"/requests/{request_id}/manifest").json()
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from pipelines.govern.signing import verify
+    assert verify(load_pem_public_key(body["public_key_pem"].encode()), canonical(body["manifest"]), body["signature"])
+    assert body["manifest"]["purpose"] == "scientific_research" and body["manifest"]["recipient"] == "researcher"
+    assert portal.audit_entries(action="extract.download", outcome="ok")[-1].actor == "researcher"

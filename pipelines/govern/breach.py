@@ -53,7 +53,7 @@ def _holds(folder: Path, token: str) -> bool:
         return False
     con = duckdb.connect()
     try:
-        con.execute("CREATE VIEW x AS SELECT * FROM read_parquet($f, union_by_name = true)", {"f": files})
+        con.execute("CREATE TABLE x AS SELECT * FROM read_parquet($f, union_by_name = true)", {"f": files})
         text = [r[0] for r in con.execute("DESCRIBE x").fetchall() if r[1] == "VARCHAR"]
         if not text:
             return False

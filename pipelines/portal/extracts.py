@@ -70,7 +70,7 @@ def output_check(path: Path, req: ExtractRequest) -> dict:
         return {"passed": False, "problems": ["the extract holds no Parquet file"]}
     con = duckdb.connect()
     try:
-        con.execute("CREATE VIEW x AS SELECT * FROM read_parquet($f, union_by_name = true)", {"f": files})
+        con.execute("CREATE TABLE x AS SELECT * FROM read_parquet($f, union_by_name = true)", {"f": files})
         columns = [r[0] for r in con.execute("DESCRIBE x").fetchall()]
         rows = con.execute("SELECT count(*) FROM x").fetchone()[0]
         problems = [f"direct identifier or free text column {c}" for c in columns
