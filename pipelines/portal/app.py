@@ -6,6 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipelines.portal.i18n import LANGS, translate
 from pipelines.portal.security import Refused, identify
@@ -60,6 +61,17 @@ def create_app(workdir, *, url: str | None = None) -> FastAPI:
         if exc.status == 401 and exc.code == "signin_required":
             return RedirectResponse("/signin", status_code=303)
         return render(request, "error.html", exc.status, code=exc.code, message=exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        """Unknown paths and methods are refusals too (probing): audited, then answered plainly."""
+        from pipelines.portal.security import audit
+        audit(request, "route.not_found" if exc.status_code == 404 else "route.error", "refused",
+              resource=request.url.path[:256], details={"code": "not_found" if exc.status_code == 404 else
+                                                        f"http_{exc.status_code}"})
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"refused": "not_found", "message": str(exc.detail)}, status_code=exc.status_code)
+        return render(request, "error.html", exc.status_code, code=f"http_{exc.status_code}", message=str(exc.detail))
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):

@@ -25,6 +25,11 @@ def _split(value) -> list[str]:
     return [v.strip() for v in str(value or "").replace("\n", ",").split(",") if v.strip()]
 
 
+def _safe_columns() -> set[str]:
+    from pipelines.schema import load_schema
+    return set(load_schema().table(EXTRACT_SOURCE).columns)
+
+
 def visible(s, caller, req: ExtractRequest) -> bool:
     if req.requester_id == caller.user.id or can(caller.user.role, "review") or can(caller.user.role, "audit"):
         return True
@@ -54,6 +59,12 @@ async def create_request(request: Request):
     caller = need(request, "request")
     form = await request.form()
     check_csrf(request, caller, form)
+    from pipelines.portal.query import QueryRefused, check_filter
+    try:
+        population = check_filter(str(form.get("population_filter", "")), _safe_columns())
+    except QueryRefused as exc:
+        raise refuse(request, "request.create", "invalid_filter", str(exc), 400,
+                     details={"filter": str(form.get("population_filter", ""))[:500]}) from None
     with gov(request).sessions.begin() as s:
         project = s.get(Project, int(form.get("project_id") or 0))
         if project is None:
@@ -62,7 +73,7 @@ async def create_request(request: Request):
             req = airlock.new_request(
                 s, s.get(User, caller.user.id), project, purpose=str(form.get("purpose") or caller.purpose or ""),
                 variables=_split(form.get("variables")), quasi_identifiers=_split(form.get("quasi_identifiers")),
-                sensitive=_split(form.get("sensitive")), population_filter=str(form.get("population_filter", "")),
+                sensitive=_split(form.get("sensitive")), population_filter=population,
                 period=str(form.get("period", "")), k=int(form.get("k") or 5), l_diversity=int(form.get("l") or 2),
                 free_text=bool(form.get("free_text")))
         except (AccessDenied, ValueError) as exc:
