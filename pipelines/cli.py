@@ -358,6 +358,7 @@ def cmd_config(args) -> int:
 COMMAND_MODULES: tuple[str, ...] = (
     "pipelines.detect.phoner",
     "pipelines.deidentify.keys_cli",
+    "pipelines.extract.cli",
 )
 
 
