@@ -23,7 +23,8 @@ def safe_rows(n: int = 4000, seed: int = 3) -> list[dict]:
     rows = []
     for i in range(n):
         month = rnd.choice(["202401", "202402", "202403"])
-        rows.append(dict(MA_LK=f"E{i}", NGAY_VAO=month + "15", NGAY_TTOAN=month + "20",
+        rows.append(dict(MA_LK=f"E{i}", PERSON_ID=f"P{rnd.randint(0, n // 2):05d}", NGAY_VAO=month + "15",
+                         THANG_VAO=f"{month[:4]}-{month[4:]}", NGAY_TTOAN=month + "20",
                          MATINH_2025=rnd.choices(["01", "79", "48"], [6, 3, 1])[0],
                          MA_BENH_CHINH=rnd.choice(["J18.0", "I10", "E11.9", "A09", "K29.7"]),
                          GIOI_TINH=rnd.choice("12"), NHOM_TUOI=rnd.choice(["35-39", "60-64"]),

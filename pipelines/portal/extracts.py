@@ -1,7 +1,11 @@
 """Approved request → built extract → automatic output check: the portal's one call into the extract builder.
 
 ``build_for_request`` is the adapter to ``pipelines.extract.build_extract(workdir, ExtractRequest)``
-(imported lazily: until the builder is merged it raises :class:`ExtractBuilderMissing`).
+(imported lazily: a build without the builder raises :class:`ExtractBuilderMissing`);
+``builder_request`` turns a governance request into the builder's request, which validates it
+(quasi-identifiers and hierarchies, period, k, l, the structured filter) when the request is created.
+Form syntax: quasi-identifiers ``COLUMN`` or ``COLUMN:hierarchy:from_level``; the population filter
+is the builder's JSON mapping (``{"MATINH_2025": ["01", "79"], "GIOI_TINH": "2"}``), never SQL.
 ``output_check`` re-derives, from the built Parquet files, what the builder's report claims (LEG-21):
 no direct identifier, no free text unless requested, only the requested variables, every
 quasi-identifier class at least k rows and l distinct sensitive values.
@@ -30,12 +34,64 @@ class BuildOutcome:
     report: dict = field(default_factory=dict)
 
 
-def _to_builder_request(req: ExtractRequest, project: Project):
+def _qi(item: str):
+    parts = [p.strip() for p in item.split(":")]
+    if len(parts) == 1:
+        return parts[0]
+    return {"column": parts[0], "hierarchy": parts[1]} | ({"from_level": parts[2]} if len(parts) > 2 else {})
+
+
+def parse_population_filter(text: str) -> dict | None:
+    import json
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise ValueError("the population filter is a JSON mapping {COLUMN: value | [values] | {op: value}}, "
+                         "not SQL") from None
+    if not isinstance(value, dict):
+        raise ValueError("the population filter is a JSON mapping of columns")
+    return value
+
+
+def builder_request(req: ExtractRequest, project: Project, workdir: Workdir | None = None):
+    """The builder's request (its constructor validates); RequestError / ValueError when malformed."""
     from pipelines.extract import ExtractRequest as BuilderRequest
-    return BuilderRequest(project=project.code, variables=list(req.variables),
-                          quasi_identifiers=list(req.quasi_identifiers), sensitive=list(req.sensitive),
-                          filter=req.population_filter or None, period=req.period, k=req.k, l=req.l_diversity,
-                          free_text=req.free_text)
+    population = parse_population_filter(req.population_filter)
+    _check_filter_columns(population, workdir)
+    return BuilderRequest.from_dict({
+        "project": project.code, "variables": list(req.variables),
+        "quasi_identifiers": [_qi(q) for q in req.quasi_identifiers],
+        "sensitive": req.sensitive[0] if req.sensitive else None, "filter": population,
+        "period": req.period or None, "k": req.k, "l": req.l_diversity, "free_text": req.free_text,
+        "extract_id": f"req{req.id}" if req.id else None})
+
+
+def _check_filter_columns(population: dict | None, workdir: Workdir | None) -> None:
+    """Filter columns must be columns of the safe xml1 files (their Parquet schema only is read)."""
+    if not population or workdir is None:
+        return
+    import pyarrow.parquet as pq
+
+    from pipelines.aggregate import safe_xml1_files
+    known: set[str] = set()
+    for path in safe_xml1_files(workdir):
+        known |= set(pq.read_schema(path).names)
+    unknown = sorted(c for c in population if c not in known)
+    if unknown:
+        raise ValueError(f"filter column(s) not in the safe xml1 table: {', '.join(unknown)[:200]}")
+
+
+def validate(req: ExtractRequest, project: Project, workdir: Workdir) -> None:
+    """Refuse a malformed request at creation (no-op when the builder is not installed)."""
+    try:
+        import pipelines.extract  # noqa: F401
+    except ImportError:
+        parse_population_filter(req.population_filter)
+        return
+    builder_request(req, project, workdir)
 
 
 def build_for_request(workdir: Workdir, req: ExtractRequest, project: Project) -> BuildOutcome:
@@ -44,12 +100,8 @@ def build_for_request(workdir: Workdir, req: ExtractRequest, project: Project) -
         from pipelines.extract import build_extract
     except ImportError as exc:
         raise ExtractBuilderMissing("the extract builder (pipelines.extract) is not merged in this build") from exc
-    result = build_extract(workdir, _to_builder_request(req, project))
-    report = getattr(result, "report", {}) or {}
-    if not isinstance(report, dict):
-        report = dict(vars(report))
-    path = Path(getattr(result, "path", None) or workdir.restricted / "extracts" / result.extract_id)
-    return BuildOutcome(result.extract_id, path, report)
+    result = build_extract(workdir, builder_request(req, project))
+    return BuildOutcome(result.extract_id, Path(result.folder), dict(result.report or {}))
 
 
 def _forbidden_columns(free_text: bool) -> set[str]:
@@ -75,9 +127,10 @@ def output_check(path: Path, req: ExtractRequest) -> dict:
         rows = con.execute("SELECT count(*) FROM x").fetchone()[0]
         problems = [f"direct identifier or free text column {c}" for c in columns
                     if c in _forbidden_columns(req.free_text)]
-        allowed = set(req.variables) | set(req.quasi_identifiers) | set(req.sensitive) | PSEUDONYM_COLUMNS
+        qi_columns = [q.split(":")[0].strip() for q in req.quasi_identifiers]
+        allowed = set(req.variables) | set(qi_columns) | set(req.sensitive) | PSEUDONYM_COLUMNS
         problems += [f"column {c} was not requested" for c in columns if c not in allowed and not c.startswith("_")]
-        qi = [c for c in req.quasi_identifiers if c in columns]
+        qi = [c for c in qi_columns if c in columns]
         k_min = l_min = None
         if qi and rows:
             groups = ", ".join(f'"{c}"' for c in qi)

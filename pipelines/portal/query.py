@@ -114,29 +114,6 @@ class LocalSandbox:
         self.con.close()
 
 
-def check_filter(expression: str, columns: set[str]) -> str:
-    """A population filter of an extract request: one boolean expression over known columns, nothing else."""
-    expression = expression.strip()
-    if not expression:
-        return ""
-    if ";" in _strip_literals(expression) or FORBIDDEN.search(_strip_literals(expression)):
-        raise QueryRefused("the population filter may only compare columns with values")
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute("CREATE TABLE t (" + ", ".join(f'"{c}" VARCHAR' for c in sorted(columns)) + ")")
-        statements = con.extract_statements(f"SELECT * FROM t WHERE ({expression})")
-        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-            raise QueryRefused("the population filter must be one expression")
-        con.execute("SET enable_external_access = false")
-        con.execute(f"SELECT count(*) FROM t WHERE ({expression})")
-    except duckdb.Error as exc:
-        raise QueryRefused("the population filter is not a valid expression over the extract's columns: "
-                           + str(exc).splitlines()[0][:200]) from None
-    finally:
-        con.close()
-    return expression
-
-
 def open_query(catalog: Path, *, views: set[str], timeout_s: float = 30, max_rows: int = 100_000):
     """The sandbox for one query over ``views`` (the publish sandbox when merged, else the temporary adapter)."""
     try:

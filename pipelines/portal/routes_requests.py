@@ -14,6 +14,7 @@ from pipelines.govern.delivery import deliver, redeem
 from pipelines.govern.models import Approval, Delivery, ExtractRequest, Project, ProjectMember, User, utcnow
 from pipelines.govern.policy import EXTRACT_SOURCE, can
 from pipelines.portal.app import render
+from pipelines.portal.extracts import validate
 from pipelines.portal.security import audit, check_csrf, gov, need, refuse
 
 router = APIRouter(include_in_schema=False)
@@ -23,11 +24,6 @@ ACTIONS = {"submit": "submitted", "withdraw": "withdrawn", "review": "under_revi
 
 def _split(value) -> list[str]:
     return [v.strip() for v in str(value or "").replace("\n", ",").split(",") if v.strip()]
-
-
-def _safe_columns() -> set[str]:
-    from pipelines.schema import load_schema
-    return set(load_schema().table(EXTRACT_SOURCE).columns)
 
 
 def visible(s, caller, req: ExtractRequest) -> bool:
@@ -59,28 +55,25 @@ async def create_request(request: Request):
     caller = need(request, "request")
     form = await request.form()
     check_csrf(request, caller, form)
-    from pipelines.portal.query import QueryRefused, check_filter
-    try:
-        population = check_filter(str(form.get("population_filter", "")), _safe_columns())
-    except QueryRefused as exc:
-        raise refuse(request, "request.create", "invalid_filter", str(exc), 400,
-                     details={"filter": str(form.get("population_filter", ""))[:500]}) from None
-    with gov(request).sessions.begin() as s:
-        project = s.get(Project, int(form.get("project_id") or 0))
-        if project is None:
-            raise refuse(request, "request.create", "not_found", "no such project", 404)
-        try:
+    try:  # writes roll back before a refusal is audited (SQLite has one writer)
+        with gov(request).sessions.begin() as s:
+            project = s.get(Project, int(form.get("project_id") or 0))
+            if project is None:
+                raise AccessDenied("not_found", "no such project")
             req = airlock.new_request(
                 s, s.get(User, caller.user.id), project, purpose=str(form.get("purpose") or caller.purpose or ""),
                 variables=_split(form.get("variables")), quasi_identifiers=_split(form.get("quasi_identifiers")),
-                sensitive=_split(form.get("sensitive")), population_filter=population,
+                sensitive=_split(form.get("sensitive")), population_filter=str(form.get("population_filter", "")),
                 period=str(form.get("period", "")), k=int(form.get("k") or 5), l_diversity=int(form.get("l") or 2),
                 free_text=bool(form.get("free_text")))
-        except (AccessDenied, ValueError) as exc:
-            raise refuse(request, "request.create", getattr(exc, "code", "invalid"), str(exc), 400,
-                         resource=f"project:{project.code}") from None
-        request_id = req.id
-    audit(request, "request.create", resource=f"request:{request_id}", details={"project": project.code})
+            validate(req, project, request.app.state.workdir)
+            request_id, code = req.id, project.code
+    except AccessDenied as exc:
+        raise refuse(request, "request.create", exc.code, exc.message, 400) from None
+    except ValueError as exc:  # the builder's RequestError included: malformed QIs, period, k, l or filter
+        raise refuse(request, "request.create", "invalid_request", str(exc)[:500], 400,
+                     details={"filter": str(form.get("population_filter", ""))[:500]}) from None
+    audit(request, "request.create", resource=f"request:{request_id}", details={"project": code})
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
 
