@@ -4,6 +4,7 @@ from __future__ import annotations
 from alembic import context
 
 from pipelines.govern.db import engine_for
+from pipelines.dp.budget import metadata as dp_metadata
 from pipelines.govern.models import Base
 from pipelines.ledger import metadata as ledger_metadata
 
@@ -19,7 +20,7 @@ def run() -> None:
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({ADVISORY_KEY})")
             connection.commit()
         try:
-            context.configure(connection=connection, target_metadata=[Base.metadata, ledger_metadata],
+            context.configure(connection=connection, target_metadata=[Base.metadata, ledger_metadata, dp_metadata],
                               render_as_batch=connection.dialect.name == "sqlite")
             with context.begin_transaction():
                 context.run_migrations()
