@@ -359,6 +359,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipelines.detect.phoner",
     "pipelines.deidentify.keys_cli",
     "pipelines.extract.cli",
+    "pipelines.govern.cli",
+    "pipelines.portal.cli",
 )
 
 

@@ -165,3 +165,15 @@ def test_audit_rewritten_chain_is_caught_by_the_signed_checkpoint(gov):
     with gov.sessions.begin() as s:  # truncation after the last checkpoint at 10
         s.execute(sa.delete(AuditEntry).where(AuditEntry.seq >= 10))
     assert not verify(gov.sessions, gov.signer).ok
+
+
+def test_cli_audit_verify_names_a_changed_entry(workdir, capsys):
+    from pipelines.cli import main
+    g = open_governance(workdir)
+    _fill(g, 4)
+    assert main(["audit", "verify", "--workdir", str(workdir.root)]) == 0
+    with g.sessions.begin() as s:
+        s.execute(sa.update(AuditEntry).where(AuditEntry.seq == 3).values(actor="mallory"))
+    capsys.readouterr()
+    assert main(["audit", "verify", "--workdir", str(workdir.root)]) == 1
+    assert "entry 3 was changed" in capsys.readouterr().out
