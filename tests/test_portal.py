@@ -108,3 +108,45 @@ def test_researcher_request_two_approvals_release_download_decrypt(portal):
     assert verify(load_pem_public_key(body["public_key_pem"].encode()), canonical(body["manifest"]), body["signature"])
     assert body["manifest"]["purpose"] == "scientific_research" and body["manifest"]["recipient"] == "researcher"
     assert portal.audit_entries(action="extract.download", outcome="ok")[-1].actor == "researcher"
+
+
+def test_api_token_query_needs_a_declared_purpose(portal):
+    import re
+    c = portal.signin("analyst")
+    page = c.post("/account/token", data={"label": "script", "csrf_token": portal.csrf(c)})
+    token = re.search(r'id="api-token">([^<]+)<', page.text).group(1)
+    api = portal.client()
+    sql = {"sql": f"SELECT count(*) AS n FROM {portal.dataset}"}
+    r = api.post("/api/v1/query", json=sql, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 403 and r.json()["refused"] == "no_grant"  # no purpose declared: nothing granted
+    r = api.post("/api/v1/query", json=sql, headers={"Authorization": f"Bearer {token}",
+                                                      "X-Andanh-Purpose": "policy_formulation"})
+    assert r.status_code == 200 and r.json()["rows"][0][0] > 0
+    assert api.get("/api/v1/datasets", headers={"Authorization": "Bearer adt_forged"}).status_code == 401
+    assert api.get("/api/openapi.json").json()["info"]["title"] == "AnDanh portal"
+
+
+def test_breach_scope_names_who_received_a_batch_and_an_extract(portal):
+    from pipelines.govern.breach import scope
+    researcher, request_id = released_request(portal)
+    researcher.get(download_link(portal, researcher, request_id))
+    analyst = portal.signin("analyst", purpose="policy_formulation")
+    analyst.get(f"/datasets/{portal.dataset}/chart/province.png")
+    with portal.gov.sessions() as s:
+        found = scope(s, portal.workdir.published, batch="b1")
+        by_release = scope(s, portal.workdir.published, release=portal.release_id)
+    who = {(r.actor, r.action, r.purpose) for r in found}
+    assert ("analyst", "data.read", "policy_formulation") in who
+    assert ("researcher", "extract.download", "scientific_research") in who
+    assert {r.actor for r in by_release} >= {"analyst"} and "researcher" not in {r.actor for r in by_release}
+    import pyarrow.parquet as pq
+
+    from pipelines.govern.models import ExtractRequest
+    with portal.gov.sessions() as s:
+        assert scope(s, portal.workdir.published, batch="no-such-batch") == []
+        folder = s.get(ExtractRequest, request_id).extract_path
+        token = pq.read_table(f"{folder}/extract.parquet").column("PERSON_ID")[0].as_py()
+        by_token = scope(s, portal.workdir.published, token=token)
+        assert ("researcher", f"request:{request_id}") in [(r.actor, r.resource) for r in by_token]
+        assert {r.action for r in by_token} == {"extract.download"}  # aggregates never carry person tokens
+        assert scope(s, portal.workdir.published, token="P-not-delivered") == []
