@@ -12,7 +12,7 @@ AIRFLOW_ENV = AIRFLOW_HOME=$(CURDIR)/$(DEMO)/airflow AIRFLOW__CORE__DAGS_FOLDER=
 	AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$(CURDIR)/$(DEMO)/airflow/airflow.db \
 	GX_ANALYTICS_ENABLED=False NO_COLOR=1
 
-.PHONY: install demo test bench docs clean eval-phoner portal
+.PHONY: install demo test bench docs clean eval-phoner portal bench-portal
 
 install: $(STAMP)
 $(STAMP):
@@ -43,6 +43,10 @@ portal: install
 
 bench: install
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.portal
+
+bench-portal: install
+	$(BIN)/python -m bench.portal
 
 # PhoNER_COVID19 train/dev (research licence, kept outside the repository) when present.
 eval-phoner: install

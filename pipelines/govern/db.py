@@ -31,9 +31,10 @@ def engine_for(url: str) -> sa.Engine:
 
 
 def _create_engine(url: str) -> sa.Engine:
+    pool = {"pool_size": 20, "max_overflow": 60, "pool_timeout": 60}  # the portal's worker threads
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        return sa.create_engine(url, pool_pre_ping=True, **pool)
+    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):
