@@ -165,3 +165,12 @@ def test_two_processes_racing_on_postgresql():
     ledger.set_budget("c", 1.0)
     assert sorted(_processes_race(url)) == [False, True]
     assert EpsilonLedger(url).remaining("c") == pytest.approx(0.4)
+
+
+def test_dataset_disclosure_config_is_accepted(url):
+    # a dataset with disclosure.method: dp passes its disclosure block plus its table's groups
+    disclosure = {"method": "dp", "epsilon": 0.5, "mechanism": "laplace", "bounds": {"cost": [0, 1000]}}
+    s = DpRequest.from_config(disclosure | {"groups": [{"column": "sex", "categories": ["1", "2"]}]})
+    assert s.sums == {"cost": (0.0, 1000.0)} and s.epsilon == 0.5
+    with pytest.raises(ValueError, match="unknown dp key"):
+        DpRequest.from_config({"epsilon": 1, "sensitivity": 3})

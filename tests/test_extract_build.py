@@ -153,3 +153,19 @@ def test_request_file_and_dp_extract_spends_the_budget(safe_zone, tmp_path):
     with pytest.raises(BudgetExceeded, match="nothing was spent"):
         build_extract(safe_zone, ExtractRequest.from_dict(req.to_dict() | {"extract_id": "again"}), key=KEY)
     assert abs(ledger.remaining("team-d") - 0.5) < 1e-9
+
+
+def test_cli_builds_an_extract_from_flags(safe_zone, capsys, monkeypatch):
+    from pipelines.cli import main
+    monkeypatch.setenv("ANDANH_PSEUDONYM_KEY", KEY)
+    from pipelines.settings import get_settings
+    getattr(get_settings, "cache_clear", lambda: None)()
+    code = main(["extract", "--workdir", str(safe_zone.root), "--project", "cli-proj", "--qi", "GIOI_TINH",
+                 "--qi", "NHOM_TUOI:age:band5", "--qi", "MATINH_2025:geography:province", "--sensitive", "MA_BENH_CHINH",
+                 "--var", "T_TONGCHI_BV", "--json"])
+    getattr(get_settings, "cache_clear", lambda: None)()
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["k_achieved"] >= 5 and out["l_achieved"] >= 2
+    assert (safe_zone.restricted / "extracts" / out["extract_id"] / "extract.parquet").exists()
+    assert main(["extract", "--workdir", str(safe_zone.root), "--project", "x", "--qi", "GIOI_TINH",
+                 "--var", "THANG_VAO", "--sensitive", "MA_BENH_CHINH"]) == 1  # undeclared quasi-identifier
