@@ -30,10 +30,15 @@ def test_analyst_finds_dataset_charts_and_queries(portal):
 
 def test_release_file_download_carries_its_checksum(portal):
     c = portal.signin("analyst", purpose="policy_formulation")
-    name = f"{portal.dataset}.parquet"
-    r = c.get(f"/datasets/{portal.dataset}/releases/{portal.release_id}/files/{name}")
     import hashlib
+    import json
+    manifest = json.loads((portal.workdir.published / portal.dataset / portal.release_id / "manifest.json").read_text())
+    name = next(n for n in manifest["files"] if n.endswith(".parquet"))
+    r = c.get(f"/datasets/{portal.dataset}/releases/{portal.release_id}/files/{name}")
     assert r.status_code == 200 and r.headers["x-checksum-sha256"] == hashlib.sha256(r.content).hexdigest()
+    assert r.headers["x-checksum-sha256"] == manifest["files"][name]["sha256"]
+    sig = c.get(f"/datasets/{portal.dataset}/releases/{portal.release_id}/files/manifest.json.sig")
+    assert sig.status_code == 200 and sig.content
 
 
 def new_request(portal, c, **over) -> int:

@@ -28,12 +28,9 @@ class Recipient:
 
 
 def releases_with_batch(published: Path, batch: str) -> set[str]:
-    found = set()
-    for manifest in published.glob("**/manifest.json"):
-        m = json.loads(manifest.read_text(encoding="utf-8"))
-        if batch in m.get("batches", []):
-            found.add(m.get("release_id", manifest.parent.name))
-    return found
+    """Releases (current and retired) whose manifest lists ``batch`` (read through the portal's catalog module)."""
+    from pipelines.portal.catalog import datasets
+    return {r.release_id for d in datasets(published).values() for r in d.releases if batch in r.batches}
 
 
 def extracts_with(s: Session, *, batch: str | None = None, token: str | None = None) -> set[int]:

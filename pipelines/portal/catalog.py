@@ -1,34 +1,23 @@
-"""The one place the portal reads the release layout of ``published/`` (adapt here when it changes).
+"""The one place the portal reads the release layout of ``published/`` (``pipelines.publish``).
 
-Layout read now: ``published/<dataset>/<release_id>/`` with ``manifest.json`` and the data file(s),
-``published/<dataset>/LATEST``, and ``published/andanh.duckdb`` holding a table per dataset (the
-latest release) and the ``releases`` table.
+``published/<dataset>/<version>/`` holds ``manifest.json`` (+ ``.sig``), the bilingual dictionary and
+one Hive-partitioned folder per table; ``published/<dataset>/LATEST`` names the current version;
+superseded releases sit in ``published/_archive/<dataset>/<version>/``. ``published/andanh.duckdb``
+has ``<dataset>__<table>`` (latest) views, ``<dataset>`` for a one-table dataset, and ``releases``.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 
-CATALOG_FILE = "andanh.duckdb"
-TITLES = {"encounter_costs_monthly": ("Lượt KCB và chi phí theo tháng", "Encounters and costs by month")}
-DESCRIPTIONS = {
-    "month": ("Tháng vào viện (yyyy-mm)", "Month of admission (yyyy-mm)"),
-    "province_code": ("Mã tỉnh (34 tỉnh, 2025)", "Province code (34 provinces, 2025)"),
-    "province_name": ("Tên tỉnh", "Province name"),
-    "icd10_chapter": ("Chương ICD-10 của bệnh chính", "ICD-10 chapter of the main diagnosis"),
-    "icd10_chapter_title": ("Tên chương ICD-10", "ICD-10 chapter title"),
-    "sex": ("Giới tính", "Sex"),
-    "age_band": ("Nhóm tuổi", "Age band"),
-    "encounters": ("Số lượt KCB (ẩn nếu nhỏ)", "Encounters (withheld when small)"),
-    "total_cost_vnd": ("Tổng chi phí (VND)", "Total cost (VND)"),
-    "insurance_paid_vnd": ("BHYT thanh toán (VND)", "Paid by health insurance (VND)"),
-    "patient_paid_vnd": ("Người bệnh trả (VND)", "Paid by the patient (VND)"),
-    "suppressed": ("Ô bị ẩn (kiểm soát công bố)", "Cell withheld by disclosure control"),
-}
+from pipelines.publish.catalog import ARCHIVE, DUCKDB_FILE, read_manifest, read_pointer, sql_name
+from pipelines.publish.verify import MANIFEST
+
+EXTRA_FILES = (MANIFEST, MANIFEST + ".sig")
 
 
 @dataclass
@@ -38,22 +27,15 @@ class Release:
     path: Path
     manifest: dict
     latest: bool
+    retired: bool = False
 
-    @property
-    def rows(self) -> int:
-        return int(self.manifest.get("rows", 0))
-
-    @property
-    def suppressed(self) -> int:
-        return int(self.manifest.get("suppressed_cells", 0))
-
-    @property
-    def batches(self) -> list[str]:
-        return list(self.manifest.get("batches", []))
-
-    @property
-    def files(self) -> dict[str, dict]:
-        return dict(self.manifest.get("files", {}))
+    rows = property(lambda self: int(self.manifest.get("rows", 0)))
+    suppressed = property(lambda self: int(self.manifest.get("suppressed_cells", 0)))
+    batches = property(lambda self: list(self.manifest.get("source_batches", [])))
+    files = property(lambda self: dict(self.manifest.get("files", {})))
+    tables = property(lambda self: list(self.manifest.get("tables", {})))
+    created_at = property(lambda self: self.manifest.get("created_at", ""))
+    min_count = property(lambda self: (self.manifest.get("disclosure", {}).get("config") or {}).get("min_count"))
 
 
 @dataclass
@@ -66,76 +48,87 @@ class Dataset:
 
     @property
     def latest(self) -> Release | None:
-        return next((r for r in self.releases if r.latest), self.releases[-1] if self.releases else None)
+        return next((r for r in self.releases if r.latest), None)
 
 
 def catalog_path(published: Path) -> Path:
-    return published / CATALOG_FILE
+    return published / DUCKDB_FILE
 
 
-def _releases(folder: Path) -> list[Release]:
-    latest_file = folder / "LATEST"
-    latest = latest_file.read_text().strip() if latest_file.exists() else None
+def _releases(folder: Path, current: str | None, retired: bool) -> list[Release]:
     out = []
-    for manifest in sorted(folder.glob("*/manifest.json")):
-        m = json.loads(manifest.read_text(encoding="utf-8"))
-        out.append(Release(folder.name, m.get("release_id", manifest.parent.name), manifest.parent, m,
-                           m.get("release_id") == latest))
-    return sorted(out, key=lambda r: r.manifest.get("created_at", ""))
+    for path in sorted(p for p in folder.iterdir() if p.is_dir() and (p / MANIFEST).exists()):
+        manifest = read_manifest(path)
+        if manifest:
+            out.append(Release(folder.name, path.name, path, manifest, path.name == current and not retired, retired))
+    return out
 
 
 def datasets(published: Path) -> dict[str, Dataset]:
-    """Every dataset with at least one release, by name."""
+    """Every dataset with a current release, by name, with its whole release history."""
     out: dict[str, Dataset] = {}
     if not published.exists():
         return out
     for folder in sorted(p for p in published.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
-        releases = _releases(folder)
-        if releases:
-            vi, en = TITLES.get(folder.name, (folder.name, folder.name))
-            out[folder.name] = Dataset(folder.name, vi, en, [folder.name], releases)
+        releases = _releases(folder, read_pointer(folder), False)
+        archive = published / ARCHIVE / folder.name
+        if archive.is_dir():
+            releases += _releases(archive, None, True)
+        releases.sort(key=lambda r: r.created_at)
+        latest = next((r for r in releases if r.latest), None)
+        if latest is None:
+            continue
+        views = [sql_name(folder.name, t) for t in latest.tables] + ([folder.name] if len(latest.tables) == 1 else [])
+        out[folder.name] = Dataset(folder.name, latest.manifest.get("title_vi", folder.name),
+                                   latest.manifest.get("title_en", folder.name), views, releases)
     return out
 
 
 def views_of(published: Path, names: set[str]) -> set[str]:
-    """The catalog views (tables) that make up the given datasets."""
+    """The catalog views that make up the given datasets."""
     all_sets = datasets(published)
     return {v for n in names if n in all_sets for v in all_sets[n].views}
 
 
 def dictionary(release: Release) -> list[tuple[str, str, str]]:
-    return [(c, *DESCRIPTIONS.get(c, ("", ""))) for c in release.manifest.get("columns", [])]
+    """(column, Vietnamese, English) of every table of the release, from its published dictionary."""
+    path = release.path / "data_dictionary.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [(f"{t}.{c['name']}" if len(data.get("tables", {})) > 1 else c["name"], c.get("vi", ""), c.get("en", ""))
+            for t, info in data.get("tables", {}).items() for c in info.get("columns", [])]
 
 
 def verify_release(release: Release) -> list[str]:
-    """Problems of a release folder: changed, missing or extra files against its manifest ([] = verified)."""
-    problems = []
-    listed = release.files
-    for name, meta in listed.items():
-        path = release.path / name
-        if not path.is_file():
-            problems.append(f"missing {name}")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != meta.get("sha256"):
-            problems.append(f"changed {name}")
-    for path in release.path.rglob("*"):
-        rel = path.relative_to(release.path).as_posix()
-        if path.is_file() and rel not in listed and not rel.startswith("manifest.json"):
-            problems.append(f"extra {rel}")
-    return problems
+    """Problems of a release folder (signature, changed, missing or extra files); [] when verified."""
+    return _verify(str(release.path), release.path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _verify(path: str, _mtime: int) -> list[str]:
+    from pipelines.publish.verify import verify_release as verify
+    result = verify(path)
+    if result.ok:
+        return []
+    return ([f"signature {result.signature}"] if result.signature != "valid" else []) + \
+        [f"changed {p}" for p in result.changed] + [f"missing {p}" for p in result.missing] + \
+        [f"extra {p}" for p in result.extra] + list(result.problems)
 
 
 def release_file(release: Release, name: str) -> Path | None:
-    """A file listed in the release manifest, or None; names are never joined to paths unchecked."""
-    if name not in release.files:
+    """A file the release manifest lists (or the manifest and its signature), else None: names are never
+    joined to paths unchecked."""
+    if name not in release.files and name not in EXTRA_FILES:
         return None
     path = (release.path / name).resolve()
     return path if path.is_relative_to(release.path.resolve()) and path.is_file() else None
 
 
-def read_frame(published: Path, view: str, sql_tail: str = ""):
+def read_frame(published: Path, view: str):
     """Rows of one catalog view as a pandas frame (the portal's own charts; user SQL goes through query.py)."""
     con = duckdb.connect(str(catalog_path(published)), read_only=True)
     try:
-        return con.execute(f'SELECT * FROM "{view}" {sql_tail}').df()
+        return con.execute('SELECT * FROM "' + view.replace('"', '""') + '"').df()
     finally:
         con.close()

@@ -14,7 +14,15 @@ KINDS = {"month": ("month", "ThÃ¡ng / Month"), "province": ("province_name", "Tá
 
 
 def chart_frame(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Published encounters per category. With margins (label ``*``) the published margin cells are the
+    totals; without, the published cells are summed and the withheld ones only counted."""
+    from pipelines.hierarchies import ALL
     column = KINDS[kind][0]
+    dims = [c for c in frame.columns if frame[c].dtype == object and c != "suppressed"]
+    if (frame[column] == ALL).any():
+        others = [c for c in dims if c != column and not c.endswith(("_name", "_title"))]
+        frame = frame[(frame[column] != ALL) & (frame[others] == ALL).all(axis=1)] if others else \
+            frame[frame[column] != ALL]
     grouped = frame.groupby(column, dropna=False).agg(
         encounters=("encounters", lambda v: int(v.dropna().sum())),
         suppressed_cells=("suppressed", lambda v: int(v.sum())))
