@@ -155,3 +155,18 @@ def test_breach_scope_names_who_received_a_batch_and_an_extract(portal):
         assert ("researcher", f"request:{request_id}") in [(r.actor, r.resource) for r in by_token]
         assert {r.action for r in by_token} == {"extract.download"}  # aggregates never carry person tokens
         assert scope(s, portal.workdir.published, token="P-not-delivered") == []
+
+
+def test_stopping_the_portal_signs_a_checkpoint_and_the_chain_verifies(portal):
+    import sqlalchemy as sa
+    from fastapi.testclient import TestClient
+
+    from pipelines.govern.audit import verify
+    from pipelines.govern.models import AuditCheckpoint, AuditEntry
+    with TestClient(portal.app, base_url="https://testserver") as c:
+        c.get("/signin")
+        c.get("/no-such-page")
+    with portal.gov.sessions() as s:
+        last = s.execute(sa.select(sa.func.max(AuditEntry.seq))).scalar()
+        signed = s.execute(sa.select(sa.func.max(AuditCheckpoint.seq))).scalar()
+    assert signed == last and verify(portal.gov.sessions, portal.gov.signer).ok

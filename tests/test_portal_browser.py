@@ -65,10 +65,27 @@ def sign_in(driver, base, portal, username, purpose):
     driver.find_element(By.ID, "password").send_keys(portal.seeded.passwords[username])
     if username in portal.seeded.totp:
         driver.find_element(By.ID, "totp").send_keys(pyotp.TOTP(portal.seeded.totp[username]).now())
-    driver.find_element(By.ID, "signin").click()
+    submit(driver, "signin")
     Select(driver.find_element(By.ID, "purpose")).select_by_value(purpose)
-    driver.find_element(By.ID, "declare").click()
+    submit(driver, "declare")
     assert "signout" in driver.page_source
+
+
+def submit(driver, element_id: str) -> None:
+    """Click a form button and wait for the next page (builds can take a while on a busy machine)."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.ID, element_id).click()
+
+    def replaced(d) -> bool:
+        try:
+            page.is_enabled()  # raises once the old document is gone
+            return False
+        except WebDriverException:
+            return d.execute_script("return document.readyState") == "complete"
+    WebDriverWait(driver, 180, ignored_exceptions=(WebDriverException,)).until(replaced)
 
 
 def shoot(driver, name: str) -> None:
@@ -103,7 +120,7 @@ def test_analyst_path_sign_in_find_chart_query(served, browser):
     assert not_blank(image.screenshot_as_png) > 20  # bars, axes and labels, not one flat colour
     shoot(browser, "analyst-dataset")
     browser.get(base + "/query")
-    browser.find_element(By.ID, "run").click()
+    submit(browser, "run")
     assert "2024-01" in browser.find_element(By.ID, "result").text
     shoot(browser, "analyst-query")
     assert "3" in browser.find_element(By.ID, "rowcount").text
@@ -123,21 +140,21 @@ def test_researcher_path_request_approvals_release_download_decrypt(served, brow
     browser.find_element(By.ID, "qi").send_keys("NHOM_TUOI:age:band5, GIOI_TINH, MATINH_2025:geography:province")
     browser.find_element(By.ID, "variables").clear()
     browser.find_element(By.ID, "variables").send_keys("PERSON_ID, T_TONGCHI_BV")
-    browser.find_element(By.ID, "create-request").click()
+    submit(browser, "create-request")
     request_url = browser.current_url
-    browser.find_element(By.ID, "action-submit").click()
+    submit(browser, "action-submit")
     assert browser.find_element(By.ID, "state").text == "submitted"
     for custodian in ("custodian1", "custodian2"):
         sign_in(browser, base, portal, custodian, "policy_formulation")
         browser.get(request_url)
-        browser.find_element(By.ID, "action-approve").click()
+        submit(browser, "action-approve")
     assert browser.find_element(By.ID, "state").text == "built", browser.find_element(By.ID, "output-check").text
-    browser.find_element(By.ID, "action-release").click()
+    submit(browser, "action-release")
     assert browser.find_element(By.ID, "state").text == "released"
     shoot(browser, "custodian-released")
     sign_in(browser, base, portal, "researcher", "scientific_research")
     browser.get(request_url)
-    browser.find_element(By.ID, "make-link").click()
+    submit(browser, "make-link")
     href = browser.find_element(By.ID, "download-link").get_attribute("href")
     browser.find_element(By.ID, "download-link").click()
     downloads = tmp_path / "downloads"

@@ -1,6 +1,7 @@
 """The portal application: ``create_app(workdir)`` for uvicorn (``andanh portal``) and tests."""
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -46,8 +47,13 @@ def create_app(workdir, *, url: str | None = None) -> FastAPI:
     from pipelines.portal import routes_admin, routes_api, routes_data, routes_requests
     from pipelines.settings import get_settings
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.gov.audit.checkpoint()  # the chain's end is signed when the portal stops
+
     app = FastAPI(title="AnDanh portal", version="1", docs_url="/api/docs", openapi_url="/api/openapi.json",
-                  description="Cổng dữ liệu KCB đã khử định danh / de-identified KCB data portal")
+                  description="Cổng dữ liệu KCB đã khử định danh / de-identified KCB data portal", lifespan=lifespan)
     app.state.workdir = workdir
     app.state.gov = open_governance(workdir, url)
     app.state.settings = get_settings()
