@@ -40,6 +40,8 @@ def _create_engine(url: str) -> sa.Engine:
     def _pragmas(dbapi_conn, _record):
         dbapi_conn.execute("PRAGMA foreign_keys=ON")
         dbapi_conn.execute("PRAGMA busy_timeout=30000")
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for the audit log's writer
+        dbapi_conn.execute("PRAGMA synchronous=NORMAL")
     return engine
 
 

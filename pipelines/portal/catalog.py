@@ -65,7 +65,16 @@ def _releases(folder: Path, current: str | None, retired: bool) -> list[Release]
 
 
 def datasets(published: Path) -> dict[str, Dataset]:
-    """Every dataset with a current release, by name, with its whole release history."""
+    """Every dataset with a current release, by name, with its whole release history (read again
+    whenever the catalog file is rebuilt, i.e. on every publish)."""
+    catalog = catalog_path(published)
+    stamp = catalog.stat().st_mtime_ns if catalog.exists() else 0
+    return _datasets(str(published), stamp)
+
+
+@lru_cache(maxsize=8)
+def _datasets(published_dir: str, _stamp: int) -> dict[str, Dataset]:
+    published = Path(published_dir)
     out: dict[str, Dataset] = {}
     if not published.exists():
         return out
