@@ -12,7 +12,7 @@ AIRFLOW_ENV = AIRFLOW_HOME=$(CURDIR)/$(DEMO)/airflow AIRFLOW__CORE__DAGS_FOLDER=
 	AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$(CURDIR)/$(DEMO)/airflow/airflow.db \
 	GX_ANALYTICS_ENABLED=False NO_COLOR=1
 
-.PHONY: install demo test bench docs clean eval-phoner portal bench-portal
+.PHONY: install demo test bench bench-extract docs clean eval-phoner portal bench-portal
 
 install: $(STAMP)
 $(STAMP):
@@ -47,6 +47,9 @@ bench: install
 
 bench-portal: install
 	$(BIN)/python -m bench.portal
+
+bench-extract: install  # research extracts only: ours, pycanon, anjana
+	$(BIN)/python -m bench.extract
 
 # PhoNER_COVID19 train/dev (research licence, kept outside the repository) when present.
 eval-phoner: install
