@@ -1,45 +1,36 @@
-"""A small published catalog made by the real aggregate → disclose → publish stages from safe-zone rows."""
+"""A small published catalog made by the release step (`pipelines.run.release`) from safe-zone rows."""
 from __future__ import annotations
 
 import random
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-
-def write_safe(workdir, batch_id: str, rows: list[dict]) -> None:
-    from pipelines.deidentify.gate import run_gate
-    from pipelines.quality.validated import index_document, write_json_atomic
-    folder = workdir.safe / batch_id
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows), folder / "xml1.parquet")
-    write_json_atomic(workdir.validated / batch_id / "index.json", index_document(batch_id, {}))
-    write_json_atomic(workdir.reports / batch_id / "validation.json", {"gate": {"passed": True, "reasons": []}})
-    run_gate(workdir, batch_id, use_detector=False)
-
 
 def safe_rows(n: int = 4000, seed: int = 3) -> list[dict]:
+    from release_fixtures import episode
     rnd = random.Random(seed)
     rows = []
     for i in range(n):
-        month = rnd.choice(["202401", "202402", "202403"])
-        rows.append(dict(MA_LK=f"E{i}", PERSON_ID=f"P{rnd.randint(0, n // 2):05d}", NGAY_VAO=month + "15",
-                         THANG_VAO=f"{month[:4]}-{month[4:]}", NGAY_TTOAN=month + "20",
-                         MATINH_2025=rnd.choices(["01", "79", "48"], [6, 3, 1])[0],
-                         MA_BENH_CHINH=rnd.choice(["J18.0", "I10", "E11.9", "A09", "K29.7"]),
-                         GIOI_TINH=rnd.choice("12"), NHOM_TUOI=rnd.choice(["35-39", "60-64"]),
-                         T_TONGCHI_BV=f"{rnd.randint(100, 5000)}.00", T_BHTT="80.00", T_BNCCT="20.00", T_BNTT="0",
-                         _batch_id="b1"))
+        month = rnd.choice(["2024-01", "2024-02", "2024-03"])
+        rows.append(episode(f"E{i}", PERSON_ID=f"P{rnd.randint(0, n // 2):05d}", THANG_VAO=month,
+                            NGAY_VAO=month.replace("-", "") + "151000", NGAY_TTOAN=month.replace("-", "") + "201000",
+                            MATINH_2025=rnd.choices(["01", "79", "48"], [6, 3, 1])[0],
+                            MA_BENH_CHINH=rnd.choice(["J18.0", "I10", "E11.9", "A09", "K29.7"]),
+                            GIOI_TINH=rnd.choice("12"), NHOM_TUOI=rnd.choice(["35-39", "60-64"]),
+                            T_TONGCHI_BV=f"{rnd.randint(100, 5000)}.00"))
     return rows
 
 
 def publish_demo(workdir) -> str:
-    """Publish one release of the demo dataset; returns its release id."""
-    from pipelines import aggregate, disclose, publish
+    """Publish one release of the test dataset (``release_fixtures.TEST_DATASETS``) through the release
+    step; returns its version."""
+    import datetime as dt
+
+    from release_fixtures import write_datasets, write_safe
+
+    from pipelines.run import release
     write_safe(workdir, "b1", safe_rows())
-    agg = aggregate.aggregate(workdir)
-    disclose.suppress_small_cells(workdir, 10)
-    return publish.publish(workdir, min_cell=10, batches=agg.batches).release_id
+    config = write_datasets(workdir.root.parent)
+    [summary] = release(workdir, as_of=dt.date(2024, 7, 1), config=config)
+    return summary.version
 
 
 def csrf_of(html: str) -> str:
@@ -62,9 +53,10 @@ class Portal:
         self.release_id = publish_demo(self.workdir)
         self.app = create_app(self.workdir)
         self.gov = self.app.state.gov
-        self.seeded = seed_demo(self.gov, ["encounter_costs_monthly"])
+        self.seeded = seed_demo(self.gov, ["enc"])
         self._client = TestClient
-        self.dataset = "encounter_costs_monthly"
+        self.dataset = "enc"
+        self.view = "enc__national_month_chapter"  # month x ICD-10 chapter, with '*' margins
 
     def client(self):
         return self._client(self.app, base_url="https://testserver", follow_redirects=False)

@@ -60,7 +60,7 @@ def test_migrations_create_the_ledger_tables_and_keep_an_older_ledger(workdir):
     metadata.create_all(old)  # a ledger made before the migrations existed
     with old.begin() as conn:
         conn.execute(sa.text("INSERT INTO watermarks VALUES ('s', 'v1', '2026-01-01')"))
-    assert migrate(workdir.ledger_url()) == current_revision(workdir.ledger_url()) == "0003_dp_budget"
+    assert migrate(workdir.ledger_url()) == current_revision(workdir.ledger_url()) == "0004_batch_sequence"
     ledger = Ledger(workdir.ledger_url())
     assert ledger.get_watermark("s") == "v1"
     ledger.record([LedgerEntry("b1", "ingest", "xml1", received=3, passed=3)])

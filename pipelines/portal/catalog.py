@@ -141,3 +141,28 @@ def read_frame(published: Path, view: str):
         return con.execute('SELECT * FROM "' + view.replace('"', '""') + '"').df()
     finally:
         con.close()
+
+
+def columns_of(published: Path, view: str) -> list[str]:
+    con = duckdb.connect(str(catalog_path(published)), read_only=True)
+    try:
+        return [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                          "ORDER BY ordinal_position", [view]).fetchall()]
+    finally:
+        con.close()
+
+
+def is_dimension(column: str, columns: list[str]) -> bool:
+    """Grouping columns of a published table (not measures, the flag or name/title labels)."""
+    return column != "suppressed" and not column.endswith(("_name", "_title", "_vnd", "__max1", "__max2")) \
+        and column not in ("encounters",)
+
+
+def view_with(published: Path, ds: Dataset, kind: tuple[str, ...]) -> tuple[str, str] | None:
+    """(view, column) of the first table of the dataset holding one of the chart's candidate columns."""
+    for view in ds.views:
+        columns = columns_of(published, view)
+        for column in kind:
+            if column in columns:
+                return view, column
+    return None

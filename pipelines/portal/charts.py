@@ -9,29 +9,33 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
-KINDS = {"month": ("month", "Tháng / Month"), "province": ("province_name", "Tỉnh / Province"),
-         "chapter": ("icd10_chapter", "Chương ICD-10 / ICD-10 chapter")}
+KINDS = {"month": ("month",), "province": ("province", "province_name", "province_code"),
+         "chapter": ("icd10_chapter",)}
+LABELS = {"month": "Tháng / Month", "province": "Tỉnh / Province", "chapter": "Chương ICD-10 / ICD-10 chapter"}
+PERIODS = ("month", "quarter", "year")
 
 
-def chart_frame(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+def chart_frame(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """Published encounters per category. With margins (label ``*``) the published margin cells are the
     totals; without, the published cells are summed and the withheld ones only counted."""
     from pipelines.hierarchies import ALL
-    column = KINDS[kind][0]
-    dims = [c for c in frame.columns if frame[c].dtype == object and c != "suppressed"]
+
+    from pipelines.portal.catalog import is_dimension
+    dims = [c for c in frame.columns if is_dimension(c, list(frame.columns))]
     if (frame[column] == ALL).any():
-        others = [c for c in dims if c != column and not c.endswith(("_name", "_title"))]
-        frame = frame[(frame[column] != ALL) & (frame[others] == ALL).all(axis=1)] if others else \
-            frame[frame[column] != ALL]
+        others = [c for c in dims if c != column and c not in PERIODS]
+        periods = [c for c in frame.columns if c in PERIODS and c != column]
+        keep = (frame[column] != ALL) & (frame[others] == ALL).all(axis=1) & (frame[periods] != ALL).all(axis=1)
+        frame = frame[keep]  # the column's categories, totalled over the other dimensions, per period
     grouped = frame.groupby(column, dropna=False).agg(
         encounters=("encounters", lambda v: int(v.dropna().sum())),
         suppressed_cells=("suppressed", lambda v: int(v.sum())))
     return grouped.reset_index().rename(columns={column: "category"})
 
 
-def chart_spec(frame: pd.DataFrame, kind: str, title: str) -> dict:
-    data = chart_frame(frame, kind)
-    label = KINDS[kind][1]
+def chart_spec(frame: pd.DataFrame, column: str, kind: str, title: str) -> dict:
+    data = chart_frame(frame, column)
+    label = LABELS[kind]
     base = alt.Chart(data).encode(x=alt.X("category:N", title=label, sort=None))
     published = base.mark_bar(color="#1f6f8b").encode(
         y=alt.Y("encounters:Q", title="Lượt KCB công bố / Published encounters"),

@@ -113,12 +113,12 @@ def dataset_page(request: Request, name: str):
 def chart(request: Request, name: str, kind: str):
     from pipelines.portal.charts import KINDS, chart_png, chart_spec
     _, ds = read_dataset(request, name, "data.read")
-    if kind not in KINDS:
-        raise refuse(request, "data.read", "not_found", f"no chart {kind}", 404, resource=ds.name)
-    frame = catalog.read_frame(request.app.state.workdir.published, ds.views[0])
-    if KINDS[kind][0] not in frame.columns:
+    view = catalog.view_with(request.app.state.workdir.published, ds, KINDS.get(kind, ()))
+    if view is None:
         raise refuse(request, "data.read", "not_found", f"this dataset has no {kind} dimension", 404, resource=ds.name)
-    png = chart_png(chart_spec(frame, kind, f"{ds.title_vi} / {ds.title_en}"))
+    view, column = view
+    frame = catalog.read_frame(request.app.state.workdir.published, view)
+    png = chart_png(chart_spec(frame, column, kind, f"{ds.title_vi} / {ds.title_en} — {view}"))
     audit(request, "data.read", resource=ds.name, details={"chart": kind, "release": ds.latest.release_id,
                                                            "rows": len(frame)})
     return Response(png, media_type="image/png")
@@ -162,9 +162,19 @@ def run_query(request: Request, caller, sql: str):
 def query_form(request: Request):
     caller = need(request, "query")
     views = sorted(catalog.views_of(request.app.state.workdir.published, _granted(request, caller)))
-    example = f"SELECT month, sum(encounters) AS encounters FROM {views[0]} GROUP BY month ORDER BY month" \
-        if views else ""
+    example = _example(request.app.state.workdir.published, views)
     return render(request, "query.html", views=views, sql=example, result=None)
+
+
+def _example(published, views: list[str]) -> str:
+    """A first query for the form: published monthly totals (the margins) of a granted view with a month."""
+    for view in views:
+        columns = catalog.columns_of(published, view)
+        if "month" in columns and "encounters" in columns:
+            others = [c for c in columns if c not in ("month", "quarter", "year") and catalog.is_dimension(c, columns)]
+            where = " AND ".join(["month <> '*'"] + [f"{c} = '*'" for c in others[:1]])
+            return f"SELECT month, sum(encounters) AS encounters FROM {view} WHERE {where} GROUP BY month ORDER BY month"
+    return f"SELECT * FROM {views[0]} LIMIT 20" if views else ""
 
 
 @router.post("/query")
