@@ -29,8 +29,16 @@ class Release:
     latest: bool
     retired: bool = False
 
-    rows = property(lambda self: int(self.manifest.get("rows", 0)))
-    suppressed = property(lambda self: int(self.manifest.get("suppressed_cells", 0)))
+    @property
+    def rows(self) -> int:
+        tables = self.manifest.get("tables", {})
+        return int(self.manifest.get("rows") or sum(int(t.get("rows", 0)) for t in tables.values()))
+
+    @property
+    def suppressed(self) -> int:
+        audited = ((self.manifest.get("disclosure") or {}).get("audit") or {}).get("tables") or {}
+        return int(self.manifest.get("suppressed_cells")
+                   or sum(int(t.get("suppressed_cells", 0)) for t in audited.values()))
     batches = property(lambda self: list(self.manifest.get("source_batches", [])))
     files = property(lambda self: dict(self.manifest.get("files", {})))
     tables = property(lambda self: list(self.manifest.get("tables", {})))
