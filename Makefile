@@ -12,7 +12,7 @@ AIRFLOW_ENV = AIRFLOW_HOME=$(CURDIR)/$(DEMO)/airflow AIRFLOW__CORE__DAGS_FOLDER=
 	AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$(CURDIR)/$(DEMO)/airflow/airflow.db \
 	GX_ANALYTICS_ENABLED=False NO_COLOR=1
 
-.PHONY: install demo test bench bench-extract docs clean eval-phoner
+.PHONY: install demo test bench bench-extract docs clean eval-phoner portal bench-portal
 
 install: $(STAMP)
 $(STAMP):
@@ -31,13 +31,22 @@ demo: install
 		$(BIN)/airflow dags test andanh_kcb 2025-03-01 > $(DEMO)/airflow/dags-test.log 2>&1 || \
 		(tail -40 $(DEMO)/airflow/dags-test.log; exit 1)
 	@$(BIN)/andanh summary --workdir $(DEMO)/data
+	@echo "portal: run 'make portal' and open http://127.0.0.1:8765/ (accounts are printed on its first start)"
 
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -p no:cacheprovider
 
+# The consumer portal on 127.0.0.1 over the demo's data (run `make demo` first); demo accounts printed once.
+portal: install
+	$(BIN)/andanh portal --workdir $(DEMO)/data
+
 bench: install
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.portal
+
+bench-portal: install
+	$(BIN)/python -m bench.portal
 
 bench-extract: install  # research extracts only: ours, pycanon, anjana
 	$(BIN)/python -m bench.extract

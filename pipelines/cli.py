@@ -330,6 +330,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipelines.extract.cli",
     "pipelines.publish.cli",
     "pipelines.retention_cli",
+    "pipelines.govern.cli",
+    "pipelines.portal.cli",
 )
 
 

@@ -2,6 +2,8 @@
 
 Behind SQLAlchemy so embedded mode uses a SQLite file and a deployment uses PostgreSQL
 (``ANDANH_LEDGER_URL``). Re-running a stage for a batch replaces its rows, so counts never double.
+The tables belong to the governance database's migrations (``pipelines/govern/migrations``,
+revision ``0001_run_ledger``): opening a ledger brings its database to the newest revision.
 """
 from __future__ import annotations
 
@@ -59,8 +61,9 @@ class LedgerEntry:
 
 class Ledger:
     def __init__(self, url: str):
-        self.engine = sa.create_engine(url, future=True)
-        metadata.create_all(self.engine)
+        from pipelines.govern.db import engine_for, ensure_migrated
+        ensure_migrated(url)
+        self.engine = engine_for(url)
 
     def record(self, entries: list[LedgerEntry]) -> None:
         now = dt.datetime.now(dt.timezone.utc)

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     retry_delay_seconds: int = Field(120, ge=0, description="wait before an Airflow task is retried")
     openlineage_file: Path | None = Field(None, description="file the OpenLineage events are appended to "
                                           "(default <data root>/restricted/lineage/openlineage.jsonl)")
+    audit_signing_key: SecretStr | None = Field(None, description=(
+        "Ed25519 key (PEM or 32-byte hex) signing audit checkpoints and extract manifests"))
+    audit_checkpoint_every: int = Field(100, ge=1, description="audit entries between signed checkpoints")
+    portal_insecure_cookies: bool = Field(False, description="drop the Secure flag of portal cookies (plain-HTTP tests)")
+    portal_session_minutes: int = Field(60, ge=1, description="lifetime of a portal session")
 
     @field_validator("workdir", "phoner_dir", mode="after")
     @classmethod
