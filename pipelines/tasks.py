@@ -44,10 +44,12 @@ def ingest_chunk(source: str, workdir: str, batch_id: str, files: list[str]) -> 
 
 def close_ingest(results: list[dict]) -> dict:
     """Record the ledger once every ingest task of the batch is done; fail when nothing landed."""
-    from pipelines.ingest import read_manifest, record_ingest
+    from pipelines.ingest import compact_batch, read_manifest, record_ingest
 
     results = list(results)
     workdir, batch_id = Workdir.at(results[0]["workdir"]), results[0]["batch_id"]
+    if (workdir.batches / batch_id).is_dir():
+        compact_batch(workdir, batch_id)  # the small parts of many small ingest tasks
     record_ingest(workdir, batch_id)
     manifest = read_manifest(workdir, batch_id) if (workdir.batches / batch_id).is_dir() else {"files": []}
     if not any(f["staged"] for f in manifest["files"]):
