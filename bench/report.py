@@ -17,8 +17,13 @@ def write_report(scaling: list[dict], cases: list[dict], notes: list[str]) -> st
               "scaling": scaling, "results": cases, "notes": notes}
     OUT.mkdir(parents=True, exist_ok=True)
     previous = OUT / "report.json"
-    if previous.exists() and not scaling:  # a partial run (--only) keeps the other rows
-        report["scaling"] = json.loads(previous.read_text()).get("scaling", [])
+    if previous.exists():  # a partial run (--only, --sizes) keeps the other sizes' rows and other cases
+        old = json.loads(previous.read_text())
+        sizes = {r["encounters"] for r in scaling}
+        report["scaling"] = sorted([r for r in old.get("scaling", []) if r["encounters"] not in sizes] + scaling,
+                                   key=lambda r: r["encounters"])
+        cases_now = {r["case"] for r in cases}
+        report["results"] = [r for r in old.get("results", []) if r["case"] not in cases_now] + cases
     (OUT / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     text = "\n".join(markdown(report)) + "\n"
     (OUT / "report.md").write_text(text)
@@ -38,7 +43,10 @@ def markdown(report: dict) -> list[str]:
                   f"{r['seconds_per_million']} | {r['encounters_per_s']} | {r['parse_floor_hoso_per_s']} | "
                   f"{r['share_of_floor']:.1%} | {r['peak_rss_mb']} | {r['load_before']} |" for r in report["scaling"]]
         for r in report["scaling"]:
+            blocked = (" The residual-PII gate blocked this batch (detector findings in redacted free text): the run "
+                       "stopped after de-identify, release not timed.") if r.get("gate_blocked") else ""
             lines += ["", f"### Stages, {r['encounters']:,} encounters", "",
+                      f"Load average {r['load_before']} before, {r.get('load_after')} after.{blocked}", "",
                       "| stage | seconds | rows | rows/s | peak RSS so far (MB) | floor | floor seconds | x floor |",
                       "|---|---|---|---|---|---|---|---|"]
             lines += [f"| {s['stage']} | {s['seconds']} | {s['rows']:,} | {s['rows_per_s']} | {s['peak_rss_mb']} | "
