@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import Param, dag, task
 
-from andanh_stages import process_batch
+from andanh_stages import his_start_date, process_batch
 
 
 @dag(
     dag_id="andanh_his",
-    description="Pull episodes paid in the data interval from a HIS database, then validate to publish",
+    description="Pull episodes committed in the data interval (with an overlap) from a HIS database, "
+                "then validate to publish",
     schedule="@hourly",
-    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Ho_Chi_Minh"),
-    catchup=False,
+    start_date=his_start_date(),  # ANDANH_HIS_START_DATE; intervals missed while down are caught up
+    catchup=True,
     max_active_runs=1,
     default_args={"owner": "data-engineering", "retries": 2, "retry_delay": timedelta(minutes=2)},
     params={

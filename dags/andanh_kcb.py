@@ -39,7 +39,12 @@ def andanh_kcb():
         from pipelines import tasks
         return tasks.close_ingest(results)
 
-    process_batch(close_ingest(ingest.expand(chunk=plan())))
+    @task.short_circuit
+    def anything_new(batch: dict) -> bool:
+        return bool(batch["staged"])  # a day with no new files is a success that publishes nothing new
+
+    batch = close_ingest(ingest.expand(chunk=plan()))
+    anything_new(batch) >> process_batch(batch)
 
 
 andanh_kcb()

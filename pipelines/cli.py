@@ -172,29 +172,8 @@ def _summary_lines(s, workdir) -> list[str]:
 
 
 def cmd_query(args) -> int:
-    import duckdb
-    from pipelines.publish import DUCKDB_FILE
-    db = args.db or str(_workdir(args).published / DUCKDB_FILE)
-    if not Path(db).exists():
-        raise FileNotFoundError(f"no published database at {db}")
-    sql = args.sql if args.sql != "-" else sys.stdin.read()
-    con = duckdb.connect(db, read_only=True)
-    try:
-        rel = con.sql(sql)
-        if rel is None:
-            return 0
-        if args.csv:
-            import csv
-            writer = csv.writer(sys.stdout)
-            writer.writerow(rel.columns)
-            writer.writerows(rel.fetchall())
-        else:
-            rel.show(max_rows=args.max_rows, max_width=200)
-    except duckdb.Error as exc:
-        raise ValueError(str(exc).splitlines()[0]) from exc
-    finally:
-        con.close()
-    return 0
+    from pipelines.publish.cli import run_query
+    return run_query(args)
 
 
 def cmd_runs(args) -> int:
@@ -358,6 +337,8 @@ def cmd_config(args) -> int:
 COMMAND_MODULES: tuple[str, ...] = (
     "pipelines.detect.phoner",
     "pipelines.deidentify.keys_cli",
+    "pipelines.extract.cli",
+    "pipelines.publish.cli",
 )
 
 
@@ -444,12 +425,13 @@ def build_parser() -> argparse.ArgumentParser:
     workdir_arg(p)
     p.add_argument("--batch", help="batch id (default: the latest)")
 
-    p = command("query", cmd_query, "run SQL on the published DuckDB database (read-only)")
+    p = command("query", cmd_query, "run one SELECT on the published views (sandboxed: no files, time and row limits)")
     p.add_argument("sql", help="the SQL, or - to read it from stdin")
     p.add_argument("--db", help="DuckDB file (default: WORKDIR/published/andanh.duckdb)")
     workdir_arg(p)
     p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
-    p.add_argument("--max-rows", type=int, default=40)
+    p.add_argument("--max-rows", type=int, default=1000, help="rows returned at most (default 1000)")
+    p.add_argument("--timeout", type=float, default=30, help="seconds before the query is stopped (default 30)")
 
     p = command("schema", cmd_schema, "print the XML 130 data dictionary (Markdown) from the schema registry")
     p.add_argument("--version", dest="version", default=None)

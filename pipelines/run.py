@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from pipelines.locks import holds_release_lock
 from pipelines.workdir import Workdir
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def summarize(workdir: Workdir, batch_id: str | None = None) -> RunSummary:
     return summary
 
 
+@holds_release_lock
 def release(workdir: Workdir, min_cell: int | None = None, say: Callable[[str], None] = log.info):
     """Aggregate every de-identified batch, suppress small cells, publish: the release step."""
     from pipelines import aggregate, disclose, publish

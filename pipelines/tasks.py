@@ -6,11 +6,53 @@ the caller, then the environment.
 """
 from __future__ import annotations
 
+import contextlib
+import importlib
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipelines.workdir import Workdir, batch_id_for
 
+log = logging.getLogger(__name__)
 FILES_PER_TASK = 200  # one mapped ingest task per this many files; workers take them in parallel
+# Failures that the same input will always reproduce: retrying them only delays the alert. Named, not
+# imported, so a stage that is absent or renamed does not break the others' wiring.
+DETERMINISTIC_ERRORS = (
+    "pipelines.quality.validate:QualityGateError", "pipelines.quality.reconcile:ReconciliationError",
+    "pipelines.quality.engine:SuiteError", "pipelines.deidentify.policy:PolicyError",
+    "pipelines.deidentify.gate:ResidualPIIError", "pipelines.deidentify.gate:BatchNotReleased",
+    "pipelines.deidentify.preconditions:BatchNotReady", "pipelines.deidentify.keys:PseudonymKeyError",
+    "pipelines.deidentify.vault:VaultKeyMissing", "pipelines.settings:SettingsError",
+    "pipelines.hierarchies.base:HierarchyError", "pipelines.publish:ReleaseAuditError",
+    "pipelines.tasks:NothingStaged",
+)
+
+
+class NothingStaged(RuntimeError):
+    """Every new file of a batch was rejected: the same files will be rejected again."""
+
+
+def deterministic_errors() -> tuple[type[BaseException], ...]:
+    found = []
+    for name in DETERMINISTIC_ERRORS:
+        module, _, attr = name.partition(":")
+        try:
+            found.append(getattr(importlib.import_module(module), attr))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+@contextlib.contextmanager
+def fail_fast() -> Iterator[None]:
+    """Turn deterministic failures into ``AirflowFailException`` (no retry); others propagate (retried)."""
+    try:
+        yield
+    except deterministic_errors() as exc:
+        from airflow.sdk.exceptions import AirflowFailException
+        log.error("deterministic failure, not retried: %s", type(exc).__name__)
+        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _interval(value) -> str | None:
@@ -29,7 +71,8 @@ def plan_batch(source: str | None, workdir: str | None, interval_start=None, int
     wd = Workdir.at(workdir).ensure()
     source_id = str(Path(source).resolve())
     batch_id = batch_id_for(source_id, _interval(interval_start), _interval(interval_end))
-    files = [str(p) for p in discover(source)]
+    from pipelines.ingest import new_files
+    files = [str(p) for p in new_files(wd, discover(source), batch_id)]  # hashes only new or changed files
     chunks = [files[i:i + FILES_PER_TASK] for i in range(0, len(files), FILES_PER_TASK)] or [[]]
     return [{"source": source_id, "workdir": str(wd.root), "batch_id": batch_id, "files": chunk}
             for chunk in chunks]
@@ -43,29 +86,47 @@ def ingest_chunk(source: str, workdir: str, batch_id: str, files: list[str]) -> 
 
 
 def close_ingest(results: list[dict]) -> dict:
-    """Record the ledger once every ingest task of the batch is done; fail when nothing landed."""
+    """Record the ledger once every ingest task of the batch is done.
+
+    No new file (a quiet day) is a success with ``staged == 0`` (the DAG short-circuits on it); new
+    files of which none could be staged fail at once (:class:`NothingStaged`, not retried).
+    """
     from pipelines.ingest import compact_batch, read_manifest, record_ingest
 
     results = list(results)
     workdir, batch_id = Workdir.at(results[0]["workdir"]), results[0]["batch_id"]
-    if (workdir.batches / batch_id).is_dir():
-        compact_batch(workdir, batch_id)  # the small parts of many small ingest tasks
+    if not (workdir.batches / batch_id).is_dir() or not read_manifest(workdir, batch_id)["files"]:
+        log.info("batch %s: no new files; nothing to do", batch_id)
+        return {"workdir": str(workdir.root), "batch_id": batch_id, "staged": 0}
+    compact_batch(workdir, batch_id)  # the small parts of many small ingest tasks
     record_ingest(workdir, batch_id)
-    manifest = read_manifest(workdir, batch_id) if (workdir.batches / batch_id).is_dir() else {"files": []}
-    if not any(f["staged"] for f in manifest["files"]):
-        raise RuntimeError(f"batch {batch_id}: nothing was staged; see {workdir.rejects}")
-    return {"workdir": str(workdir.root), "batch_id": batch_id}
+    manifest = read_manifest(workdir, batch_id)
+    staged = sum(sum(f["staged"].values()) for f in manifest["files"])
+    if not staged:
+        with fail_fast():
+            raise NothingStaged(f"batch {batch_id}: {len(manifest['files'])} new file(s), none staged; "
+                                f"see {workdir.rejects}")
+    return {"workdir": str(workdir.root), "batch_id": batch_id, "staged": staged}
 
 
+@fail_fast()
 def pull_his(workdir: str | None, url: str, interval_start=None, interval_end=None, schema: str = "his") -> dict:
     from pipelines.ingest import his
 
+    import datetime as dt
+
+    from pipelines.settings import get_settings
+
     wd = Workdir.at(workdir)
-    # datetimes go through as they are: pull_his reads them in Vietnam time, as the HIS writes NGAY_TTOAN
-    summary = his.pull_his(url, wd, interval_start=interval_start, interval_end=interval_end, schema=schema)
-    return {"workdir": str(wd.root), "batch_id": summary.batch_id, "staged": summary.staged}
+    # By commit time with an overlap, so late commits are pulled by the next interval; versions already
+    # pulled by an earlier batch are skipped. Datetimes go through as they are (read in Vietnam time).
+    overlap = dt.timedelta(minutes=get_settings().his_overlap_minutes)
+    summary = his.pull_his(url, wd, interval_start=interval_start, interval_end=interval_end, schema=schema,
+                           watermark_column="updated_at", overlap=overlap)
+    return {"workdir": str(wd.root), "batch_id": summary.batch_id, "staged": sum(summary.staged.values())}
 
 
+@fail_fast()
 def validate(batch: dict, error_threshold: float | None = None) -> dict:
     from pipelines import quality
     from pipelines.run import error_threshold_from_env
@@ -79,6 +140,7 @@ def validate(batch: dict, error_threshold: float | None = None) -> dict:
                     "report": summary.html_report_path}
 
 
+@fail_fast()
 def deidentify(batch: dict) -> dict:
     from pipelines.deidentify import deidentify_batch
     from pipelines.deidentify.keys import AIRFLOW_VAULT_KEY_ID, pseudonym_key_from_airflow, using_keys
@@ -90,20 +152,28 @@ def deidentify(batch: dict) -> dict:
     return batch | {"deidentified": summary.rows}
 
 
+@fail_fast()
 def aggregate(batch: dict) -> dict:
     from pipelines import aggregate as aggregate_stage
 
-    summary = aggregate_stage.aggregate(Workdir.at(batch["workdir"]))
+    from pipelines.locks import release_lock
+
+    with release_lock(batch["workdir"]):  # one writer of the shared outputs at a time, whichever DAG
+        summary = aggregate_stage.aggregate(Workdir.at(batch["workdir"]))
     return batch | {"aggregate_cells": summary.cells, "aggregate_batches": summary.batches}
 
 
+@fail_fast()
 def publish(batch: dict, min_cell: int | None = None) -> dict:
     from pipelines import disclose
     from pipelines import publish as publish_stage
 
+    from pipelines.locks import release_lock
+
     wd = Workdir.at(batch["workdir"])
-    disclosed = disclose.suppress_small_cells(wd, min_cell)
-    published = publish_stage.publish(wd, min_cell=disclosed.min_cell, batches=batch.get("aggregate_batches"))
-    return batch | {"release_id": published.release_id, "release_path": str(published.path),
+    with release_lock(wd):
+        disclosed = disclose.suppress_small_cells(wd, min_cell)
+        published = publish_stage.publish(wd, min_cell=disclosed.min_cell, batches=batch.get("aggregate_batches"))
+    return batch | {"dataset": published.dataset, "release_id": published.release_id, "release_path": str(published.path),
                     "duckdb_path": str(published.duckdb_path), "cells": published.rows,
                     "suppressed_cells": disclosed.suppressed_cells}

@@ -5,10 +5,20 @@ and every worker; the DAG files import it.
 """
 from __future__ import annotations
 
-from airflow.sdk import Asset, task
+from airflow.sdk import task
 
-# One asset whichever source fed it, so downstream DAGs can be scheduled on a new release.
-RELEASE = Asset(name="andanh_encounter_costs_monthly", uri="file:///andanh/published/encounter_costs_monthly")
+from andanh_assets import published_assets
+
+# One asset per published dataset whichever source fed it, so downstream DAGs can be scheduled on a release.
+PUBLISHED = published_assets()
+
+
+def his_start_date():
+    """First data interval of andanh_his (``ANDANH_HIS_START_DATE``, Vietnam time): catch-up starts there."""
+    import pendulum
+
+    from pipelines.settings import get_settings
+    return pendulum.parse(get_settings().his_start_date, tz="Asia/Ho_Chi_Minh")
 
 
 def process_batch(batch):
@@ -29,10 +39,16 @@ def process_batch(batch):
         from pipelines import tasks
         return tasks.aggregate(batch)
 
-    @task(outlets=[RELEASE])
-    def publish(batch: dict) -> dict:
+    @task(outlets=PUBLISHED)
+    def publish(batch: dict, *, outlet_events=None) -> dict:
         from pipelines import tasks
-        return tasks.publish(batch)
+        result = tasks.publish(batch)
+        versions = {r["dataset"]: r["version"] for r in result.get("releases") or
+                    [{"dataset": result.get("dataset"), "version": result.get("release_id")}]}
+        for asset in PUBLISHED:  # which release each asset event is about
+            if outlet_events is not None and asset.extra["dataset"] in versions:
+                outlet_events[asset].extra = {"version": versions[asset.extra["dataset"]]}
+        return result
 
     checked = validate(batch)
     publish(aggregate(deidentify(checked)))

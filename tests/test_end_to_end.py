@@ -98,6 +98,14 @@ def test_dag_runs_end_to_end_in_airflow(synth_set, tmp_path, monkeypatch):
     run = dag.test()
     assert run.state == DagRunState.SUCCESS
     assert_published_and_balanced(workdir, synth_set)
+    latest = sorted(p.read_text() for p in workdir.published.rglob("LATEST"))
+    # the next day brings no new file: a success that publishes nothing new, nothing retried
+    import pendulum
+    quiet = dag.test(logical_date=pendulum.now("UTC").add(days=1))
+    assert quiet.state == DagRunState.SUCCESS
+    states = {ti.task_id: ti.state for ti in quiet.get_task_instances()}
+    assert states["anything_new"] == "success" and states["validate"] == "skipped", states
+    assert sorted(p.read_text() for p in workdir.published.rglob("LATEST")) == latest
 
 
 @pytest.mark.airflow
@@ -117,6 +125,10 @@ def test_his_dag_pulls_one_data_interval(tmp_path, monkeypatch):
     engine = sa.create_engine(PG_URL)
     try:
         seed_his(engine, 400, 9, schema=schema)
+        with engine.begin() as conn:  # committed when paid: the DAG reads by commit time
+            conn.execute(sa.text(f"UPDATE {schema}.xml130_tong_hop SET updated_at = to_timestamp(ngay_ttoan, "
+                                 "'YYYYMMDDHH24MI')::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh' "
+                                 "WHERE coalesce(ngay_ttoan, '') <> ''"))
         with engine.connect() as conn:  # the busiest payment hour, so the interval holds episodes
             hour = conn.execute(sa.text(
                 f"SELECT substr(ngay_ttoan, 1, 10) AS h FROM {schema}.xml130_tong_hop "
@@ -125,6 +137,7 @@ def test_his_dag_pulls_one_data_interval(tmp_path, monkeypatch):
         assert migrate.returncode == 0, migrate.stderr[-2000:]
         url = sa.make_url(PG_URL).set(drivername="postgresql")
         monkeypatch.setenv("AIRFLOW_CONN_ANDANH_HIS", url.render_as_string(hide_password=False))
+        monkeypatch.setenv("ANDANH_HIS_START_DATE", "2019-01-01")  # the seeded payments are in 2025
         from airflow.dag_processing.dagbag import DagBag
         from airflow.utils.state import DagRunState
         dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).dags["andanh_his"]
@@ -133,8 +146,9 @@ def test_his_dag_pulls_one_data_interval(tmp_path, monkeypatch):
                                     tz="Asia/Ho_Chi_Minh")
         run = dag.test(logical_date=logical, run_conf={"schema": schema, "workdir": str(workdir.root)})
         assert run.state == DagRunState.SUCCESS
+        overlap = pendulum.duration(minutes=60)  # ANDANH_HIS_OVERLAP_MINUTES' default
         lo, hi = (pendulum.instance(d).in_tz("Asia/Ho_Chi_Minh").format("YYYYMMDDHHmm")
-                  for d in (run.data_interval_start, run.data_interval_end))
+                  for d in (run.data_interval_start - overlap, run.data_interval_end))
         with engine.connect() as conn:
             paid = conn.execute(sa.text(f"SELECT count(*) FROM {schema}.xml130_tong_hop "
                                         "WHERE ngay_ttoan > :lo AND ngay_ttoan <= :hi"), {"lo": lo, "hi": hi}).scalar()

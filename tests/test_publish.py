@@ -50,18 +50,18 @@ def test_aggregate_counts_latest_version_and_suppresses_small_cells(released, wo
     con = duckdb.connect(str(published.duckdb_path), read_only=True)
     rows = con.execute("SELECT sex, encounters, total_cost_vnd, suppressed, province_name, icd10_chapter, month "
                        "FROM encounter_costs_monthly ORDER BY sex").fetchall()
-    assert rows[0][:4] == ("Nam", 12, pytest.approx(100.5 * 11 + 200.5), False)
+    assert rows[0][:4] == ("Nam", 10, pytest.approx(100.5 * 11 + 200.5), False)  # 12 rounded to the nearest 5
     assert rows[0][4:] == ("Thành phố Hà Nội", "X", "2024-03")
     assert rows[1][:4] == ("Nữ", None, None, True)
-    assert con.execute("SELECT count(*) FROM releases WHERE latest").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM releases WHERE status = 'current' AND verified").fetchone()[0] == 1
 
 
 def test_release_is_content_addressed_checksummed_and_idempotent(released, workdir):
     _, _, published = released
     manifest = json.loads((published.path / "manifest.json").read_text())
     from pipelines.workdir import sha256_file
-    data = published.path / "encounter_costs_monthly.parquet"
-    assert manifest["files"][data.name]["sha256"] == sha256_file(data)
+    data = next(published.path.rglob("*.parquet"))
+    assert manifest["files"][data.relative_to(published.path).as_posix()]["sha256"] == sha256_file(data)
     again = publish.publish(workdir, min_cell=10, batches=["b1", "b2"])
     assert again.release_id == published.release_id and again.already_published
     assert len(list((workdir.published / "encounter_costs_monthly").glob("r*"))) == 1
@@ -69,5 +69,7 @@ def test_release_is_content_addressed_checksummed_and_idempotent(released, workd
 
 def test_audit_refuses_a_release_with_a_visible_small_cell(released, workdir):
     # a threshold above the one the data was suppressed with must not publish
-    with pytest.raises(ReleaseAuditError):
+    with pytest.raises(ReleaseAuditError, match="no published count in 1..12"):
         publish.publish(workdir, min_cell=13)
+    with pytest.raises(ReleaseAuditError, match="below the policy floor"):  # a minimum of 1 is refused outright
+        publish.publish(workdir, min_cell=1)

@@ -102,7 +102,7 @@ def ingest_file(path: Path, workdir: Workdir, batch_id: str) -> FileResult:
 @writes_private
 def ingest_chunk(paths: list[Path], workdir: Workdir, batch_id: str) -> list[FileResult]:
     """Land the files of one chunk and stage them into one part per table (see ``staging``)."""
-    shas = [sha256_file(p) for p in paths]
+    shas = [known_sha256(workdir, p) for p in paths]
     writer = StagingWriter(workdir, name=part_name(batch_id, shas), batch_id=batch_id)
     results = [_stage_source(path, sha, workdir, writer) for path, sha in zip(paths, shas)]
     writer.commit()
@@ -161,7 +161,7 @@ def ingest(source: str | os.PathLike, workdir: Workdir | str | os.PathLike, *, b
     paths = [Path(p) for p in files] if files is not None else discover(source)
     summary = IngestSummary(batch_id=batch_id, source=source_id)
     if only_new:
-        paths = [p for p in paths if file_owner(workdir, sha256_file(p)) in (None, batch_id)]
+        paths = new_files(workdir, paths, batch_id)
     workers = min(workers or default_workers(), len(paths) // 8)  # process start-up only pays off on many files
     chunks = plan_chunks(paths, max(workers, 1))
     if workers > 1:
@@ -202,6 +202,36 @@ def _collect(results, total, workdir, batch_id, source_id, summary, progress) ->
         summary.files.append(result)
         if progress:
             progress(i, total, result)
+
+
+def _stat_marker(workdir: Workdir, path: Path) -> Path:
+    key = hashlib.sha256(str(Path(path).resolve()).encode("utf-8")).hexdigest()
+    return workdir.restricted / "file_index" / "by_path" / key[:2] / f"{key}.json"
+
+
+@writes_private
+def known_sha256(workdir: Workdir, path: Path) -> str:
+    """The file's SHA-256, read from the seen-file index when its (path, size, mtime) are unchanged;
+    otherwise hashed now and remembered. So a daily run hashes only new or changed files."""
+    st = os.stat(path)
+    marker = _stat_marker(workdir, path)
+    try:
+        seen = json.loads(marker.read_text())
+        if seen["size"] == st.st_size and seen["mtime_ns"] == st.st_mtime_ns:
+            return seen["sha256"]
+    except (FileNotFoundError, ValueError, KeyError):
+        pass
+    sha = sha256_file(path)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    tmp = scratch_path(marker.parent, "." + marker.name)
+    tmp.write_text(json.dumps({"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha}))
+    os.replace(tmp, marker)
+    return sha
+
+
+def new_files(workdir: Workdir, paths: Iterable[Path], batch_id: str) -> list[Path]:
+    """The files whose content no other batch has ingested (this batch's own are kept: re-runs)."""
+    return [p for p in paths if file_owner(workdir, known_sha256(workdir, p)) in (None, batch_id)]
 
 
 def file_owner(workdir: Workdir, sha256: str) -> str | None:

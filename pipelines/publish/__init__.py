@@ -1,122 +1,90 @@
-"""Publish stage: write-audit-publish of a disclosure-checked dataset into ``published/``.
+"""Publish stage: immutable, signed, versioned releases in ``published/`` and the DuckDB catalog.
 
-A release is assembled in ``tmp/``, audited (only the dataset's columns, no visible count below
-the threshold, checksums), then moved into ``published/<dataset>/<release_id>/`` in one rename.
-The release id is a hash of the content, so publishing the same data twice changes nothing.
-``published/andanh.duckdb`` is rebuilt to hold the latest release of each dataset and the list
-of releases, for analysts who query with DuckDB.
+- :func:`publish_release` (:mod:`.release`): audit (:mod:`.audit`), write, sign and publish one release.
+- :mod:`.catalog`: ``published/andanh.duckdb``, ``LATEST`` pointers, the archive of retired releases.
+- :mod:`.verify`: signature and checksums of a release folder (``andanh verify``).
+- :mod:`.sandbox`: governed read-only SQL over the catalog (``andanh query``, the portal).
+
+:func:`publish` is the adapter for the first, single-dataset pipeline (aggregate -> small-cell
+suppression -> publish) until ``pipelines.run.release`` calls :func:`publish_release` for every
+declared dataset.
 """
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
-import os
-import shutil
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
-import duckdb
+from pipelines.publish.audit import ReleaseAuditError
+from pipelines.publish.catalog import DUCKDB_FILE, rebuild_catalog
+from pipelines.publish.release import PublishSummary, ReleaseExistsError, publish_release
+from pipelines.publish.spec import POLICY_MIN_COUNT_FLOOR, POLICY_ROUND_FLOOR
+from pipelines.workdir import Workdir
 
-from pipelines.aggregate import DATASET, GROUP_COLUMNS, MEASURE_COLUMNS
-from pipelines.workdir import Workdir, scratch_path, sha256_file
-
-DUCKDB_FILE = "andanh.duckdb"
-RELEASE_COLUMNS = (*GROUP_COLUMNS, *MEASURE_COLUMNS, "suppressed")
+__all__ = ["DUCKDB_FILE", "POLICY_MIN_COUNT_FLOOR", "POLICY_ROUND_FLOOR", "PublishSummary", "ReleaseAuditError",
+           "ReleaseExistsError", "legacy_spec", "publish", "publish_release", "rebuild_catalog"]
 
 
-class ReleaseAuditError(RuntimeError):
-    """A release failed its audit and was not published."""
+@dataclass(frozen=True)
+class _Dim:
+    hierarchy: str | None
+    level: str | None
 
 
-@dataclass
-class PublishSummary:
-    dataset: str
-    release_id: str
-    path: Path
-    duckdb_path: Path
-    rows: int
-    already_published: bool
+@dataclass(frozen=True)
+class _Measure:
+    kind: str
+    expression: str
+    money: bool = False
 
 
-def content_digest(con: duckdb.DuckDBPyConnection) -> str:
-    """Hash of the release rows in a canonical order, independent of Parquet writer details."""
-    digest = hashlib.sha256()
-    cols = ", ".join(RELEASE_COLUMNS)
-    for row in con.execute(f"SELECT {cols} FROM release ORDER BY ALL").fetchall():
-        digest.update(repr(row).encode("utf-8"))
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class _Table:
+    name: str
+    dimensions: list[str]
+    period: str = "month"
 
 
-def audit(con: duckdb.DuckDBPyConnection, min_cell: int) -> None:
-    columns = [r[0] for r in con.execute("DESCRIBE release").fetchall()]
-    if tuple(columns) != RELEASE_COLUMNS:
-        raise ReleaseAuditError(f"release columns {columns} differ from the dataset definition")
-    visible_small = con.execute(
-        "SELECT count(*) FROM release WHERE NOT suppressed AND encounters < ?", [min_cell]).fetchone()[0]
-    hidden_values = con.execute(
-        "SELECT count(*) FROM release WHERE suppressed AND encounters IS NOT NULL").fetchone()[0]
-    if visible_small or hidden_values:
-        raise ReleaseAuditError(f"{visible_small + hidden_values} cells break the minimum cell size {min_cell}")
+@dataclass(frozen=True)
+class _LegacySpec:
+    name: str
+    title_vi: str
+    title_en: str
+    tables: list[_Table]
+    dimensions: dict
+    measures: dict
+    disclosure: dict
+    partition_by: list[str] = field(default_factory=lambda: ["month"])
+    period_column: str = "month"
+
+
+def legacy_spec(min_cell: int) -> _LegacySpec:
+    """The first pipeline's one dataset (``pipelines.aggregate``) described like a declared dataset."""
+    from pipelines.aggregate import DATASET, GROUP_COLUMNS
+    dims = {"month": _Dim("date", "month"), "province_code": _Dim("geography", "province"),
+            "province_name": _Dim("geography", "province"), "icd10_chapter": _Dim("icd10", "chapter"),
+            "icd10_chapter_title": _Dim("icd10", "chapter"), "sex": _Dim(None, "sex"), "age_band": _Dim("age", "band5")}
+    measures = {"encounters": _Measure("count", "count(*)"),
+                "total_cost_vnd": _Measure("sum", "sum(T_TONGCHI_BV)", True),
+                "insurance_paid_vnd": _Measure("sum", "sum(T_BHTT)", True),
+                "patient_paid_vnd": _Measure("sum", "sum(T_BNCCT + T_BNTT)", True)}
+    return _LegacySpec(DATASET, "Lượt khám chữa bệnh và chi phí theo tháng", "Encounters and costs by month",
+                       [_Table(DATASET, list(GROUP_COLUMNS))], dims, measures,
+                       {"method": "sdc", "min_count": min_cell, "round_to": POLICY_ROUND_FLOOR})
 
 
 def publish(workdir: Workdir, *, min_cell: int, batches: list[str] | None = None) -> PublishSummary:
+    """Publish the small-cell-suppressed legacy aggregate; counts are rounded to the policy's 5 here
+    (the first disclose step does not round). The version is named after the content."""
+    import duckdb
+
+    from pipelines.aggregate import DATASET
+    from pipelines.publish.digest import content_digest
+
     source = workdir.restricted / "disclosed" / f"{DATASET}.parquet"
     if not source.exists():
         raise FileNotFoundError(f"no disclosure-checked dataset at {source}; run disclose first")
-    con = duckdb.connect()
-    try:
-        con.execute("CREATE TABLE release AS SELECT * FROM read_parquet($p)", {"p": str(source)})
-        audit(con, min_cell)
-        release_id = "r" + content_digest(con)[:16]
-        dataset_dir = workdir.published / DATASET
-        final = dataset_dir / release_id
-        rows, suppressed = con.execute("SELECT count(*), count(*) FILTER (suppressed) FROM release").fetchone()
-        already = final.exists()
-        if not already:
-            staging = scratch_path(workdir.tmp, f"release-{release_id}")
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir(parents=True)
-            data_file = staging / f"{DATASET}.parquet"
-            con.execute(f"COPY (SELECT * FROM release ORDER BY ALL) TO '{data_file}' (FORMAT parquet)")
-            manifest = {
-                "dataset": DATASET, "release_id": release_id, "rows": rows, "suppressed_cells": suppressed, "min_cell": min_cell,
-                "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                "batches": sorted(batches or []), "columns": list(RELEASE_COLUMNS),
-                "files": {data_file.name: {"sha256": sha256_file(data_file), "bytes": data_file.stat().st_size}},
-            }
-            (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-            dataset_dir.mkdir(parents=True, exist_ok=True)
-            os.rename(staging, final)  # one step: consumers see the whole release or none of it
-        (dataset_dir / "LATEST").write_text(release_id + "\n")
-    finally:
-        con.close()
-    duckdb_path = rebuild_duckdb(workdir)
-    return PublishSummary(DATASET, release_id, final, duckdb_path, rows, already)
-
-
-def rebuild_duckdb(workdir: Workdir) -> Path:
-    """Rebuild ``published/andanh.duckdb`` from the release folders, then swap it in."""
-    target = workdir.published / DUCKDB_FILE
-    tmp = scratch_path(workdir.tmp, DUCKDB_FILE)
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
-    try:
-        con.execute("CREATE TABLE releases (dataset VARCHAR, release_id VARCHAR, rows BIGINT, created_at VARCHAR,"
-                    " sha256 VARCHAR, latest BOOLEAN)")
-        for dataset_dir in sorted(p for p in workdir.published.iterdir() if p.is_dir()):
-            latest_file = dataset_dir / "LATEST"
-            latest = latest_file.read_text().strip() if latest_file.exists() else None
-            for manifest_path in sorted(dataset_dir.glob("*/manifest.json")):
-                m = json.loads(manifest_path.read_text())
-                sha = next(iter(m["files"].values()))["sha256"]
-                con.execute("INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?)",
-                            [m["dataset"], m["release_id"], m["rows"], m["created_at"], sha,
-                             m["release_id"] == latest])
-            if latest:
-                data = dataset_dir / latest / f"{dataset_dir.name}.parquet"
-                con.execute(f'CREATE TABLE "{dataset_dir.name}" AS SELECT * FROM read_parquet($p)', {"p": str(data)})
-    finally:
-        con.close()
-    os.replace(tmp, target)
-    return target
+    step = POLICY_ROUND_FLOOR
+    table = duckdb.sql(f"SELECT * REPLACE (CAST(round(encounters / {step}) * {step} AS BIGINT) AS encounters) "
+                       "FROM read_parquet($p)", params={"p": str(source)}).to_arrow_table()
+    version = "r" + content_digest({DATASET: table}).split(":")[1][:16]
+    return publish_release(workdir, legacy_spec(min_cell), version, {DATASET: table},
+                           metadata={"source_batches": sorted(batches or [])})
