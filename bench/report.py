@@ -49,8 +49,9 @@ def markdown(report: dict) -> list[str]:
                       f"Load average {r['load_before']} before, {r.get('load_after')} after.{blocked}", "",
                       "| stage | seconds | rows | rows/s | peak RSS so far (MB) | floor | floor seconds | x floor |",
                       "|---|---|---|---|---|---|---|---|"]
-            lines += [f"| {s['stage']} | {s['seconds']} | {s['rows']:,} | {s['rows_per_s']} | {s['peak_rss_mb']} | "
+            lines += [f"| {s['stage']} | {s['seconds']} | {s['rows'] if s['rows'] is None else format(s['rows'], ',')} | {s['rows_per_s']} | {s['peak_rss_mb']} | "
                       f"{s['floor']} | {s['floor_seconds']} | {s['x_floor']} |" for s in r["stages"]]
+            lines = [line.replace("| None |", "| — |").replace("| None ", "| — ") for line in lines]
     if report["results"]:
         lines += ["", "## Other cases", "", "| case | encounters | seconds | encounters/s | peak RSS (MB) |",
                   "|---|---|---|---|---|"]

@@ -62,7 +62,12 @@ def run_stages_bench(n: int) -> dict:
     rows = sum(run["staged"].values())
     stages = []
     for name in STAGES:
-        st = run["stages"].get(name, {"seconds": 0.0, "peak_rss_mb": 0})
+        st = run["stages"].get(name)
+        if st is None:  # not reached (the gate blocked the batch)
+            stages.append({"stage": name, "seconds": None, "rows": None, "rows_per_s": None, "peak_rss_mb": None,
+                           "floor": FLOOR_LABEL[name], "floor_seconds": (floor[name] or {}).get("seconds"),
+                           "x_floor": None})
+            continue
         unit = run["hoso"] if name == "ingest" else rows
         f = floor[name] or {}
         floor_s = f.get("projected_seconds", f.get("seconds"))
