@@ -8,7 +8,7 @@ from airflow.sdk import dag, task
 
 from andanh_assets import published_assets
 
-ASSET = published_assets()[0]  # the first declared dataset (encounter_costs_monthly until datasets are declared)
+ASSET = published_assets()[0]  # the first declared dataset (encounters)
 
 
 @dag(

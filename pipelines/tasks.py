@@ -73,7 +73,8 @@ def plan_batch(source: str | None, workdir: str | None, interval_start=None, int
     batch_id = batch_id_for(source_id, _interval(interval_start), _interval(interval_end))
     from pipelines.ingest import new_files
     files = [str(p) for p in new_files(wd, discover(source), batch_id)]  # hashes only new or changed files
-    chunks = [files[i:i + FILES_PER_TASK] for i in range(0, len(files), FILES_PER_TASK)] or [[]]
+    size = get_settings().files_per_task or FILES_PER_TASK
+    chunks = [files[i:i + size] for i in range(0, len(files), size)] or [[]]
     return [{"source": source_id, "workdir": str(wd.root), "batch_id": batch_id, "files": chunk}
             for chunk in chunks]
 
@@ -153,27 +154,26 @@ def deidentify(batch: dict) -> dict:
 
 
 @fail_fast()
-def aggregate(batch: dict) -> dict:
-    from pipelines import aggregate as aggregate_stage
+def release(batch: dict) -> dict:
+    """The one release step (:func:`pipelines.run.release`) after a batch: every dataset's closed periods."""
+    from pipelines.run import release as release_step
 
-    from pipelines.locks import release_lock
-
-    with release_lock(batch["workdir"]):  # one writer of the shared outputs at a time, whichever DAG
-        summary = aggregate_stage.aggregate(Workdir.at(batch["workdir"]))
-    return batch | {"aggregate_cells": summary.cells, "aggregate_batches": summary.batches}
+    summaries = release_step(Workdir.at(batch["workdir"]))
+    return batch | {"releases": [{"dataset": s.dataset, "version": s.version, "path": str(s.path) if s.path else None,
+                                  "periods": s.periods, "new_periods": s.new_periods, "cells": s.cells,
+                                  "suppressed_cells": s.suppressed_cells, "held_back": s.held_back,
+                                  "visible_share": s.utility.get("visible_share")} for s in summaries]}
 
 
 @fail_fast()
-def publish(batch: dict, min_cell: int | None = None) -> dict:
-    from pipelines import disclose
-    from pipelines import publish as publish_stage
+def retention(workdir: str | None, shred_project: str | None = None) -> dict:
+    """The andanh_retention DAG's task: apply the periods, then shred a project if one is named."""
+    from pipelines import retention as retention_stage
 
-    from pipelines.locks import release_lock
-
-    wd = Workdir.at(batch["workdir"])
-    with release_lock(wd):
-        disclosed = disclose.suppress_small_cells(wd, min_cell)
-        published = publish_stage.publish(wd, min_cell=disclosed.min_cell, batches=batch.get("aggregate_batches"))
-    return batch | {"dataset": published.dataset, "release_id": published.release_id, "release_path": str(published.path),
-                    "duckdb_path": str(published.duckdb_path), "cells": published.rows,
-                    "suppressed_cells": disclosed.suppressed_cells}
+    wd = Workdir.at(workdir).ensure()
+    summary = retention_stage.apply_retention(wd)
+    out = {"run_id": summary.run_id, "deleted": {z: len(p) for z, p in summary.deleted.items()},
+           "kept_not_deidentified": summary.kept_not_deidentified}
+    if shred_project:
+        out["shredded"] = retention_stage.shred_project(wd, shred_project).shredded
+    return out

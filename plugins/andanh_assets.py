@@ -2,8 +2,7 @@
 
 ``file://<data root>/published/<dataset>`` (the data root from ``ANDANH_WORKDIR``, as the pipeline reads
 it), named ``andanh_<dataset>`` (stable: the name does not change when the data root moves). Datasets
-come from ``pipelines/datasets/datasets.yaml`` when that declaration exists, plus the first pipeline's
-``encounter_costs_monthly``. Standard library and PyYAML only: this runs when DAG files are parsed.
+come from ``pipelines/datasets/datasets.yaml``. Standard library and PyYAML only: this runs when DAG files are parsed.
 """
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from pathlib import Path
 
 from airflow.sdk import Asset
 
-LEGACY_DATASETS = ("encounter_costs_monthly",)
 DEFAULT_WORKDIR = "andanh-data"  # pipelines.settings.Settings.workdir's default
 
 
@@ -47,5 +45,5 @@ def dataset_asset(dataset: str) -> Asset:
 
 
 def published_assets() -> list[Asset]:
-    names = list(dict.fromkeys([*declared_datasets(), *LEGACY_DATASETS]))
+    names = list(dict.fromkeys(declared_datasets()))
     return [dataset_asset(name) for name in names]

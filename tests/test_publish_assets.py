@@ -23,18 +23,19 @@ def dagbag(tmp_path, monkeypatch):
 
 def test_assets_name_the_published_folders(dagbag, tmp_path):
     assert dagbag.import_errors == {}
-    outlets = dagbag.dags["andanh_kcb"].get_task("publish").outlets
+    outlets = dagbag.dags["andanh_kcb"].get_task("release").outlets
     uris = {a.name: a.uri for a in outlets}
-    expected = (tmp_path / "data" / "published" / "encounter_costs_monthly").resolve().as_uri()
-    assert uris["andanh_encounter_costs_monthly"] == expected
+    expected = (tmp_path / "data" / "published" / "encounters").resolve().as_uri()
+    assert uris["andanh_encounters"] == expected
+    assert {"andanh_encounters", "andanh_deaths", "andanh_referrals", "andanh_drugs"} <= set(uris)
     assert all(a.uri.startswith("file:///") and a.name.startswith("andanh_") for a in outlets)
-    assert {a.name for a in dagbag.dags["andanh_his"].get_task("publish").outlets} == set(uris)
+    assert {a.name for a in dagbag.dags["andanh_his"].get_task("release").outlets} == set(uris)
 
 
 def test_consumer_dag_is_scheduled_on_a_published_asset(dagbag):
     dag = dagbag.dags["andanh_consumer_example"]
     scheduled = {a.name for a in dag.timetable.asset_condition.objects}  # schedule=[asset]: AssetAll of one
-    outlets = {a.name for a in dagbag.dags["andanh_kcb"].get_task("publish").outlets}
+    outlets = {a.name for a in dagbag.dags["andanh_kcb"].get_task("release").outlets}
     assert scheduled and scheduled <= outlets
     assert dag.get_task("read_latest").inlets
 
@@ -54,13 +55,12 @@ def test_consumer_reads_the_latest_release_through_the_sandboxed_catalog(workdir
 
 @pytest.mark.slow
 def test_airflow_dags_test_runs_the_consumer(tmp_path):
-    """`airflow dags test` of the consumer against a real published release (legacy dataset name)."""
+    """`airflow dags test` of the consumer against a real published release (the first declared dataset)."""
     from pipelines.publish import publish_release
     from pipelines.workdir import Workdir
     from tests.publish_fixtures import spec, tables
     workdir = Workdir.at(tmp_path / "data").ensure()
-    legacy = spec(name="encounter_costs_monthly")
-    publish_release(workdir, legacy, "v1", tables(), metadata={})
+    publish_release(workdir, spec(name="encounters"), "v1", tables(), metadata={})
     env = os.environ | {"ANDANH_WORKDIR": str(workdir.root), "PYTHONPATH": os.getcwd()}
     migrate = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True,
                              env=env)

@@ -23,18 +23,22 @@ def section() -> str:
 @pytest.fixture
 def demo(tmp_path, monkeypatch):
     """A release of the dataset the README names, at the README's paths (relative to the cwd)."""
-    from pipelines.aggregate import DATASET
-    from pipelines.publish import legacy_spec, publish_release
+    from pipelines.datasets import get_dataset
+    from pipelines.publish import publish_release
     from pipelines.workdir import Workdir
     monkeypatch.chdir(tmp_path)
     workdir = Workdir.at(tmp_path / ".demo" / "data").ensure()
-    table = pd.DataFrame({"month": ["2024-03", "2024-03"], "province_code": ["01", "79"],
-                          "province_name": ["Hà Nội", "Hồ Chí Minh"], "icd10_chapter": ["X", "X"],
-                          "icd10_chapter_title": ["Bệnh hô hấp", "Bệnh hô hấp"], "sex": ["Nam", "Nam"],
-                          "age_band": ["35-39", "35-39"], "encounters": [15, None],
-                          "total_cost_vnd": [1500.0, None], "insurance_paid_vnd": [1200.0, None],
-                          "patient_paid_vnd": [300.0, None], "suppressed": [False, True]})
-    publish_release(workdir, legacy_spec(10), "r1", {DATASET: table}, metadata={})
+    money = {"total_cost_vnd": [1500.0, 1500.0, None], "insurance_paid_vnd": [1200.0, 1200.0, None],
+             "copayment_vnd": [0.0, 0.0, None], "patient_paid_vnd": [300.0, 300.0, None],
+             "bed_days": [20, 20, None]}
+    chapters = pd.DataFrame({"quarter": ["2024-Q1"] * 3, "month": ["2024-03", "2024-03", "2024-03"],
+                             "icd10_chapter": ["*", "X", "IX"], "encounters": [15, 15, None], **money,
+                             "suppressed": [False, False, True]})
+    provinces = pd.DataFrame({"quarter": ["2024-Q1"] * 3, "month": ["2024-03"] * 3, "province": ["*", "01", "79"],
+                              "encounters": [15, 15, None], **money, "suppressed": [False, False, True]})
+    publish_release(workdir, get_dataset("encounters").published_view(), "r1",
+                    {"national_month_chapter": chapters, "province_month": provinces},
+                    metadata={})
     return tmp_path
 
 
@@ -54,8 +58,8 @@ def test_shell_examples(demo):
             (demo / redirect.strip()).write_text(done.stdout)
         outputs.append(done.stdout)
     assert "2024-03" in outputs[0] and "15" in outputs[0]
-    assert (demo / "releases.csv").read_text().splitlines()[1] == "encounter_costs_monthly,r1,current,True"
-    assert "encounter_costs_monthly" in outputs[2] and "current" in outputs[2]  # the DuckDB 1.x shell opens it
+    assert (demo / "releases.csv").read_text().splitlines()[1] == "encounters,r1,current,True"
+    assert "encounters" in outputs[2] and "current" in outputs[2]  # the DuckDB 1.x shell opens it
 
 
 def test_python_and_parquet_examples(demo):
@@ -63,6 +67,6 @@ def test_python_and_parquet_examples(demo):
     scope: dict = {}
     exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own example
     assert scope["df"]["encounters"].tolist() == [15]
-    table = scope["table"].to_pandas().sort_values("province_code")
-    assert table["month"].tolist() == ["2024-03", "2024-03"] and table["province_code"].tolist() == ["01", "79"]
-    assert table["encounters"].isna().tolist() == [False, True]
+    table = scope["table"].to_pandas().sort_values("province")
+    assert table["month"].tolist() == ["2024-03"] * 3 and table["province"].tolist() == ["*", "01", "79"]
+    assert table["encounters"].isna().tolist() == [False, False, True]

@@ -192,7 +192,11 @@ def plan_chunks(paths: list[Path], workers: int) -> list[list[Path]]:
 
 def default_workers() -> int:
     """Processes for parsing; ``ANDANH_INGEST_WORKERS`` overrides (1 = in this process)."""
+    import multiprocessing
+
     from pipelines.settings import get_settings
+    if multiprocessing.current_process().daemon:  # a Celery prefork worker's task may not have children
+        return 1
     return get_settings().ingest_workers or min(4, os.cpu_count() or 1)
 
 
@@ -284,7 +288,9 @@ def record_ingest(workdir: Workdir, batch_id: str) -> None:
         totals.update(f["staged"])
     entries += [LedgerEntry(batch_id, "ingest", table, received=n, passed=n)
                 for table, n in sorted(totals.items())]
-    Ledger(workdir.ledger_url()).record(entries)
+    ledger = Ledger(workdir.ledger_url())
+    ledger.record(entries)
+    ledger.batch_sequences([batch_id])  # the batch's place in the version order of episodes, given once
 
 
 COMPACT_BYTES = 32 << 20  # parts of a batch smaller than this (all tables together) are merged
