@@ -40,7 +40,12 @@ class Settings(BaseSettings):
     spacy_model: Path | None = Field(None, description="folder of the blank spaCy vi pipeline")
     ingest_workers: int | None = Field(None, ge=1, description="parser processes (1 = in process)")
     validate_max_files_in_place: int = Field(64, ge=0, description="files per table read in place by validate")
-    validate_memory: str = Field("4GB", description="DuckDB memory limit of validate")
+    validate_memory: str | None = Field(None, description="DuckDB memory limit of validate (default: duckdb_memory)")
+    duckdb_memory: str = Field("4GB", description="DuckDB memory limit of every stage's connection (spills beyond)")
+    duckdb_threads: int | None = Field(None, ge=1, description="DuckDB threads per connection (default: the cores)")
+    duckdb_spill_max: str | None = Field(None, description="largest DuckDB spill per connection (default: 90% of free disk)")
+    arrow_batch_rows: int = Field(200_000, ge=1_000, description="rows per Arrow batch when a stage streams a table")
+    ingest_chunk_files: int = Field(1024, ge=1, description="source files per staging part written by one ingest chunk")
     phoner_dir: Path = Field(Path("~/.cache/andanh/phoner"), description=(
         "folder of the PhoNER_COVID19 train/dev syllable JSON read by andanh eval-phoner (never committed)"))
     release_lateness_days: int = Field(10, ge=0, description=(

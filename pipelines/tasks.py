@@ -93,13 +93,14 @@ def close_ingest(results: list[dict]) -> dict:
     No new file (a quiet day) is a success with ``staged == 0`` (the DAG short-circuits on it); new
     files of which none could be staged fail at once (:class:`NothingStaged`, not retried).
     """
-    from pipelines.ingest import read_manifest, record_ingest
+    from pipelines.ingest import compact_batch, read_manifest, record_ingest
 
     results = list(results)
     workdir, batch_id = Workdir.at(results[0]["workdir"]), results[0]["batch_id"]
     if not (workdir.batches / batch_id).is_dir() or not read_manifest(workdir, batch_id)["files"]:
         log.info("batch %s: no new files; nothing to do", batch_id)
         return {"workdir": str(workdir.root), "batch_id": batch_id, "staged": 0}
+    compact_batch(workdir, batch_id)  # the small parts of many small ingest tasks
     record_ingest(workdir, batch_id)
     manifest = read_manifest(workdir, batch_id)
     staged = sum(sum(f["staged"].values()) for f in manifest["files"])

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.ingest import ingest, staged_files
+from pipelines.ingest import ingest, record_ingest, staged_files
 from pipelines.quality.engine import (blank_to_null, create_derived_tables, load_suite, run_sql_rules, run_suite,
                                       run_suite_duckdb, split_suite, suite_derived_tables)
 from pipelines.quality.validate import _create_rule_view, _create_suite_view, _stage_view
@@ -23,7 +23,10 @@ def staged(tmp_path_factory):
     root = tmp_path_factory.mktemp("equiv")
     generate(300, 77, root / "synth", defects_rate=0.3)
     workdir = root / "work"
-    summary = ingest(root / "synth" / "xml", workdir)
+    with pytest.MonkeyPatch.context() as mp:  # several staging parts per table, not compacted
+        mp.setenv("ANDANH_INGEST_CHUNK_FILES", "4")
+        summary = ingest(root / "synth" / "xml", workdir, record=False)
+    record_ingest(Workdir.at(workdir), summary.batch_id)
     return workdir, summary.batch_id
 
 

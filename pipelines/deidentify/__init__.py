@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipelines.duck import batch_rows
 from pipelines.deidentify.actions import ACTIONS, TableContext
 from pipelines.deidentify.freetext import FreeTextAnonymizer
 from pipelines.deidentify.known import KnownIdentifiers
@@ -119,7 +120,7 @@ class Deidentifier:
         """XML1 whole (the persons and flags of every episode); XML2–XML5 in pieces of ``PIECE_ROWS``."""
         xml1 = as_strings(read_validated(self.workdir, self.batch_id, "xml1") if "xml1" in present
                           else read_validated_empty("xml1"))
-        persons = link_persons(xml1, self.pseudonymiser, self.policy.max_shift_days)
+        persons = link_persons(xml1, self.pseudonymiser, self.policy.max_shift_days, workdir=self.workdir)
         self.summary.linked_by = persons.counts()
         text_columns = {t: self.text_columns(t) for t in EPISODE_TABLES if t in present}
         texts = {t: xml1.select(["MA_LK", *cols]) if t == "xml1" else as_strings(
@@ -136,7 +137,8 @@ class Deidentifier:
         target = self.workdir.safe / self.batch_id
         for table_id in (t for t in EPISODE_TABLES if t in present):
             pieces = [xml1] if table_id == "xml1" else (
-                as_strings(p) for p in iter_validated(self.workdir, self.batch_id, table_id, rows_per_piece=PIECE_ROWS))
+                as_strings(p) for p in iter_validated(self.workdir, self.batch_id, table_id,
+                                                   rows_per_piece=min(PIECE_ROWS, batch_rows())))
             writer = _SafeWriter(self.workdir, target, table_id)
             stats: dict = {}
             for piece in pieces:

@@ -44,6 +44,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines import duck
 from pipelines.ledger import Ledger, LedgerEntry
 from pipelines.quality.validated import load_index, read_parquet_sql, write_json_atomic
 from pipelines.schema import load_schema
@@ -268,9 +269,8 @@ def run_gate(workdir: Workdir, batch_id: str, *, exempt: set[tuple[str, str]] | 
         raise FileNotFoundError(f"batch {batch_id} has no safe tables under {workdir.safe / batch_id}; "
                                 "run deidentify first")
     schema = load_schema()
-    con = duckdb.connect()
+    con = duck.connect(workdir=workdir)
     try:
-        con.execute("SET enable_progress_bar = false")
         sql_macros(con, secrets.token_hex(16))
         report.raw_identifiers = _raw_identifiers(con, workdir, batch_id)
         to_detect: dict[str, list[tuple[str, str, Path, bool]]] = {}

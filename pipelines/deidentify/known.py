@@ -16,8 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-import duckdb
 
+from pipelines import duck
 from pipelines.workdir import Workdir
 
 ENTITY_OF_FIELD = {
@@ -51,7 +51,7 @@ class KnownIdentifiers:
     def of_batch(cls, workdir: Workdir, batch_id: str) -> KnownIdentifiers:
         from pipelines.deidentify.gate import place_names, raw_values, sql_macros
 
-        con = duckdb.connect()
+        con = duck.connect(workdir=workdir)
         try:
             sql_macros(con, "known")
             raw_values(con, workdir, batch_id)

@@ -16,11 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines import duck
 from pipelines.deidentify.transforms import Pseudonymiser, map_distinct, shift_offset
+from pipelines.workdir import Workdir
 
 LINK_KINDS = ("cccd", "bhxh", "facility_mrn", "episode")
 
@@ -31,9 +33,11 @@ def cccd_prefixes() -> tuple[str, ...]:
     return tuple(sorted({p["cccd_prefix"] for p in provinces_63() if p.get("cccd_prefix")}))
 
 
-PERSON_SQL = r"""
-WITH raw AS (
-    SELECT row_number() OVER () - 1 AS _row,
+# One statement per join, each result a temporary table: two hash joins in one pipeline must hold
+# both hash tables at once and cannot spill, one at a time they spill under a small memory cap.
+PERSON_STEPS = (r"""
+CREATE TEMP TABLE raw AS
+    SELECT _row,  -- row numbers given with the rows: a window over all rows could not spill
            upper(trim(MA_CSKCB)) AS cskcb,
            MA_LK AS ma_lk,
            CASE WHEN regexp_full_match(regexp_replace(coalesce(SO_CCCD, ''), '[\s.\-]', '', 'g'), '0\d{11}')
@@ -44,19 +48,25 @@ WITH raw AS (
                 THEN right(regexp_replace(upper(split_part(MA_THE_BHYT, ';', 1)), '[\s.\-]', '', 'g'), 10) END AS bhxh,
            nullif(regexp_replace(upper(coalesce(MA_BN, '')), '[\s.\-_/]', '', 'g'), '') AS mrn
     FROM xml1
-), card_cccd AS (
-    SELECT bhxh, min(cccd) AS cccd FROM raw WHERE bhxh IS NOT NULL AND cccd IS NOT NULL GROUP BY bhxh
-), mrn_ids AS (
-    SELECT cskcb, mrn, min(cccd) AS cccd, min(bhxh) AS bhxh FROM raw WHERE mrn IS NOT NULL GROUP BY cskcb, mrn
-), keyed AS (
-    SELECT r._row, r.cskcb, r.ma_lk,
-           coalesce(r.cccd, c.cccd, m.cccd) AS k_cccd,
-           coalesce(r.bhxh, m.bhxh) AS k_bhxh,
-           r.mrn
-    FROM raw r
-    LEFT JOIN card_cccd c ON c.bhxh = r.bhxh
-    LEFT JOIN mrn_ids m ON m.cskcb = r.cskcb AND m.mrn = r.mrn
-)
+""", r"""
+CREATE TEMP TABLE card_cccd AS
+SELECT bhxh, min(cccd) AS cccd FROM raw WHERE bhxh IS NOT NULL AND cccd IS NOT NULL GROUP BY bhxh
+""", r"""
+CREATE TEMP TABLE mrn_ids AS
+SELECT cskcb, mrn, min(cccd) AS cccd, min(bhxh) AS bhxh FROM raw WHERE mrn IS NOT NULL GROUP BY cskcb, mrn
+""", r"""
+CREATE TEMP TABLE with_card AS
+SELECT r.*, c.cccd AS card_cccd FROM raw r LEFT JOIN card_cccd c ON c.bhxh = r.bhxh
+""", r"""
+CREATE TEMP TABLE keyed AS
+SELECT r._row, r.cskcb, r.ma_lk,
+       coalesce(r.cccd, r.card_cccd, m.cccd) AS k_cccd,
+       coalesce(r.bhxh, m.bhxh) AS k_bhxh,
+       r.mrn
+FROM with_card r
+LEFT JOIN mrn_ids m ON m.cskcb = r.cskcb AND m.mrn = r.mrn
+""")
+PERSON_SQL = r"""
 SELECT _row,
        CASE WHEN k_cccd IS NOT NULL THEN 'cccd' WHEN k_bhxh IS NOT NULL THEN 'bhxh'
             WHEN mrn IS NOT NULL THEN 'facility_mrn' ELSE 'episode' END AS link,
@@ -82,15 +92,20 @@ class Persons:
         return {k: int(found.get(k, 0)) for k in LINK_KINDS}
 
 
-def link_persons(xml1: pa.Table, pseudonymiser: Pseudonymiser, max_days: int) -> Persons:
+def link_persons(xml1: pa.Table, pseudonymiser: Pseudonymiser, max_days: int, *,
+                 workdir: Workdir | None = None) -> Persons:
     """The person of each XML1 row, by the precedence above (vectorised in DuckDB, HMAC per distinct key)."""
     needed = ["MA_LK", "MA_CSKCB", "SO_CCCD", "MA_THE_BHYT", "MA_BN"]
     view = pa.table({c: (xml1.column(c).cast(pa.string()) if c in xml1.column_names
-                         else pa.nulls(xml1.num_rows, pa.string())) for c in needed})
-    con = duckdb.connect()
+                         else pa.nulls(xml1.num_rows, pa.string())) for c in needed}
+                    | {"_row": pa.array(np.arange(xml1.num_rows, dtype=np.int64))})
+    con = duck.connect(workdir=workdir)
     try:
         con.register("xml1", view)
-        keyed = con.sql(PERSON_SQL, params={"prefixes": list(cccd_prefixes())}).to_arrow_table()
+        con.execute(PERSON_STEPS[0], {"prefixes": list(cccd_prefixes())})
+        for step in PERSON_STEPS[1:]:
+            con.execute(step)
+        keyed = con.sql(PERSON_SQL).to_arrow_table()
     finally:
         con.close()
     source = keyed.column("source").combine_chunks()

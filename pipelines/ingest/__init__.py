@@ -88,15 +88,40 @@ def land(path: Path, sha256: str, workdir: Workdir) -> Path:
     return target
 
 
+def part_name(batch_id: str, shas: list[str]) -> str:
+    """Staging part of an ingest chunk: the same batch and files always give the same part."""
+    return "p" + hashlib.sha256("\x1f".join([batch_id, *sorted(shas)]).encode()).hexdigest()[:20]
+
+
 @writes_private
 def ingest_file(path: Path, workdir: Workdir, batch_id: str) -> FileResult:
+    """One source file as its own chunk (one part per table)."""
+    return ingest_chunk([path], workdir, batch_id)[0]
+
+
+@writes_private
+def ingest_chunk(paths: list[Path], workdir: Workdir, batch_id: str) -> list[FileResult]:
+    """Land the files of one chunk and stage them into one part per table (see ``staging``)."""
+    shas = [known_sha256(workdir, p) for p in paths]
+    writer = StagingWriter(workdir, name=part_name(batch_id, shas), batch_id=batch_id)
+    results = [_stage_source(path, sha, workdir, writer) for path, sha in zip(paths, shas)]
+    writer.commit()
+    for result in results:
+        result.staged = {t: n for t, n in writer.source_counts[result.sha256].items() if n}
+        result.rejects = writer.source_rejects(result.sha256)
+        result.staging_name = writer.name
+        if result.kind in ("csv", "parquet"):
+            result.hoso_seen = sum(result.staged.values()) + result.hoso_rejected
+    return results
+
+
+def _stage_source(path: Path, sha: str, workdir: Workdir, writer: StagingWriter) -> FileResult:
     from pipelines.ingest import tabular, xml130
 
     kind = SOURCE_SUFFIXES.get(path.suffix.lower(), "unknown")
-    sha = known_sha256(workdir, path)
     result = FileResult(path=str(path), sha256=sha, kind=kind)
     land(path, sha, workdir)
-    writer = StagingWriter(workdir, name=sha, source_file=path.name, source_sha256=sha, batch_id=batch_id)
+    writer.begin_source(path.name, sha)
     try:
         if kind == "xml":
             stats = xml130.parse_into(path, writer)
@@ -106,17 +131,14 @@ def ingest_file(path: Path, workdir: Workdir, batch_id: str) -> FileResult:
                               "unknown_tables": dict(stats.unknown_tables)}
         elif kind in ("csv", "parquet"):
             tabular.read_into(path, writer)  # a record here is a row
-            result.hoso_rejected = len(writer.rejects)
-            result.hoso_seen = sum(writer.counts.values()) + result.hoso_rejected
+            result.hoso_rejected = writer.source_rejects(sha)
         else:
             writer.reject(None, f"unsupported file type {path.suffix!r}")
     except Exception as exc:  # one bad file must not stop the batch; it becomes a reject record
-        writer.abort()
-        writer = StagingWriter(workdir, name=sha, source_file=path.name, source_sha256=sha, batch_id=batch_id)
+        writer.drop_source()
         writer.reject(None, f"{type(exc).__name__}: {exc}")
         result.error = str(exc)
-    result.staged = writer.commit()
-    result.rejects = len(writer.rejects)
+        result.hoso_seen = result.hoso_rejected = 0
     return result
 
 
@@ -141,16 +163,31 @@ def ingest(source: str | os.PathLike, workdir: Workdir | str | os.PathLike, *, b
     if only_new:
         paths = new_files(workdir, paths, batch_id)
     workers = min(workers or default_workers(), len(paths) // 8)  # process start-up only pays off on many files
+    chunks = plan_chunks(paths, max(workers, 1))
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
-            results = pool.map(ingest_file, paths, [workdir] * len(paths), [batch_id] * len(paths), chunksize=4)
-            _collect(results, len(paths), workdir, batch_id, source_id, summary, progress)
+            results = pool.map(ingest_chunk, chunks, [workdir] * len(chunks), [batch_id] * len(chunks))
+            _collect((r for rs in results for r in rs), len(paths), workdir, batch_id, source_id, summary, progress)
     else:
-        results = (ingest_file(p, workdir, batch_id) for p in paths)
+        results = (r for chunk in chunks for r in ingest_chunk(chunk, workdir, batch_id))
         _collect(results, len(paths), workdir, batch_id, source_id, summary, progress)
     if record:
+        compact_batch(workdir, batch_id)
         record_ingest(workdir, batch_id)
     return summary
+
+
+def plan_chunks(paths: list[Path], workers: int) -> list[list[Path]]:
+    """Consecutive runs of at most ``ingest_chunk_files`` files, at least one per worker (when there
+    are files enough), of nearly equal length: one staging part per table per chunk."""
+    from pipelines.settings import get_settings
+
+    if not paths:
+        return []
+    per = get_settings().ingest_chunk_files
+    n = max(-(-len(paths) // per), min(workers, -(-len(paths) // 8)))
+    size = -(-len(paths) // n)
+    return [paths[i:i + size] for i in range(0, len(paths), size)]
 
 
 def default_workers() -> int:
@@ -231,7 +268,7 @@ def read_manifest(workdir: Workdir, batch_id: str) -> dict:
 
 def staged_files(workdir: Workdir, batch_id: str, table_id: str) -> list[Path]:
     """The staging Parquet files of one table that belong to a batch."""
-    names = [f.get("staging_name") or f["sha256"] for f in read_manifest(workdir, batch_id)["files"]]
+    names = dict.fromkeys(f.get("staging_name") or f["sha256"] for f in read_manifest(workdir, batch_id)["files"])
     return [p for p in (workdir.staged_table(table_id) / f"{n}.parquet" for n in names) if p.exists()]
 
 
@@ -254,3 +291,85 @@ def record_ingest(workdir: Workdir, batch_id: str) -> None:
     ledger = Ledger(workdir.ledger_url())
     ledger.record(entries)
     ledger.batch_sequences([batch_id])  # the batch's place in the version order of episodes, given once
+
+
+COMPACT_BYTES = 32 << 20  # parts of a batch smaller than this (all tables together) are merged
+
+
+@writes_private
+def compact_batch(workdir: Workdir, batch_id: str, small_bytes: int = COMPACT_BYTES) -> int:
+    """Merge the batch's small staging parts (many small ingest tasks) into parts of about
+    ``small_bytes``; rows, their order within each part and their lineage stay; the lineage manifest
+    and the batch manifest follow. Returns how many parts were merged away. Run before validation
+    (the validated index names the parts it read)."""
+    from pipelines.ingest.staging import staging_lock
+
+    manifest = read_manifest(workdir, batch_id)["files"]
+    parts = list(dict.fromkeys(f.get("staging_name") or f["sha256"] for f in manifest))
+    sizes = {p: sum(f.stat().st_size for f in _part_files(workdir, p)) for p in parts}
+    groups, current, total = [], [], 0
+    for part in (p for p in parts if 0 < sizes[p] < small_bytes):
+        if current and total + sizes[part] > small_bytes:
+            groups.append(current)
+            current, total = [], 0
+        current.append(part)
+        total += sizes[part]
+    groups = [g for g in groups + [current] if len(g) > 1]
+    if not groups:
+        return 0
+    with staging_lock(workdir):
+        renamed = {}
+        for group in groups:
+            merged = "c" + hashlib.sha256("\x1f".join([batch_id, *group]).encode()).hexdigest()[:20]
+            _merge_parts(workdir, group, merged)
+            renamed |= dict.fromkeys(group, merged)
+        for entry in manifest:
+            if (entry.get("staging_name") or entry["sha256"]) in renamed:
+                entry["staging_name"] = renamed[entry.get("staging_name") or entry["sha256"]]
+                _rewrite_manifest_entry(workdir, batch_id, entry)
+    return sum(len(g) - 1 for g in groups)
+
+
+def _part_files(workdir: Workdir, part: str) -> list[Path]:
+    from pipelines.schema import STAGED_TABLES
+    return [p for p in (workdir.staged_table(t) / f"{part}.parquet" for t in STAGED_TABLES) if p.exists()]
+
+
+def _merge_parts(workdir: Workdir, group: list[str], merged: str) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from pipelines.ingest.staging import ROW_GROUP_ROWS, staged_at_path
+    from pipelines.schema import STAGED_TABLES
+
+    sources: set[str] = set()
+    for table_id in STAGED_TABLES:
+        inputs = [p for p in (workdir.staged_table(table_id) / f"{g}.parquet" for g in group) if p.exists()]
+        if not inputs:
+            continue
+        tmp = scratch_path(workdir.tmp, f"compact-{table_id}-{merged}", ".parquet")
+        schema = pq.ParquetFile(inputs[0]).schema_arrow
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for path in inputs:
+                for batch in pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP_ROWS):
+                    table = pa.Table.from_batches([batch]).cast(schema)
+                    sources.update(pc.unique(table.column("_source_sha256")).to_pylist())
+                    writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+        os.replace(tmp, workdir.staged_table(table_id) / f"{merged}.parquet")
+    for sha in sources:
+        marker = staged_at_path(workdir, sha)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        tmp = scratch_path(marker.parent, f".{sha}")
+        tmp.write_text(merged)
+        os.replace(tmp, marker)
+    for part in group:
+        for path in _part_files(workdir, part):
+            path.unlink()
+
+
+def _rewrite_manifest_entry(workdir: Workdir, batch_id: str, entry: dict) -> None:
+    folder = workdir.batches / batch_id
+    tmp = scratch_path(folder, f".{entry['sha256']}.json")
+    tmp.write_text(json.dumps(entry, ensure_ascii=False, indent=1))
+    os.replace(tmp, folder / f"{entry['sha256']}.json")

@@ -1,18 +1,27 @@
-"""Staging contract: one Parquet file per (table, source) under ``DIR/staging/<table>/``.
+"""Staging contract: Parquet parts under ``DIR/staging/<table>/<part>.parquet``, one part per ingest
+chunk (up to ``ingest_chunk_files`` source files, see ``ANDANH_INGEST_CHUNK_FILES``), not one per source.
 
 Every standard column is a string exactly as received (``None`` when the tag was absent, ``""``
-when it was empty), followed by ``_extra`` (unknown tags as JSON) and the lineage columns.
-Files are named after the source (its SHA-256 for files), written to ``DIR/tmp`` and moved into
-place on commit, so re-ingesting a source replaces its rows instead of adding them again.
+when it was empty), followed by ``_extra`` (unknown tags as JSON) and the lineage columns
+(``_source_file``, ``_source_sha256``, ``_hoso_index``, ``_batch_id``: every row keeps its source file
+and HOSO). Parts are written to ``DIR/tmp`` and moved into place on commit. Which part holds a source's
+rows is recorded in ``restricted/staged_at/<sha>`` (the lineage manifest): re-ingesting a source
+replaces exactly its rows, because the commit rewrites any other part that still holds rows of the
+same source without them (a part left empty is removed). Readers keep using
+``read_parquet('DIR/staging/<table>/**/*.parquet')``.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.schema import LINEAGE_COLUMNS, STAGED_TABLES, Schema, load_schema
@@ -24,6 +33,7 @@ REJECT_SCHEMA = pa.schema([
     ("table_name", pa.string()), ("reason", pa.string()), ("batch_id", pa.string()),
 ])
 FLUSH_ROWS = 5_000  # per table; keeps a 50,000-HOSO file well inside a few hundred MB
+ROW_GROUP_ROWS = 100_000  # rows per Parquet row group of a part (readers stream one group at a time)
 
 
 def table_arrow_schema(table_columns: list[str]) -> pa.Schema:
@@ -32,20 +42,62 @@ def table_arrow_schema(table_columns: list[str]) -> pa.Schema:
                      + lineage)
 
 
-class StagingWriter:
-    """Collects rows of one source, streams them to temporary Parquet files, and commits atomically."""
+def staged_at_path(workdir: Workdir, sha256: str) -> Path:
+    return workdir.restricted / "staged_at" / sha256[:2] / sha256
 
-    def __init__(self, workdir: Workdir, *, name: str, source_file: str, source_sha256: str, batch_id: str,
-                 schema: Schema | None = None):
+
+def staged_at(workdir: Workdir, sha256: str) -> str | None:
+    """The staging part that holds the rows of the source with this content hash, if any."""
+    path = staged_at_path(workdir, sha256)
+    return path.read_text().strip() if path.exists() else None
+
+
+@contextmanager
+def staging_lock(workdir: Workdir) -> Iterator[None]:
+    """Serialise part commits of concurrent ingest processes on one host (short: renames and rewrites)."""
+    workdir.tmp.mkdir(parents=True, exist_ok=True)
+    with open(workdir.tmp / ".staging.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class StagingWriter:
+    """Collects the rows of one or more sources (an ingest chunk) into one part per table, streams
+    them to temporary Parquet files, and commits atomically.
+
+    ``source_file``/``source_sha256`` given: the first source starts at once (one-source use).
+    Otherwise call :meth:`begin_source` before each source; :meth:`drop_source` forgets the rows of
+    the current one (a file that broke half-way)."""
+
+    def __init__(self, workdir: Workdir, *, name: str, source_file: str | None = None,
+                 source_sha256: str | None = None, batch_id: str, schema: Schema | None = None):
         self.workdir = workdir.ensure()
         self.schema = schema or load_schema()
-        self.name, self.source_file, self.source_sha256, self.batch_id = name, source_file, source_sha256, batch_id
+        self.name, self.batch_id = name, batch_id
+        self.source_file: str | None = None
+        self.source_sha256: str | None = None
         self._buffers: dict[str, list[dict]] = defaultdict(list)
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._tmp_paths: dict[str, Path] = {}
         self.counts: dict[str, int] = defaultdict(int)
+        self.source_counts: dict[str, dict[str, int]] = {}
         self.rejects: list[dict] = []
         self.extra_tags: dict[str, int] = defaultdict(int)
+        self._flushed: set[str] = set()  # sources with rows already in a temporary part
+        self._purge: set[str] = set()  # sources dropped after some of their rows were flushed
+        self._single = source_file is not None and source_sha256 is not None
+        if self._single:
+            self.begin_source(source_file, source_sha256)
+
+    def begin_source(self, source_file: str, source_sha256: str) -> None:
+        self.source_file, self.source_sha256 = source_file, source_sha256
+        self.source_counts.setdefault(source_sha256, defaultdict(int))
+
+    def source_rejects(self, source_sha256: str) -> int:
+        return sum(1 for r in self.rejects if r["source_sha256"] == source_sha256)
 
     def _tmp_path(self, table_id: str) -> Path:
         if table_id not in self._tmp_paths:
@@ -63,6 +115,7 @@ class StagingWriter:
                    _batch_id=self.batch_id)
         self._buffers[table_id].append(row)
         self.counts[table_id] += 1
+        self.source_counts[self.source_sha256][table_id] += 1
         if len(self._buffers[table_id]) >= FLUSH_ROWS:
             self._flush(table_id)
 
@@ -70,6 +123,18 @@ class StagingWriter:
         self.rejects.append({"source_file": self.source_file, "source_sha256": self.source_sha256,
                              "hoso_index": hoso_index, "table_name": table_id, "reason": reason,
                              "batch_id": self.batch_id})
+
+    def drop_source(self) -> None:
+        """Forget every row and reject of the current source (its rows already flushed are purged on commit)."""
+        sha = self.source_sha256
+        for table_id, rows in self._buffers.items():
+            self._buffers[table_id] = [r for r in rows if r["_source_sha256"] != sha]
+        for table_id, n in self.source_counts.get(sha, {}).items():
+            self.counts[table_id] -= n
+        self.source_counts[sha] = defaultdict(int)
+        self.rejects = [r for r in self.rejects if r["source_sha256"] != sha]
+        if sha in self._flushed:
+            self._purge.add(sha)
 
     def _flush(self, table_id: str) -> None:
         rows = self._buffers.pop(table_id, [])
@@ -81,30 +146,63 @@ class StagingWriter:
                                      schema=arrow_schema)
         if table_id not in self._writers:
             self._writers[table_id] = pq.ParquetWriter(self._tmp_path(table_id), arrow_schema, compression="zstd")
-        self._writers[table_id].write_table(batch)
+        self._writers[table_id].write_table(batch, row_group_size=ROW_GROUP_ROWS)
+        self._flushed.update(r["_source_sha256"] for r in rows)
 
     def commit(self) -> dict[str, int]:
-        """Move every table file and the reject file into place; drop stale files of an earlier run."""
+        """Move every table part and the reject part into place, take this chunk's sources out of any
+        other part, and drop stale parts of an earlier run under the same name."""
         for table_id in list(self._buffers):
             self._flush(table_id)
         for writer in self._writers.values():
             writer.close()
+        if self._purge:
+            self._purge_tmp()
+        sources = sorted(self.source_counts)
+        with staging_lock(self.workdir):
+            moved_from = {p for p in (staged_at(self.workdir, s) for s in sources) if p and p != self.name}
+            for part in sorted(moved_from):
+                remove_sources(self.workdir, part, sources)
+            self._place_parts()
+            for sha in sources:
+                marker = staged_at_path(self.workdir, sha)
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                tmp = scratch_path(marker.parent, f".{sha}")
+                tmp.write_text(self.name)
+                os.replace(tmp, marker)
+        self._writers.clear()
+        return {t: n for t, n in self.counts.items() if n}
+
+    def _place_parts(self) -> None:
         for table_id in STAGED_TABLES:
             target = self.workdir.staged_table(table_id) / f"{self.name}.parquet"
-            if table_id in self._writers:
+            if table_id in self._writers and self.counts.get(table_id):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(self._tmp_path(table_id), target)
-            elif target.exists():
-                target.unlink()
-        reject_path = self.workdir.rejects / f"{self.name}.parquet"
-        if self.rejects:
-            tmp = scratch_path(self.workdir.tmp, f"rejects-{self.name}", ".parquet")
-            pq.write_table(pa.Table.from_pylist(self.rejects, schema=REJECT_SCHEMA), tmp)
-            os.replace(tmp, reject_path)
-        elif reject_path.exists():
-            reject_path.unlink()
-        self._writers.clear()
-        return dict(self.counts)
+            else:
+                if table_id in self._writers:
+                    self._tmp_path(table_id).unlink(missing_ok=True)
+                target.unlink(missing_ok=True)
+        # rejects stay one small file per source (few sources have any): rejects/<sha256>.parquet, or
+        # rejects/<name>.parquet for a writer made for one named source (database pulls)
+        for sha in self.source_counts:
+            stem = self.name if self._single else sha
+            rows = [r for r in self.rejects if r["source_sha256"] == sha]
+            reject_path = self.workdir.rejects / f"{stem}.parquet"
+            if rows:
+                tmp = scratch_path(self.workdir.tmp, f"rejects-{stem}", ".parquet")
+                pq.write_table(pa.Table.from_pylist(rows, schema=REJECT_SCHEMA), tmp)
+                os.replace(tmp, reject_path)
+            else:
+                reject_path.unlink(missing_ok=True)
+
+    def _purge_tmp(self) -> None:
+        for table_id in list(self._writers):
+            path = self._tmp_path(table_id)
+            table = pq.read_table(path)
+            keep = pc.invert(pc.is_in(table.column("_source_sha256"),
+                                      value_set=pa.array(sorted(self._purge), pa.string())))
+            pq.write_table(table.filter(keep), path, compression="zstd", row_group_size=ROW_GROUP_ROWS)
 
     def abort(self) -> None:
         for table_id, writer in self._writers.items():
@@ -112,3 +210,26 @@ class StagingWriter:
             self._tmp_path(table_id).unlink(missing_ok=True)
         self._writers.clear()
         self._buffers.clear()
+
+
+def remove_sources(workdir: Workdir, part: str, sources: list[str]) -> None:
+    """Rewrite part ``part`` of every table without the rows of ``sources``, streaming one row group at
+    a time; a part left empty is removed. Rows keep their order."""
+    files = [workdir.staged_table(t) / f"{part}.parquet" for t in STAGED_TABLES]
+    drop = pa.array(sorted(sources), pa.string())
+    column = "_source_sha256"
+    for path in (f for f in files if f.exists()):
+        shas = pq.read_table(path, columns=[column]).column(column)
+        hit = pc.is_in(shas, value_set=drop)
+        if not pc.any(hit).as_py():
+            continue
+        if pc.all(hit).as_py():
+            path.unlink()
+            continue
+        source = pq.ParquetFile(path)
+        tmp = scratch_path(workdir.tmp, f"rewrite-{path.parent.name}-{part}", ".parquet")
+        with pq.ParquetWriter(tmp, source.schema_arrow, compression="zstd") as writer:
+            for batch in source.iter_batches(batch_size=ROW_GROUP_ROWS):
+                keep = pc.invert(pc.is_in(batch.column(column), value_set=drop))
+                writer.write_table(pa.Table.from_batches([batch.filter(keep)]), row_group_size=ROW_GROUP_ROWS)
+        os.replace(tmp, path)

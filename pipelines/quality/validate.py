@@ -33,6 +33,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from pipelines import duck
 from pipelines.ingest import staged_files
 from pipelines.ingest.staging import EXTRA_COLUMN, table_arrow_schema
 from pipelines.ledger import Ledger, LedgerEntry
@@ -395,11 +396,8 @@ def validate_batch(workdir: Workdir | str | os.PathLike, batch_id: str, *, error
     scratch = scratch_path(workdir.tmp, "validate", ".duckdb")
     for leftover in (scratch, scratch.with_suffix(".duckdb.wal")):
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(scratch))
-    con.execute("SET temp_directory = ?", [str(workdir.tmp / "duckdb")])
-    con.execute("SET enable_progress_bar = false")
     from pipelines.settings import get_settings
-    con.execute("SET memory_limit = ?", [get_settings().validate_memory])
+    con = duck.connect(get_settings().validate_memory, database=scratch, workdir=workdir)
     try:
         result = _validate(con, workdir, batch_id, schema, suites, error_threshold, {
             t: {"name": suites[t].name, "sha256": sha256_file(suite_dir / f"{t}.json")} for t in EPISODE_TABLES})

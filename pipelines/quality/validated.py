@@ -88,11 +88,11 @@ def _verdicts(workdir: Workdir, batch_id: str, table_id: str) -> tuple[np.ndarra
 
 
 def iter_validated(workdir: Workdir, batch_id: str, table_id: str, columns: list[str] | None = None,
-                   rows_per_piece: int = 200_000) -> Iterator[pa.Table]:
+                   rows_per_piece: int | None = None) -> Iterator[pa.Table]:
     """The validated rows of one table in staged order, in pieces of about ``rows_per_piece`` rows.
     DuckDB reads the staged files (many small files cost far less than one read each); quarantined
     rows are dropped by their ``_staged_row``."""
-    import duckdb
+    from pipelines import duck
 
     spec = load_index(workdir, batch_id)["tables"].get(table_id)
     if not spec or not spec["files"]:
@@ -109,9 +109,8 @@ def iter_validated(workdir: Workdir, batch_id: str, table_id: str, columns: list
     warned_values = np.array(warned_values, dtype=object)
     offsets = np.array([e["offset"] for e in entries], dtype=np.int64)
     source = read_parquet_sql([str(workdir.root / e["path"]) for e in entries])
-    con = duckdb.connect()
+    con = duck.connect(workdir=workdir)
     try:
-        con.execute("SET enable_progress_bar = false")
         con.execute("SET preserve_insertion_order = true")  # a plain scan keeps the files' order
         names = [d[0] for d in con.execute(f"SELECT * EXCLUDE (file_row_number) FROM {source} LIMIT 0").description]
         numbered = ROW in names  # a rows file written by validate carries the numbers: check them
@@ -119,7 +118,7 @@ def iter_validated(workdir: Workdir, batch_id: str, table_id: str, columns: list
         picked = "".join('"' + c.replace('"', '""') + '", ' for c in wanted)
         check = f"{ROW} AS _check, " if numbered else ""
         reader = con.sql(f"SELECT {picked}{check}file_index::BIGINT AS _file, "
-                         f"file_row_number::BIGINT AS _row FROM {source}").fetch_record_batch(rows_per_piece)
+                         f"file_row_number::BIGINT AS _row FROM {source}").fetch_record_batch(rows_per_piece or duck.batch_rows())
         counts = np.zeros(len(entries), dtype=np.int64)
         last = -1
         for piece in reader:
