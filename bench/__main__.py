@@ -214,6 +214,9 @@ def main() -> int:
     from bench.deid import DEID_BASE, DEID_ENCOUNTERS, bench_deidentify
     print(f"de-identification, {DEID_ENCOUNTERS} encounters ...", file=sys.stderr, flush=True)
     results += bench_deidentify(DEID_ENCOUNTERS, min(DEID_BASE, DEID_ENCOUNTERS), data, child)
+    from bench.sdc import SDC_CELLS, bench_sdc
+    print(f"disclosure control, {SDC_CELLS} cells ...", file=sys.stderr, flush=True)
+    results += bench_sdc(SDC_CELLS, child)
     report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "platform": platform.platform()},
