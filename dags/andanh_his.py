@@ -1,22 +1,20 @@
 """HIS database -> the same stages as andanh_kcb, one batch per data interval. Wiring only."""
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pendulum
 from airflow.sdk import Param, dag, task
 
-from andanh_stages import process_batch
+from andanh_stages import default_args, his_start_date, process_batch
 
 
 @dag(
     dag_id="andanh_his",
-    description="Pull episodes paid in the data interval from a HIS database, then validate to publish",
+    description="Pull episodes committed in the data interval (with an overlap) from a HIS database, "
+                "then validate to publish",
     schedule="@hourly",
-    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Ho_Chi_Minh"),
-    catchup=False,
+    start_date=his_start_date(),  # ANDANH_HIS_START_DATE; intervals missed while down are caught up
+    catchup=True,
     max_active_runs=1,
-    default_args={"owner": "data-engineering", "retries": 2, "retry_delay": timedelta(minutes=2)},
+    default_args=default_args(),
     params={
         "conn_id": Param("andanh_his", type="string", description="Airflow connection of the HIS database"),
         "schema": Param("his", type="string"),

@@ -43,6 +43,21 @@ class Settings(BaseSettings):
     validate_memory: str = Field("4GB", description="DuckDB memory limit of validate")
     phoner_dir: Path = Field(Path("~/.cache/andanh/phoner"), description=(
         "folder of the PhoNER_COVID19 train/dev syllable JSON read by andanh eval-phoner (never committed)"))
+    release_lateness_days: int = Field(10, ge=0, description=(
+        "days after a period ends before it is closed and released (its cells are then frozen)"))
+    signing_key: SecretStr | None = Field(None, description=(
+        "Ed25519 release signing key (PEM or 64 hex digits); embedded mode generates one in restricted/keys/"))
+    lock_timeout_s: float = Field(3600.0, gt=0, description="longest wait for the release lock (seconds)")
+    his_overlap_minutes: int = Field(60, ge=0, description="andanh_his reads updated_at from this long before "
+                                     "its interval, so late commits are not lost")
+    his_start_date: str = Field("2026-11-01", description="first data interval of andanh_his (catch-up from it)")
+    retention_days: dict[str, int] = Field(default_factory=dict, description=(
+        "retention override per zone in days (JSON, e.g. {\"landing\": 90}); unset zones follow legal.md"))
+    worker_name: str | None = Field(None, description="name a Celery worker reports as task hostname")
+    files_per_task: int = Field(200, ge=1, description="source files per mapped ingest task of andanh_kcb")
+    retry_delay_seconds: int = Field(120, ge=0, description="wait before an Airflow task is retried")
+    openlineage_file: Path | None = Field(None, description="file the OpenLineage events are appended to "
+                                          "(default <data root>/restricted/lineage/openlineage.jsonl)")
 
     @field_validator("workdir", "phoner_dir", mode="after")
     @classmethod

@@ -6,11 +6,53 @@ the caller, then the environment.
 """
 from __future__ import annotations
 
+import contextlib
+import importlib
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipelines.workdir import Workdir, batch_id_for
 
+log = logging.getLogger(__name__)
 FILES_PER_TASK = 200  # one mapped ingest task per this many files; workers take them in parallel
+# Failures that the same input will always reproduce: retrying them only delays the alert. Named, not
+# imported, so a stage that is absent or renamed does not break the others' wiring.
+DETERMINISTIC_ERRORS = (
+    "pipelines.quality.validate:QualityGateError", "pipelines.quality.reconcile:ReconciliationError",
+    "pipelines.quality.engine:SuiteError", "pipelines.deidentify.policy:PolicyError",
+    "pipelines.deidentify.gate:ResidualPIIError", "pipelines.deidentify.gate:BatchNotReleased",
+    "pipelines.deidentify.preconditions:BatchNotReady", "pipelines.deidentify.keys:PseudonymKeyError",
+    "pipelines.deidentify.vault:VaultKeyMissing", "pipelines.settings:SettingsError",
+    "pipelines.hierarchies.base:HierarchyError", "pipelines.publish:ReleaseAuditError",
+    "pipelines.tasks:NothingStaged",
+)
+
+
+class NothingStaged(RuntimeError):
+    """Every new file of a batch was rejected: the same files will be rejected again."""
+
+
+def deterministic_errors() -> tuple[type[BaseException], ...]:
+    found = []
+    for name in DETERMINISTIC_ERRORS:
+        module, _, attr = name.partition(":")
+        try:
+            found.append(getattr(importlib.import_module(module), attr))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+@contextlib.contextmanager
+def fail_fast() -> Iterator[None]:
+    """Turn deterministic failures into ``AirflowFailException`` (no retry); others propagate (retried)."""
+    try:
+        yield
+    except deterministic_errors() as exc:
+        from airflow.sdk.exceptions import AirflowFailException
+        log.error("deterministic failure, not retried: %s", type(exc).__name__)
+        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _interval(value) -> str | None:
@@ -29,8 +71,10 @@ def plan_batch(source: str | None, workdir: str | None, interval_start=None, int
     wd = Workdir.at(workdir).ensure()
     source_id = str(Path(source).resolve())
     batch_id = batch_id_for(source_id, _interval(interval_start), _interval(interval_end))
-    files = [str(p) for p in discover(source)]
-    chunks = [files[i:i + FILES_PER_TASK] for i in range(0, len(files), FILES_PER_TASK)] or [[]]
+    from pipelines.ingest import new_files
+    files = [str(p) for p in new_files(wd, discover(source), batch_id)]  # hashes only new or changed files
+    size = get_settings().files_per_task or FILES_PER_TASK
+    chunks = [files[i:i + size] for i in range(0, len(files), size)] or [[]]
     return [{"source": source_id, "workdir": str(wd.root), "batch_id": batch_id, "files": chunk}
             for chunk in chunks]
 
@@ -43,27 +87,46 @@ def ingest_chunk(source: str, workdir: str, batch_id: str, files: list[str]) -> 
 
 
 def close_ingest(results: list[dict]) -> dict:
-    """Record the ledger once every ingest task of the batch is done; fail when nothing landed."""
+    """Record the ledger once every ingest task of the batch is done.
+
+    No new file (a quiet day) is a success with ``staged == 0`` (the DAG short-circuits on it); new
+    files of which none could be staged fail at once (:class:`NothingStaged`, not retried).
+    """
     from pipelines.ingest import read_manifest, record_ingest
 
     results = list(results)
     workdir, batch_id = Workdir.at(results[0]["workdir"]), results[0]["batch_id"]
+    if not (workdir.batches / batch_id).is_dir() or not read_manifest(workdir, batch_id)["files"]:
+        log.info("batch %s: no new files; nothing to do", batch_id)
+        return {"workdir": str(workdir.root), "batch_id": batch_id, "staged": 0}
     record_ingest(workdir, batch_id)
-    manifest = read_manifest(workdir, batch_id) if (workdir.batches / batch_id).is_dir() else {"files": []}
-    if not any(f["staged"] for f in manifest["files"]):
-        raise RuntimeError(f"batch {batch_id}: nothing was staged; see {workdir.rejects}")
-    return {"workdir": str(workdir.root), "batch_id": batch_id}
+    manifest = read_manifest(workdir, batch_id)
+    staged = sum(sum(f["staged"].values()) for f in manifest["files"])
+    if not staged:
+        with fail_fast():
+            raise NothingStaged(f"batch {batch_id}: {len(manifest['files'])} new file(s), none staged; "
+                                f"see {workdir.rejects}")
+    return {"workdir": str(workdir.root), "batch_id": batch_id, "staged": staged}
 
 
+@fail_fast()
 def pull_his(workdir: str | None, url: str, interval_start=None, interval_end=None, schema: str = "his") -> dict:
     from pipelines.ingest import his
 
+    import datetime as dt
+
+    from pipelines.settings import get_settings
+
     wd = Workdir.at(workdir)
-    # datetimes go through as they are: pull_his reads them in Vietnam time, as the HIS writes NGAY_TTOAN
-    summary = his.pull_his(url, wd, interval_start=interval_start, interval_end=interval_end, schema=schema)
-    return {"workdir": str(wd.root), "batch_id": summary.batch_id, "staged": summary.staged}
+    # By commit time with an overlap, so late commits are pulled by the next interval; versions already
+    # pulled by an earlier batch are skipped. Datetimes go through as they are (read in Vietnam time).
+    overlap = dt.timedelta(minutes=get_settings().his_overlap_minutes)
+    summary = his.pull_his(url, wd, interval_start=interval_start, interval_end=interval_end, schema=schema,
+                           watermark_column="updated_at", overlap=overlap)
+    return {"workdir": str(wd.root), "batch_id": summary.batch_id, "staged": sum(summary.staged.values())}
 
 
+@fail_fast()
 def validate(batch: dict, error_threshold: float | None = None) -> dict:
     from pipelines import quality
     from pipelines.run import error_threshold_from_env
@@ -77,6 +140,7 @@ def validate(batch: dict, error_threshold: float | None = None) -> dict:
                     "report": summary.html_report_path}
 
 
+@fail_fast()
 def deidentify(batch: dict) -> dict:
     from pipelines.deidentify import deidentify_batch
     from pipelines.deidentify.keys import AIRFLOW_VAULT_KEY_ID, pseudonym_key_from_airflow, using_keys
@@ -88,20 +152,27 @@ def deidentify(batch: dict) -> dict:
     return batch | {"deidentified": summary.rows}
 
 
-def aggregate(batch: dict) -> dict:
-    from pipelines import aggregate as aggregate_stage
+@fail_fast()
+def release(batch: dict) -> dict:
+    """The one release step (:func:`pipelines.run.release`) after a batch: every dataset's closed periods."""
+    from pipelines.run import release as release_step
 
-    summary = aggregate_stage.aggregate(Workdir.at(batch["workdir"]))
-    return batch | {"aggregate_cells": summary.cells, "aggregate_batches": summary.batches}
+    summaries = release_step(Workdir.at(batch["workdir"]))
+    return batch | {"releases": [{"dataset": s.dataset, "version": s.version, "path": str(s.path) if s.path else None,
+                                  "periods": s.periods, "new_periods": s.new_periods, "cells": s.cells,
+                                  "suppressed_cells": s.suppressed_cells, "held_back": s.held_back,
+                                  "visible_share": s.utility.get("visible_share")} for s in summaries]}
 
 
-def publish(batch: dict, min_cell: int | None = None) -> dict:
-    from pipelines import disclose
-    from pipelines import publish as publish_stage
+@fail_fast()
+def retention(workdir: str | None, shred_project: str | None = None) -> dict:
+    """The andanh_retention DAG's task: apply the periods, then shred a project if one is named."""
+    from pipelines import retention as retention_stage
 
-    wd = Workdir.at(batch["workdir"])
-    disclosed = disclose.suppress_small_cells(wd, min_cell)
-    published = publish_stage.publish(wd, min_cell=disclosed.min_cell, batches=batch.get("aggregate_batches"))
-    return batch | {"release_id": published.release_id, "release_path": str(published.path),
-                    "duckdb_path": str(published.duckdb_path), "cells": published.rows,
-                    "suppressed_cells": disclosed.suppressed_cells}
+    wd = Workdir.at(workdir).ensure()
+    summary = retention_stage.apply_retention(wd)
+    out = {"run_id": summary.run_id, "deleted": {z: len(p) for z, p in summary.deleted.items()},
+           "kept_not_deidentified": summary.kept_not_deidentified}
+    if shred_project:
+        out["shredded"] = retention_stage.shred_project(wd, shred_project).shredded
+    return out

@@ -1,14 +1,34 @@
-"""Task wiring shared by the AnDanh DAGs: validate -> de-identify -> aggregate -> publish.
+"""Task wiring shared by the AnDanh DAGs: validate -> de-identify -> release (aggregate, protect, publish).
 
 Lives in plugins/ because Airflow puts that folder on sys.path for the scheduler, the DAG processor
 and every worker; the DAG files import it.
 """
 from __future__ import annotations
 
-from airflow.sdk import Asset, task
+from airflow.sdk import task
 
-# One asset whichever source fed it, so downstream DAGs can be scheduled on a new release.
-RELEASE = Asset(name="andanh_encounter_costs_monthly", uri="file:///andanh/published/encounter_costs_monthly")
+from andanh_assets import published_assets
+
+# One asset per published dataset whichever source fed it, so downstream DAGs can be scheduled on a release.
+PUBLISHED = published_assets()
+
+
+def default_args() -> dict:
+    """Task defaults of every AnDanh DAG: two retries for transient failures (deterministic ones fail
+    at once, see ``pipelines.tasks.fail_fast``), ``ANDANH_RETRY_DELAY_SECONDS`` apart."""
+    from datetime import timedelta
+
+    from pipelines.settings import get_settings
+    return {"owner": "data-engineering", "retries": 2,
+            "retry_delay": timedelta(seconds=get_settings().retry_delay_seconds)}
+
+
+def his_start_date():
+    """First data interval of andanh_his (``ANDANH_HIS_START_DATE``, Vietnam time): catch-up starts there."""
+    import pendulum
+
+    from pipelines.settings import get_settings
+    return pendulum.parse(get_settings().his_start_date, tz="Asia/Ho_Chi_Minh")
 
 
 def process_batch(batch):
@@ -24,16 +44,16 @@ def process_batch(batch):
         from pipelines import tasks
         return tasks.deidentify(batch)
 
-    @task
-    def aggregate(batch: dict) -> dict:
+    @task(outlets=PUBLISHED)
+    def release(batch: dict, *, outlet_events=None) -> dict:
         from pipelines import tasks
-        return tasks.aggregate(batch)
-
-    @task(outlets=[RELEASE])
-    def publish(batch: dict) -> dict:
-        from pipelines import tasks
-        return tasks.publish(batch)
+        result = tasks.release(batch)
+        versions = {r["dataset"]: r["version"] for r in result["releases"] if r["version"]}
+        for asset in PUBLISHED:  # which release each asset event is about
+            if outlet_events is not None and asset.extra["dataset"] in versions:
+                outlet_events[asset].extra = {"version": versions[asset.extra["dataset"]]}
+        return result
 
     checked = validate(batch)
-    publish(aggregate(deidentify(checked)))
+    release(deidentify(checked))
     return checked

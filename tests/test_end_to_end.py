@@ -33,8 +33,9 @@ def pii_samples(synth_dir: Path, limit: int = 200) -> list[str]:
 
 def published_text(workdir: Workdir) -> str:
     con = duckdb.connect(str(workdir.published / "andanh.duckdb"), read_only=True)
-    rows = con.execute("SELECT * FROM encounter_costs_monthly").fetchall()
-    return "\n".join(map(repr, rows))
+    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+    assert "encounters__national_month_chapter" in tables
+    return "\n".join(repr(row) for t in tables for row in con.execute(f'SELECT * FROM "{t}"').fetchall())
 
 
 def assert_published_and_balanced(workdir: Workdir, synth_dir: Path) -> None:
@@ -44,9 +45,11 @@ def assert_published_and_balanced(workdir: Workdir, synth_dir: Path) -> None:
     assert hoso.received == 400
     episodes = next(e for e in entries if e.stage == "validate" and e.table_name == "episodes")
     assert episodes.passed > 300 and episodes.quarantined > 0
-    release = (workdir.published / "encounter_costs_monthly" / "LATEST").read_text().strip()
-    manifest = json.loads((workdir.published / "encounter_costs_monthly" / release / "manifest.json").read_text())
-    assert manifest["rows"] > 0
+    release = (workdir.published / "encounters" / "LATEST").read_text().strip()
+    manifest = json.loads((workdir.published / "encounters" / release / "manifest.json").read_text())
+    assert manifest["rows"] > 0 and manifest["periods"]
+    stages = {(e.stage, e.table_name) for e in entries if e.batch_id == release}
+    assert {("aggregate", "encounters"), ("disclose", "encounters"), ("publish", "encounters")} <= stages
     text = published_text(workdir)
     leaked = [value for value in pii_samples(synth_dir) if value in text]
     assert not leaked
@@ -59,11 +62,11 @@ def test_cli_run_end_to_end_and_rerun_changes_nothing(synth_set, tmp_path):
     assert first.returncode == 0, first.stderr[-2000:]
     assert "release:" in first.stdout and "quarantined:" in first.stdout
     assert_published_and_balanced(workdir, synth_set)
-    before = {p: p.stat().st_mtime_ns for p in (workdir.published / "encounter_costs_monthly").rglob("*.parquet")}
+    before = {p: p.stat().st_mtime_ns for p in workdir.published.glob("*/*/**/*.parquet")}
     rows_before = duckdb.sql(f"SELECT count(*) FROM read_parquet('{workdir.staging}/xml1/**/*.parquet')").fetchall()
     second = subprocess.run(cmd, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr[-2000:]
-    after = {p: p.stat().st_mtime_ns for p in (workdir.published / "encounter_costs_monthly").rglob("*.parquet")}
+    after = {p: p.stat().st_mtime_ns for p in workdir.published.glob("*/*/**/*.parquet")}
     assert after == before  # same content, same release: nothing was republished
     assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{workdir.staging}/xml1/**/*.parquet')").fetchall() \
         == rows_before
@@ -98,6 +101,14 @@ def test_dag_runs_end_to_end_in_airflow(synth_set, tmp_path, monkeypatch):
     run = dag.test()
     assert run.state == DagRunState.SUCCESS
     assert_published_and_balanced(workdir, synth_set)
+    latest = sorted(p.read_text() for p in workdir.published.rglob("LATEST"))
+    # the next day brings no new file: a success that publishes nothing new, nothing retried
+    import pendulum
+    quiet = dag.test(logical_date=pendulum.now("UTC").add(days=1))
+    assert quiet.state == DagRunState.SUCCESS
+    states = {ti.task_id: ti.state for ti in quiet.get_task_instances()}
+    assert states["anything_new"] == "success" and states["validate"] == "skipped", states
+    assert sorted(p.read_text() for p in workdir.published.rglob("LATEST")) == latest
 
 
 @pytest.mark.airflow
@@ -117,6 +128,10 @@ def test_his_dag_pulls_one_data_interval(tmp_path, monkeypatch):
     engine = sa.create_engine(PG_URL)
     try:
         seed_his(engine, 400, 9, schema=schema)
+        with engine.begin() as conn:  # committed when paid: the DAG reads by commit time
+            conn.execute(sa.text(f"UPDATE {schema}.xml130_tong_hop SET updated_at = to_timestamp(ngay_ttoan, "
+                                 "'YYYYMMDDHH24MI')::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh' "
+                                 "WHERE coalesce(ngay_ttoan, '') <> ''"))
         with engine.connect() as conn:  # the busiest payment hour, so the interval holds episodes
             hour = conn.execute(sa.text(
                 f"SELECT substr(ngay_ttoan, 1, 10) AS h FROM {schema}.xml130_tong_hop "
@@ -125,6 +140,7 @@ def test_his_dag_pulls_one_data_interval(tmp_path, monkeypatch):
         assert migrate.returncode == 0, migrate.stderr[-2000:]
         url = sa.make_url(PG_URL).set(drivername="postgresql")
         monkeypatch.setenv("AIRFLOW_CONN_ANDANH_HIS", url.render_as_string(hide_password=False))
+        monkeypatch.setenv("ANDANH_HIS_START_DATE", "2019-01-01")  # the seeded payments are in 2025
         from airflow.dag_processing.dagbag import DagBag
         from airflow.utils.state import DagRunState
         dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).dags["andanh_his"]
@@ -133,8 +149,9 @@ def test_his_dag_pulls_one_data_interval(tmp_path, monkeypatch):
                                     tz="Asia/Ho_Chi_Minh")
         run = dag.test(logical_date=logical, run_conf={"schema": schema, "workdir": str(workdir.root)})
         assert run.state == DagRunState.SUCCESS
+        overlap = pendulum.duration(minutes=60)  # ANDANH_HIS_OVERLAP_MINUTES' default
         lo, hi = (pendulum.instance(d).in_tz("Asia/Ho_Chi_Minh").format("YYYYMMDDHHmm")
-                  for d in (run.data_interval_start, run.data_interval_end))
+                  for d in (run.data_interval_start - overlap, run.data_interval_end))
         with engine.connect() as conn:
             paid = conn.execute(sa.text(f"SELECT count(*) FROM {schema}.xml130_tong_hop "
                                         "WHERE ngay_ttoan > :lo AND ngay_ttoan <= :hi"), {"lo": lo, "hi": hi}).scalar()

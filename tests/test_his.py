@@ -158,11 +158,16 @@ def test_later_interval_picks_up_only_newer_episodes(engine, his_schema, workdir
     assert [r["MA_LK"] for r in staged_rows(workdir, "xml1", later.batch_id)] == ["LK-E"]
     assert count_all(workdir, "xml1") == 4  # the earlier batch's files are untouched
     # datetimes work as bounds too (aware ones are read in Vietnam time: 01:00 UTC = 08:00 +07)
+    # (in a fresh data root: here LK-A's version belongs to the first batch and would be skipped)
     import datetime as dt
-    aware = his.pull_his(engine, workdir, schema=his_schema,
+    fresh = Workdir.at(workdir.root.parent / "fresh").ensure()
+    aware = his.pull_his(engine, fresh, schema=his_schema,
                          interval_start=dt.datetime(2025, 1, 1, 0, 59, tzinfo=dt.timezone.utc),
                          interval_end=dt.datetime(2025, 1, 1, 1, 0, tzinfo=dt.timezone.utc))
-    assert [r["MA_LK"] for r in staged_rows(workdir, "xml1", aware.batch_id)] == ["LK-A"]
+    assert [r["MA_LK"] for r in staged_rows(fresh, "xml1", aware.batch_id)] == ["LK-A"]
+    again = his.pull_his(engine, workdir, schema=his_schema, interval_start="202501010000",
+                         interval_end="202501010800")  # another batch over LK-A's version: not staged twice
+    assert again.staged == {} and again.files[0].details["skipped_versions"] == 1
 
 
 def test_watermark_mode_advances(engine, his_schema, workdir):

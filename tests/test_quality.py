@@ -204,7 +204,7 @@ def test_report_is_complete_and_holds_no_personal_values(batch, summary):
     text = Path(summary.report_path).read_text(encoding="utf-8")
     report = json.loads(text)
     assert report["batch_id"] == BATCH and report["gate"]["passed"] is False
-    assert report["suites"]["xml1"]["sha256"] == sha256_file(REPO / "expectations" / "xml1.json")
+    assert report["suites"]["xml1"]["sha256"] == sha256_file(REPO / "pipelines" / "quality" / "expectations" / "xml1.json")
     by_id = {(r["table"], r["rule_id"]): r for r in report["rules"]}
     date_rule = by_id[("xml2", "xml2.NGAY_YL.format")]
     assert (date_rule["severity"], date_rule["element_count"], date_rule["unexpected_count"]) == ("error", 54, 1)
@@ -239,10 +239,10 @@ def test_suite_files_load_and_match_the_build_script(tmp_path, monkeypatch):
         runpy.run_path(str(script), run_name="__main__")
     assert exit_info.value.code == 0
     for table_id in EPISODE_TABLES:
-        committed = REPO / "expectations" / f"{table_id}.json"
+        committed = REPO / "pipelines" / "quality" / "expectations" / f"{table_id}.json"
         assert committed.read_bytes() == (tmp_path / f"{table_id}.json").read_bytes(), (
             f"{committed} is stale: run scripts/build_expectation_suites.py")
-        suite = load_suite(table_id, REPO / "expectations")
+        suite = load_suite(table_id, REPO / "pipelines" / "quality" / "expectations")
         assert suite.to_json_dict() == json.loads(committed.read_text(encoding="utf-8"))
         rule_ids = [e.meta["rule_id"] for e in suite.expectations]
         assert len(rule_ids) == len(set(rule_ids))
@@ -271,7 +271,7 @@ def test_suite_covers_registry_rules():
     ({"meta": {}}, "meta.rule_id"),
 ])
 def test_suite_file_with_a_broken_expectation_is_refused(tmp_path, breakage, message):
-    raw = json.loads((REPO / "expectations" / "xml5.json").read_text(encoding="utf-8"))
+    raw = json.loads((REPO / "pipelines" / "quality" / "expectations" / "xml5.json").read_text(encoding="utf-8"))
     raw["expectations"][0] |= breakage
     (tmp_path / "xml5.json").write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(SuiteError, match=message):

@@ -15,14 +15,12 @@ declared hierarchies and a total per dimension), then:
 5. the LP interval audit (:mod:`pipelines.disclose.audit`) and extra suppression where it finds a cell
    narrowed below its protection level, repeated until it finds none.
 
-``suppress_small_cells`` is the first version's single-table stage, kept for the current release step
-until the dataset-driven release step calls ``protect``.
+:func:`pipelines.run.release` calls ``protect`` once per closed period of every declared dataset.
 """
 from pipelines.disclose.audit import AuditFinding, audit_intervals, audit_release
 from pipelines.disclose.cells import PublishedTable, TableRequest
-from pipelines.disclose.legacy import DEFAULT_MIN_CELL, DiscloseSummary, min_cell_from_env, suppress_small_cells
 from pipelines.disclose.params import SdcParams
 from pipelines.disclose.protect import ProtectedRelease, protect
 
-__all__ = ["DEFAULT_MIN_CELL", "AuditFinding", "DiscloseSummary", "ProtectedRelease", "PublishedTable", "SdcParams",
-           "TableRequest", "audit_intervals", "audit_release", "min_cell_from_env", "protect", "suppress_small_cells"]
+__all__ = ["AuditFinding", "ProtectedRelease", "PublishedTable", "SdcParams", "TableRequest", "audit_intervals",
+           "audit_release", "protect"]

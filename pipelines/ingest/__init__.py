@@ -5,6 +5,7 @@ hospital information system database.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -92,7 +93,7 @@ def ingest_file(path: Path, workdir: Workdir, batch_id: str) -> FileResult:
     from pipelines.ingest import tabular, xml130
 
     kind = SOURCE_SUFFIXES.get(path.suffix.lower(), "unknown")
-    sha = sha256_file(path)
+    sha = known_sha256(workdir, path)
     result = FileResult(path=str(path), sha256=sha, kind=kind)
     land(path, sha, workdir)
     writer = StagingWriter(workdir, name=sha, source_file=path.name, source_sha256=sha, batch_id=batch_id)
@@ -138,7 +139,7 @@ def ingest(source: str | os.PathLike, workdir: Workdir | str | os.PathLike, *, b
     paths = [Path(p) for p in files] if files is not None else discover(source)
     summary = IngestSummary(batch_id=batch_id, source=source_id)
     if only_new:
-        paths = [p for p in paths if file_owner(workdir, sha256_file(p)) in (None, batch_id)]
+        paths = new_files(workdir, paths, batch_id)
     workers = min(workers or default_workers(), len(paths) // 8)  # process start-up only pays off on many files
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
@@ -154,7 +155,11 @@ def ingest(source: str | os.PathLike, workdir: Workdir | str | os.PathLike, *, b
 
 def default_workers() -> int:
     """Processes for parsing; ``ANDANH_INGEST_WORKERS`` overrides (1 = in this process)."""
+    import multiprocessing
+
     from pipelines.settings import get_settings
+    if multiprocessing.current_process().daemon:  # a Celery prefork worker's task may not have children
+        return 1
     return get_settings().ingest_workers or min(4, os.cpu_count() or 1)
 
 
@@ -164,6 +169,36 @@ def _collect(results, total, workdir, batch_id, source_id, summary, progress) ->
         summary.files.append(result)
         if progress:
             progress(i, total, result)
+
+
+def _stat_marker(workdir: Workdir, path: Path) -> Path:
+    key = hashlib.sha256(str(Path(path).resolve()).encode("utf-8")).hexdigest()
+    return workdir.restricted / "file_index" / "by_path" / key[:2] / f"{key}.json"
+
+
+@writes_private
+def known_sha256(workdir: Workdir, path: Path) -> str:
+    """The file's SHA-256, read from the seen-file index when its (path, size, mtime) are unchanged;
+    otherwise hashed now and remembered. So a daily run hashes only new or changed files."""
+    st = os.stat(path)
+    marker = _stat_marker(workdir, path)
+    try:
+        seen = json.loads(marker.read_text())
+        if seen["size"] == st.st_size and seen["mtime_ns"] == st.st_mtime_ns:
+            return seen["sha256"]
+    except (FileNotFoundError, ValueError, KeyError):
+        pass
+    sha = sha256_file(path)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    tmp = scratch_path(marker.parent, "." + marker.name)
+    tmp.write_text(json.dumps({"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha}))
+    os.replace(tmp, marker)
+    return sha
+
+
+def new_files(workdir: Workdir, paths: Iterable[Path], batch_id: str) -> list[Path]:
+    """The files whose content no other batch has ingested (this batch's own are kept: re-runs)."""
+    return [p for p in paths if file_owner(workdir, known_sha256(workdir, p)) in (None, batch_id)]
 
 
 def file_owner(workdir: Workdir, sha256: str) -> str | None:
@@ -216,4 +251,6 @@ def record_ingest(workdir: Workdir, batch_id: str) -> None:
         totals.update(f["staged"])
     entries += [LedgerEntry(batch_id, "ingest", table, received=n, passed=n)
                 for table, n in sorted(totals.items())]
-    Ledger(workdir.ledger_url()).record(entries)
+    ledger = Ledger(workdir.ledger_url())
+    ledger.record(entries)
+    ledger.batch_sequences([batch_id])  # the batch's place in the version order of episodes, given once

@@ -322,6 +322,73 @@ def _bound_for(column: sa.Column, stamp: str) -> str | dt.datetime:
     return stamp
 
 
+def shift_stamp(stamp: str, delta: dt.timedelta) -> str:
+    """A ``yyyymmddHHMM`` stamp moved by ``delta``."""
+    return (dt.datetime.strptime(stamp, "%Y%m%d%H%M") + delta).strftime("%Y%m%d%H%M")
+
+
+_versions_metadata = sa.MetaData()
+his_versions = sa.Table(
+    "his_versions", _versions_metadata,
+    sa.Column("source", sa.String(512), primary_key=True),
+    sa.Column("ma_lk_key", sa.String(64), primary_key=True),  # SHA-256 of source + MA_LK, never MA_LK itself
+    sa.Column("version", sa.String(64), primary_key=True),
+    sa.Column("batch_id", sa.String(64), nullable=False),
+)
+
+
+class VersionIndex:
+    """Which (``MA_LK``, version) pairs of a HIS earlier batches pulled; kept in the ledger database."""
+
+    def __init__(self, engine: sa.Engine, source: str, batch_id: str):
+        self.engine, self.source, self.batch_id = engine, source, batch_id
+        _versions_metadata.create_all(engine)
+        self.pulled: dict[tuple[str, str], str] = {}
+        self.skipped = 0
+
+    def key(self, ma_lk: str) -> str:
+        return hashlib.sha256(f"{self.source}\x1f{ma_lk}".encode("utf-8")).hexdigest()
+
+    @staticmethod
+    def version(mapping: Mapping[str, Any]) -> str:
+        stamp = mapping.get("updated_at")
+        if isinstance(stamp, dt.datetime):
+            return stamp.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ") if stamp.tzinfo else \
+                stamp.strftime("%Y%m%dT%H%M%S.%f")
+        text = "\x1f".join(f"{k}={standard_string(v)}" for k, v in sorted(mapping.items()))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def new(self, records: Iterable) -> list:
+        """The records whose version no other batch has pulled (this batch's own are kept: re-runs)."""
+        records = list(records)
+        keyed = [(r, self.key(r._mapping["ma_lk"]), self.version(r._mapping)) for r in records]
+        wanted = {k for _, k, _ in keyed}
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(his_versions.c.ma_lk_key, his_versions.c.version, his_versions.c.batch_id)
+                                .where(his_versions.c.source == self.source,
+                                       his_versions.c.ma_lk_key.in_(list(wanted)))).all() if wanted else []
+        owner = {(r.ma_lk_key, r.version): r.batch_id for r in rows}
+        fresh = []
+        for record, key, version in keyed:
+            if owner.get((key, version), self.batch_id) != self.batch_id:
+                self.skipped += 1
+                continue
+            self.pulled[(key, version)] = self.batch_id
+            fresh.append(record)
+        return fresh
+
+    def save(self) -> None:
+        """Record this batch's versions (after its staging files are committed)."""
+        if not self.pulled:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(his_versions.delete().where(his_versions.c.source == self.source,
+                                                     his_versions.c.batch_id == self.batch_id))
+            conn.execute(his_versions.insert(), [
+                {"source": self.source, "ma_lk_key": key, "version": version, "batch_id": batch}
+                for (key, version), batch in self.pulled.items()])
+
+
 class _RowSplitter:
     """Reflected HIS row -> (standard row of strings, extra dict of non-standard columns)."""
 
@@ -347,7 +414,7 @@ class _RowSplitter:
 def pull_his(url_or_engine: str | sa.URL | sa.Engine, workdir: Workdir | str | os.PathLike, *,
              interval_start: str | dt.datetime | None, interval_end: str | dt.datetime | None,
              batch_id: str | None = None, schema: str | None = DEFAULT_SCHEMA,
-             watermark_column: str = "NGAY_TTOAN",
+             watermark_column: str = "NGAY_TTOAN", overlap: dt.timedelta | None = None,
              chunk_episodes: int = PULL_CHUNK_EPISODES) -> IngestSummary:
     """Stage the episodes whose ``watermark_column`` lies in ``(interval_start, interval_end]``.
 
@@ -367,6 +434,14 @@ def pull_his(url_or_engine: str | sa.URL | sa.Engine, workdir: Workdir | str | o
     ``_source_sha256`` is the SHA-256 of the XML1 query text plus the bounds; ``_hoso_index`` is
     the episode's 1-based position in the pull (ordered by watermark column, then ``MA_LK``) and
     child rows carry their episode's index.
+
+    Late commits (the Airflow DAG): ``watermark_column="updated_at"`` reads by commit/update time
+    (only paid episodes, ``NGAY_TTOAN`` set) and ``overlap`` widens the lower bound, so a row committed
+    with an ``updated_at`` inside an interval that already ran is still pulled by the next one. Each
+    episode version (``MA_LK`` + its ``updated_at``, or a hash of its XML1 row when the HIS has no such
+    column) pulled by a batch is recorded in the ledger database (``his_versions``, ``MA_LK`` hashed);
+    a version another batch already pulled is skipped, so the overlap never stages an episode twice,
+    while a newer version of it (a correction) is staged again.
     """
     workdir = workdir if isinstance(workdir, Workdir) else Workdir.at(workdir)
     workdir.ensure()
@@ -375,14 +450,14 @@ def pull_his(url_or_engine: str | sa.URL | sa.Engine, workdir: Workdir | str | o
     try:
         return _pull(engine, workdir, interval_start=interval_start, interval_end=interval_end,
                      batch_id=batch_id, schema=schema, watermark_column=watermark_column,
-                     chunk_episodes=chunk_episodes)
+                     chunk_episodes=chunk_episodes, overlap=overlap)
     finally:
         if owned:
             engine.dispose()
 
 
 def _pull(engine: sa.Engine, workdir: Workdir, *, interval_start, interval_end, batch_id, schema,
-          watermark_column, chunk_episodes) -> IngestSummary:
+          watermark_column, chunk_episodes, overlap=None) -> IngestSummary:
     registry = load_schema()
     safe_url = engine.url.render_as_string(hide_password=True)
     source = his_source_id(engine.url, schema)
@@ -391,6 +466,10 @@ def _pull(engine: sa.Engine, workdir: Workdir, *, interval_start, interval_end, 
     start = ledger.get_watermark(source) if watermark_mode else as_stamp(interval_start)
     end = as_stamp(interval_end)
     batch_id = batch_id or batch_id_for(source, start, end)
+    versions = VersionIndex(ledger.engine, source, batch_id)
+    read_from = shift_stamp(start, -overlap) if start is not None and overlap else start
+    if read_from != start:
+        log.info("HIS pull reads from %s (overlap of %s before the interval)", read_from, overlap)
     log.info("HIS pull from %s schema %s: %s in (%s, %s], batch %s%s", safe_url, schema, watermark_column,
              start or "-inf", end or "+inf", batch_id, " (watermark mode)" if watermark_mode else "")
 
@@ -417,8 +496,11 @@ def _pull(engine: sa.Engine, workdir: Workdir, *, interval_start, interval_end, 
             query = sa.select(episodes).where(mark.is_not(None))
             if not isinstance(mark.type, sa.DateTime):
                 query = query.where(mark != "")  # an empty NGAY_TTOAN means "not paid yet", like NULL
-            if start is not None:
-                query = query.where(mark > _bound_for(mark, start))
+            paid = episodes.c.get("ngay_ttoan")
+            if paid is not None and paid is not mark:  # read by commit time: still only paid episodes
+                query = query.where(paid.is_not(None), paid != "")
+            if read_from is not None:
+                query = query.where(mark > _bound_for(mark, read_from))
             if end is not None:
                 query = query.where(mark <= _bound_for(mark, end))
             query = query.order_by(mark, episodes.c.ma_lk)
@@ -432,7 +514,7 @@ def _pull(engine: sa.Engine, workdir: Workdir, *, interval_start, interval_end, 
             result = conn.execute(query.execution_options(yield_per=chunk_episodes))
             for partition in result.partitions():
                 index_of: dict[str, int] = {}
-                for record in partition:
+                for record in versions.new(partition):
                     hoso_index += 1
                     row, extra = splitters["xml1"].split(record._mapping)
                     writer.add("xml1", row, hoso_index, extra=extra)
@@ -441,7 +523,7 @@ def _pull(engine: sa.Engine, workdir: Workdir, *, interval_start, interval_end, 
                     max_seen = seen if max_seen is None or seen > max_seen else max_seen
                 for table_id in EPISODE_TABLES[1:]:
                     child = tables[table_id]
-                    if child is None:
+                    if child is None or not index_of:
                         continue
                     child_query = (sa.select(child).where(child.c.ma_lk.in_(list(index_of)))
                                    .order_by(child.c.ma_lk, child.c.stt).execution_options(yield_per=CHILD_FETCH_ROWS))
@@ -459,6 +541,9 @@ def _pull(engine: sa.Engine, workdir: Workdir, *, interval_start, interval_end, 
     file_result.staged = writer.commit()
     file_result.rejects = len(writer.rejects)
     file_result.hoso_seen = file_result.staged.get("xml1", 0)
+    file_result.details = {"skipped_versions": versions.skipped, "overlap_minutes":
+                           int(overlap.total_seconds() // 60) if overlap else 0}
+    versions.save()
     summary = IngestSummary(batch_id=batch_id, source=source, files=[file_result])
     write_manifest_entry(workdir, batch_id, source, file_result)
     record_ingest(workdir, batch_id)

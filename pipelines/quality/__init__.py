@@ -5,7 +5,7 @@ JSON and HTML reports and ledger counts), :func:`read_validated` (a table's vali
 :func:`enforce_gate` (raise :class:`QualityGateError` so an Airflow task fails closed) and
 :func:`reconcile` (raise :class:`ReconciliationError` when a received record is unaccounted for).
 Quarantine review and replay: :mod:`pipelines.quality.quarantine`. Suites live in
-``expectations/<table>.json`` and are generated from the schema registry by
+``pipelines/quality/expectations/<table>.json`` and are generated from the schema registry by
 ``scripts/build_expectation_suites.py`` (see :mod:`pipelines.quality.rules`).
 """
 from pipelines.quality.engine import SuiteError, expectations_dir, load_suite

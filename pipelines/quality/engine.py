@@ -8,6 +8,7 @@ values and never leave this module.
 """
 from __future__ import annotations
 
+import importlib.resources
 import json
 import os
 import re
@@ -33,8 +34,9 @@ from great_expectations.data_context.types.base import (  # noqa: E402
 from pipelines.quality.rules import SEVERITIES  # noqa: E402
 
 EXPECTATIONS_DIR_ENV = "ANDANH_EXPECTATIONS_DIR"
-# The suites are reviewed files at the repository root, next to the package.
-DEFAULT_EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+# The suites are reviewed files shipped as package data (pipelines/quality/expectations/), found through
+# importlib.resources so an installed wheel (the Docker image) has them wherever site-packages is.
+DEFAULT_EXPECTATIONS_DIR = Path(str(importlib.resources.files("pipelines.quality") / "expectations"))
 RESULT_FORMAT = {"result_format": "COMPLETE", "partial_unexpected_count": 0,
                  "include_unexpected_rows": False, "return_unexpected_index_query": False}
 

@@ -1,6 +1,6 @@
 """Expectation suites for XML1–XML5, derived from the schema registry plus a few hand-written rules.
 
-The suites are generated into ``expectations/<table>.json`` by ``scripts/build_expectation_suites.py``
+The suites are generated into ``pipelines/quality/expectations/<table>.json`` by ``scripts/build_expectation_suites.py``
 and reviewed in git like code; :func:`build_suite` is the one place that says what they contain.
 Every expectation carries ``meta = {"rule_id", "severity", "table", "field", "check"}``; ``rule_id``
 is stable (``<table>.<FIELD>.<check>``) so counts can be compared across runs and releases.
