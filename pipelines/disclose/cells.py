@@ -43,6 +43,12 @@ class PublishedTable:
     name: str
     dimensions: list[str]
     frame: pd.DataFrame
+    hierarchy: dict[str, list[str]] = field(default_factory=dict)   # as in TableRequest
+
+    @property
+    def request(self) -> TableRequest:
+        finest = [d for d in self.dimensions if not any(d in up for up in self.hierarchy.values())]
+        return TableRequest(f"prior:{self.name}", finest, self.hierarchy)
 
 
 @dataclass
@@ -52,6 +58,8 @@ class TableCells:
     labels: pd.DataFrame       # one row per cell, label columns
     items: np.ndarray          # cells x groups: item index per group
     depth: np.ndarray          # number of aggregated levels (0 = interior cell)
+    groups: list = field(default_factory=list)     # GroupItems per dimension group
+    strides: np.ndarray | None = None
 
     @property
     def stop(self) -> int:
@@ -114,9 +122,20 @@ def inner_rows(inner: pd.DataFrame, columns: list[str], count: str, sums: list[s
     return out
 
 
-def _group_items(rows: pd.DataFrame, group: list[str]) -> tuple[list[np.ndarray], list[np.ndarray], pd.DataFrame]:
-    """Per level: the offset-free item code of every row; labels of every item (levels then ALL)."""
-    codes, level_items = [], []
+@dataclass
+class GroupItems:
+    """The items of one dimension group (a dimension and its coarser levels): finest categories, then
+    each coarser level's categories, then ALL."""
+    codes: list[np.ndarray]    # per level: category code of every inner row
+    offsets: np.ndarray        # first item of each level
+    level: np.ndarray          # level of every item (len(group) for ALL)
+    parent: np.ndarray         # item -> the item one level up (-1 for ALL)
+    key: np.ndarray            # item -> "column=value" of its own level ("" for ALL)
+    labels: pd.DataFrame
+
+
+def _group_items(rows: pd.DataFrame, group: list[str]) -> GroupItems:
+    codes, level_items, parent_labels = [], [], []
     for level, col in enumerate(group):
         cats, code = np.unique(rows[col].to_numpy(dtype=object), return_inverse=True)
         codes.append(code)
@@ -130,39 +149,50 @@ def _group_items(rows: pd.DataFrame, group: list[str]) -> tuple[list[np.ndarray]
         item[col] = cats.astype(object)
         item.update(parents)
         level_items.append(pd.DataFrame(item))
+        parent_labels.append(parents.get(group[level + 1]) if level + 1 < len(group) else None)
     level_items.append(pd.DataFrame({c: [ALL] for c in group}))
-    labels = pd.concat(level_items, ignore_index=True)
-    sizes = [len(x) for x in level_items]
-    return codes, [np.full(s, i) for i, s in enumerate(sizes)], labels
+    sizes = np.array([len(x) for x in level_items])
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    level = np.repeat(np.arange(len(sizes)), sizes)
+    parent = np.full(int(sizes.sum()), -1, dtype=np.int64)
+    key = np.full(int(sizes.sum()), "", dtype=object)
+    all_item = int(sizes.sum()) - 1
+    for lvl, col in enumerate(group):
+        idx = np.arange(sizes[lvl]) + offsets[lvl]
+        key[idx] = [f"{col}={v}" for v in level_items[lvl][col]]
+        if parent_labels[lvl] is None:
+            parent[idx] = all_item
+        else:
+            up = level_items[lvl + 1][group[lvl + 1]].to_numpy(dtype=object)
+            parent[idx] = offsets[lvl + 1] + np.searchsorted(up, parent_labels[lvl])
+    return GroupItems(codes, offsets, level, parent, key, pd.concat(level_items, ignore_index=True))
 
 
 def table_cells(rows: pd.DataFrame, table: TableRequest, start: int) -> tuple[TableCells, np.ndarray, np.ndarray]:
     """A table's cells and its incidence pairs (inner row, global cell)."""
     groups = [_group_items(rows, g) for g in table.groups]
-    n_items = [len(labels) for _, _, labels in groups]
-    shape = tuple(n_items)
+    shape = tuple(len(g.labels) for g in groups)
     strides = np.array([int(np.prod(shape[i + 1:])) for i in range(len(shape))], dtype=np.int64)
     per_group = []
-    for codes, _, labels in groups:
-        offsets = np.cumsum([0, *[int(c.max()) + 1 if len(c) else 0 for c in codes]])
-        choices = [codes[lvl] + offsets[lvl] for lvl in range(len(codes))]
-        choices.append(np.full(len(rows), len(labels) - 1))
+    for g in groups:
+        choices = [g.codes[lvl] + g.offsets[lvl] for lvl in range(len(g.codes))]
+        choices.append(np.full(len(rows), len(g.labels) - 1))
         per_group.append(choices)
     pair_rows, pair_cells = [], []
     idx = np.arange(len(rows), dtype=np.int64)
     for combo in itertools.product(*per_group):
         cell = np.zeros(len(rows), dtype=np.int64)
-        for g, item in enumerate(combo):
-            cell += item.astype(np.int64) * strides[g]
+        for k, item in enumerate(combo):
+            cell += item.astype(np.int64) * strides[k]
         pair_rows.append(idx)
         pair_cells.append(cell + start)
-    n = int(np.prod(shape)) if shape else 1
-    items = np.stack(np.unravel_index(np.arange(n), shape), axis=1) if shape else np.zeros((1, 0), dtype=np.int64)
-    labels = pd.concat([groups[g][2].iloc[items[:, g]].reset_index(drop=True) for g in range(len(groups))], axis=1)
+    n = int(np.prod(shape))
+    items = np.stack(np.unravel_index(np.arange(n), shape), axis=1)
+    labels = pd.concat([groups[k].labels.iloc[items[:, k]].reset_index(drop=True) for k in range(len(groups))], axis=1)
     depth = np.zeros(n, dtype=np.int64)
-    for g in range(len(groups)):
-        depth += np.concatenate(groups[g][1])[items[:, g]]
-    cells = TableCells(table.name, start, labels, items, depth)
+    for k, g in enumerate(groups):
+        depth += g.level[items[:, k]]
+    cells = TableCells(table.name, start, labels, items, depth, groups, strides)
     return cells, np.concatenate(pair_rows), np.concatenate(pair_cells)
 
 

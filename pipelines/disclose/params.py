@@ -34,7 +34,7 @@ class SdcParams:
     dominance_k: float | None = 90.0
     dominance_p: float | None = 10.0
     protection: float = 0.1
-    max_audit_rounds: int = 8
+    max_audit_rounds: int = 12
     audit_max_cells: int = 3000
 
     def __post_init__(self) -> None:

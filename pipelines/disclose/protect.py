@@ -9,12 +9,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from pipelines.disclose.audit import AuditFinding, audit_space
-from pipelines.disclose.cells import CellSpace, PublishedTable, TableRequest, build_cells, incidence
+from pipelines.disclose.cells import CellSpace, PublishedTable, TableRequest, build_cells, incidence, table_cells
 from pipelines.disclose.gauss import gauss_suppress
 from pipelines.disclose.params import SdcParams
-
-LARGE_FACTOR = 4  # interior cells of one inner cell with count >= 4 x min_count are published first
-
+from pipelines.disclose.relations import cell_variables, line_equations
 
 @dataclass
 class Pattern:
@@ -50,7 +48,7 @@ def protect(inner: pd.DataFrame, tables: list[TableRequest], *, count: str, sums
     space = build_cells(inner, tables, count=count, sums=sums, money=money)
     built = time.perf_counter()
     prior_cols, prior_lo, prior_hi = _prior_columns(space, prior or [], count, params)
-    pattern, gauss_stats = _suppress(space, params, prior_cols, money)
+    pattern, gauss_stats = _suppress(space, params, prior or [], count, money)
     gaussed = time.perf_counter()
     findings, audit_stats = _audit_and_fix(space, pattern, params, prior_cols, prior_lo, prior_hi, sums)
     frames = _frames(space, pattern, params, count, sums)
@@ -78,66 +76,99 @@ def dominated(space: CellSpace, money: list[str], params: SdcParams) -> np.ndarr
     return out
 
 
-def _order(space: CellSpace, candidates: np.ndarray, nnz: np.ndarray) -> np.ndarray:
-    """Most wanted published first: cells of several inner cells, finest levels first, larger first;
-    then single-inner-cell cells, larger first (so small interior cells take secondary suppression)."""
-    unit = nnz[candidates] == 1
-    key = np.lexsort((-space.count[candidates], space.depth[candidates], unit))
-    return candidates[key]
+def _prior_tables(space: CellSpace, prior: list[PublishedTable], count: str) -> tuple[list, np.ndarray]:
+    """Earlier releases' tables as cells of the same lattice; and which of their cells were published."""
+    out, shown = [], []
+    start = space.n_cells
+    for table in prior:
+        cells, _, _ = table_cells(space.rows, table.request, start)
+        frame = table.frame.copy()
+        published = frame[count].notna()
+        if "suppressed" in frame.columns:
+            published &= ~frame["suppressed"].fillna(True).astype(bool)
+        cols = table.request.columns
+        keyed = frame.assign(__pub=published.to_numpy())[[*cols, "__pub"]].astype({c: str for c in cols})
+        merged = cells.labels[cols].astype(str).merge(keyed, on=cols, how="left")
+        out.append(cells)
+        shown.append(merged["__pub"].fillna(False).to_numpy(bool))
+        start = cells.stop
+    return out, (np.concatenate(shown) if shown else np.zeros(0, dtype=bool))
 
 
-def _run_gauss(space: CellSpace, X: sp.csc_matrix, primary: np.ndarray, candidates: np.ndarray,
-               singletons: np.ndarray, forced: np.ndarray, params: SdcParams) -> tuple[np.ndarray, dict]:
-    nnz = np.diff(X.indptr)
-    support = np.zeros(X.shape[0], dtype=bool)
-    for p in primary:
-        support[X.indices[X.indptr[p]:X.indptr[p + 1]]] = True
-    big = candidates[(nnz[candidates] == 1) & (space.count[candidates] >= LARGE_FACTOR * params.min_count)]
-    big = big[~support[X.indices[X.indptr[big]]]] if len(big) else big
-    # one known unit per inner row is enough (several tables may hold the same inner cell)
-    _, first = np.unique(X.indices[X.indptr[big]], return_index=True) if len(big) else (None, np.zeros(0, int))
-    known_units = big[np.sort(first)] if len(big) else big
-    rest = np.setdiff1d(candidates, big, assume_unique=False)
-    t = time.perf_counter()
-    result = gauss_suppress(X, primary=primary, candidates=_order(space, rest, nnz), known_units=known_units,
-                            forced=forced, singletons=singletons)
-    return result.rejected, {"primary": int(len(primary)), "candidates": int(len(candidates)),
-                             "known_large_units": int(len(known_units)), "pivots": result.pivots,
-                             "secondary": int(len(result.rejected)),
-                             "revealed_by_prior": len(set(result.revealed_by_fixed)),
-                             "seconds": round(time.perf_counter() - t, 3)}
+def _secondary(space: CellSpace, params: SdcParams, primary_cell: np.ndarray, candidate_cell: np.ndarray,
+               hidden_cell: np.ndarray, singleton_cell: np.ndarray, prior_tables: list,
+               prior_shown: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Secondary suppression (cells to suppress) by Gaussian elimination on the lattice relations."""
+    t0 = time.perf_counter()
+    tables = space.tables + prior_tables
+    var, nv = cell_variables(tables)
+    E = line_equations(tables, var, nv)
+    cur, pri = var[:space.n_cells], var[space.n_cells:]
+
+    def per_var(mask: np.ndarray, which: np.ndarray = cur) -> np.ndarray:
+        out = np.zeros(nv, dtype=bool)
+        out[which[mask]] = True
+        return out
+
+    known_prior = per_var(prior_shown, pri)
+    v_primary = per_var(primary_cell)
+    revealed_by_prior = v_primary & known_prior
+    v_primary &= ~known_prior
+    v_candidate = per_var(candidate_cell) & ~known_prior & ~v_primary
+    in_current = per_var(np.ones(space.n_cells, dtype=bool))
+    v_hidden = (per_var(hidden_cell) | (per_var(~prior_shown, pri) & ~in_current)) & ~known_prior & ~v_primary
+    v_single = per_var(singleton_cell) & v_primary
+    cost = np.zeros(nv)
+    cost[cur] = space.count
+    # every candidate may take secondary suppression: only zeros and earlier releases are known upfront,
+    # so the elimination is exact (a smaller pool made the fixed cells reveal primaries)
+    rejected, revealed, info = _eliminate(E, v_primary, v_hidden, v_candidate, v_single, cost)
+    stats = {"variables": nv, "lines": int(E.shape[0]), "primary": int(v_primary.sum()),
+             "revealed_by_prior": int(revealed_by_prior.sum()) + int(len(revealed)), **info,
+             "seconds": round(time.perf_counter() - t0, 3)}
+    sec_var = np.zeros(nv, dtype=bool)
+    sec_var[rejected] = True
+    return sec_var[cur] & candidate_cell, stats
 
 
-def _suppress(space: CellSpace, params: SdcParams, prior_cols: sp.csc_matrix,
+def _eliminate(E: sp.csr_matrix, primary: np.ndarray, hidden: np.ndarray, pool: np.ndarray,
+               singles: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+    unknown = primary | hidden | pool
+    u_idx = np.flatnonzero(unknown)
+    local = np.full(len(unknown), -1, dtype=np.int64)
+    local[u_idx] = np.arange(len(u_idx))
+    EU = E[:, u_idx].tocsr()
+    EU = EU[np.diff(EU.indptr) > 0]
+    n_eq = EU.shape[0]
+    X = sp.hstack([EU.T.tocsc(), sp.identity(len(u_idx), format="csc")], format="csc")
+    cand = np.flatnonzero(pool)
+    cand = cand[np.argsort(-cost[cand], kind="stable")]
+    result = gauss_suppress(X, primary=n_eq + local[np.flatnonzero(primary)], candidates=n_eq + local[cand],
+                            forced=np.arange(n_eq), singletons=n_eq + local[np.flatnonzero(singles)])
+    rejected = u_idx[result.rejected - n_eq]
+    revealed = u_idx[np.asarray(sorted(set(result.revealed_by_fixed)), dtype=np.int64) - n_eq] \
+        if result.revealed_by_fixed else np.zeros(0, dtype=np.int64)
+    return rejected, revealed, {"unknowns": int(len(u_idx)), "equations": int(n_eq), "pool": int(pool.sum()),
+                                "pivots": result.pivots, "secondary": int(len(rejected))}
+
+
+def _suppress(space: CellSpace, params: SdcParams, prior: list[PublishedTable], count: str,
               money: list[str]) -> tuple[Pattern, dict]:
     n = space.n_cells
     cnt = np.rint(space.count)
     zero = cnt == 0
     small = (cnt > 0) & (cnt < params.min_count)
-    model = np.ones(n, dtype=bool) if params.totals == "true" else space.depth == 0
-    X = sp.hstack([space.X, prior_cols], format="csc") if prior_cols.shape[1] else space.X
-    forced = np.arange(n, X.shape[1])
-    primary = np.flatnonzero(small & model)
-    singletons = np.flatnonzero((cnt == 1) & model)
-    candidates = np.flatnonzero(model & ~zero & ~small)
-    secondary, stats = _run_gauss(space, X, primary, candidates, singletons, forced, params)
-    count_sup = zero | small
-    count_sup[secondary] = True
-    dom = dominated(space, money, params) & ~count_sup & model
-    sum_sup = count_sup.copy()
-    sum_secondary = np.zeros(0, dtype=np.int64)
-    gauss = {"count": stats}
-    if dom.any():
-        sum_primary = np.flatnonzero((small | dom) & model)
-        sum_candidates = np.flatnonzero(model & ~count_sup & ~dom)
-        sum_secondary, gauss["sums"] = _run_gauss(space, X, sum_primary, sum_candidates, singletons, forced, params)
-        sum_sup |= dom
-        sum_sup[sum_secondary] = True
-    sec = np.zeros(n, dtype=bool)
-    sec[secondary] = True
-    ssec = np.zeros(n, dtype=bool)
-    ssec[sum_secondary] = True
-    return Pattern(count_sup, sum_sup, small, zero, dom, sec, ssec, np.zeros(n, dtype=bool)), gauss
+    interior = space.depth == 0
+    model = np.ones(n, dtype=bool) if params.totals == "true" else interior
+    dom = dominated(space, money, params) & ~zero & ~small & model
+    primary = (small | dom) & model
+    candidate = model & ~zero & ~primary
+    prior_tables, prior_shown = _prior_tables(space, prior, count)
+    secondary, stats = _secondary(space, params, primary, candidate, ~model, primary & (cnt == 1),
+                                  prior_tables, prior_shown)
+    count_sup = zero | small | dom | secondary
+    return Pattern(count_sup, count_sup.copy(), small, zero, dom, secondary, np.zeros(n, dtype=bool),
+                   np.zeros(n, dtype=bool)), {"count": stats}
 
 
 # --- prior releases ------------------------------------------------------------------------------------
@@ -201,15 +232,14 @@ def _add_suppression(space: CellSpace, pattern: Pattern, findings: list[AuditFin
         table = space.tables[space.table_of[f.cell]]
         local = f.cell - table.start
         differ = (table.items != table.items[local]).sum(axis=1) == 1
-        published = ~(pattern.count_suppressed if f.measure == "count" else pattern.sum_suppressed)
+        published = ~pattern.count_suppressed
         cand = np.flatnonzero(differ & published[table.start:table.stop])
         if not len(cand):
             continue
         same = cand[table.depth[cand] == table.depth[local]]
         pool = same if len(same) else cand
         pick = table.start + pool[np.argmin(space.count[table.start + pool])]
-        if f.measure == "count":
-            pattern.count_suppressed[pick] = True
+        pattern.count_suppressed[pick] = True  # one pattern for counts and sums
         pattern.sum_suppressed[pick] = True
         pattern.audit_added[pick] = True
         added += 1
