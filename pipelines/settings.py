@@ -52,8 +52,6 @@ class Settings(BaseSettings):
     worker_name: str | None = Field(None, description="name a Celery worker reports as task hostname")
     files_per_task: int = Field(200, ge=1, description="source files per mapped ingest task of andanh_kcb")
     retry_delay_seconds: int = Field(120, ge=0, description="wait before an Airflow task is retried")
-    openlineage_file: Path | None = Field(None, description="file the OpenLineage events are appended to "
-                                          "(default <data root>/restricted/lineage/openlineage.jsonl)")
 
     @field_validator("workdir", "phoner_dir", mode="after")
     @classmethod

@@ -7,8 +7,18 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, task
 
+
+
+def zone_asset(zone: str) -> Asset:
+    """The Asset (and OpenLineage dataset) of a zone, named by its real location under the data root
+    (``ANDANH_WORKDIR``, resolved where the DAG is parsed; absolute in deployed mode)."""
+    from pipelines.settings import get_settings
+    root = get_settings().workdir.resolve()
+    return Asset(name=f"andanh_{zone.replace('/', '_')}", uri=f"file://{root}/{zone}")
+
+
 # One asset whichever source fed it, so downstream DAGs can be scheduled on a new release.
-RELEASE = Asset(name="andanh_encounter_costs_monthly", uri="file:///andanh/published/encounter_costs_monthly")
+RELEASE = zone_asset("published")
 
 
 def default_args() -> dict:
@@ -32,22 +42,23 @@ def his_start_date():
 def process_batch(batch):
     """Wire the stages after ingest for the batch that ``batch`` (an XCom of {workdir, batch_id}) names."""
 
-    @task
+    @task(inlets=[zone_asset("staging")], outlets=[zone_asset("restricted/validated"),
+                                                   zone_asset("restricted/quarantine")])
     def validate(batch: dict) -> dict:
         from pipelines import tasks
         return tasks.validate(batch)
 
-    @task
+    @task(inlets=[zone_asset("restricted/validated")], outlets=[zone_asset("restricted/safe")])
     def deidentify(batch: dict) -> dict:
         from pipelines import tasks
         return tasks.deidentify(batch)
 
-    @task
+    @task(inlets=[zone_asset("restricted/safe")], outlets=[zone_asset("restricted/aggregate")])
     def aggregate(batch: dict) -> dict:
         from pipelines import tasks
         return tasks.aggregate(batch)
 
-    @task(outlets=[RELEASE])
+    @task(inlets=[zone_asset("restricted/aggregate")], outlets=[RELEASE])
     def publish(batch: dict) -> dict:
         from pipelines import tasks
         return tasks.publish(batch)
