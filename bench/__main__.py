@@ -214,6 +214,8 @@ def main() -> int:
     from bench.deid import DEID_BASE, DEID_ENCOUNTERS, bench_deidentify
     print(f"de-identification, {DEID_ENCOUNTERS} encounters ...", file=sys.stderr, flush=True)
     results += bench_deidentify(DEID_ENCOUNTERS, min(DEID_BASE, DEID_ENCOUNTERS), data, child)
+    from bench.extract import ROWS as EXTRACT_ROWS, run_extract_bench
+    results += run_extract_bench(EXTRACT_ROWS)
     report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "platform": platform.platform()},

@@ -120,22 +120,13 @@ def cmd_deidentify(args) -> int:
     return 0
 
 
-def cmd_publish(args) -> int:
-    from pipelines.run import release
-    disclosed, published = release(_workdir(args), args.min_cell, say=_stderr)
-    _print(args, vars(published), [f"release {published.release_id}: {published.rows} cells "
-                                   f"({disclosed.suppressed_cells} suppressed) at {published.path}",
-                                   f"DuckDB: {published.duckdb_path}"])
-    return 0
-
-
 def cmd_run(args) -> int:
     from pipelines.quality import QualityGateError
     from pipelines.run import run_pipeline
     workdir = _workdir(args)
     try:
         s = run_pipeline(args.source, workdir, batch_id=args.batch_id, error_threshold=args.error_threshold,
-                         min_cell=args.min_cell, progress=_stderr)
+                         progress=_stderr)
     except QualityGateError as exc:
         _stderr(f"andanh: quality gate closed, nothing published: {exc}")
         return EXIT_GATE
@@ -152,49 +143,27 @@ def cmd_summary(args) -> int:
 
 
 def _summary_lines(s, workdir) -> list[str]:
-    return [
+    lines = [
         f"batch {s.batch_id}",
         f"  in:          {s.received_hoso} treatment records (HOSO); rows staged: "
         + ", ".join(f"{t} {n}" for t, n in s.staged.items()),
         f"  rejected:    {s.rejected_hoso} records at parse (see {workdir.rejects})",
         f"  quarantined: {s.quarantined_episodes} records (see {workdir.quarantine / s.batch_id})",
         f"  passed:      {s.passed_episodes} records",
-        f"  published:   {s.published_cells} cells, {s.suppressed_cells} suppressed below the minimum cell size",
-        f"release:  {s.release_path}",
-        f"DuckDB:   {s.duckdb_path}",
-        f"quality report: {s.report_path}",
-        "query it:",
-        f"  {'.venv/bin/andanh' if Path('.venv/bin/andanh').exists() else 'andanh'} query --db {s.duckdb_path} "
-        "\"SELECT icd10_chapter_title, count(*) AS cells, count(*) FILTER (suppressed) AS suppressed_cells, "
-        "sum(encounters) AS encounters_shown FROM encounter_costs_monthly GROUP BY ALL "
-        "ORDER BY encounters_shown DESC NULLS LAST\"",
+        f"  published:   {s.published_cells} cells in {len(s.releases)} dataset(s), {s.suppressed_cells} suppressed",
     ]
+    lines += [f"release:  {r['dataset']} {r['version']} (periods {', '.join(r['periods'])}; visible "
+              f"{r['visible_share']:.1%}) at {r['path']}" for r in s.releases if r.get("visible_share") is not None]
+    lines += [f"DuckDB:   {s.duckdb_path}", f"quality report: {s.report_path}", "query it:",
+              f"  {'.venv/bin/andanh' if Path('.venv/bin/andanh').exists() else 'andanh'} query --db {s.duckdb_path} "
+              "\"SELECT month, icd10_chapter, encounters, total_cost_vnd FROM encounters__national_month_chapter "
+              "WHERE NOT suppressed ORDER BY ALL\""]
+    return lines
 
 
 def cmd_query(args) -> int:
-    import duckdb
-    from pipelines.publish import DUCKDB_FILE
-    db = args.db or str(_workdir(args).published / DUCKDB_FILE)
-    if not Path(db).exists():
-        raise FileNotFoundError(f"no published database at {db}")
-    sql = args.sql if args.sql != "-" else sys.stdin.read()
-    con = duckdb.connect(db, read_only=True)
-    try:
-        rel = con.sql(sql)
-        if rel is None:
-            return 0
-        if args.csv:
-            import csv
-            writer = csv.writer(sys.stdout)
-            writer.writerow(rel.columns)
-            writer.writerows(rel.fetchall())
-        else:
-            rel.show(max_rows=args.max_rows, max_width=200)
-    except duckdb.Error as exc:
-        raise ValueError(str(exc).splitlines()[0]) from exc
-    finally:
-        con.close()
-    return 0
+    from pipelines.publish.cli import run_query
+    return run_query(args)
 
 
 def cmd_runs(args) -> int:
@@ -285,8 +254,7 @@ def cmd_quarantine(args) -> int:
     staged = quarantine.stage_replay(workdir, args.batch, args.fixes)
     _stderr(f"replay of {len(staged.episodes)} episode(s) from {args.batch} as batch {staged.replay_batch}")
     try:
-        s = finish_batch(workdir, staged.replay_batch, error_threshold=args.error_threshold, min_cell=args.min_cell,
-                         say=_stderr)
+        s = finish_batch(workdir, staged.replay_batch, error_threshold=args.error_threshold, say=_stderr)
     except QualityGateError as exc:
         _stderr(f"andanh: quality gate closed for the replay, nothing published: {exc}")
         return EXIT_GATE
@@ -358,6 +326,9 @@ def cmd_config(args) -> int:
 COMMAND_MODULES: tuple[str, ...] = (
     "pipelines.detect.phoner",
     "pipelines.deidentify.keys_cli",
+    "pipelines.datasets.cli",
+    "pipelines.extract.cli",
+    "pipelines.publish.cli",
     "pipelines.retention_cli",
 )
 
@@ -414,16 +385,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", required=True)
     p.add_argument("--policy", help="policy YAML (default: the built-in policy)")
 
-    p = command("publish", cmd_publish, "aggregate every de-identified batch, suppress small cells, publish")
-    workdir_arg(p)
-    p.add_argument("--min-cell", type=int, help="minimum cell size (default: $ANDANH_MIN_CELL or 10)")
-
     p = command("run", cmd_run, "run every stage for a source: ingest to publish")
     p.add_argument("--source", required=True, help="a file or a folder")
     workdir_arg(p)
     p.add_argument("--batch-id")
     p.add_argument("--error-threshold", type=float)
-    p.add_argument("--min-cell", type=int)
 
     p = command("runs", cmd_runs, "show the run ledger: where every record of a batch went")
     workdir_arg(p)
@@ -439,18 +405,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="export: folder for xml1.csv ... xml5.csv (default: restricted/quarantine/BATCH/export)")
     p.add_argument("--fixes", help="replay: folder with the corrected CSV/Parquet files")
     p.add_argument("--error-threshold", type=float, help="replay: largest share of quarantined records")
-    p.add_argument("--min-cell", type=int, help="replay: minimum cell size when publishing")
 
     p = command("summary", cmd_summary, "where the records of a batch went and where the release is")
     workdir_arg(p)
     p.add_argument("--batch", help="batch id (default: the latest)")
 
-    p = command("query", cmd_query, "run SQL on the published DuckDB database (read-only)")
+    p = command("query", cmd_query, "run one SELECT on the published views (sandboxed: no files, time and row limits)")
     p.add_argument("sql", help="the SQL, or - to read it from stdin")
     p.add_argument("--db", help="DuckDB file (default: WORKDIR/published/andanh.duckdb)")
     workdir_arg(p)
     p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
-    p.add_argument("--max-rows", type=int, default=40)
+    p.add_argument("--max-rows", type=int, default=1000, help="rows returned at most (default 1000)")
+    p.add_argument("--timeout", type=float, default=30, help="seconds before the query is stopped (default 30)")
 
     p = command("schema", cmd_schema, "print the XML 130 data dictionary (Markdown) from the schema registry")
     p.add_argument("--version", dest="version", default=None)

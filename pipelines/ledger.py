@@ -30,6 +30,15 @@ watermarks = sa.Table(
     sa.Column("value", sa.String(64), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+# The version order of batches: a number given once, when a batch is first ingested (or first seen by
+# aggregation in an older data root), never changed; the latest version of an episode comes from the
+# batch with the highest number.
+batch_sequence = sa.Table(
+    "batch_sequence", metadata,
+    sa.Column("batch_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
+)
 
 
 @dataclass
@@ -84,3 +93,25 @@ class Ledger:
             conn.execute(watermarks.delete().where(watermarks.c.source == source))
             conn.execute(watermarks.insert().values(source=source, value=value,
                                                     updated_at=dt.datetime.now(dt.timezone.utc)))
+
+    def batch_sequences(self, batch_ids: list[str]) -> dict[str, int]:
+        """Batch id -> its sequence number; batches without one get the next numbers, in the order their
+        ingest was recorded (then by id), in one transaction."""
+        with self.engine.begin() as conn:
+            known = dict(conn.execute(sa.select(batch_sequence.c.batch_id, batch_sequence.c.seq)).all())
+            missing = [b for b in batch_ids if b not in known]
+            if missing:
+                ingested = dict(conn.execute(
+                    sa.select(ledger_entries.c.batch_id, sa.func.min(ledger_entries.c.recorded_at))
+                    .where(ledger_entries.c.stage == "ingest").group_by(ledger_entries.c.batch_id)).all())
+                far = dt.datetime.max.replace(tzinfo=None)
+                missing.sort(key=lambda b: (_naive(ingested.get(b)) or far, b))
+                now = dt.datetime.now(dt.timezone.utc)
+                for b in missing:
+                    known[b] = max(known.values(), default=0) + 1
+                    conn.execute(batch_sequence.insert().values(batch_id=b, seq=known[b], assigned_at=now))
+        return {b: known[b] for b in batch_ids}
+
+
+def _naive(value: dt.datetime | None) -> dt.datetime | None:
+    return value.replace(tzinfo=None) if value is not None else None

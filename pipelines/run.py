@@ -24,10 +24,10 @@ class RunSummary:
     passed_episodes: int = 0
     published_cells: int = 0
     suppressed_cells: int = 0
-    release_id: str | None = None
     release_path: Path | None = None
     duckdb_path: Path | None = None
     report_path: Path | None = None
+    releases: list[dict] = field(default_factory=list)
 
 
 def error_threshold_from_env() -> float:
@@ -37,7 +37,7 @@ def error_threshold_from_env() -> float:
 
 def run_pipeline(source: str | os.PathLike, workdir: Workdir, *, batch_id: str | None = None,
                  interval_start: str | None = None, interval_end: str | None = None,
-                 error_threshold: float | None = None, min_cell: int | None = None,
+                 error_threshold: float | None = None,
                  progress: Callable[[str], None] | None = None) -> RunSummary:
     from pipelines import ingest
 
@@ -47,21 +47,19 @@ def run_pipeline(source: str | os.PathLike, workdir: Workdir, *, batch_id: str |
                              interval_end=interval_end)
     if not ingested.anything_processed:
         raise RuntimeError(f"nothing could be ingested from {source}; see {workdir.rejects}")
-    return finish_batch(workdir, ingested.batch_id, error_threshold=error_threshold, min_cell=min_cell, say=say)
+    return finish_batch(workdir, ingested.batch_id, error_threshold=error_threshold, say=say)
 
 
 def summarize(workdir: Workdir, batch_id: str | None = None) -> RunSummary:
-    """What happened to a batch (the latest one by default), from the ledger and the published folder."""
-    import json
-
-    from pipelines.aggregate import DATASET
+    """What happened to a batch (the latest ingested one by default), from the ledger, and where the
+    latest release of every dataset is."""
     from pipelines.ledger import Ledger
-    from pipelines.publish import DUCKDB_FILE
 
     entries = Ledger(workdir.ledger_url()).entries()
-    if not entries:
+    batches = [e.batch_id for e in entries if e.stage == "ingest"]
+    if not batches:
         raise FileNotFoundError(f"no runs recorded under {workdir.root}")
-    batch_id = batch_id or entries[-1].batch_id
+    batch_id = batch_id or batches[-1]
     summary = RunSummary(batch_id=batch_id, workdir=workdir.root)
     for e in entries:
         if e.batch_id != batch_id:
@@ -72,33 +70,183 @@ def summarize(workdir: Workdir, batch_id: str | None = None) -> RunSummary:
             summary.staged[e.table_name] = e.passed
         elif e.stage == "validate" and e.table_name == "episodes":
             summary.passed_episodes, summary.quarantined_episodes = e.passed, e.quarantined
-    latest = workdir.published / DATASET / "LATEST"
-    if latest.exists():
-        summary.release_id = latest.read_text().strip()
-        summary.release_path = workdir.published / DATASET / summary.release_id
-        manifest = json.loads((summary.release_path / "manifest.json").read_text())
-        summary.published_cells = manifest["rows"]
-        summary.suppressed_cells = manifest.get("suppressed_cells", 0)
-        summary.duckdb_path = workdir.published / DUCKDB_FILE
+    _latest_releases(workdir, summary)
     report = workdir.reports / batch_id / "report.html"
     summary.report_path = report if report.exists() else None
     return summary
 
 
+def _latest_releases(workdir: Workdir, summary: RunSummary) -> None:
+    """The latest release of every dataset (its ``LATEST`` pointer and manifest)."""
+    import json
+
+    from pipelines.publish import DUCKDB_FILE
+
+    for latest in sorted(workdir.published.glob("*/LATEST")) if workdir.published.exists() else []:
+        version = latest.read_text().strip()
+        manifest = json.loads((latest.parent / version / "manifest.json").read_text())
+        meta = manifest.get("metadata") or {}
+        summary.releases.append({"dataset": latest.parent.name, "version": version,
+                                 "path": str(latest.parent / version), "cells": manifest["rows"],
+                                 "suppressed_cells": manifest.get("suppressed_cells", 0),
+                                 "periods": meta.get("periods", []),
+                                 "visible_share": (meta.get("utility") or {}).get("visible_share")})
+        summary.published_cells += manifest["rows"]
+        summary.suppressed_cells += manifest.get("suppressed_cells", 0)
+    if summary.releases:
+        summary.release_path = workdir.published
+        summary.duckdb_path = workdir.published / DUCKDB_FILE
+
+
+@dataclass
+class ReleaseSummary:
+    """One dataset's release: which closed periods it carries, its cells and its utility."""
+    dataset: str
+    version: str | None = None
+    path: Path | None = None
+    periods: list[str] = field(default_factory=list)
+    new_periods: list[str] = field(default_factory=list)
+    open_periods: list[str] = field(default_factory=list)
+    cells: int = 0
+    suppressed_cells: int = 0
+    rows_counted: int = 0
+    held_back: int = 0
+    utility: dict = field(default_factory=dict)
+    already_published: bool = False
+
+
 @holds_release_lock
-def release(workdir: Workdir, min_cell: int | None = None, say: Callable[[str], None] = log.info):
-    """Aggregate every de-identified batch, suppress small cells, publish: the release step."""
-    from pipelines import aggregate, disclose, publish
+def release(workdir: Workdir, *, say: Callable[[str], None] = log.info, as_of=None,
+            datasets: list[str] | None = None, lateness_days: int | None = None,
+            config=None) -> list[ReleaseSummary]:
+    """THE release step (``andanh run``, ``andanh release`` and the DAG call it): per declared dataset,
+    the inner cells of every closed period not released before -> protect -> frozen; then every frozen
+    period -> publish_release. ``as_of`` (a date, default today in UTC) decides which periods are closed;
+    ``config`` is another datasets YAML (default: the shipped one)."""
+    import datetime as dt
 
-    say("aggregate: month x province x ICD-10 chapter x sex x age band")
-    agg = aggregate.aggregate(workdir)
-    say("disclose: small-cell suppression")
-    disclosed = disclose.suppress_small_cells(workdir, min_cell)
-    say("publish: write, audit, publish")
-    return disclosed, publish.publish(workdir, min_cell=disclosed.min_cell, batches=agg.batches)
+    from pipelines.datasets import load_datasets
+    from pipelines.datasets.periods import lateness_days as lateness_setting
+
+    as_of = as_of or dt.datetime.now(dt.timezone.utc).date()
+    lateness = lateness_setting(lateness_days)
+    specs = [s for s in load_datasets(config) if not datasets or s.name in datasets]
+    missing = set(datasets or []) - {s.name for s in specs}
+    if missing:
+        raise KeyError(f"no dataset {', '.join(sorted(missing))}")
+    return [release_dataset(workdir, spec, as_of=as_of, lateness=lateness, say=say) for spec in specs]
 
 
-def finish_batch(workdir: Workdir, batch_id: str, *, error_threshold: float | None, min_cell: int | None,
+def _freeze_period(workdir: Workdir, spec, period: str, batches: list[str], say):
+    from pipelines import aggregate
+    from pipelines import disclose as sdc
+    from pipelines.datasets import periods, utility
+
+    tables = periods.tables_for(spec, period)
+    inner = aggregate.inner_cells(workdir, spec, period)
+    say(f"{spec.name} {period}: {len(inner)} inner cells, {int(inner[spec.count_measure.name].sum())} rows; protect")
+    protected = sdc.protect(inner, [sdc.TableRequest(t.name, t.columns) for t in tables],
+                            count=spec.count_measure.name, sums=[m.name for m in spec.sum_measures],
+                            params=sdc.SdcParams.from_config(spec.disclosure))
+    frames = {t.name: _label_period(protected.tables[t.name], t, spec.release_period, period) for t in tables}
+    meta = {"batches": batches, "rows": int(inner[spec.count_measure.name].sum()), "inner_cells": len(inner),
+            "utility": utility.period_utility(spec, inner, frames, tables),
+            "stats": getattr(protected, "stats", {})}
+    return periods.freeze(workdir, spec, period, frames, meta)
+
+
+def _label_period(frame, table, release_period: str, period: str):
+    """Make a period's cells distinguishable from other periods' in the concatenated release: a table
+    at the release period drops its period margin (the same cells again); a finer one (months of a
+    quarter) gets the release period as a column, so its margin reads "quarter Q, every month"."""
+    from pipelines.hierarchies import ALL
+
+    if table.period == release_period:
+        return frame[frame[table.period].astype(str) != ALL].reset_index(drop=True)
+    frame = frame.copy()
+    frame.insert(0, release_period, period)
+    return frame
+
+
+def release_dataset(workdir: Workdir, spec, *, as_of, lateness: int, say) -> ReleaseSummary:
+    import hashlib
+
+    import pandas as pd
+
+    from pipelines import aggregate
+    from pipelines.datasets import periods, utility
+
+    if spec.disclosure["method"] != "sdc":
+        raise ValueError(f"dataset {spec.name}: method {spec.disclosure['method']} is released by pipelines.dp")
+    counts = aggregate.period_counts(workdir, spec)
+    undated = int(counts.loc[counts["period"].isna(), "n"].sum())
+    counts = counts[counts["period"].notna()]
+    seen = sorted(set(counts["period"]) | set(periods.frozen_periods(workdir, spec)))
+    closed = [p for p in seen if p in periods.frozen_periods(workdir, spec)
+              or periods.is_closed(p, spec.release_period, as_of, lateness)]
+    summary = ReleaseSummary(spec.name, open_periods=[p for p in seen if p not in closed])
+    frozen = []
+    for p in closed:
+        f = periods.load_frozen(workdir, spec, p)
+        if f is None:
+            f = _freeze_period(workdir, spec, p, sorted(set(counts.loc[counts["period"] == p, "batch_id"])), say)
+            summary.new_periods.append(p)
+        frozen.append(f)
+        late = counts[(counts["period"] == p) & ~counts["batch_id"].isin(f.batches)]
+        summary.held_back += int(late["n"].sum())
+        summary.rows_counted += int(f.meta["rows"])
+    summary.periods = closed
+    if not frozen:
+        say(f"{spec.name}: no closed period yet (open: {', '.join(summary.open_periods) or 'none'})")
+        return summary
+    # the suppression reasons stay in the restricted zone (frozen store); only the flag is published
+    tables = {name: pd.concat([f.tables[name] for f in frozen if name in f.tables], ignore_index=True)
+              .drop(columns=["suppression"], errors="ignore")
+              for name in dict.fromkeys(n for f in frozen for n in f.tables)}
+    summary.cells = sum(len(t) for t in tables.values())
+    summary.suppressed_cells = int(sum(t["suppressed"].astype(bool).sum() for t in tables.values()))
+    summary.utility = utility.combine([f.meta["utility"] for f in frozen])
+    version = closed[-1] + "." + hashlib.sha256(",".join(closed).encode()).hexdigest()[:6]
+    from pipelines.publish import publish_release
+
+    published = publish_release(workdir, spec.published_view(), version, tables, metadata=_metadata(spec, frozen, summary, lateness))
+    summary.version, summary.path = version, published.path
+    summary.already_published = published.already_published
+    _record(workdir, spec, summary, undated)
+    say(f"{spec.name}: release {version} ({len(closed)} period(s), {len(summary.new_periods)} new), "
+        f"{summary.cells} cells, {summary.suppressed_cells} suppressed; visible {summary.utility['visible_share']}")
+    return summary
+
+
+def _metadata(spec, frozen, summary: ReleaseSummary, lateness: int) -> dict:
+    from pipelines import __version__
+
+    return {"title_vi": spec.title_vi, "title_en": spec.title_en, "periods": summary.periods,
+            "release_period": spec.release_period, "release_lateness_days": lateness,
+            "batches": sorted({b for f in frozen for b in f.batches}), "disclosure": spec.disclosure,
+            "suppressed_cells": summary.suppressed_cells, "utility": summary.utility, "held_back": summary.held_back,
+            "software_version": __version__}
+
+
+
+def _record(workdir: Workdir, spec, s: ReleaseSummary, undated: int) -> None:
+    """aggregate, disclose and publish counts of the release in the ledger (batch id = the version)."""
+    from pipelines.ledger import Ledger, LedgerEntry
+
+    published = s.cells - s.suppressed_cells
+    Ledger(workdir.ledger_url()).record([
+        LedgerEntry(s.version, "aggregate", spec.name, received=s.rows_counted + s.held_back + undated,
+                    passed=s.rows_counted, quarantined=s.held_back, rejected=undated,
+                    details={"periods": s.periods, "new_periods": s.new_periods, "open_periods": s.open_periods,
+                             "held_back": s.held_back, "undated": undated}),
+        LedgerEntry(s.version, "disclose", spec.name, received=s.cells, passed=published,
+                    quarantined=s.suppressed_cells, details={"utility": s.utility}),
+        LedgerEntry(s.version, "publish", spec.name, received=s.cells, passed=s.cells,
+                    details={"path": str(s.path), "already_published": s.already_published}),
+    ])
+
+
+def finish_batch(workdir: Workdir, batch_id: str, *, error_threshold: float | None,
                  say: Callable[[str], None]) -> RunSummary:
     """Every stage after ingest, for a batch that is already staged; what happened, from the ledger."""
     from pipelines import deidentify, quality
@@ -112,5 +260,5 @@ def finish_batch(workdir: Workdir, batch_id: str, *, error_threshold: float | No
     quality.reconcile(workdir, batch_id)  # every HOSO received is passed, quarantined or rejected, or raise
     say("deidentify: policy from the schema registry")
     deidentify.deidentify_batch(workdir, batch_id)
-    release(workdir, min_cell, say)
+    release(workdir, say=say)
     return summarize(workdir, batch_id)

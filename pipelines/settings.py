@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     validate_memory: str = Field("4GB", description="DuckDB memory limit of validate")
     phoner_dir: Path = Field(Path("~/.cache/andanh/phoner"), description=(
         "folder of the PhoNER_COVID19 train/dev syllable JSON read by andanh eval-phoner (never committed)"))
+    release_lateness_days: int = Field(10, ge=0, description=(
+        "days after a period ends before it is closed and released (its cells are then frozen)"))
+    signing_key: SecretStr | None = Field(None, description=(
+        "Ed25519 release signing key (PEM or 64 hex digits); embedded mode generates one in restricted/keys/"))
     lock_timeout_s: float = Field(3600.0, gt=0, description="longest wait for the release lock (seconds)")
     his_overlap_minutes: int = Field(60, ge=0, description="andanh_his reads updated_at from this long before "
                                      "its interval, so late commits are not lost")

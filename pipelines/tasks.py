@@ -154,30 +154,15 @@ def deidentify(batch: dict) -> dict:
 
 
 @fail_fast()
-def aggregate(batch: dict) -> dict:
-    from pipelines import aggregate as aggregate_stage
+def release(batch: dict) -> dict:
+    """The one release step (:func:`pipelines.run.release`) after a batch: every dataset's closed periods."""
+    from pipelines.run import release as release_step
 
-    from pipelines.locks import release_lock
-
-    with release_lock(batch["workdir"]):  # one writer of the shared outputs at a time, whichever DAG
-        summary = aggregate_stage.aggregate(Workdir.at(batch["workdir"]))
-    return batch | {"aggregate_cells": summary.cells, "aggregate_batches": summary.batches}
-
-
-@fail_fast()
-def publish(batch: dict, min_cell: int | None = None) -> dict:
-    from pipelines import disclose
-    from pipelines import publish as publish_stage
-
-    from pipelines.locks import release_lock
-
-    wd = Workdir.at(batch["workdir"])
-    with release_lock(wd):
-        disclosed = disclose.suppress_small_cells(wd, min_cell)
-        published = publish_stage.publish(wd, min_cell=disclosed.min_cell, batches=batch.get("aggregate_batches"))
-    return batch | {"release_id": published.release_id, "release_path": str(published.path),
-                    "duckdb_path": str(published.duckdb_path), "cells": published.rows,
-                    "suppressed_cells": disclosed.suppressed_cells}
+    summaries = release_step(Workdir.at(batch["workdir"]))
+    return batch | {"releases": [{"dataset": s.dataset, "version": s.version, "path": str(s.path) if s.path else None,
+                                  "periods": s.periods, "new_periods": s.new_periods, "cells": s.cells,
+                                  "suppressed_cells": s.suppressed_cells, "held_back": s.held_back,
+                                  "visible_share": s.utility.get("visible_share")} for s in summaries]}
 
 
 @fail_fast()

@@ -1,4 +1,4 @@
-"""Task wiring shared by the AnDanh DAGs: validate -> de-identify -> aggregate -> publish.
+"""Task wiring shared by the AnDanh DAGs: validate -> de-identify -> release (aggregate, protect, publish).
 
 Lives in plugins/ because Airflow puts that folder on sys.path for the scheduler, the DAG processor
 and every worker; the DAG files import it.
@@ -7,18 +7,17 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, task
 
+from andanh_assets import published_assets, published_root
+
+# One asset per published dataset whichever source fed it, so downstream DAGs can be scheduled on a release.
+PUBLISHED = published_assets()
 
 
 def zone_asset(zone: str) -> Asset:
-    """The Asset (and OpenLineage dataset) of a zone, named by its real location under the data root
-    (``ANDANH_WORKDIR``, resolved where the DAG is parsed; absolute in deployed mode)."""
-    from pipelines.settings import get_settings
-    root = get_settings().workdir.resolve()
-    return Asset(name=f"andanh_{zone.replace('/', '_')}", uri=f"file://{root}/{zone}")
-
-
-# One asset whichever source fed it, so downstream DAGs can be scheduled on a new release.
-RELEASE = zone_asset("published")
+    """The Asset (and OpenLineage dataset) of a zone of the data root, named by its real location
+    (the same root as the published assets), for the inlets and outlets of every task."""
+    root = published_root().parent
+    return Asset(name=f"andanh_zone_{zone.replace('/', '_')}", uri=f"file://{root}/{zone}")
 
 
 def default_args() -> dict:
@@ -53,16 +52,16 @@ def process_batch(batch):
         from pipelines import tasks
         return tasks.deidentify(batch)
 
-    @task(inlets=[zone_asset("restricted/safe")], outlets=[zone_asset("restricted/aggregate")])
-    def aggregate(batch: dict) -> dict:
+    @task(inlets=[zone_asset("restricted/safe")], outlets=PUBLISHED)
+    def release(batch: dict, *, outlet_events=None) -> dict:
         from pipelines import tasks
-        return tasks.aggregate(batch)
-
-    @task(inlets=[zone_asset("restricted/aggregate")], outlets=[RELEASE])
-    def publish(batch: dict) -> dict:
-        from pipelines import tasks
-        return tasks.publish(batch)
+        result = tasks.release(batch)
+        versions = {r["dataset"]: r["version"] for r in result["releases"] if r["version"]}
+        for asset in PUBLISHED:  # which release each asset event is about
+            if outlet_events is not None and asset.extra["dataset"] in versions:
+                outlet_events[asset].extra = {"version": versions[asset.extra["dataset"]]}
+        return result
 
     checked = validate(batch)
-    publish(aggregate(deidentify(checked)))
+    release(deidentify(checked))
     return checked

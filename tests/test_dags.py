@@ -52,7 +52,7 @@ def test_parse_time_is_short(dagbag):
 
 def test_kcb_dag_shape(dagbag):
     dag = dagbag.dags["andanh_kcb"]
-    order = ["plan", "ingest", "close_ingest", "anything_new", "validate", "deidentify", "aggregate", "publish"]
+    order = ["plan", "ingest", "close_ingest", "anything_new", "validate", "deidentify", "release"]
     for upstream, downstream in zip(order, order[1:]):
         assert downstream in dag.get_task(upstream).downstream_task_ids
-    assert dag.get_task("publish").outlets
+    assert dag.get_task("release").outlets

@@ -33,8 +33,9 @@ def pii_samples(synth_dir: Path, limit: int = 200) -> list[str]:
 
 def published_text(workdir: Workdir) -> str:
     con = duckdb.connect(str(workdir.published / "andanh.duckdb"), read_only=True)
-    rows = con.execute("SELECT * FROM encounter_costs_monthly").fetchall()
-    return "\n".join(map(repr, rows))
+    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+    assert "encounters__national_month_chapter" in tables
+    return "\n".join(repr(row) for t in tables for row in con.execute(f'SELECT * FROM "{t}"').fetchall())
 
 
 def assert_published_and_balanced(workdir: Workdir, synth_dir: Path) -> None:
@@ -44,9 +45,11 @@ def assert_published_and_balanced(workdir: Workdir, synth_dir: Path) -> None:
     assert hoso.received == 400
     episodes = next(e for e in entries if e.stage == "validate" and e.table_name == "episodes")
     assert episodes.passed > 300 and episodes.quarantined > 0
-    release = (workdir.published / "encounter_costs_monthly" / "LATEST").read_text().strip()
-    manifest = json.loads((workdir.published / "encounter_costs_monthly" / release / "manifest.json").read_text())
-    assert manifest["rows"] > 0
+    release = (workdir.published / "encounters" / "LATEST").read_text().strip()
+    manifest = json.loads((workdir.published / "encounters" / release / "manifest.json").read_text())
+    assert manifest["rows"] > 0 and manifest["periods"]
+    stages = {(e.stage, e.table_name) for e in entries if e.batch_id == release}
+    assert {("aggregate", "encounters"), ("disclose", "encounters"), ("publish", "encounters")} <= stages
     text = published_text(workdir)
     leaked = [value for value in pii_samples(synth_dir) if value in text]
     assert not leaked
@@ -59,11 +62,11 @@ def test_cli_run_end_to_end_and_rerun_changes_nothing(synth_set, tmp_path):
     assert first.returncode == 0, first.stderr[-2000:]
     assert "release:" in first.stdout and "quarantined:" in first.stdout
     assert_published_and_balanced(workdir, synth_set)
-    before = {p: p.stat().st_mtime_ns for p in (workdir.published / "encounter_costs_monthly").rglob("*.parquet")}
+    before = {p: p.stat().st_mtime_ns for p in workdir.published.glob("*/*/**/*.parquet")}
     rows_before = duckdb.sql(f"SELECT count(*) FROM read_parquet('{workdir.staging}/xml1/**/*.parquet')").fetchall()
     second = subprocess.run(cmd, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr[-2000:]
-    after = {p: p.stat().st_mtime_ns for p in (workdir.published / "encounter_costs_monthly").rglob("*.parquet")}
+    after = {p: p.stat().st_mtime_ns for p in workdir.published.glob("*/*/**/*.parquet")}
     assert after == before  # same content, same release: nothing was republished
     assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{workdir.staging}/xml1/**/*.parquet')").fetchall() \
         == rows_before

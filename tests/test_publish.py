@@ -1,73 +1,72 @@
+"""The release step end to end on a small safe zone: what the catalog shows, checksums, idempotence,
+and the audit that refuses a visible small cell."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
-from pipelines import aggregate, disclose, publish
-from pipelines.publish import ReleaseAuditError
+from pipelines.run import release
+from pipelines.workdir import sha256_file
+from release_fixtures import episode, write_datasets, write_safe
 
-
-def write_safe(workdir, batch_id, rows):
-    """Safe XML1 of a batch that passed validation and the residual-PII gate (aggregation reads no other)."""
-    from pipelines.deidentify.gate import run_gate
-    from pipelines.quality.validated import index_document, write_json_atomic
-
-    folder = workdir.safe / batch_id
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows), folder / "xml1.parquet")
-    write_json_atomic(workdir.validated / batch_id / "index.json", index_document(batch_id, {}))
-    write_json_atomic(workdir.reports / batch_id / "validation.json", {"gate": {"passed": True, "reasons": []}})
-    run_gate(workdir, batch_id, use_detector=False)
-
-
-def episode(ma_lk, **over):
-    row = dict(MA_LK=ma_lk, NGAY_VAO="202403", NGAY_TTOAN="202403", MATINH_2025="01", MA_BENH_CHINH="J18.0",
-               GIOI_TINH="1", NHOM_TUOI="35-39", T_TONGCHI_BV="100.50", T_BHTT="80.00", T_BNCCT="20.50",
-               T_BNTT="0", _batch_id="b1")
-    row.update(over)
-    return row
+AS_OF = dt.date(2024, 7, 1)
 
 
 @pytest.fixture
-def released(workdir):
-    rows = [episode(f"E{i}") for i in range(12)] + [episode(f"F{i}", GIOI_TINH="2") for i in range(3)]
+def released(workdir, tmp_path):
+    config = write_datasets(tmp_path)
+    rows = [episode(f"E{i}", THANG_VAO="2024-03") for i in range(12)] + \
+        [episode(f"F{i}", THANG_VAO="2024-03", GIOI_TINH="2") for i in range(3)]
     write_safe(workdir, "b1", rows)
     # a resent episode in a later batch replaces its first version instead of counting twice
-    write_safe(workdir, "b2", [episode("E0", NGAY_TTOAN="202404", T_TONGCHI_BV="200.50", _batch_id="b2")])
-    agg = aggregate.aggregate(workdir)
-    disclosed = disclose.suppress_small_cells(workdir, 10)
-    return agg, disclosed, publish.publish(workdir, min_cell=10, batches=agg.batches)
+    write_safe(workdir, "b2", [episode("E0", THANG_VAO="2024-03", T_TONGCHI_BV="200.50")])
+    [summary] = release(workdir, as_of=AS_OF, config=config)
+    return config, summary
 
 
-def test_aggregate_counts_latest_version_and_suppresses_small_cells(released, workdir):
-    agg, disclosed, published = released
-    assert agg.encounters == 15 and sorted(agg.batches) == ["b1", "b2"]
-    assert disclosed.cells == 2 and disclosed.suppressed_cells == 1
-    con = duckdb.connect(str(published.duckdb_path), read_only=True)
-    rows = con.execute("SELECT sex, encounters, total_cost_vnd, suppressed, province_name, icd10_chapter, month "
-                       "FROM encounter_costs_monthly ORDER BY sex").fetchall()
-    assert rows[0][:4] == ("Nam", 12, pytest.approx(100.5 * 11 + 200.5), False)
-    assert rows[0][4:] == ("Thành phố Hà Nội", "X", "2024-03")
-    assert rows[1][:4] == ("Nữ", None, None, True)
-    assert con.execute("SELECT count(*) FROM releases WHERE latest").fetchone()[0] == 1
+def test_catalog_counts_latest_version_and_suppresses_small_cells(released, workdir):
+    _, s = released
+    con = duckdb.connect(str(workdir.published / "andanh.duckdb"), read_only=True)
+    rows = con.execute("SELECT sex, encounters, total_cost_vnd, suppressed FROM enc__national_quarter_sex "
+                       "WHERE quarter = '2024-Q1' ORDER BY sex").fetchall()
+    assert rows[0] == ("*", 15, pytest.approx(100.5 * 11 + 200.5 + 100.5 * 3), False)
+    # 3 women: suppressed, nothing behind it; then 12 men too, or the total 15 would give the 3 away
+    assert rows[1:] == [("1", None, None, True), ("2", None, None, True)]
+    cost = con.execute("SELECT total_cost_vnd FROM enc__national_month_chapter WHERE quarter = '2024-Q1' "
+                       "AND month = '2024-03' AND icd10_chapter = 'X'").fetchone()[0]
+    assert cost == pytest.approx(100.5 * 14 + 200.5)  # E0 counted once, at its resent cost
+    assert con.execute("SELECT count(*) FROM releases WHERE status = 'current' AND verified AND dataset = 'enc'"
+                       ).fetchone()[0] == 1
+    assert s.utility["rows"] == 15
 
 
-def test_release_is_content_addressed_checksummed_and_idempotent(released, workdir):
-    _, _, published = released
-    manifest = json.loads((published.path / "manifest.json").read_text())
-    from pipelines.workdir import sha256_file
-    data = published.path / "encounter_costs_monthly.parquet"
-    assert manifest["files"][data.name]["sha256"] == sha256_file(data)
-    again = publish.publish(workdir, min_cell=10, batches=["b1", "b2"])
-    assert again.release_id == published.release_id and again.already_published
-    assert len(list((workdir.published / "encounter_costs_monthly").glob("r*"))) == 1
+def test_release_is_checksummed_and_idempotent(released, workdir):
+    config, s = released
+    manifest = json.loads((s.path / "manifest.json").read_text())
+    assert manifest["files"] and manifest["metadata"]["periods"] == ["2024-Q1"]
+    assert manifest["source_batches"] == ["b1", "b2"] and manifest["metadata"]["utility"]["rows"] == 15
+    for name, entry in manifest["files"].items():
+        assert entry["sha256"] == sha256_file(s.path / name)
+    [again] = release(workdir, as_of=AS_OF, config=config)
+    assert again.version == s.version and again.already_published
+    assert [p.name for p in (workdir.published / "enc").iterdir() if p.is_dir()] == [s.version]
 
 
-def test_audit_refuses_a_release_with_a_visible_small_cell(released, workdir):
-    # a threshold above the one the data was suppressed with must not publish
-    with pytest.raises(ReleaseAuditError):
-        publish.publish(workdir, min_cell=13)
+def test_a_tampered_frozen_period_cannot_publish_a_small_cell(released, workdir):
+    import pandas as pd
+
+    from pipelines.publish import ReleaseAuditError
+    config, s = released
+    frozen = workdir.restricted / "releases" / "enc" / "2024-Q1" / "national_quarter_sex.parquet"
+    t = pd.read_parquet(frozen)
+    t.loc[t["sex"] == "2", ["encounters", "suppressed"]] = [3, False]
+    t.to_parquet(frozen, index=False)
+    for p in (workdir.published / "enc").iterdir():  # force a new publication of the same periods
+        if p.is_dir():
+            import shutil
+            shutil.rmtree(p)
+    with pytest.raises(ReleaseAuditError, match="1..7"):
+        release(workdir, as_of=AS_OF, config=config)

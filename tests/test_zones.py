@@ -260,6 +260,7 @@ def test_an_unvalidated_batch_is_refused(workdir):
 def test_revalidation_failure_withdraws_a_deidentified_batch_from_aggregation(pipeline_tree, monkeypatch):
     """Defined last: it closes the quality gate of the module's batch for good."""
     from pipelines import aggregate
+    from pipelines.datasets import get_dataset
     from pipelines.deidentify import deidentify_batch
     from pipelines.deidentify.gate import released_batches
     from pipelines.quality import reconcile, validate_batch
@@ -271,10 +272,10 @@ def test_revalidation_failure_withdraws_a_deidentified_batch_from_aggregation(pi
         deidentify_batch(workdir, batch)
     assert not loose_paths(workdir)  # safe tables, gate marker and report: 0600 under umask 000
     assert released_batches(workdir) == [batch]
-    assert aggregate.aggregate(workdir).batches == [batch]
+    assert {aggregate.batch_of(f) for f in aggregate.safe_xml1_files(workdir)} == {batch}
     assert not validate_batch(workdir, batch, error_threshold=0.0).gate_passed  # validated again: now it fails
     assert released_batches(workdir) == []
-    with pytest.raises(FileNotFoundError, match="no de-identified data"):
-        aggregate.aggregate(workdir)
+    with pytest.raises(FileNotFoundError, match="no released de-identified data"):
+        aggregate.period_counts(workdir, get_dataset("encounters"))
     with pytest.raises(BatchNotReady, match="failed the data-quality gate"):
         deidentify_batch(workdir, batch)

@@ -1,66 +1,33 @@
-"""Aggregate stage: encounters and costs by month x province x ICD-10 chapter x sex x age band.
+"""Aggregate stage: the inner (finest) cells of a declared dataset for one period, computed in DuckDB.
 
-Reads the safe (de-identified) XML1 of every batch, keeps the latest version of each episode
-(facilities resend an episode once it is paid) and writes one restricted table that the
-disclose stage then checks before anything is published.
+One code path for every dataset of :mod:`pipelines.datasets`: :func:`inner_cells` reads the safe
+(de-identified) tables of the batches the residual-PII gate released, keeps the **latest version**
+of each episode, applies the dataset's population filter, maps every dimension along its hierarchy
+(``h.sql_expression`` on the DuckDB side) and groups by all dimension columns of all its tables.
+
+Latest version of an episode (facilities resend an episode once it is paid, or to correct it): the
+version of the batch ingested last wins, by the batch's ingest sequence number in the run ledger
+(:meth:`pipelines.ledger.Ledger.batch_sequence`, assigned once when the batch is first ingested,
+never a hash); within one batch the later payment time ``NGAY_TTOAN`` wins (de-identification
+shifts it by the person's own offset, so the order of two versions of one episode is kept), then
+the later row of the batch. So a correction sent in the same month as the original always wins.
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from pipelines.reference import icd10_chapters, provinces_34
-from pipelines.workdir import Workdir, scratch_path, writes_private
+from pipelines.datasets import DatasetSpec
+from pipelines.workdir import Workdir
 
-DATASET = "encounter_costs_monthly"
-GROUP_COLUMNS = ("month", "province_code", "province_name", "icd10_chapter", "icd10_chapter_title",
-                 "sex", "age_band")
-MEASURE_COLUMNS = ("encounters", "total_cost_vnd", "insurance_paid_vnd", "patient_paid_vnd")
-
-AGGREGATE_SQL = """
-WITH episodes AS (
-    SELECT * FROM read_parquet($files, union_by_name = true)
-    QUALIFY row_number() OVER (PARTITION BY MA_LK ORDER BY NGAY_TTOAN DESC NULLS LAST, _batch_id DESC) = 1
-), typed AS (
-    SELECT substr(NGAY_VAO, 1, 4) || '-' || substr(NGAY_VAO, 5, 2) AS month,
-           MATINH_2025 AS province_code,
-           upper(substr(trim(MA_BENH_CHINH), 1, 3)) AS icd3,
-           CASE GIOI_TINH WHEN '1' THEN 'Nam' WHEN '2' THEN 'Nữ' ELSE 'Chưa xác định' END AS sex,
-           coalesce(NHOM_TUOI, 'unknown') AS age_band,
-           TRY_CAST(T_TONGCHI_BV AS DECIMAL(18, 2)) AS total_cost,
-           TRY_CAST(T_BHTT AS DECIMAL(18, 2)) AS insurance_paid,
-           coalesce(TRY_CAST(T_BNCCT AS DECIMAL(18, 2)), 0) + coalesce(TRY_CAST(T_BNTT AS DECIMAL(18, 2)), 0)
-               AS patient_paid
-    FROM episodes
-)
-SELECT t.month,
-       coalesce(t.province_code, 'unknown') AS province_code,
-       coalesce(p.name, 'unknown') AS province_name,
-       coalesce(c.chapter, 'unknown') AS icd10_chapter,
-       coalesce(c.title_vi, 'unknown') AS icd10_chapter_title,
-       t.sex, t.age_band,
-       count(*) AS encounters,
-       sum(total_cost) AS total_cost_vnd,
-       sum(insurance_paid) AS insurance_paid_vnd,
-       sum(patient_paid) AS patient_paid_vnd
-FROM typed t
-LEFT JOIN chapters c ON t.icd3 BETWEEN c.first AND c.last
-LEFT JOIN provinces p ON p.code = t.province_code
-GROUP BY ALL
-ORDER BY ALL
-"""
-
-
-@dataclass
-class AggregateSummary:
-    dataset: str
-    path: Path
-    cells: int
-    encounters: int
-    batches: list[str]
+PERIOD_SQL = {
+    "month": "{m}",
+    "quarter": "(substr({m}, 1, 4) || '-Q' || CAST((TRY_CAST(substr({m}, 6, 2) AS INTEGER) + 2) // 3 AS VARCHAR))",
+    "year": "substr({m}, 1, 4)",
+}
 
 
 def safe_xml1_files(workdir: Workdir, *, include_special: bool = False) -> list[str]:
@@ -68,39 +35,132 @@ def safe_xml1_files(workdir: Workdir, *, include_special: bool = False) -> list[
     pregnancy termination: ``safe/<batch>/special/``) are left out unless the caller asks for them.
     Only batches the residual-PII gate released, and that still pass validation, are read
     (:func:`pipelines.deidentify.gate.released_batches`): a blocked or withdrawn batch feeds nothing."""
+    return safe_files(workdir, "xml1", include_special=include_special)
+
+
+def safe_files(workdir: Workdir, table: str, *, include_special: bool = False) -> list[str]:
+    """Safe files of one table (``xml1``, ``xml2``, ...) of the released batches (see :func:`safe_xml1_files`)."""
     from pipelines.deidentify.gate import released_batches
 
     released = set(released_batches(workdir))
-    files = sorted(str(p) for p in workdir.safe.glob("*/xml1.parquet") if p.parent.name in released)
+    files = sorted(str(p) for p in workdir.safe.glob(f"*/{table}.parquet") if p.parent.name in released)
     if include_special:
-        files += sorted(str(p) for p in workdir.safe.glob("*/special/xml1.parquet")
+        files += sorted(str(p) for p in workdir.safe.glob(f"*/special/{table}.parquet")
                         if p.parent.parent.name in released)
     return files
 
 
-@writes_private
-def aggregate(workdir: Workdir, *, include_special: bool = False) -> AggregateSummary:
-    """Rebuild the aggregate over every de-identified batch (months span batches)."""
-    files = safe_xml1_files(workdir, include_special=include_special)
-    if not files:
-        raise FileNotFoundError(f"no de-identified data under {workdir.safe}; run deidentify first")
-    target_dir = workdir.restricted / "aggregates"
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / f"{DATASET}.parquet"
-    tmp = scratch_path(workdir.tmp, DATASET, ".parquet")
+def batch_of(path: str) -> str:
+    p = Path(path).parent
+    return p.parent.name if p.name == "special" else p.name
+
+
+def batch_order(workdir: Workdir, batches: Iterable[str]) -> dict[str, int]:
+    """Batch id -> its ingest sequence number (the ledger's, assigned on first ingest; older data roots
+    get numbers in the order their ingest was recorded)."""
+    from pipelines.ledger import Ledger
+
+    return Ledger(workdir.ledger_url()).batch_sequences(sorted(set(batches)))
+
+
+def _episodes_sql(spec: DatasetSpec) -> str:
+    """SQL of the source rows: the latest version of each episode (``x1``), joined to XML2 for ``xml2``."""
+    latest = """
+        SELECT x.* EXCLUDE (_seq, file_row_number) FROM (
+            SELECT r.*, s.seq AS _seq FROM read_parquet($x1, union_by_name = true, file_row_number = true) r
+                   JOIN (SELECT * FROM _batch_seq) s ON s.batch_id = r._batch_id) x
+        QUALIFY row_number() OVER (PARTITION BY MA_LK
+            ORDER BY _seq DESC, NGAY_TTOAN DESC NULLS LAST, file_row_number DESC) = 1"""
+    if spec.source == "xml1":
+        return latest
+    return f"""
+        WITH x1 AS ({latest}),
+        d AS (SELECT MA_LK, _batch_id, coalesce(nullif(trim(MA_THUOC), ''), 'unknown') AS MA_THUOC,
+                     sum(TRY_CAST(THANH_TIEN_BV AS DECIMAL(18, 2))) AS THUOC_THANH_TIEN_BV,
+                     sum(TRY_CAST(SO_LUONG AS DECIMAL(18, 3))) AS THUOC_SO_LUONG
+              FROM read_parquet($x2, union_by_name = true) GROUP BY ALL)
+        SELECT x1.*, d.MA_THUOC, d.THUOC_THANH_TIEN_BV, d.THUOC_SO_LUONG
+        FROM x1 JOIN d ON d.MA_LK = x1.MA_LK AND d._batch_id = x1._batch_id"""
+
+
+def _register(con: duckdb.DuckDBPyConnection, spec: DatasetSpec) -> None:
+    from pipelines.hierarchies import get_hierarchy
+
+    for name in sorted({d.hierarchy for d in spec.dimensions.values() if d.hierarchy}):
+        get_hierarchy(name).register(con)
+
+
+def _period_sql(spec: DatasetSpec, level: str) -> str:
+    month = f"(CASE WHEN regexp_full_match(trim(CAST(({spec.period_source}) AS VARCHAR)), " \
+            f"'(19|20)[0-9]{{2}}-(0[1-9]|1[0-2])') THEN trim(CAST(({spec.period_source}) AS VARCHAR)) END)"
+    return PERIOD_SQL[level].format(m=month)
+
+
+def cells_sql(spec: DatasetSpec, period_filter: bool) -> str:
+    """The query of the inner cells: periods, dimensions, the count, sums and largest contributions."""
+    columns = [f"{_period_sql(spec, p)} AS \"{p}\"" for p in dict.fromkeys([*spec.periods_used, spec.release_period])]
+    columns += [f"{d.sql()} AS \"{name}\"" for name, d in spec.dimensions.items() if _used(spec, name)]
+    aggs = [f'count(*) AS "{spec.count_measure.name}"']
+    for m in spec.sum_measures:
+        value = f"CAST(({m.sql}) AS DOUBLE)"
+        aggs.append(f'sum({value}) AS "{m.name}"')
+        if m.dominance:
+            aggs.append(f'coalesce(max({value}, 2)[1], 0) AS "{m.name}__max1"')
+            aggs.append(f'coalesce(max({value}, 2)[2], 0) AS "{m.name}__max2"')
+    where = [f"({spec.population})"] if spec.population else []
+    if period_filter:
+        where.append(f"{_period_sql(spec, spec.release_period)} = $period")
+    return (f"SELECT {', '.join(columns)}, {', '.join(aggs)} FROM ({_episodes_sql(spec)}) src "
+            f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY ALL ORDER BY ALL")
+
+
+def _used(spec: DatasetSpec, dimension: str) -> bool:
+    return any(dimension in t.dimensions for t in spec.tables)
+
+
+def _connect(workdir: Workdir, spec: DatasetSpec, *, hierarchies: bool = True) -> tuple[duckdb.DuckDBPyConnection, dict]:
+    x1 = safe_files(workdir, "xml1", include_special=spec.include_special)
+    if not x1:
+        raise FileNotFoundError(f"no released de-identified data under {workdir.safe}; run deidentify first")
+    params: dict = {"x1": x1}
+    if spec.source == "xml2":
+        params["x2"] = safe_files(workdir, "xml2", include_special=spec.include_special)
+        if not params["x2"]:
+            raise FileNotFoundError(f"dataset {spec.name}: no released XML2 under {workdir.safe}")
     con = duckdb.connect()
+    order = batch_order(workdir, [batch_of(f) for f in x1])
+    con.execute("CREATE TEMP TABLE _batch_seq (batch_id VARCHAR, seq BIGINT)")
+    con.executemany("INSERT INTO _batch_seq VALUES (?, ?)", list(order.items()))
+    if hierarchies:
+        _register(con, spec)
+    return con, params
+
+
+def inner_cells(workdir: Workdir, spec: DatasetSpec, period: str) -> pd.DataFrame:
+    """One row per finest cell of ``spec`` in the release period ``period`` (e.g. ``2025-Q1``):
+    every period and dimension column its tables use, the count, the sums and, for money sums, the
+    largest and second-largest single contribution (``<measure>__max1``, ``__max2``)."""
+    con, params = _connect(workdir, spec)
     try:
-        con.execute("CREATE TABLE chapters (chapter VARCHAR, first VARCHAR, last VARCHAR, title_vi VARCHAR)")
-        con.executemany("INSERT INTO chapters VALUES (?, ?, ?, ?)",
-                        [(c["chapter"], c["first"], c["last"], c["title_vi"]) for c in icd10_chapters()])
-        con.execute("CREATE TABLE provinces (code VARCHAR, name VARCHAR)")
-        con.executemany("INSERT INTO provinces VALUES (?, ?)", [(p["new_code"], p["name"]) for p in provinces_34()])
-        con.execute(f"CREATE TABLE agg AS {AGGREGATE_SQL}", {"files": files})
-        con.execute(f"COPY agg TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
-        cells, encounters = con.execute("SELECT count(*), coalesce(sum(encounters), 0) FROM agg").fetchone()
+        return _run(con, spec, cells_sql(spec, True), params | {"period": period}).df()
     finally:
         con.close()
-    os.replace(tmp, target)
-    batches = sorted({Path(f).parent.name if Path(f).parent.name != "special" else Path(f).parent.parent.name
-                      for f in files})
-    return AggregateSummary(DATASET, target, cells, int(encounters), batches)
+
+
+def period_counts(workdir: Workdir, spec: DatasetSpec) -> pd.DataFrame:
+    """Rows of the dataset per release period and batch of the chosen version (for closure and lateness)."""
+    con, params = _connect(workdir, spec, hierarchies=False)
+    try:
+        where = f"WHERE ({spec.population})" if spec.population else ""
+        sql = (f"SELECT {_period_sql(spec, spec.release_period)} AS period, _batch_id AS batch_id, count(*) AS n "
+               f"FROM ({_episodes_sql(spec)}) src {where} GROUP BY ALL ORDER BY ALL")
+        return _run(con, spec, sql, params).df()
+    finally:
+        con.close()
+
+
+def _run(con: duckdb.DuckDBPyConnection, spec: DatasetSpec, sql: str, params: dict):
+    try:
+        return con.execute(sql, params)
+    except duckdb.Error as exc:  # a bad expression in the dataset config: say which dataset
+        raise ValueError(f"dataset {spec.name}: aggregation failed: {str(exc).splitlines()[0]}") from None

@@ -1,57 +1,26 @@
-"""Disclose stage, first version: primary small-cell suppression of an aggregate table.
+"""Disclose stage: statistical disclosure control of the aggregate tables of a release.
 
-A cell whose count is below the threshold has its count and every measure withheld, and is
-flagged. Secondary suppression, k-anonymity and differential privacy come with later work.
+``protect(inner, tables, count=..., sums=..., params=SdcParams(...), prior=...)`` builds every table's
+cells from the inner cells (full grid of observed categories, zero cells included, subtotals along
+declared hierarchies and a total per dimension), then:
+
+1. primary suppression: counts 1..min_count-1; zero cells are shown the same way (suppressed, NULL), so
+   an empty cell cannot be told from a small one;
+2. dominance on money sums ((n, k) and p% rules, from each cell's two largest contributions): the sums
+   are withheld (count still published);
+3. secondary suppression by Gaussian elimination over the model matrix of all cells of all tables of the
+   release and of earlier releases (:mod:`pipelines.disclose.gauss`), for counts and again for sums;
+4. rounding of published counts to the nearest ``round_to``; totals either true totals rounded or the
+   sum of the published rounded cells (``totals``);
+5. the LP interval audit (:mod:`pipelines.disclose.audit`) and extra suppression where it finds a cell
+   narrowed below its protection level, repeated until it finds none.
+
+:func:`pipelines.run.release` calls ``protect`` once per closed period of every declared dataset.
 """
-from __future__ import annotations
+from pipelines.disclose.audit import AuditFinding, audit_intervals, audit_release
+from pipelines.disclose.cells import PublishedTable, TableRequest
+from pipelines.disclose.params import SdcParams
+from pipelines.disclose.protect import ProtectedRelease, protect
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
-
-import duckdb
-
-from pipelines.aggregate import DATASET, GROUP_COLUMNS, MEASURE_COLUMNS
-from pipelines.workdir import Workdir, scratch_path, writes_private
-
-DEFAULT_MIN_CELL = 10
-
-
-@dataclass
-class DiscloseSummary:
-    dataset: str
-    path: Path
-    cells: int
-    suppressed_cells: int
-    min_cell: int
-
-
-def min_cell_from_env() -> int:
-    from pipelines.settings import get_settings
-    return get_settings().min_cell
-
-
-@writes_private
-def suppress_small_cells(workdir: Workdir, min_cell: int | None = None) -> DiscloseSummary:
-    min_cell = min_cell or min_cell_from_env()
-    if min_cell < 1:
-        raise ValueError("the minimum cell size must be at least 1")
-    source = workdir.restricted / "aggregates" / f"{DATASET}.parquet"
-    if not source.exists():
-        raise FileNotFoundError(f"no aggregate at {source}; run aggregate first")
-    target = workdir.restricted / "disclosed" / f"{DATASET}.parquet"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = scratch_path(workdir.tmp, f"disclosed-{DATASET}", ".parquet")
-    small = "encounters < $min_cell"
-    measures = ", ".join(f"CASE WHEN {small} THEN NULL ELSE {m} END AS {m}" for m in MEASURE_COLUMNS)
-    con = duckdb.connect()
-    try:
-        con.execute(f"""CREATE TABLE disclosed AS
-            SELECT {', '.join(GROUP_COLUMNS)}, {measures}, ({small}) AS suppressed
-            FROM read_parquet($source) ORDER BY ALL""", {"source": str(source), "min_cell": min_cell})
-        con.execute(f"COPY disclosed TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
-        cells, suppressed = con.execute("SELECT count(*), count(*) FILTER (suppressed) FROM disclosed").fetchone()
-    finally:
-        con.close()
-    os.replace(tmp, target)
-    return DiscloseSummary(DATASET, target, cells, suppressed, min_cell)
+__all__ = ["AuditFinding", "ProtectedRelease", "PublishedTable", "SdcParams", "TableRequest", "audit_intervals",
+           "audit_release", "protect"]

@@ -251,4 +251,6 @@ def record_ingest(workdir: Workdir, batch_id: str) -> None:
         totals.update(f["staged"])
     entries += [LedgerEntry(batch_id, "ingest", table, received=n, passed=n)
                 for table, n in sorted(totals.items())]
-    Ledger(workdir.ledger_url()).record(entries)
+    ledger = Ledger(workdir.ledger_url())
+    ledger.record(entries)
+    ledger.batch_sequences([batch_id])  # the batch's place in the version order of episodes, given once

@@ -1,0 +1,141 @@
+"""The publish audit: an independent re-check of every table before anything is written.
+
+The rules come from the dataset's declared disclosure config (not from what the disclose step says it
+did), and a config below the policy floor is refused outright:
+
+- ``sdc``: ``min_count`` >= ``POLICY_MIN_COUNT_FLOOR`` and ``round_to`` >= ``POLICY_ROUND_FLOOR``; no
+  unsuppressed count in 1..min_count-1, every unsuppressed count a multiple of ``round_to``; a suppressed
+  row carries no value in any measure (money included) or extra column.
+- ``dp``: a positive ``epsilon``; noisy counts may take any value.
+- every method: only declared columns; the ``suppression`` reason and single contributions
+  (``<measure>__max1``/``__max2``) are never published; the ``suppressed`` flag is boolean and not NULL.
+
+Findings are counts per rule and table, never cell values.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.publish.spec import (FORBIDDEN_COLUMNS, FORBIDDEN_SUFFIXES, POLICY_MIN_COUNT_FLOOR,
+                                    POLICY_ROUND_FLOOR, SUPPRESSED, DatasetSpecLike, attr, count_measures,
+                                    period_column, table_spec)
+
+METHODS = ("sdc", "dp")
+
+
+class ReleaseAuditError(RuntimeError):
+    """A release failed its audit and was not published."""
+
+
+@dataclass
+class AuditReport:
+    method: str
+    rules: dict
+    tables: dict[str, dict] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"passed": not self.findings, "method": self.method, "rules": self.rules, "tables": self.tables}
+
+
+def disclosure_rules(spec: DatasetSpecLike) -> dict:
+    """The rules the dataset's config asks for, refused when below the policy floor."""
+    config = dict(spec.disclosure or {})
+    method = config.get("method")
+    if method not in METHODS:
+        raise ReleaseAuditError(f"dataset {spec.name}: disclosure method {method!r} is not one of {METHODS}")
+    if method == "dp":
+        epsilon = config.get("epsilon")
+        if not isinstance(epsilon, (int, float)) or isinstance(epsilon, bool) or not epsilon > 0:
+            raise ReleaseAuditError(f"dataset {spec.name}: a dp release needs a positive epsilon, got {epsilon!r}")
+        return {"method": "dp", "epsilon": float(epsilon)}
+    min_count, round_to = config.get("min_count"), config.get("round_to")
+    for key, value, floor in (("min_count", min_count, POLICY_MIN_COUNT_FLOOR),
+                              ("round_to", round_to, POLICY_ROUND_FLOOR)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < floor:
+            raise ReleaseAuditError(f"dataset {spec.name}: disclosure {key}={value!r} is below the policy floor "
+                                    f"{floor}; refusing to publish")
+    return {"method": "sdc", "min_count": min_count, "round_to": round_to}
+
+
+def audit_release(spec: DatasetSpecLike, tables: Mapping[str, pa.Table], *,
+                  extra_columns: Iterable[str] = ()) -> AuditReport:
+    """Check every table; raise :class:`ReleaseAuditError` naming each broken rule (counts only)."""
+    rules = disclosure_rules(spec)
+    report = AuditReport(rules["method"], rules)
+    for name, table in tables.items():
+        report.tables[name] = _audit_table(spec, name, table, rules, set(extra_columns), report.findings)
+    if report.findings:
+        raise ReleaseAuditError(f"release of {spec.name} refused by the publish audit: " + "; ".join(report.findings))
+    return report
+
+
+def _audit_table(spec, name: str, table: pa.Table, rules: dict, extra: set[str], findings: list[str]) -> dict:
+    if not _check_columns(spec, name, table, extra, rules["method"], findings):
+        return {"rows": table.num_rows}
+    counts = [c for c in count_measures(spec) if c in table.column_names]
+    values = [c for c in table.column_names if c in set(spec.measures) | extra]
+    has_flag = SUPPRESSED in table.column_names
+    checks = _sql_checks(rules, counts, values, has_flag)
+    con = duckdb.connect()
+    try:
+        con.register("t", table)
+        for rule, condition in checks.items():
+            broken = con.execute(f"SELECT count(*) FROM t WHERE {condition}").fetchone()[0]
+            if broken:
+                findings.append(f"{name}: {broken} cell(s) break '{rule}'")
+        suppressed = con.execute(f'SELECT count(*) FILTER ("{SUPPRESSED}") FROM t').fetchone()[0] if has_flag else 0
+    finally:
+        con.close()
+    return {"rows": table.num_rows, "suppressed_cells": int(suppressed), "checked": sorted(checks)}
+
+
+def _check_columns(spec, name: str, table: pa.Table, extra: set[str], method: str, findings: list[str]) -> bool:
+    """Only declared columns, none restricted; for sdc a boolean flag and integer counts. False: stop here."""
+    t = table_spec(spec, name)
+    dims = list(attr(t, "dimensions") or [])
+    allowed = set(dims) | set(spec.measures) | {SUPPRESSED} | extra | set(spec.partition_by or [])
+    if period_column(spec):
+        allowed.add(period_column(spec))
+    cols, schema = table.column_names, table.schema
+    bad = [c for c in cols if c in FORBIDDEN_COLUMNS or c.endswith(FORBIDDEN_SUFFIXES)]
+    problems = []
+    if bad:
+        problems.append(f"restricted column(s) {bad} may never be published")
+    if unknown := [c for c in cols if c not in allowed and c not in bad]:
+        problems.append(f"undeclared column(s) {unknown}")
+    if missing := [d for d in dims if d not in cols]:
+        problems.append(f"dimension column(s) {missing} missing")
+    counts = [c for c in count_measures(spec) if c in cols]
+    if method == "sdc":
+        if SUPPRESSED not in cols or not pa.types.is_boolean(schema.field(SUPPRESSED).type):
+            problems.append(f"a boolean '{SUPPRESSED}' column is required")
+        if not counts:
+            problems.append("no count measure to check the threshold on")
+        problems += [f"count {c} is {schema.field(c).type}, not an integer" for c in counts
+                     if not pa.types.is_integer(schema.field(c).type)]
+    findings += [f"{name}: {p}" for p in problems]
+    return not problems
+
+
+def _sql_checks(rules: dict, counts: list[str], values: list[str], has_flag: bool) -> dict[str, str]:
+    visible = f'NOT "{SUPPRESSED}"' if has_flag else "true"
+    checks: dict[str, str] = {}
+    if has_flag:
+        checks["suppressed flag is never NULL"] = f'"{SUPPRESSED}" IS NULL'
+        if values:
+            any_value = " OR ".join(f'"{c}" IS NOT NULL' for c in values)
+            checks["suppressed cells carry no values"] = f'"{SUPPRESSED}" AND ({any_value})'
+    if rules["method"] != "sdc":
+        return checks
+    low, step = rules["min_count"], rules["round_to"]
+    for c in counts:
+        checks[f"{c}: no published count in 1..{low - 1}"] = f'{visible} AND "{c}" BETWEEN 1 AND {low - 1}'
+        checks[f"{c}: published counts are multiples of {step}"] = f'{visible} AND "{c}" % {step} <> 0'
+        checks[f"{c}: no negative count"] = f'"{c}" < 0'
+        checks[f"{c}: an unsuppressed cell has a count"] = f'{visible} AND "{c}" IS NULL'
+    return checks
