@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from andanh_stages import default_args, his_start_date, process_batch
+from andanh_stages import default_args, his_start_date, process_batch, zone_asset
 
 
 @dag(
@@ -23,7 +23,7 @@ from andanh_stages import default_args, his_start_date, process_batch
     tags=["andanh", "his"],
 )
 def andanh_his():
-    @task
+    @task(outlets=[zone_asset("staging")])
     def pull(params=None, data_interval_start=None, data_interval_end=None) -> dict:
         from airflow.providers.common.sql.hooks.sql import DbApiHook
         from pipelines import tasks

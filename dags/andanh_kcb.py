@@ -4,7 +4,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from andanh_stages import default_args, process_batch
+from andanh_stages import default_args, process_batch, zone_asset
 
 
 @dag(
@@ -27,7 +27,7 @@ def andanh_kcb():
         from pipelines import tasks
         return tasks.plan_batch(params["source"], params["workdir"], data_interval_start, data_interval_end)
 
-    @task(max_active_tis_per_dagrun=4)
+    @task(max_active_tis_per_dagrun=4, inlets=[zone_asset("landing")], outlets=[zone_asset("staging")])
     def ingest(chunk: dict) -> dict:
         from pipelines import tasks
         return tasks.ingest_chunk(**chunk)

@@ -457,6 +457,19 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `andanh ingest ... | head`: the reader left, which is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a full disk, a file-size limit, a read-only mount
+        _stderr(f"andanh {args.command}: error: file system: {exc.strerror or exc}"
+                f"{f' ({exc.filename})' if exc.filename else ''}; releases are moved into place whole, "
+                "so none is half-written: free space and run the same command again")
+        return EXIT_FAILED
+    except Exception as exc:
+        if not type(exc).__module__.startswith("sqlalchemy"):
+            raise
+        orig = getattr(exc, "orig", None) or exc  # the driver's message, without SQLAlchemy's parameter echo
+        _stderr(f"andanh {args.command}: error: database unreachable or failing "
+                f"({type(orig).__name__}: {str(orig).strip().splitlines()[0] if str(orig).strip() else '-'}); "
+                "check ANDANH_LEDGER_URL and run the same command again")
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

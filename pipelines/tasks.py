@@ -64,11 +64,12 @@ def plan_batch(source: str | None, workdir: str | None, interval_start=None, int
     """Split a source folder into chunks for parallel ingest tasks of one batch."""
     from pipelines.ingest import discover
 
-    from pipelines.settings import get_settings
+    from pipelines.settings import SettingsError, get_settings
 
     source = source or get_settings().source
     if not source:
-        raise ValueError("no source: set the DAG param 'source' or ANDANH_SOURCE")
+        with fail_fast():  # a configuration error: retrying cannot help
+            raise SettingsError("no source: set the DAG param 'source' or ANDANH_SOURCE")
     wd = Workdir.at(workdir).ensure()
     source_id = str(Path(source).resolve())
     batch_id = batch_id_for(source_id, _interval(interval_start), _interval(interval_end))

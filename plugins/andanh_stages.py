@@ -5,12 +5,19 @@ and every worker; the DAG files import it.
 """
 from __future__ import annotations
 
-from airflow.sdk import task
+from airflow.sdk import Asset, task
 
-from andanh_assets import published_assets
+from andanh_assets import published_assets, published_root
 
 # One asset per published dataset whichever source fed it, so downstream DAGs can be scheduled on a release.
 PUBLISHED = published_assets()
+
+
+def zone_asset(zone: str) -> Asset:
+    """The Asset (and OpenLineage dataset) of a zone of the data root, named by its real location
+    (the same root as the published assets), for the inlets and outlets of every task."""
+    root = published_root().parent
+    return Asset(name=f"andanh_zone_{zone.replace('/', '_')}", uri=f"file://{root}/{zone}")
 
 
 def default_args() -> dict:
@@ -34,17 +41,18 @@ def his_start_date():
 def process_batch(batch):
     """Wire the stages after ingest for the batch that ``batch`` (an XCom of {workdir, batch_id}) names."""
 
-    @task
+    @task(inlets=[zone_asset("staging")], outlets=[zone_asset("restricted/validated"),
+                                                   zone_asset("restricted/quarantine")])
     def validate(batch: dict) -> dict:
         from pipelines import tasks
         return tasks.validate(batch)
 
-    @task
+    @task(inlets=[zone_asset("restricted/validated")], outlets=[zone_asset("restricted/safe")])
     def deidentify(batch: dict) -> dict:
         from pipelines import tasks
         return tasks.deidentify(batch)
 
-    @task(outlets=PUBLISHED)
+    @task(inlets=[zone_asset("restricted/safe")], outlets=PUBLISHED)
     def release(batch: dict, *, outlet_events=None) -> dict:
         from pipelines import tasks
         result = tasks.release(batch)
