@@ -12,7 +12,7 @@ AIRFLOW_ENV = AIRFLOW_HOME=$(CURDIR)/$(DEMO)/airflow AIRFLOW__CORE__DAGS_FOLDER=
 	AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$(CURDIR)/$(DEMO)/airflow/airflow.db \
 	GX_ANALYTICS_ENABLED=False NO_COLOR=1
 
-.PHONY: install demo test bench docs clean eval-phoner
+.PHONY: install demo test bench bench-extract docs clean eval-phoner
 
 install: $(STAMP)
 $(STAMP):
@@ -38,6 +38,9 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench
+
+bench-extract: install  # research extracts only: ours, pycanon, anjana
+	$(BIN)/python -m bench.extract
 
 # PhoNER_COVID19 train/dev (research licence, kept outside the repository) when present.
 eval-phoner: install

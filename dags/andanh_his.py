@@ -1,11 +1,9 @@
 """HIS database -> the same stages as andanh_kcb, one batch per data interval. Wiring only."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from airflow.sdk import Param, dag, task
 
-from andanh_stages import his_start_date, process_batch
+from andanh_stages import default_args, his_start_date, process_batch
 
 
 @dag(
@@ -16,7 +14,7 @@ from andanh_stages import his_start_date, process_batch
     start_date=his_start_date(),  # ANDANH_HIS_START_DATE; intervals missed while down are caught up
     catchup=True,
     max_active_runs=1,
-    default_args={"owner": "data-engineering", "retries": 2, "retry_delay": timedelta(minutes=2)},
+    default_args=default_args(),
     params={
         "conn_id": Param("andanh_his", type="string", description="Airflow connection of the HIS database"),
         "schema": Param("his", type="string"),

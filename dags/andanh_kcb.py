@@ -1,12 +1,10 @@
 """XML 130 / extract files -> validated, de-identified, published aggregates. Wiring only."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from andanh_stages import process_batch
+from andanh_stages import default_args, process_batch
 
 
 @dag(
@@ -16,7 +14,7 @@ from andanh_stages import process_batch
     start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Ho_Chi_Minh"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "data-engineering", "retries": 2, "retry_delay": timedelta(minutes=2)},
+    default_args=default_args(),
     params={
         "source": Param(None, type=["null", "string"], description="folder or file (default $ANDANH_SOURCE)"),
         "workdir": Param(None, type=["null", "string"], description="data root (default $ANDANH_WORKDIR)"),

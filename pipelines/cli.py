@@ -329,6 +329,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipelines.datasets.cli",
     "pipelines.extract.cli",
     "pipelines.publish.cli",
+    "pipelines.retention_cli",
 )
 
 

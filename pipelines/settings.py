@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     his_start_date: str = Field("2026-11-01", description="first data interval of andanh_his (catch-up from it)")
     retention_days: dict[str, int] = Field(default_factory=dict, description=(
         "retention override per zone in days (JSON, e.g. {\"landing\": 90}); unset zones follow legal.md"))
+    worker_name: str | None = Field(None, description="name a Celery worker reports as task hostname")
+    files_per_task: int = Field(200, ge=1, description="source files per mapped ingest task of andanh_kcb")
+    retry_delay_seconds: int = Field(120, ge=0, description="wait before an Airflow task is retried")
     openlineage_file: Path | None = Field(None, description="file the OpenLineage events are appended to "
                                           "(default <data root>/restricted/lineage/openlineage.jsonl)")
 

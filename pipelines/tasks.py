@@ -73,7 +73,8 @@ def plan_batch(source: str | None, workdir: str | None, interval_start=None, int
     batch_id = batch_id_for(source_id, _interval(interval_start), _interval(interval_end))
     from pipelines.ingest import new_files
     files = [str(p) for p in new_files(wd, discover(source), batch_id)]  # hashes only new or changed files
-    chunks = [files[i:i + FILES_PER_TASK] for i in range(0, len(files), FILES_PER_TASK)] or [[]]
+    size = get_settings().files_per_task or FILES_PER_TASK
+    chunks = [files[i:i + size] for i in range(0, len(files), size)] or [[]]
     return [{"source": source_id, "workdir": str(wd.root), "batch_id": batch_id, "files": chunk}
             for chunk in chunks]
 
@@ -161,3 +162,17 @@ def release(batch: dict) -> dict:
                                   "periods": s.periods, "new_periods": s.new_periods, "cells": s.cells,
                                   "suppressed_cells": s.suppressed_cells, "held_back": s.held_back,
                                   "visible_share": s.utility.get("visible_share")} for s in summaries]}
+
+
+@fail_fast()
+def retention(workdir: str | None, shred_project: str | None = None) -> dict:
+    """The andanh_retention DAG's task: apply the periods, then shred a project if one is named."""
+    from pipelines import retention as retention_stage
+
+    wd = Workdir.at(workdir).ensure()
+    summary = retention_stage.apply_retention(wd)
+    out = {"run_id": summary.run_id, "deleted": {z: len(p) for z, p in summary.deleted.items()},
+           "kept_not_deidentified": summary.kept_not_deidentified}
+    if shred_project:
+        out["shredded"] = retention_stage.shred_project(wd, shred_project).shredded
+    return out

@@ -13,6 +13,16 @@ from andanh_assets import published_assets
 PUBLISHED = published_assets()
 
 
+def default_args() -> dict:
+    """Task defaults of every AnDanh DAG: two retries for transient failures (deterministic ones fail
+    at once, see ``pipelines.tasks.fail_fast``), ``ANDANH_RETRY_DELAY_SECONDS`` apart."""
+    from datetime import timedelta
+
+    from pipelines.settings import get_settings
+    return {"owner": "data-engineering", "retries": 2,
+            "retry_delay": timedelta(seconds=get_settings().retry_delay_seconds)}
+
+
 def his_start_date():
     """First data interval of andanh_his (``ANDANH_HIS_START_DATE``, Vietnam time): catch-up starts there."""
     import pendulum

@@ -114,3 +114,17 @@ def test_chains_follow_the_hierarchies():
     assert longest_chain(get_hierarchy("date"), "day") == ("day", "month", "quarter", "year", "all")
     assert QuasiIdentifier("x", "age", "band5").chain() == ("band5", "band10", "all")
     assert QuasiIdentifier("x").chain() == ("value", "all")
+
+
+def test_homogeneous_classes_are_generalised_for_l_diversity():
+    # every patient of one province has the same diagnosis: k alone would leave classes with l = 1,
+    # telling anyone who knows a person's province their diagnosis
+    data = records(6000)
+    data.loc[data["MATINH_2025"] == data["MATINH_2025"].mode()[0], "MA_BENH_CHINH"] = "C71"
+    data["MA_BENH_CHINH"] = np.where(data["MA_BENH_CHINH"] == "C71", "C71",
+                                     np.random.default_rng(1).choice(["J18", "I10"], len(data)))
+    plain_k = anonymise(data, QIS, "MA_BENH_CHINH", k=5, l=1)
+    assert measured(plain_k.table)[1] == 1  # the attack works against k-anonymity alone
+    out = anonymise(data, QIS, "MA_BENH_CHINH", k=5, l=2)
+    k_got, l_got = measured(out.table)
+    assert k_got >= 5 and l_got >= 2

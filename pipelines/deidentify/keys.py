@@ -26,6 +26,7 @@ import hashlib
 import re
 import secrets
 import sys
+from pathlib import Path
 from collections.abc import Iterator
 
 from cryptography.hazmat.primitives import hashes
@@ -231,3 +232,61 @@ def pseudonym_key_from_airflow(conn_id: str = AIRFLOW_KEY_ID, variable: str = AI
         return Variable.get(variable, default=None)
     except Exception:  # noqa: BLE001 - no such variable, or not inside a task
         return None
+
+
+# --- per-project keys and crypto-shredding ---------------------------------------------------------
+
+PROJECT_KEYS_DIR = "keys/projects"  # under restricted/
+SHREDDED_FILE = "keys/shredded.json"
+_PROJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class ProjectShredded(PseudonymKeyError):
+    """The project's pseudonym scope was crypto-shredded: its key can no longer be derived."""
+
+
+def _project_salt_path(workdir: Workdir, project: str) -> Path:
+    if not _PROJECT_ID.fullmatch(project):
+        raise ValueError("a project id is 1-64 letters, digits, '.', '_' or '-'")
+    return workdir.restricted / PROJECT_KEYS_DIR / f"{project}.salt"
+
+
+def shredded_projects(workdir: Workdir) -> dict[str, str]:
+    """Shredded project ids and when (ISO time, UTC)."""
+    import json
+    path = workdir.restricted / SHREDDED_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def project_key(workdir: Workdir, master: bytes, project: str, domain: str = "person") -> bytes:
+    """The key of a research project's pseudonym scope: HKDF of the master key with the project id
+    and a random per-project salt kept in ``restricted/keys/projects/`` (0600, made on first use).
+    Destroying that salt (:func:`shred_project`) makes the key, and so the project's tokens,
+    impossible to derive again, even with the master key."""
+    if project in shredded_projects(workdir):
+        raise ProjectShredded(f"project {project!r} was crypto-shredded; its pseudonym scope no longer exists")
+    path = _project_salt_path(workdir, project)
+    if not path.exists():
+        write_private_bytes(path, secrets.token_bytes(32))
+    salt = path.read_bytes()
+    return derive_key(master, domain, scope=f"project\x1f{project}\x1f{salt.hex()}")
+
+
+def shred_project(workdir: Workdir, project: str) -> bool:
+    """Destroy the project's salt (overwritten, then removed) and record the project as shredded.
+    Returns whether a salt existed. Irreversible by design."""
+    import datetime as dt
+    import json
+    import os
+
+    path = _project_salt_path(workdir, project)
+    existed = path.exists()
+    if existed:
+        with open(path, "r+b") as fh:  # overwrite in place before unlinking (best effort on journaling fs)
+            fh.write(secrets.token_bytes(max(32, path.stat().st_size)))
+            fh.flush()
+            os.fsync(fh.fileno())
+        path.unlink()
+    done = shredded_projects(workdir) | {project: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    write_private_bytes(workdir.restricted / SHREDDED_FILE, json.dumps(done, sort_keys=True).encode())
+    return existed

@@ -171,7 +171,9 @@ def detect_texts(
                 nfc, mapping = nfc_with_offsets(text)
                 normalized.append(nfc)
                 offsets.append(mapping)
-            if pool is None and min(max_processes, len(normalized) // MIN_TEXTS_PER_PROCESS) > 1:
+            # A daemonic process (a Celery prefork worker's task) may not have children: work in process.
+            if pool is None and min(max_processes, len(normalized) // MIN_TEXTS_PER_PROCESS) > 1 \
+                    and not multiprocessing.current_process().daemon:
                 global _fork_analyzer, _worker_batch_size
                 _fork_analyzer, _worker_batch_size = analyzer, batch_size
                 pool = multiprocessing.get_context("fork").Pool(max_processes)

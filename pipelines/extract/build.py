@@ -193,12 +193,15 @@ def _extract_id(request: ExtractRequest, batches: list[str]) -> str:
 
 
 @writes_private
-def build_extract(workdir: Workdir, request: ExtractRequest, *, key: str | None = None,
+def build_extract(workdir: Workdir, request: ExtractRequest | dict, *, key: str | None = None,
                   say: Callable[[str], None] | None = None) -> ExtractResult:
-    """Build the extract the request describes (see the module docstring); ``key``: the master pseudonym
-    key text when the caller has it (else the environment / embedded key, as de-identify reads it)."""
+    """Build the extract the request (or its dict form) describes (see the module docstring); ``key``: the
+    master pseudonym key text when the caller has it (else the environment / embedded key, as de-identify
+    reads it)."""
     from pipelines.deidentify.keys import key_id, master_key
     say = say or (lambda _m: None)
+    if isinstance(request, dict):
+        request = ExtractRequest.from_dict(request)
     sample, population, batches, classes = read_safe(workdir, request)
     say(f"read {sample.num_rows} of {population.num_rows} safe records from {len(batches)} released batch(es)")
     if request.dp:

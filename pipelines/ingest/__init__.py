@@ -155,7 +155,11 @@ def ingest(source: str | os.PathLike, workdir: Workdir | str | os.PathLike, *, b
 
 def default_workers() -> int:
     """Processes for parsing; ``ANDANH_INGEST_WORKERS`` overrides (1 = in this process)."""
+    import multiprocessing
+
     from pipelines.settings import get_settings
+    if multiprocessing.current_process().daemon:  # a Celery prefork worker's task may not have children
+        return 1
     return get_settings().ingest_workers or min(4, os.cpu_count() or 1)
 
 

@@ -1,0 +1,130 @@
+"""A real distributed run (issue 12, points 3 and 5): api-server, scheduler, dag-processor and two Celery
+workers as processes on PostgreSQL (fresh metadata database, created and dropped) and Redis db 6;
+andanh_kcb triggered through the REST API (JWT from the simple auth manager); both workers run tasks;
+then a worker is SIGKILLed in the middle of ingest and of validate and the run still ends with the
+same published content. Everything started is stopped (process groups, SIGINT then SIGKILL)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelines.cluster import LocalCluster, published_digest
+from pipelines.ledger import Ledger
+from pipelines.workdir import Workdir
+
+pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow, pytest.mark.distributed]
+ENCOUNTERS = 240
+
+
+def _services_up() -> bool:
+    import redis
+    import sqlalchemy as sa
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/6").ping()
+        sa.create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres").connect().close()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("synth")
+    subprocess.run([sys.executable, "-m", "pipelines.cli", "synth", "--encounters", str(ENCOUNTERS), "--seed", "12",
+                    "--out", str(out), "--defects", "0.02"], check=True, capture_output=True)
+    return out / "xml"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if not _services_up():
+        pytest.fail("PostgreSQL 127.0.0.1:5432 and Redis 127.0.0.1:6379 must run (.ci/run starts them)")
+    import redis
+    redis.Redis.from_url("redis://127.0.0.1:6379/6").flushdb()  # no message of an earlier run
+    home = tmp_path_factory.mktemp("airflow")
+    c = LocalCluster(home, env={"ANDANH_FILES_PER_TASK": "10", "ANDANH_RETRY_DELAY_SECONDS": "2"})
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
+        c.drop_database()
+
+
+def _run(cluster: LocalCluster, source: Path, workdir: Path, on_poll=None, timeout_s: float = 300) -> str:
+    run_id = cluster.trigger("andanh_kcb", {"source": str(source), "workdir": str(workdir)})
+    state = cluster.wait("andanh_kcb", run_id, timeout_s=timeout_s, on_poll=on_poll and (lambda: on_poll(run_id)))
+    assert state == "success", _failure(cluster, run_id)
+    return run_id
+
+
+def _failure(cluster: LocalCluster, run_id: str) -> str:
+    tis = cluster.task_instances("andanh_kcb", run_id)
+    return str([(t["task_id"], t.get("map_index"), t["state"], t.get("hostname")) for t in tis]) + \
+        cluster.logs()[-3000:]
+
+
+def _assert_clean_release(workdir: Workdir) -> None:
+    entries = Ledger(workdir.ledger_url()).entries()
+    assert entries and all(e.balanced for e in entries), [e for e in entries if not e.balanced]
+    assert {"ingest", "validate"} <= {e.stage for e in entries}
+    leftovers = [p for p in workdir.published.rglob("*") if ".~" in p.name]
+    assert not leftovers, leftovers  # nothing half-written
+    for latest in workdir.published.rglob("LATEST"):
+        release = latest.parent / latest.read_text().strip()
+        assert (release / "manifest.json").is_file(), release
+
+
+@pytest.fixture(scope="module")
+def baseline(cluster, synth, tmp_path_factory):
+    workdir = Workdir.at(tmp_path_factory.mktemp("run") / "data")
+    run_id = _run(cluster, synth, workdir.root)
+    return workdir, run_id
+
+
+def test_dag_runs_on_two_celery_workers(cluster, baseline):
+    workdir, run_id = baseline
+    tries = cluster.tries("andanh_kcb", run_id)
+    hosts = {t["hostname"] for t in tries if t["state"] == "success"}
+    assert hosts == {"worker1", "worker2"}, [(t["task_id"], t["hostname"]) for t in tries]
+    assert sum(1 for t in tries if t["task_id"] == "ingest") >= 2  # mapped ingest spread over workers
+    _assert_clean_release(workdir)
+    assert list(workdir.published.rglob("LATEST"))
+
+
+def _kill_during(cluster: LocalCluster, task_id: str, killed: dict):
+    def poll(run_id: str) -> None:
+        if killed:
+            return
+        for ti in cluster.task_instances("andanh_kcb", run_id):
+            if ti["task_id"] == task_id and ti["state"] == "running" and ti.get("hostname") in cluster.procs:
+                time.sleep(0.5)  # well inside the task, not at its start
+                cluster.kill_worker(ti["hostname"])
+                killed[ti["hostname"]] = ti.get("map_index")
+                return
+    return poll
+
+
+@pytest.mark.parametrize("task_id", ["ingest", "validate"])
+def test_a_worker_killed_mid_task_is_retried_elsewhere_with_the_same_release(cluster, synth, baseline, task_id,
+                                                                             tmp_path):
+    workdir = Workdir.at(tmp_path / "data")
+    killed: dict = {}
+    try:
+        run_id = _run(cluster, synth, workdir.root, on_poll=_kill_during(cluster, task_id, killed), timeout_s=420)
+    finally:
+        for name in killed:  # the next test has two workers again
+            cluster.procs.pop(f"killed:{name}", None)
+            cluster.start_worker(name)
+    assert killed, f"no running {task_id} task was seen to kill"
+    victim = next(iter(killed))
+    tries = [t for t in cluster.tries("andanh_kcb", run_id) if t["task_id"] == task_id]
+    retried = [t for t in tries if t["try_number"] > 1 and t["state"] == "success"]
+    assert retried and all(t["hostname"] != victim for t in retried), [(t["try_number"], t["hostname"],
+                                                                        t["state"]) for t in tries]
+    assert published_digest(workdir.published) == published_digest(baseline[0].published)
+    _assert_clean_release(workdir)
