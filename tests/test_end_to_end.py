@@ -47,7 +47,7 @@ def assert_published_and_balanced(workdir: Workdir, synth_dir: Path) -> None:
     assert episodes.passed > 300 and episodes.quarantined > 0
     release = (workdir.published / "encounters" / "LATEST").read_text().strip()
     manifest = json.loads((workdir.published / "encounters" / release / "manifest.json").read_text())
-    assert manifest["rows"] > 0 and manifest["periods"]
+    assert manifest["rows"] > 0 and manifest["metadata"]["periods"]
     stages = {(e.stage, e.table_name) for e in entries if e.batch_id == release}
     assert {("aggregate", "encounters"), ("disclose", "encounters"), ("publish", "encounters")} <= stages
     text = published_text(workdir)

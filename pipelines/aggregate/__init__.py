@@ -63,14 +63,27 @@ def batch_order(workdir: Workdir, batches: Iterable[str]) -> dict[str, int]:
     return Ledger(workdir.ledger_url()).batch_sequences(sorted(set(batches)))
 
 
-def _episodes_sql(spec: DatasetSpec) -> str:
-    """SQL of the source rows: the latest version of each episode (``x1``), joined to XML2 for ``xml2``."""
-    latest = """
+LATEST_SQL = """
         SELECT x.* EXCLUDE (_seq, file_row_number) FROM (
             SELECT r.*, s.seq AS _seq FROM read_parquet($x1, union_by_name = true, file_row_number = true) r
                    JOIN (SELECT * FROM _batch_seq) s ON s.batch_id = r._batch_id) x
         QUALIFY row_number() OVER (PARTITION BY MA_LK
             ORDER BY _seq DESC, NGAY_TTOAN DESC NULLS LAST, file_row_number DESC) = 1"""
+
+
+def latest_episodes_sql(con: duckdb.DuckDBPyConnection, workdir: Workdir, files: list[str]) -> str:
+    """The one query of the latest version of every episode in safe XML1 ``files`` (parameter ``$x1``);
+    registers the batches' version order (``_batch_seq``) in ``con`` first. Used by every reader of
+    episodes (datasets, research extracts)."""
+    order = batch_order(workdir, [batch_of(f) for f in files])
+    con.execute("CREATE OR REPLACE TEMP TABLE _batch_seq (batch_id VARCHAR, seq BIGINT)")
+    con.executemany("INSERT INTO _batch_seq VALUES (?, ?)", list(order.items()))
+    return LATEST_SQL
+
+
+def _episodes_sql(spec: DatasetSpec) -> str:
+    """SQL of the source rows: the latest version of each episode (``x1``), joined to XML2 for ``xml2``."""
+    latest = LATEST_SQL
     if spec.source == "xml1":
         return latest
     return f"""
@@ -128,9 +141,7 @@ def _connect(workdir: Workdir, spec: DatasetSpec, *, hierarchies: bool = True) -
         if not params["x2"]:
             raise FileNotFoundError(f"dataset {spec.name}: no released XML2 under {workdir.safe}")
     con = duckdb.connect()
-    order = batch_order(workdir, [batch_of(f) for f in x1])
-    con.execute("CREATE TEMP TABLE _batch_seq (batch_id VARCHAR, seq BIGINT)")
-    con.executemany("INSERT INTO _batch_seq VALUES (?, ?)", list(order.items()))
+    latest_episodes_sql(con, workdir, x1)
     if hierarchies:
         _register(con, spec)
     return con, params

@@ -32,8 +32,6 @@ from pipelines.workdir import Workdir, private_files, scratch_path, write_privat
 TOKEN_DOMAINS = {"PERSON_ID": "person", "MA_LK": "episode", "MA_BAC_SI": "staff", "NGUOI_THUC_HIEN": "staff",
                  "MA_BS_DOC_KQ": "staff", "MA_TTDV": "staff"}
 PERSON_COLUMN = "PERSON_ID"
-LATEST_SQL = """SELECT * FROM read_parquet($files, union_by_name = true)
-QUALIFY row_number() OVER (PARTITION BY MA_LK ORDER BY NGAY_TTOAN DESC NULLS LAST, _batch_id DESC) = 1"""
 
 
 class ExtractRefused(RuntimeError):
@@ -118,14 +116,15 @@ def _where(request: ExtractRequest, available: list[str]) -> tuple[str, list]:
 
 def read_safe(workdir: Workdir, request: ExtractRequest) -> tuple[pa.Table, pa.Table, list[str], dict[str, str]]:
     """(sample, population, batches, classes): the requested rows and all records' quasi-identifiers."""
-    from pipelines.aggregate import safe_xml1_files
+    from pipelines.aggregate import latest_episodes_sql, safe_xml1_files
     files = safe_xml1_files(workdir, include_special=request.include_special)
     if not files:
         raise FileNotFoundError(f"no released de-identified data under {workdir.safe}")
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        con.execute(f"CREATE TEMP TABLE episodes AS {LATEST_SQL}", {"files": files})
+        # the latest version of each episode, by the batches' ingest order (pipelines.aggregate)
+        con.execute(f"CREATE TEMP TABLE episodes AS {latest_episodes_sql(con, workdir, files)}", {"x1": files})
         available = [r[0] for r in con.execute("DESCRIBE episodes").fetchall()]
         classes = check_columns(request, available)
         where, params = _where(request, available)
