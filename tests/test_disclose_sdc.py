@@ -158,7 +158,7 @@ def test_cross_table_linkage_national_and_province_tables_protected_together():
     # the same lattice cell has the same status in every table
     nat = rel.tables["national"].set_index(["month", "chapter"])
     det = rel.tables["detail"]
-    det = det[(det["province"] == ALL) & (det["region"] == ALL)].set_index(["month", "chapter"])
+    det = det[det["province"] == ALL].set_index(["month", "chapter"])
     joined = nat.join(det, rsuffix="_d")
     assert (joined["suppressed"] == joined["suppressed_d"]).all()
     assert (joined["n"].fillna(-1) == joined["n_d"].fillna(-1)).all()
@@ -166,7 +166,7 @@ def test_cross_table_linkage_national_and_province_tables_protected_together():
 
 def test_prior_release_is_taken_into_account():
     inner = random_inner(6)
-    params = SdcParams(round_to=1)
+    params = SdcParams()
     first = [TableRequest("regions", ["region", "chapter"])]
     r1 = protect(inner, first, count="n", sums=[], params=params)
     prior = [PublishedTable("regions", ["region", "chapter"], r1.tables["regions"])]
@@ -175,7 +175,7 @@ def test_prior_release_is_taken_into_account():
     assert audit_intervals(r2, inner, second, prior=prior) == []
     alone = protect(inner, second, count="n", sums=[], params=params)
     leaks = audit_intervals(alone, inner, second, prior=prior)
-    assert leaks, "without the prior release the differencing attack should find a cell"
+    assert any(f.kind == "primary" for f in leaks), "without the prior release, differencing finds a small cell"
     assert r2.stats["suppressed"]["total"] >= alone.stats["suppressed"]["total"]
 
 

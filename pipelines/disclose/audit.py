@@ -17,7 +17,9 @@ than its protection level:
 - a small count (1..min_count-1): range width at least ``min(round_to, min_count-1)``, so it is more
   uncertain than a published rounded count;
 - a money or other sum of a small or dominated cell: the range must cover value x (1 +- protection);
-- any other suppressed cell (secondary): it must not be recoverable exactly (width > 0).
+- any other suppressed count (secondary): it must not be recoverable exactly (width >= 1). The sums of
+  secondary cells are not targets: published sums are exact, so a suppressed large margin's sum can
+  often be derived, which tells nothing about a small cell (that is what the sensitive-sum rule checks).
 
 Zero cells are shown as suppressed but are not targets: a range of [0, 0] tells that nobody is in the
 cell (an absence), which the audit reports as ``zero_deducible`` in its figures, not as a finding.
@@ -145,7 +147,8 @@ def _audit_sum(a: AuditInput, s: str, params: SdcParams, table_names, label_of, 
     pub = use & ~a.sum_suppressed
     values = a.shown_sums[s][pub] / scale
     cons = a.M[np.flatnonzero(pub)]
-    targets = np.flatnonzero(a.sum_suppressed & (a.true_count > 0) & (a.true_sums[s] > 0))
+    sensitive = (a.true_count < params.min_count) | (a.kind == "dominance")
+    targets = np.flatnonzero(a.sum_suppressed & sensitive & (a.true_count > 0) & (a.true_sums[s] > 0))
     if not len(targets):
         return []
     mins, maxs = feasible_ranges(cons, values, values.copy(), a.M[targets])
@@ -154,13 +157,8 @@ def _audit_sum(a: AuditInput, s: str, params: SdcParams, table_names, label_of, 
     p = params.protection
     for t, low, high in zip(targets, mins * scale, maxs * scale):
         v = a.true_sums[s][t]
-        sensitive = a.true_count[t] < params.min_count or a.kind[t] == "dominance"
-        if sensitive:
-            ok = low <= v * (1 - p) + TOL * scale and high >= v * (1 + p) - TOL * scale
-            need = f"range covers value x (1 +- {p})"
-        else:
-            ok = high - low > 1e-7 * scale
-            need = "not exact"
+        ok = low <= v * (1 - p) + TOL * scale and high >= v * (1 + p) - TOL * scale
+        need = f"range covers value x (1 +- {p})"
         if not ok:
             out.append(_finding(a, t, s, "primary" if a.true_count[t] < params.min_count else str(a.kind[t]),
                                 v, low, high, need, table_names, label_of))
@@ -209,7 +207,8 @@ def audit_release(release: ProtectedRelease, inner: pd.DataFrame, tables: list[T
                   prior: list[PublishedTable] | None = None) -> tuple[list[AuditFinding], dict]:
     """:func:`audit_intervals` plus the audit's figures (cells checked, zero cells deducible as zero)."""
     params, count, sums = release.params, release.count, release.sums
-    columns = list(dict.fromkeys(c for t in tables for c in t.columns))
+    columns = list(dict.fromkeys([*(c for t in tables for c in t.columns),
+                                  *(c for t in (prior or []) for c in t.dimensions if c in inner.columns)]))
     money = [s for s in sums if f"{s}__max1" in inner.columns]
     rows = inner_rows(inner, columns, count, sums, money)
     mats, frames, table_idx = [], [], []

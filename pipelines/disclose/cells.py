@@ -197,13 +197,13 @@ def table_cells(rows: pd.DataFrame, table: TableRequest, start: int) -> tuple[Ta
 
 
 def build_cells(inner: pd.DataFrame, tables: list[TableRequest], *, count: str, sums: list[str],
-                money: list[str]) -> CellSpace:
+                money: list[str], extra_columns: list[str] | None = None) -> CellSpace:
     if not tables:
         raise ValueError("a release needs at least one table")
     names = [t.name for t in tables]
     if len(set(names)) != len(names):
         raise ValueError("table names must be unique")
-    columns = list(dict.fromkeys(c for t in tables for c in t.columns))
+    columns = list(dict.fromkeys([*(c for t in tables for c in t.columns), *(extra_columns or [])]))
     rows = inner_rows(inner, columns, count, sums, money)
     built, all_rows, all_cells, start = [], [], [], 0
     for t in tables:

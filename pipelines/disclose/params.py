@@ -35,7 +35,7 @@ class SdcParams:
     dominance_p: float | None = 10.0
     protection: float = 0.1
     max_audit_rounds: int = 12
-    audit_max_cells: int = 3000
+    audit_max_cells: int = 1000
 
     def __post_init__(self) -> None:
         if self.min_count < 1:

@@ -25,6 +25,7 @@ class Pattern:
     secondary: np.ndarray = field(default=None)       # count secondary (Gauss)
     sum_secondary: np.ndarray = field(default=None)
     audit_added: np.ndarray = field(default=None)
+    var: np.ndarray = field(default=None)           # lattice variable of each cell (same cell, same status)
 
 
 @dataclass
@@ -45,7 +46,8 @@ def protect(inner: pd.DataFrame, tables: list[TableRequest], *, count: str, sums
     started = time.perf_counter()
     sums = list(sums)
     money = [s for s in sums if f"{s}__max1" in inner.columns and f"{s}__max2" in inner.columns]
-    space = build_cells(inner, tables, count=count, sums=sums, money=money)
+    extra = [c for t in (prior or []) for c in t.dimensions if c in inner.columns]
+    space = build_cells(inner, tables, count=count, sums=sums, money=money, extra_columns=extra)
     built = time.perf_counter()
     prior_cols, prior_lo, prior_hi = _prior_columns(space, prior or [], count, params)
     pattern, gauss_stats = _suppress(space, params, prior or [], count, money)
@@ -128,7 +130,7 @@ def _secondary(space: CellSpace, params: SdcParams, primary_cell: np.ndarray, ca
              "seconds": round(time.perf_counter() - t0, 3)}
     sec_var = np.zeros(nv, dtype=bool)
     sec_var[rejected] = True
-    return sec_var[cur] & candidate_cell, stats
+    return sec_var[cur] & candidate_cell, stats, cur
 
 
 def _eliminate(E: sp.csr_matrix, primary: np.ndarray, hidden: np.ndarray, pool: np.ndarray,
@@ -164,11 +166,11 @@ def _suppress(space: CellSpace, params: SdcParams, prior: list[PublishedTable], 
     primary = (small | dom) & model
     candidate = model & ~zero & ~primary
     prior_tables, prior_shown = _prior_tables(space, prior, count)
-    secondary, stats = _secondary(space, params, primary, candidate, ~model, primary & (cnt == 1),
+    secondary, stats, var = _secondary(space, params, primary, candidate, ~model, primary & (cnt == 1),
                                   prior_tables, prior_shown)
     count_sup = zero | small | dom | secondary
     return Pattern(count_sup, count_sup.copy(), small, zero, dom, secondary, np.zeros(n, dtype=bool),
-                   np.zeros(n, dtype=bool)), {"count": stats}
+                   np.zeros(n, dtype=bool), var), {"count": stats}
 
 
 # --- prior releases ------------------------------------------------------------------------------------
@@ -181,7 +183,7 @@ def _prior_columns(space: CellSpace, prior: list[PublishedTable], count: str,
     below, above = params.rounding_half_width
     for table in prior:
         frame = table.frame
-        shown = frame[count].notna().to_numpy()
+        shown = frame[count].notna().to_numpy().copy()
         if "suppressed" in frame.columns:
             shown &= ~frame["suppressed"].fillna(True).astype(bool).to_numpy()
         frame = frame[shown].reset_index(drop=True)
@@ -209,13 +211,16 @@ def _audit_and_fix(space: CellSpace, pattern: Pattern, params: SdcParams, prior_
         return [], stats
     stats["ran"] = True
     findings: list[AuditFinding] = []
+    seen: dict[int, int] = {}
     for _ in range(params.max_audit_rounds):
         stats["rounds"] += 1
         findings, checked = audit_space(space, pattern, params, prior_cols, prior_lo, prior_hi, sums)
         stats["checked"] = checked
         if not findings:
             break
-        added = _add_suppression(space, pattern, findings)
+        for f in findings:
+            seen[f.cell] = seen.get(f.cell, 0) + 1
+        added = _add_suppression(space, pattern, findings, {c for c, k in seen.items() if k >= 3})
         stats["added"] += added
         if not added:
             break
@@ -224,24 +229,39 @@ def _audit_and_fix(space: CellSpace, pattern: Pattern, params: SdcParams, prior_
     return findings, stats
 
 
-def _add_suppression(space: CellSpace, pattern: Pattern, findings: list[AuditFinding]) -> int:
+def _add_suppression(space: CellSpace, pattern: Pattern, findings: list[AuditFinding], escalate: set[int]) -> int:
     """For each finding, suppress the smallest published cell on a line through it (same table, every
-    dimension equal but one; same level first)."""
+    dimension equal but one; same level first), or failing that the nearest (fewest labels different).
+    A cell found three times gets every published cell on its nearest lines suppressed."""
     added = 0
     for f in findings:
         table = space.tables[space.table_of[f.cell]]
         local = f.cell - table.start
-        differ = (table.items != table.items[local]).sum(axis=1) == 1
-        published = ~pattern.count_suppressed
-        cand = np.flatnonzero(differ & published[table.start:table.stop])
+        differ = (table.items != table.items[local]).sum(axis=1)
+        published = ~pattern.count_suppressed[table.start:table.stop] & (space.count[table.start:table.stop] > 0)
+        cand = np.zeros(0, dtype=np.int64)
+        for reach in range(1, table.items.shape[1] + 1):  # a line through it first, then farther
+            cand = np.flatnonzero((differ == reach) & published)
+            if len(cand):
+                break
         if not len(cand):
             continue
         same = cand[table.depth[cand] == table.depth[local]]
         pool = same if len(same) else cand
-        pick = table.start + pool[np.argmin(space.count[table.start + pool])]
-        pattern.count_suppressed[pick] = True  # one pattern for counts and sums
-        pattern.sum_suppressed[pick] = True
-        pattern.audit_added[pick] = True
+        if f.cell in escalate:
+            for pick in table.start + cand:
+                same = pattern.var == pattern.var[pick]
+                pattern.count_suppressed[same] = pattern.sum_suppressed[same] = pattern.audit_added[same] = True
+            added += len(cand)
+            continue
+        if f.measure == "count":  # the smallest count: cheapest
+            pick = table.start + pool[np.argmin(space.count[table.start + pool])]
+        else:  # a sum too narrow: the partner with the largest sum gives it the most room
+            pick = table.start + pool[np.argmax(space.sums[f.measure][table.start + pool])]
+        same = pattern.var == pattern.var[pick]  # the same cell in every table
+        pattern.count_suppressed[same] = True  # one pattern for counts and sums
+        pattern.sum_suppressed[same] = True
+        pattern.audit_added[same] = True
         added += 1
     return added
 
@@ -287,6 +307,7 @@ def _frames(space: CellSpace, pattern: Pattern, params: SdcParams, count: str, s
     kind[pattern.sum_suppressed] = "dominance"
     kind[pattern.count_suppressed] = "secondary"
     kind[pattern.count_suppressed & (np.rint(space.count) < params.min_count)] = "primary"
+    kind[pattern.dominance] = "dominance"
     frames = {}
     for t in space.tables:
         sl = slice(t.start, t.stop)
