@@ -82,6 +82,7 @@ class FreeTextAnonymizer:
                 mapped[k] = self.anonymize(text, entities, profile, day, year)
                 for e in entities:
                     entity_counts[f"{e['entity_type']}:{self.profiles[profile][e['entity_type']].operator}"] += n
+            self.redact_residuals(mapped, profile)
             distinct = pa.array(list(mapped), pa.string())
             results = pa.array(list(mapped.values()), pa.string())
             out = pc.take(results, pc.index_in(key, value_set=distinct))
@@ -91,6 +92,24 @@ class FreeTextAnonymizer:
             stats[rule.output] = {"values": sum(n for _, n in pairs), "values_changed": changed,
                                   "entities": dict(sorted(entity_counts.items()))}
         return outputs, stats
+
+    def redact_residuals(self, mapped: dict[str, str], profile: str) -> None:
+        """Second pass over the changed outputs, with the residual-PII gate's own check: a name the
+        detector sees only once its neighbours are placeholders ("Chị Ý [TUỔI]") is replaced too, so
+        the gate finds in the safe zone nothing de-identification could have removed."""
+        from pipelines.detect.redact import residual_in_redacted
+
+        changed = [k for k, out in mapped.items() if out != k.split("\x1f", 1)[0]]
+        if not changed:
+            return
+        for k, entities in zip(changed, residual_in_redacted([mapped[k] for k in changed],
+                                                              n_process=self.n_process)):
+            entities = [e for e in entities if e["entity_type"] in self.profiles[profile]]
+            if entities:
+                _, *person = k.split("\x1f")
+                day = int(person[0]) if person and person[0] else None
+                year = int(person[1]) if len(person) > 1 and person[1] else None
+                mapped[k] = self.anonymize(mapped[k], entities, profile, day, year)
 
     def anonymize(self, text: str, entities: list[dict], profile: str, days: int | None, year: int | None) -> str:
         entities = widen_person_spans(text, entities)

@@ -34,7 +34,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
@@ -316,15 +315,13 @@ def run_gate(workdir: Workdir, batch_id: str, *, exempt: set[tuple[str, str]] | 
 
 
 def _detector_hits(con, report: GateReport, to_detect: dict, exempt: set[tuple[str, str]]) -> None:
-    from pipelines.detect import PLACEHOLDERS, residual_pii
-
-    placeholder = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
+    from pipelines.detect.redact import residual_in_redacted
 
     values = list(to_detect)
     report.detector_values = len(values)
     # The project's own placeholders ("[HỌ_TÊN]") are masked first: the words before a placeholder
     # ("là anh [HỌ_TÊN]") otherwise look like a name to the detector, a finding about nothing.
-    found = residual_pii([placeholder.sub("…", v) for v in values])
+    found = residual_in_redacted(values)
     for value, entities in zip(values, found):
         if not entities:
             continue
