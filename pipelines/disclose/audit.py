@@ -1,4 +1,4 @@
-"""Interval audit by linear programming (scipy ``linprog``, HiGHS).
+"""Interval audit by linear programming (HiGHS through highspy: one model, warm-started per target).
 
 The attacker's unknowns are the inner cells (non-negative). What they know, as linear constraints:
 
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import linprog
+import highspy
 
 from pipelines.disclose.cells import PublishedTable, TableRequest, incidence, inner_rows
 from pipelines.disclose.params import SdcParams
@@ -63,29 +63,51 @@ class AuditFinding:
 
 def feasible_ranges(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray,
                     targets: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """Min and max of each target row's value over x >= 0 with lo <= cons @ x <= hi."""
-    eq = np.isfinite(hi) & (hi - lo <= 0)
-    ub = np.isfinite(hi) & ~eq
-    lb = (lo > 0) & ~eq
-    A_ub = sp.vstack([cons[ub], -cons[lb]], format="csr")
-    b_ub = np.concatenate([hi[ub], -lo[lb]])
-    A_eq = cons[eq] if eq.any() else None
-    b_eq = lo[eq] if eq.any() else None
-    if A_ub.shape[0] == 0:
-        A_ub, b_ub = None, None
+    """Min and max of each target row's value over x >= 0 with lo <= cons @ x <= hi.
+
+    One HiGHS model (highspy) for every target: only the objective changes between solves, so each
+    solve starts from the previous optimal basis instead of building and presolving a new LP."""
+    h = _highs_model(cons, lo, hi)
+    n = cons.shape[1]
+    targets = sp.csr_matrix(targets)
     mins = np.zeros(targets.shape[0])
     maxs = np.zeros(targets.shape[0])
+    previous = np.array([], dtype=np.int32)
     for i in range(targets.shape[0]):
-        c = targets[i].toarray().ravel()
-        for sign, out in ((1.0, mins), (-1.0, maxs)):
-            res = linprog(sign * c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-            if res.status == 0:
-                out[i] = sign * res.fun
-            elif res.status == 3 and sign < 0:
-                out[i] = np.inf
-            else:
-                raise RuntimeError(f"interval audit LP failed ({res.message}); are the constraints consistent?")
+        row = targets.getrow(i)
+        h.changeColsCost(len(previous), previous, np.zeros(len(previous)))
+        h.changeColsCost(row.nnz, row.indices.astype(np.int32), row.data.astype(float))
+        previous = row.indices.astype(np.int32)
+        for sense, out in ((highspy.ObjSense.kMinimize, mins), (highspy.ObjSense.kMaximize, maxs)):
+            h.changeObjectiveSense(sense)
+            out[i] = _solve(h, maximise=sense == highspy.ObjSense.kMaximize, columns=n)
     return mins, maxs
+
+
+def _highs_model(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> "highspy.Highs":
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    n = cons.shape[1]
+    h.addCols(n, np.zeros(n), np.zeros(n), np.full(n, inf), 0, np.array([], np.int32), np.array([], np.int32),
+              np.array([], float))
+    cons = sp.csr_matrix(cons)
+    row_lo = np.where(np.isfinite(lo), lo, -inf)
+    row_hi = np.where(np.isfinite(hi), hi, inf)
+    h.addRows(cons.shape[0], row_lo.astype(float), row_hi.astype(float), cons.nnz,
+              cons.indptr[:-1].astype(np.int32), cons.indices.astype(np.int32), cons.data.astype(float))
+    return h
+
+
+def _solve(h: "highspy.Highs", *, maximise: bool, columns: int) -> float:
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return float(h.getInfo().objective_function_value)
+    if maximise and status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        return np.inf
+    raise RuntimeError(f"interval audit LP failed ({h.modelStatusToString(status)}); "
+                       "are the constraints consistent?")
 
 
 @dataclass
