@@ -16,7 +16,8 @@ from pipelines.cluster import LocalCluster, published_digest
 from pipelines.ledger import Ledger
 from pipelines.workdir import Workdir
 
-pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow, pytest.mark.distributed]
+pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow, pytest.mark.distributed,
+              pytest.mark.xdist_group("distributed")]  # one broker (Redis db 6): one cluster at a time
 ENCOUNTERS = 60
 
 
