@@ -5,6 +5,7 @@ then a worker is SIGKILLed in the middle of ingest and of validate and the run s
 same published content. Everything started is stopped (process groups, SIGINT then SIGKILL)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -17,15 +18,22 @@ from pipelines.ledger import Ledger
 from pipelines.workdir import Workdir
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow, pytest.mark.distributed,
-              pytest.mark.xdist_group("distributed")]  # one broker (Redis db 6): one cluster at a time
+              pytest.mark.xdist_group("distributed")]
 ENCOUNTERS = 60
+
+
+def _broker_url() -> str:
+    """A Redis database of this test process's own: two clusters on one broker take each other's tasks."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    return f"redis://127.0.0.1:6379/{6 + 2 * index}"
 
 
 def _services_up() -> bool:
     import redis
     import sqlalchemy as sa
     try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/6").ping()
+        redis.Redis.from_url(_broker_url()).ping()
         sa.create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres").connect().close()
         return True
     except Exception:  # noqa: BLE001
@@ -45,9 +53,10 @@ def cluster(tmp_path_factory):
     if not _services_up():
         pytest.fail("PostgreSQL 127.0.0.1:5432 and Redis 127.0.0.1:6379 must run (.ci/run starts them)")
     import redis
-    redis.Redis.from_url("redis://127.0.0.1:6379/6").flushdb()  # no message of an earlier run
+    redis.Redis.from_url(_broker_url()).flushdb()  # no message of an earlier run
     home = tmp_path_factory.mktemp("airflow")
-    c = LocalCluster(home, env={"ANDANH_FILES_PER_TASK": "3", "ANDANH_RETRY_DELAY_SECONDS": "2"})
+    c = LocalCluster(home, broker_url=_broker_url(),
+                     env={"ANDANH_FILES_PER_TASK": "3", "ANDANH_RETRY_DELAY_SECONDS": "2"})
     try:
         c.start()
         yield c
