@@ -109,7 +109,7 @@ CASE_DEIDENTIFY = """
 import time, json, resource, os
 os.environ['ANDANH_PSEUDONYM_KEY'] = {key!r}
 from pipelines.workdir import Workdir
-import pipelines.deidentify as stage
+import pipelines.deidentify.stage as stage
 from pipelines.deidentify.gate import ResidualPIIError
 wd = Workdir.at({work!r})
 done = {{}}

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -22,16 +21,10 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _progress_bar(label: str):
-    """A one-line progress counter on stderr when it is a terminal; quiet lines otherwise."""
-    tty = sys.stderr.isatty()
-
-    def report(done: int, total: int, *_):
-        if tty:
-            print(f"\r{label}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-        elif done == total or done % max(1, total // 10) == 0:
-            _stderr(f"{label}: {done}/{total}")
-    return report
+def _progress_bar(label: str, unit: str = "file"):
+    """A tqdm bar on stderr when it is a terminal; a plain line every tenth otherwise."""
+    from pipelines.progress import progress_bar
+    return progress_bar(label, unit=unit)
 
 
 def _workdir(args):
@@ -50,13 +43,13 @@ def cmd_synth(args) -> int:
     from pipelines import synth
     formats = ("xml", "csv") if args.csv else ("xml",)
     summary = synth.generate(args.encounters, args.seed, Path(args.out), defects_rate=args.defects,
-                             formats=formats, progress=_progress_bar("synth"))
+                             formats=formats, progress=_progress_bar("synth", "encounter"))
     if args.his_url:
         import sqlalchemy as sa
         from pipelines.synth.his_seed import seed_his
         engine = sa.create_engine(args.his_url)
         seeded = seed_his(engine, args.encounters, args.seed, schema=args.his_schema,
-                          progress=_progress_bar("seed HIS"))
+                          progress=_progress_bar("seed HIS", "encounter"))
         _stderr(f"seeded HIS schema {args.his_schema!r} at {engine.url.render_as_string(hide_password=True)}: "
                 + ", ".join(f"{t} {n}" for t, n in sorted(seeded.items())))
     data = summary.to_dict() if hasattr(summary, "to_dict") else vars(summary)
@@ -126,7 +119,7 @@ def cmd_run(args) -> int:
     workdir = _workdir(args)
     try:
         s = run_pipeline(args.source, workdir, batch_id=args.batch_id, error_threshold=args.error_threshold,
-                         progress=_stderr)
+                         progress=_stderr, file_progress=_progress_bar("ingest"))
     except QualityGateError as exc:
         _stderr(f"andanh: quality gate closed, nothing published: {exc}")
         return EXIT_GATE
@@ -341,6 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 done, 1 failed, 2 wrong usage, 3 data-quality gate closed.")
     parser.add_argument("--version", action="version", version=f"andanh {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log stage details on stderr")
+    parser.add_argument("--log-format", choices=("text", "json"), default=None,
+                        help="log lines as text or as JSON objects with stage and batch_id (default: "
+                             "$ANDANH_LOG_FORMAT or text)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name, func, help_text):
@@ -443,11 +439,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _local_database_full(error: BaseException) -> bool:
+    """SQLite's words for a write the file system refused (a full disk, RLIMIT_FSIZE)."""
+    import sqlite3
+    text = str(error).lower()
+    return isinstance(error, sqlite3.Error) and ("disk i/o error" in text or "disk is full" in text)
+
+
+def _configure_logging(args) -> None:
+    from pipelines.logs import configure_cli_logging
+    from pipelines.settings import get_settings
+    configure_cli_logging(args.verbose, args.log_format or get_settings().log_format)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        _configure_logging(args)
         return args.func(args)
     except (FileNotFoundError, ValueError, RuntimeError, KeyError, PermissionError) as exc:
         _stderr(f"andanh {args.command}: error: {exc}")
@@ -466,6 +474,10 @@ def main(argv: list[str] | None = None) -> int:
         if not type(exc).__module__.startswith("sqlalchemy"):
             raise
         orig = getattr(exc, "orig", None) or exc  # the driver's message, without SQLAlchemy's parameter echo
+        if _local_database_full(orig):
+            _stderr(f"andanh {args.command}: error: file system: the SQLite ledger could not be written ({orig}: "
+                    "no space left or the file-size limit reached); free space and run the same command again")
+            return EXIT_FAILED
         _stderr(f"andanh {args.command}: error: database unreachable or failing "
                 f"({type(orig).__name__}: {str(orig).strip().splitlines()[0] if str(orig).strip() else '-'}); "
                 "check ANDANH_LEDGER_URL and run the same command again")

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.ledger import Ledger, LedgerEntry
-from pipelines.workdir import Workdir, private_files
+from pipelines.logs import logged_stage
+from pipelines.workdir import Workdir
 
 log = logging.getLogger(__name__)
 DAY = 86_400
 DEFAULT_DAYS = {"landing": 90, "staging": 30, "rejects": 180, "quarantine": 180, "safe": 3650}
-AUDIT_FILE = "audit/retention.jsonl"
 
 
 @dataclass
@@ -86,6 +86,7 @@ def _expired(root: Path, days: int, now: float) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and ".~" not in p.name and p.stat().st_mtime < limit)
 
 
+@logged_stage("retention")
 def apply_retention(workdir: Workdir, *, now: float | None = None, dry_run: bool = False,
                     override: dict[str, int] | None = None) -> RetentionSummary:
     """Delete every file past its zone's period (see the module docstring); record each deletion."""
@@ -111,6 +112,7 @@ def apply_retention(workdir: Workdir, *, now: float | None = None, dry_run: bool
     return summary
 
 
+@logged_stage("shred")
 def shred_project(workdir: Workdir, project: str) -> RetentionSummary:
     """Crypto-shred a research project's pseudonym scope (see ``keys.shred_project``) and record it."""
     from pipelines.deidentify.keys import shred_project as destroy
@@ -127,12 +129,11 @@ def record(workdir: Workdir, summary: RetentionSummary, stage: str) -> None:
                            details={"deleted": paths, "period_days": summary.periods.get(zone)})
                for zone, paths in summary.deleted.items()]
     Ledger(workdir.ledger_url()).record(entries)
-    line = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "action": stage,
-            "run_id": summary.run_id, "deleted": summary.deleted, "shredded": summary.shredded,
-            "kept_not_deidentified": summary.kept_not_deidentified}
-    path = workdir.restricted / AUDIT_FILE
-    with private_files():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(line, sort_keys=True) + "\n")
+    # the hash-chained, signed audit log of governance (``andanh audit verify``): counts, not file lists
+    from pipelines.govern import open_governance
+    open_governance(workdir).audit.append(
+        actor="andanh-retention", action=stage, resource=summary.run_id,
+        details={"deleted": {zone: len(paths) for zone, paths in summary.deleted.items()},
+                 "period_days": summary.periods, "shredded": summary.shredded,
+                 "kept_not_deidentified": summary.kept_not_deidentified})
     log.info("%s %s: %d file(s) deleted", stage, summary.run_id, summary.total)

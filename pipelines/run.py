@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipelines.locks import holds_release_lock
+from pipelines.logs import logged_stage, stage_context
 from pipelines.workdir import Workdir
 
 log = logging.getLogger(__name__)
@@ -38,13 +39,16 @@ def error_threshold_from_env() -> float:
 def run_pipeline(source: str | os.PathLike, workdir: Workdir, *, batch_id: str | None = None,
                  interval_start: str | None = None, interval_end: str | None = None,
                  error_threshold: float | None = None,
-                 progress: Callable[[str], None] | None = None) -> RunSummary:
+                 progress: Callable[[str], None] | None = None,
+                 file_progress: Callable[..., None] | None = None) -> RunSummary:
+    """Ingest ``source`` as one batch, then every later stage (:func:`finish_batch`). ``progress`` gets a
+    line per step, ``file_progress`` ``(done, total, result)`` per ingested file."""
     from pipelines import ingest
 
     say = progress or (lambda message: log.info(message))
     say(f"ingest: {source}")
     ingested = ingest.ingest(source, workdir, batch_id=batch_id, interval_start=interval_start,
-                             interval_end=interval_end)
+                             interval_end=interval_end, progress=file_progress)
     if not ingested.anything_processed:
         raise RuntimeError(f"nothing could be ingested from {source}; see {workdir.rejects}")
     return finish_batch(workdir, ingested.batch_id, error_threshold=error_threshold, say=say)
@@ -116,6 +120,7 @@ class ReleaseSummary:
 
 
 @holds_release_lock
+@logged_stage("release")
 def release(workdir: Workdir, *, say: Callable[[str], None] = log.info, as_of=None,
             datasets: list[str] | None = None, lateness_days: int | None = None,
             config=None) -> list[ReleaseSummary]:
@@ -134,7 +139,11 @@ def release(workdir: Workdir, *, say: Callable[[str], None] = log.info, as_of=No
     missing = set(datasets or []) - {s.name for s in specs}
     if missing:
         raise KeyError(f"no dataset {', '.join(sorted(missing))}")
-    return [release_dataset(workdir, spec, as_of=as_of, lateness=lateness, say=say) for spec in specs]
+    summaries = []
+    for spec in specs:
+        with stage_context(dataset=spec.name):
+            summaries.append(release_dataset(workdir, spec, as_of=as_of, lateness=lateness, say=say))
+    return summaries
 
 
 def _freeze_period(workdir: Workdir, spec, period: str, batches: list[str], say):

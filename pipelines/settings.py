@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = Field(100, ge=1, description="audit entries between signed checkpoints")
     portal_insecure_cookies: bool = Field(False, description="drop the Secure flag of portal cookies (plain-HTTP tests)")
     portal_session_minutes: int = Field(60, ge=1, description="lifetime of a portal session")
+    log_format: Literal["text", "json"] = Field("text", description=(
+        "command-line log lines: text, or one JSON object per line (stage and batch_id as fields)"))
 
     @field_validator("workdir", "phoner_dir", mode="after")
     @classmethod

@@ -249,7 +249,7 @@ def test_a_staged_file_changed_after_validation_is_refused(workdir):
 
 
 def test_detail_tables_in_pieces_give_the_same_safe_rows(workdir, monkeypatch):
-    import pipelines.deidentify as stage
+    import pipelines.deidentify.stage as stage
     tables = {"xml1": [xml1_row(MA_LK="LK1"), xml1_row(MA_LK="LK2", MA_BENH_CHINH="A15", SO_CCCD="079185000111")],
               "xml3": [child_row("xml3", MA_LK=k, STT=str(i), NGAY_YL="202403020900", MA_BAC_SI="001234/BYT-CCHN")
                        for i, k in enumerate(["LK1", "LK2", "LK1", "LK1", "LK2"])]}

@@ -99,7 +99,7 @@ def test_no_secret_inline_and_every_reference_is_in_the_env_example(compose, env
 
 def test_every_setting_the_code_reads_is_set_and_known(compose, env_example):
     fields = set(Settings.model_fields)
-    required = {"mode", "workdir", "source", "ledger_url", "pseudonym_key", "spacy_model"}
+    required = {"mode", "workdir", "source", "ledger_url", "pseudonym_key"}
     worker = _env(compose["services"]["airflow-worker"])
     given = {k[len("ANDANH_"):].lower() for k in worker if k.startswith("ANDANH_")}
     assert required <= given, required - given
@@ -118,7 +118,7 @@ def test_dockerfile_uses_the_official_image_and_installs_non_editable():
     assert re.search(r"^FROM apache/airflow:\$\{AIRFLOW_VERSION\}-python3\.11$", text, re.M)
     installs = [line for line in text.splitlines() if "pip install" in line]
     assert installs and not any(" -e " in line or "--editable" in line for line in installs)
-    assert "ensure_model(" in text  # the spaCy pipeline is built into the image, not at run time
+    assert "PACKAGED_MODEL" in text and "ensure_model(" not in text  # the spaCy pipeline is package data
     assert "COPY --chown=airflow:0 dags /opt/airflow/dags" in text
     assert not re.search(r"(?i)(password|secret|_key)\s*=", text.replace("ANDANH_SPACY_MODEL", ""))
 
@@ -132,15 +132,19 @@ def test_the_wheel_carries_suites_policy_and_hierarchies(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("pipelines/quality/expectations/xml1.json", "pipelines/quality/expectations/xml5.json",
                    "pipelines/deidentify/policy.yaml", "pipelines/hierarchies/icd10_blocks.tsv",
-                   "pipelines/schema/xml130_4750.yaml", "pipelines/reference/provinces_34.tsv"):
+                   "pipelines/schema/xml130_4750.yaml", "pipelines/reference/provinces_34.tsv",
+                   "pipelines/detect/spacy_vi/config.cfg", "pipelines/detect/spacy_vi/vocab/strings.json",
+                   "pipelines/detect/spacy_vi/tokenizer/cfg"):
         assert needed in names, needed
     # installed elsewhere, the suites are found through the package, not the source tree
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
                     str(wheel)], check=True, capture_output=True)
     probe = subprocess.run([sys.executable, "-c", "from pipelines.quality.engine import DEFAULT_EXPECTATIONS_DIR "
-                            "as d; print(d); assert (d / 'xml1.json').is_file()"], cwd=tmp_path,
-                           env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "GX_ANALYTICS_ENABLED": "0"},
-                           capture_output=True, text=True)
+                            "as d; print(d); assert (d / 'xml1.json').is_file(); "
+                            "from pipelines.detect.nlp import default_model_path as m; print(m())"], cwd=tmp_path,
+                           env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "GX_ANALYTICS_ENABLED": "0",
+                                "HOME": str(tmp_path / "home")}, capture_output=True, text=True)
     assert probe.returncode == 0, probe.stderr[-2000:]
-    assert str(target) in probe.stdout
+    found = probe.stdout.split()
+    assert found[0].startswith(str(target)) and found[1] == str(target / "pipelines/detect/spacy_vi")

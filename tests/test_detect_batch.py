@@ -51,6 +51,25 @@ def test_worker_processes_take_later_small_chunks(analyzer, monkeypatch):
     assert all("PHONE_NUMBER" in {e["entity_type"] for e in entities} for entities in found[8:12])
 
 
+def _die_in_worker(texts):
+    import os
+    os._exit(1)  # as a worker killed by the OOM killer or a signal: no exception, no result
+
+
+def test_a_worker_that_dies_does_not_hang_the_batch(analyzer, monkeypatch, caplog):
+    """A dead worker used to leave multiprocessing.Pool waiting for ever (a DAG run that never ended);
+    now the batch is finished in this process, with the same result."""
+    import pipelines.detect.batch as batch
+
+    monkeypatch.setattr(batch, "MIN_TEXTS_PER_PROCESS", 1)
+    monkeypatch.setattr(batch, "_worker_analyze", _die_in_worker)
+    texts = TEXTS * 3 + [f"Gọi bà Trần Thị Lan số 09{n:08d}" for n in range(4)]
+    with caplog.at_level("WARNING", logger="pipelines.detect.batch"):
+        found = list(detect_texts(texts, analyzer=analyzer, n_process=2, chunk_size=5))
+    assert found == detect_plain(texts, analyzer)
+    assert "worker process died" in caplog.text
+
+
 def test_fast_path_equals_plain_on_handwritten_set(analyzer):
     from pathlib import Path
 

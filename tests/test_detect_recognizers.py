@@ -214,3 +214,22 @@ def test_nfd_input_offsets_point_into_original_text(analyzer):
     entities = analyze_text(analyzer, text)
     names = [text[e["start"]:e["end"]] for e in entities if e["entity_type"] == "PERSON"]
     assert [unicodedata.normalize("NFC", n) for n in names] == ["Nguyễn Văn Hùng"]
+
+
+def test_the_packaged_spacy_pipeline_is_the_one_built_and_nothing_is_written_at_run_time(tmp_path):
+    """The blank pipeline ships as package data (issue 12): the same as a fresh build, and loading the
+    analyzer writes nothing under the user's home (a read-only image has none to write)."""
+    import subprocess
+    import sys
+
+    from pipelines.detect.nlp import PACKAGED_MODEL, build_pipeline
+    build_pipeline().to_disk(tmp_path / "fresh")
+    for name in ("config.cfg", "meta.json", "tokenizer/cfg"):
+        assert (PACKAGED_MODEL / name).read_text() == (tmp_path / "fresh" / name).read_text(), name
+    home = tmp_path / "home"
+    probe = subprocess.run([sys.executable, "-c", "from pipelines.detect import analyze_text, shared_analyzer; "
+                            "print(analyze_text(shared_analyzer(), 'Ông Nguyễn Văn An gọi 0912345678'))"],
+                           env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+                           capture_output=True, text=True)
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    assert "PHONE_NUMBER" in probe.stdout and not home.exists()

@@ -121,6 +121,9 @@ def test_no_planted_identifier_in_any_airflow_log_and_lineage_names_datasets(clu
     events = [line for p in task_logs for line in p.read_text().splitlines() if "openlineage.client" in line
               and "COMPLETE" in line]
     assert events and any("restricted/validated" in e and "staging" in e for e in events)
+    records = [json.loads(line) for p in task_logs for line in p.read_text().splitlines() if line.startswith("{")]
+    ours = [r for r in records if "validated batch" in str(r.get("event", ""))]  # validate's own summary line
+    assert ours and all(r.get("stage") == "validate" and r.get("batch_id") for r in ours), ours[:3]
 
 
 def _kill_during(cluster: LocalCluster, task_id: str, killed: dict):

@@ -55,13 +55,41 @@ def assert_published_and_balanced(workdir: Workdir, synth_dir: Path) -> None:
     assert not leaked
 
 
+def planted_identifiers(workdir: Workdir, synth_dir: Path) -> list[str]:
+    """The free-text identifiers the generator planted, and the identifying columns of every record."""
+    columns = ["HO_TEN", "SO_CCCD", "MA_THE_BHYT", "DIEN_THOAI", "MA_BN"]
+    staged = duckdb.sql(f"SELECT {', '.join(columns)} FROM read_parquet('{workdir.staging}/xml1/**/*.parquet', "
+                        "union_by_name = true)").fetchall()
+    values = {str(v) for row in staged for v in row if v is not None and len(str(v)) >= 6}
+    return sorted(values | set(pii_samples(synth_dir, limit=10_000)))
+
+
+def assert_no_identifier_outside_the_data(workdir: Workdir, synth_dir: Path, *outputs: str) -> None:
+    """Issue 12, point 7: no planted identifier in what the CLI printed, in the reports, the ledger, the
+    lineage events or anything published (the data files of the restricted zone hold them, by design)."""
+    planted = planted_identifiers(workdir, synth_dir)
+    assert len(planted) > 200
+    surfaces = {"cli output": "\n".join(outputs)}
+    for path in sorted(workdir.reports.rglob("*")) + sorted(workdir.published.rglob("*")):
+        if path.is_file() and path.suffix in {".html", ".json", ".md", ".txt", ".csv", ".jsonl", ""}:
+            surfaces[str(path.relative_to(workdir.root))] = path.read_text(errors="replace")
+    surfaces["ledger"] = "\n".join(repr(vars(e)) for e in Ledger(workdir.ledger_url()).entries())
+    lineage = list(workdir.restricted.rglob("*.jsonl"))
+    surfaces |= {str(p.relative_to(workdir.root)): p.read_text() for p in lineage if "lineage" in str(p)}
+    found = {where: [v for v in planted if v in text] for where, text in surfaces.items()}
+    found = {where: values for where, values in found.items() if values}
+    assert not found, {where: f"{len(v)} value(s)" for where, v in found.items()}
+
+
 def test_cli_run_end_to_end_and_rerun_changes_nothing(synth_set, tmp_path):
     workdir = Workdir.at(tmp_path / "work")
-    cmd = ANDANH + ["run", "--source", str(synth_set / "xml"), "--workdir", str(workdir.root)]
+    cmd = ANDANH + ["-v", "run", "--source", str(synth_set / "xml"), "--workdir", str(workdir.root)]
     first = subprocess.run(cmd, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr[-2000:]
     assert "release:" in first.stdout and "quarantined:" in first.stdout
     assert_published_and_balanced(workdir, synth_set)
+    runs = subprocess.run(ANDANH + ["runs", "--workdir", str(workdir.root)], capture_output=True, text=True)
+    assert_no_identifier_outside_the_data(workdir, synth_set, first.stdout, first.stderr, runs.stdout, runs.stderr)
     before = {p: p.stat().st_mtime_ns for p in workdir.published.glob("*/*/**/*.parquet")}
     rows_before = duckdb.sql(f"SELECT count(*) FROM read_parquet('{workdir.staging}/xml1/**/*.parquet')").fetchall()
     second = subprocess.run(cmd, capture_output=True, text=True)
@@ -158,11 +186,13 @@ def test_his_dag_pulls_one_data_interval(tmp_path, monkeypatch):
         hoso = next(e for e in Ledger(workdir.ledger_url()).entries()
                     if e.stage == "ingest" and e.table_name == "hoso")
         assert paid > 0 and hoso.received == paid
+        before = {(e.batch_id, e.stage, e.table_name) for e in Ledger(workdir.ledger_url()).entries()}
         quiet = dag.test(logical_date=pendulum.datetime(2020, 1, 1, tz="Asia/Ho_Chi_Minh"),
                          run_conf={"schema": schema, "workdir": str(workdir.root)})
         assert quiet.state == DagRunState.SUCCESS
         # the quiet interval stopped after the pull: no validation, nothing new in the ledger
-        assert {e.stage for e in Ledger(workdir.ledger_url()).entries() if e.batch_id != hoso.batch_id} <= {"ingest"}
+        new = {(e.batch_id, e.stage, e.table_name) for e in Ledger(workdir.ledger_url()).entries()} - before
+        assert {stage for _, stage, _ in new} <= {"ingest"}, new
     finally:
         with engine.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

@@ -61,7 +61,11 @@ def test_airflow_dags_test_runs_the_consumer(tmp_path):
     from tests.publish_fixtures import spec, tables
     workdir = Workdir.at(tmp_path / "data").ensure()
     publish_release(workdir, spec(name="encounters"), "v1", tables(), metadata={})
-    env = os.environ | {"ANDANH_WORKDIR": str(workdir.root), "PYTHONPATH": os.getcwd()}
+    # its own metadata database: an asset of the same name registered by another test with another data
+    # root would make this one inactive (Airflow keeps one active asset per name)
+    home = tmp_path / "airflow"
+    env = os.environ | {"ANDANH_WORKDIR": str(workdir.root), "PYTHONPATH": os.getcwd(), "AIRFLOW_HOME": str(home),
+                        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}"}
     migrate = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True,
                              env=env)
     assert migrate.returncode == 0, migrate.stderr[-2000:]

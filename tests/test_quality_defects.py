@@ -159,8 +159,7 @@ def test_quarantine_list_show_export_and_replay(run, tmp_path, capsys):
             writer.writeheader()
             writer.writerows(kept)
 
-    code = cli.main(["quarantine", "replay", "--workdir", root, "--batch", BATCH, "--fixes", str(fixes),
-                     "--min-cell", "1"])
+    code = cli.main(["quarantine", "replay", "--workdir", root, "--batch", BATCH, "--fixes", str(fixes)])
     out = capsys.readouterr().out
     assert code == 0, out
     replay_batch = next(e.batch_id for e in Ledger(workdir.ledger_url()).entries()

@@ -8,9 +8,13 @@ import sys
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from pipelines import tasks
 from pipelines.deidentify import keys
+from pipelines.govern import open_governance
+from pipelines.govern.audit import verify
+from pipelines.govern.models import AuditEntry
 from pipelines.ledger import Ledger
 from pipelines.retention import DEFAULT_DAYS, apply_retention, periods, shred_project
 from pipelines.synth import generate
@@ -53,8 +57,12 @@ def test_old_landing_is_deleted_and_recorded_young_files_stay(ingested):
     entry = next(e for e in Ledger(workdir.ledger_url()).entries() if e.stage == "retention"
                  and e.table_name == "landing")
     assert entry.passed == 1 and entry.details["deleted"] == summary.deleted["landing"]
-    audit = (workdir.restricted / "audit" / "retention.jsonl").read_text().splitlines()
-    assert json.loads(audit[-1])["deleted"]["landing"] == summary.deleted["landing"]
+    gov = open_governance(workdir)
+    with gov.sessions() as s:
+        last = s.execute(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
+    assert (last.action, last.actor, last.resource) == ("retention", "andanh-retention", summary.run_id)
+    assert json.loads(last.details)["deleted"]["landing"] == 1
+    assert verify(gov.sessions, gov.signer).ok  # in the hash chain, not a side file
 
 
 def test_staging_stays_readable_until_its_batch_is_deidentified(ingested):
@@ -93,6 +101,9 @@ def test_shredding_makes_project_tokens_unlinkable(workdir):
     (workdir.restricted / "keys" / "shredded.json").unlink()
     assert keys.project_key(workdir, master, "proj-7") != k1
     assert any(e.stage == "shred" for e in Ledger(workdir.ledger_url()).entries())
+    with open_governance(workdir).sessions() as s:
+        shreds = s.execute(sa.select(AuditEntry).where(AuditEntry.action == "shred")).scalars().all()
+    assert [json.loads(e.details)["shredded"] for e in shreds] == [["proj-7"]]
 
 
 def test_cli_retention_and_shred(workdir):

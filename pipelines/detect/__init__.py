@@ -6,16 +6,32 @@
 - `redact_texts(texts, keep=("LOCATION",))` typed placeholders for free text; `residual_pii(texts)`
   direct identifiers still found (fail-closed gate).
 - `classify_columns(df_or_table, sample_size=500)` proposes a class per column of a tabular source.
-"""
-from .analyzer import DIRECT_IDENTIFIERS, ENTITY_TYPES, SCORE_THRESHOLD, analyze_text, build_analyzer, resolve_overlaps, shared_analyzer
-from .batch import detect_plain, detect_texts
-from .cli import run_detect
-from .columns import ColumnDecision, classify_columns
-from .redact import PLACEHOLDERS, redact_texts, residual_pii
-from .evaluate import evaluate, load_spans, render_eval_report, run_eval
 
-__all__ = [
-    "DIRECT_IDENTIFIERS", "ENTITY_TYPES", "SCORE_THRESHOLD", "analyze_text", "build_analyzer", "resolve_overlaps",
-    "shared_analyzer", "detect_plain", "detect_texts", "run_detect", "evaluate", "load_spans", "render_eval_report",
-    "run_eval", "ColumnDecision", "classify_columns", "PLACEHOLDERS", "redact_texts", "residual_pii",
-]
+The names are loaded on first use (PEP 562): importing a light submodule such as
+``pipelines.detect.phoner`` for the command line does not load Presidio and spaCy.
+"""
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "analyzer": ("DIRECT_IDENTIFIERS", "ENTITY_TYPES", "SCORE_THRESHOLD", "analyze_text", "build_analyzer",
+                 "resolve_overlaps", "shared_analyzer"),
+    "batch": ("detect_plain", "detect_texts"),
+    "cli": ("run_detect",),
+    "columns": ("ColumnDecision", "classify_columns"),
+    "redact": ("PLACEHOLDERS", "redact_texts", "residual_pii"),
+    "evaluate": ("evaluate", "load_spans", "render_eval_report", "run_eval"),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -8,6 +8,7 @@ from pathlib import Path
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
+from .entities import DIRECT_IDENTIFIERS, ENTITY_TYPES  # noqa: F401  (re-exported: callers import them from here)
 from .lexicon import load_word_lists
 from .nlp import LANGUAGE, VietnameseNlpEngine, ensure_model
 from .recognizers import ALL_RECOGNIZERS
@@ -16,15 +17,6 @@ from .recognizers import ALL_RECOGNIZERS
 # context word (Presidio adds CONTEXT_BOOST) to pass.
 SCORE_THRESHOLD = 0.4
 CONTEXT_BOOST = 0.35
-
-ENTITY_TYPES = (
-    "PERSON", "VN_CCCD", "VN_BHYT", "VN_BHXH", "VN_STAFF_ID", "PHONE_NUMBER", "EMAIL_ADDRESS",
-    "VN_ADDRESS", "LOCATION", "DATE_TIME", "AGE", "VN_PATIENT_ID",
-)
-DIRECT_IDENTIFIERS = (
-    "PERSON", "VN_CCCD", "VN_BHYT", "VN_BHXH", "PHONE_NUMBER", "EMAIL_ADDRESS", "VN_ADDRESS",
-    "VN_PATIENT_ID", "VN_STAFF_ID",
-)
 
 
 def build_analyzer(model_path: Path | str | None = None) -> AnalyzerEngine:

@@ -19,8 +19,11 @@ skips only work whose result is known:
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Iterable, Iterator
 
@@ -28,6 +31,8 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .analyzer import LANGUAGE, analyze_text, map_offsets, nfc_with_offsets, resolve_overlaps, shared_analyzer
+
+log = logging.getLogger(__name__)
 
 # Texts read per round; bounds memory and lets output stream.
 CHUNK_SIZE = 20_000
@@ -149,40 +154,24 @@ def detect_texts(
     if analyzer is None:
         analyzer = shared_analyzer()
     max_processes = n_process if n_process is not None else (os.cpu_count() or 1)
-    pool = None
+    pool: ProcessPoolExecutor | None = None
     cache: dict[str, list[dict]] = {}
     try:
-        iterator = iter(texts)
-        while True:
-            chunk = list(islice(iterator, chunk_size))
-            if not chunk:
-                break
-            originals: list[str] = []
-            fresh: set[str] = set()
-            for text in chunk:
-                if not isinstance(text, str):
-                    raise TypeError("detect_texts expects str items")
-                if text not in cache and text not in fresh:
-                    fresh.add(text)
-                    originals.append(text)
-            normalized: list[str] = []
-            offsets: list[list[int] | None] = []
-            for text in originals:
-                nfc, mapping = nfc_with_offsets(text)
-                normalized.append(nfc)
-                offsets.append(mapping)
-            # A daemonic process (a Celery prefork worker's task) may not have children: work in process.
-            if pool is None and min(max_processes, len(normalized) // MIN_TEXTS_PER_PROCESS) > 1 \
-                    and not multiprocessing.current_process().daemon:
-                global _fork_analyzer, _worker_batch_size
-                _fork_analyzer, _worker_batch_size = analyzer, batch_size
-                pool = multiprocessing.get_context("fork").Pool(max_processes)
+        for chunk in _chunks(texts, chunk_size):
+            originals = _fresh_texts(chunk, cache)
+            normalized, offsets = _normalize_all(originals)
+            if pool is None and max_processes > 1 and _worth_a_pool(len(normalized), max_processes):
+                pool = _start_pool(analyzer, batch_size, max_processes)
             # Once started, the workers take every later chunk too (later chunks hold fewer new texts,
             # and leaving them to this process would leave the other cores idle).
             if pool is not None and len(normalized) >= max_processes:
-                # A few slices per worker, so one slow slice does not leave the others idle.
-                slice_size = len(normalized) // (max_processes * 4) + 1
-                analysed = [r for part in pool.imap(_worker_analyze, _slices(normalized, slice_size)) for r in part]
+                try:
+                    analysed = _analyze_in_pool(pool, normalized, max_processes)
+                except BrokenProcessPool:  # a worker died (killed, out of memory): finish here, never hang
+                    log.warning("a detection worker process died; analysing the rest in this process")
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool, max_processes = None, 1
+                    analysed = _analyze_normalized(analyzer, normalized, batch_size)
             else:
                 analysed = _analyze_normalized(analyzer, normalized, batch_size)
             for text, mapping, entities in zip(originals, offsets, analysed):
@@ -194,5 +183,46 @@ def detect_texts(
                 yield list(map(dict, entities)) if entities else []
     finally:
         if pool is not None:
-            pool.terminate()
-            pool.join()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(texts)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _fresh_texts(chunk: list, cache: dict) -> list[str]:
+    """The distinct texts of a chunk not in the cache, in first-seen order."""
+    fresh: dict[str, None] = {}
+    for text in chunk:
+        if not isinstance(text, str):
+            raise TypeError("detect_texts expects str items")
+        if text not in cache:
+            fresh.setdefault(text, None)
+    return list(fresh)
+
+
+def _normalize_all(texts: list[str]) -> tuple[list[str], list[list[int] | None]]:
+    pairs = [nfc_with_offsets(text) for text in texts]
+    return [nfc for nfc, _ in pairs], [mapping for _, mapping in pairs]
+
+
+def _worth_a_pool(distinct: int, max_processes: int) -> bool:
+    """Enough new texts for several processes, and allowed to have children (a daemonic process, such as
+    a Celery prefork worker's task, may not)."""
+    return min(max_processes, distinct // MIN_TEXTS_PER_PROCESS) > 1 and not multiprocessing.current_process().daemon
+
+
+def _start_pool(analyzer: AnalyzerEngine, batch_size: int, max_processes: int) -> ProcessPoolExecutor:
+    """Forked workers that reuse this process's analyzer. ``concurrent.futures`` notices a worker that
+    dies (``BrokenProcessPool``) where ``multiprocessing.Pool`` would wait for it for ever."""
+    global _fork_analyzer, _worker_batch_size
+    _fork_analyzer, _worker_batch_size = analyzer, batch_size
+    return ProcessPoolExecutor(max_processes, mp_context=multiprocessing.get_context("fork"))
+
+
+def _analyze_in_pool(pool: ProcessPoolExecutor, normalized: list[str], max_processes: int) -> list[list[dict]]:
+    # A few slices per worker, so one slow slice does not leave the others idle.
+    slice_size = len(normalized) // (max_processes * 4) + 1
+    return [r for part in pool.map(_worker_analyze, _slices(normalized, slice_size)) for r in part]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import IO, Iterator
 
 from .batch import CHUNK_SIZE, detect_texts
@@ -32,8 +31,10 @@ def run_detect(input_stream: IO[str], output_stream: IO[str], progress_stream: I
     Input is read and validated chunk by chunk, so a bad line stops the run with its line number
     (never its content) after the earlier chunks were written.
     """
+    from pipelines.progress import counter
+
     written = 0
-    started = time.monotonic()
+    report = counter("detect", stream=progress_stream, every=PROGRESS_EVERY) if progress_stream else None
     records = _records(input_stream)
     while True:
         chunk = []
@@ -47,11 +48,11 @@ def run_detect(input_stream: IO[str], output_stream: IO[str], progress_stream: I
         for (record_id, _), entities in zip(chunk, results):
             output_stream.write(json.dumps({"id": record_id, "entities": entities}, ensure_ascii=False) + "\n")
             written += 1
-        if progress_stream is not None and (written >= PROGRESS_EVERY or len(chunk) >= CHUNK_SIZE):
-            rate = written / max(time.monotonic() - started, 1e-9)
-            progress_stream.write(f"detect: {written} texts ({rate:.0f}/s)\n")
-            progress_stream.flush()
+        if report:
+            report(written)
     output_stream.flush()
+    if report:
+        report.close()
     return written
 
 

@@ -22,7 +22,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from .analyzer import DIRECT_IDENTIFIERS
+from .entities import DIRECT_IDENTIFIERS
 
 _TOKEN = re.compile(r"\S+")
 

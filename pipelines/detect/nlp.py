@@ -1,8 +1,9 @@
 """The spaCy pipeline behind Presidio for Vietnamese: blank `vi` (pyvi word segmentation) + lemmas.
 
 Presidio's SpacyNlpEngine loads a model by name or path, and nothing may be downloaded at run
-time, so a blank pipeline is built once and saved on disk (`ANDANH_SPACY_MODEL`, default
-`~/.cache/andanh/spacy-vi-<spacy version>-<pipeline version>`). The only component sets
+time, so the blank pipeline ships saved as package data (``pipelines/detect/spacy_vi``, rebuilt with
+``python -m pipelines.detect.nlp``); ``ANDANH_SPACY_MODEL`` points elsewhere, and a copy without the
+package data builds it once under ``~/.cache/andanh``. The only component sets
 `token.lemma_` to the NFC lower-case form, which is what Presidio's LemmaContextAwareEnhancer
 compares with the recognizers' context words.
 """
@@ -30,17 +31,25 @@ def set_lower_nfc_lemmas(doc):
     return doc
 
 
+PACKAGED_MODEL = Path(__file__).with_name("spacy_vi")
+
+
 def default_model_path() -> Path:
+    """``ANDANH_SPACY_MODEL``, else the pipeline shipped in the package, else a per-user cache."""
     from pipelines.settings import get_settings
     configured = get_settings().spacy_model
     if configured:
         return Path(configured)
+    if (PACKAGED_MODEL / "config.cfg").is_file():
+        return PACKAGED_MODEL
     return Path.home() / ".cache" / "andanh" / f"spacy-vi-{spacy.__version__}-v{PIPELINE_VERSION}"
 
 
 def build_pipeline() -> Language:
     nlp = spacy.blank(LANGUAGE)
     nlp.add_pipe(LEMMA_COMPONENT)
+    nlp.meta.update({"name": "andanh_vi", "version": f"{PIPELINE_VERSION}.0.0", "license": "Apache-2.0",
+                     "description": "blank Vietnamese pipeline (pyvi segmentation) with NFC lower-case lemmas"})
     return nlp
 
 
@@ -80,3 +89,9 @@ class VietnameseNlpEngine(SpacyNlpEngine):
 
     def is_stopword(self, word: str, language: str) -> bool:
         return False
+
+
+if __name__ == "__main__":  # rebuild the packaged pipeline: python -m pipelines.detect.nlp
+    shutil.rmtree(PACKAGED_MODEL, ignore_errors=True)
+    build_pipeline().to_disk(PACKAGED_MODEL)
+    print(PACKAGED_MODEL)

@@ -42,6 +42,13 @@ def _create_engine(url: str) -> sa.Engine:
         dbapi_conn.execute("PRAGMA busy_timeout=30000")
         dbapi_conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for the audit log's writer
         dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+        # SQLAlchemy's recipe for real transactions on pysqlite: the driver would otherwise run DDL
+        # outside any transaction, and a migration cut short (a full disk) would leave half a schema.
+        dbapi_conn.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
     return engine
 
 

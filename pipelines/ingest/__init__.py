@@ -19,6 +19,7 @@ from typing import Callable, Iterable
 
 from pipelines.ingest.staging import StagingWriter
 from pipelines.ledger import Ledger, LedgerEntry
+from pipelines.logs import stage_context
 from pipelines.workdir import Workdir, batch_id_for, scratch_path, sha256_file, writes_private
 
 log = logging.getLogger(__name__)
@@ -158,22 +159,26 @@ def ingest(source: str | os.PathLike, workdir: Workdir | str | os.PathLike, *, b
     workdir.ensure()
     source_id = str(Path(source).resolve())
     batch_id = batch_id or batch_id_for(source_id, interval_start, interval_end)
-    paths = [Path(p) for p in files] if files is not None else discover(source)
-    summary = IngestSummary(batch_id=batch_id, source=source_id)
-    if only_new:
-        paths = new_files(workdir, paths, batch_id)
-    workers = min(workers or default_workers(), len(paths) // 8)  # process start-up only pays off on many files
-    chunks = plan_chunks(paths, max(workers, 1))
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
-            results = pool.map(ingest_chunk, chunks, [workdir] * len(chunks), [batch_id] * len(chunks))
-            _collect((r for rs in results for r in rs), len(paths), workdir, batch_id, source_id, summary, progress)
-    else:
-        results = (r for chunk in chunks for r in ingest_chunk(chunk, workdir, batch_id))
-        _collect(results, len(paths), workdir, batch_id, source_id, summary, progress)
-    if record:
-        compact_batch(workdir, batch_id)
-        record_ingest(workdir, batch_id)
+    with stage_context("ingest", batch_id):
+        paths = [Path(p) for p in files] if files is not None else discover(source)
+        summary = IngestSummary(batch_id=batch_id, source=source_id)
+        if only_new:
+            paths = new_files(workdir, paths, batch_id)
+        workers = min(workers or default_workers(), len(paths) // 8)  # process start-up only pays off on many files
+        chunks = plan_chunks(paths, max(workers, 1))
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+                results = pool.map(ingest_chunk, chunks, [workdir] * len(chunks), [batch_id] * len(chunks))
+                _collect((r for rs in results for r in rs), len(paths), workdir, batch_id, source_id, summary,
+                         progress)
+        else:
+            results = (r for chunk in chunks for r in ingest_chunk(chunk, workdir, batch_id))
+            _collect(results, len(paths), workdir, batch_id, source_id, summary, progress)
+        if record:
+            compact_batch(workdir, batch_id)
+            record_ingest(workdir, batch_id)
+        log.info("ingested batch %s: %d file(s), %d record(s) rejected", batch_id, len(summary.files),
+                 summary.rejected)
     return summary
 
 

@@ -45,6 +45,7 @@ import sqlalchemy as sa
 from pipelines.ingest import FileResult, IngestSummary, record_ingest, write_manifest_entry
 from pipelines.ingest.staging import StagingWriter
 from pipelines.ledger import Ledger
+from pipelines.logs import logged_stage
 from pipelines.schema import EPISODE_TABLES, Field, Schema, load_schema
 from pipelines.workdir import Workdir, batch_id_for, writes_private
 
@@ -411,6 +412,7 @@ class _RowSplitter:
 
 
 @writes_private
+@logged_stage("his-pull")
 def pull_his(url_or_engine: str | sa.URL | sa.Engine, workdir: Workdir | str | os.PathLike, *,
              interval_start: str | dt.datetime | None, interval_end: str | dt.datetime | None,
              batch_id: str | None = None, schema: str | None = DEFAULT_SCHEMA,

@@ -37,6 +37,7 @@ from pipelines import duck
 from pipelines.ingest import staged_files
 from pipelines.ingest.staging import EXTRA_COLUMN, table_arrow_schema
 from pipelines.ledger import Ledger, LedgerEntry
+from pipelines.logs import logged_stage
 from pipelines.quality.engine import (RuleResult, create_derived_tables, distinct_values, load_suite, run_sql_rules,
                                       run_suite_duckdb, split_suite, suite_derived_tables)
 from pipelines.quality.engine import expectations_dir as default_expectations_dir
@@ -384,6 +385,7 @@ class _Outputs:
 
 
 @writes_private
+@logged_stage("validate")
 def validate_batch(workdir: Workdir | str | os.PathLike, batch_id: str, *, error_threshold: float = 0.2,
                    expectations_dir: str | os.PathLike | None = None) -> ValidationSummary:
     """Validate one ingested batch; write validated/quarantine files, the JSON report and ledger counts."""

@@ -20,8 +20,9 @@ def run() -> None:
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({ADVISORY_KEY})")
             connection.commit()
         try:
+            # one transaction for every pending migration, SQLite included: all of them or none
             context.configure(connection=connection, target_metadata=[Base.metadata, ledger_metadata, dp_metadata],
-                              render_as_batch=connection.dialect.name == "sqlite")
+                              render_as_batch=connection.dialect.name == "sqlite", transactional_ddl=True)
             with context.begin_transaction():
                 context.run_migrations()
         finally:
