@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = Field(100, ge=1, description="audit entries between signed checkpoints")
     portal_insecure_cookies: bool = Field(False, description="drop the Secure flag of portal cookies (plain-HTTP tests)")
     portal_session_minutes: int = Field(60, ge=1, description="lifetime of a portal session")
+    controller: str | None = Field(None, description="the controller named on data-sharing agreements and the DPIA")
+    dpo: str | None = Field(None, description="the data-protection officer or unit (LEG-35), named on every DPIA")
+    extract_builds: Literal["portal", "airflow"] = Field("portal", description=(
+        "who builds an approved extract: the portal at approval, or the andanh_extract DAG (deployed)"))
     log_format: Literal["text", "json"] = Field("text", description=(
         "command-line log lines: text, or one JSON object per line (stage and batch_id as fields)"))
 

@@ -179,3 +179,14 @@ def retention(workdir: str | None, shred_project: str | None = None) -> dict:
     if shred_project:
         out["shredded"] = retention_stage.shred_project(wd, shred_project).shredded
     return out
+
+
+def build_extracts(workdir: str | None) -> dict:
+    """The andanh_extract DAG's task: build every approved extract request (the deployed portal cannot)."""
+    from pipelines.govern import open_governance
+    from pipelines.portal.extracts import build_all_approved
+
+    wd = Workdir.at(workdir).ensure()
+    built = build_all_approved(open_governance(wd), wd)
+    log.info("built %d approved extract request(s)", len(built))
+    return {"built": built}

@@ -1,15 +1,5 @@
-"""De-identify stage: validated tables of a batch -> safe tables, by the policy (``policy.yaml``).
-
-For each batch: read the validated rows (Arrow), find the person of every episode (``person.py``:
-CCCD, else the BHXH number in the card, else ``MA_BN`` within its facility), flag special-category
-episodes (``special.py``), then apply the policy's action to every field of every table
-(``actions.py``, per distinct value) and the free-text profile to every free-text field
-(``freetext.py``: one detector pass, Presidio operators). Writes
-``restricted/safe/<batch>/<table>.parquet`` and, for special-category episodes,
-``restricted/safe/<batch>/special/<table>.parquet``; every table gets ``PERSON_ID`` (person
-pseudonym), ``PERSON_LINK`` (how the person was linked) and ``_key_id``; the ledger gets, per table
-and rule, what was done (``andanh runs --batch B``).
-"""
+"""The de-identify stage itself: :func:`deidentify_batch` and the :class:`Deidentifier` that applies the
+policy table by table (what it does, and where it writes, is in the package docstring)."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
-"""``andanh govern migrate`` and ``andanh audit verify|checkpoint|scope``: the governance database from the shell."""
+"""``andanh govern migrate|agreement|dpia`` and ``andanh audit verify|checkpoint|scope``: the governance
+database from the shell."""
 from __future__ import annotations
 
 import json
@@ -12,11 +13,29 @@ def _governance(args):
     return open_governance(Workdir.at(args.workdir).ensure(), getattr(args, "url", None))
 
 
-def cmd_migrate(args) -> int:
-    from pipelines.govern.db import migrate
-    from pipelines.workdir import Workdir
-    url = args.url or Workdir.at(args.workdir).ensure().ledger_url()
-    print(f"governance database at revision {migrate(url)}")
+def cmd_govern(args) -> int:
+    if args.action == "migrate":
+        from pipelines.govern.db import migrate
+        from pipelines.workdir import Workdir
+        url = args.url or Workdir.at(args.workdir).ensure().ledger_url()
+        print(f"governance database at revision {migrate(url)}")
+        return 0
+    from pipelines.govern import documents
+    gov = _governance(args)
+    if args.action == "agreement":
+        if not args.org:
+            print("agreement needs --org CODE", file=sys.stderr)
+            return 2
+        text = documents.sharing_agreement(gov, args.org)
+    else:
+        text = documents.dpia(gov)
+    gov.audit.append(actor="cli", action=f"document.{args.action}", resource=args.org or "")
+    if args.out:
+        from pathlib import Path
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -51,10 +70,13 @@ def cmd_audit(args) -> int:
 
 
 def register_commands(command, workdir_arg) -> None:
-    p = command("govern", cmd_migrate, "governance database: apply the migrations (registry, grants, audit, ledger)")
-    p.add_argument("action", choices=["migrate"])
+    p = command("govern", cmd_govern, "governance database: apply the migrations (registry, grants, audit, "
+                "ledger); draft a data-sharing agreement (LEG-24) or the DPIA (LEG-32) from the registry")
+    p.add_argument("action", choices=["migrate", "agreement", "dpia"])
     workdir_arg(p)
     p.add_argument("--url", help="SQLAlchemy URL (default: the run ledger's, $ANDANH_LEDGER_URL)")
+    p.add_argument("--org", help="agreement: the recipient organisation's code")
+    p.add_argument("--out", help="agreement, dpia: write the Markdown draft here (default: stdout)")
     p = command("audit", cmd_audit, "audit log: verify the hash chain and signatures, sign a checkpoint, "
                 "or list who received data from a batch, release or person token")
     p.add_argument("action", choices=["verify", "checkpoint", "scope"])

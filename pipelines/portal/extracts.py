@@ -94,6 +94,56 @@ def validate(req: ExtractRequest, project: Project, workdir: Workdir) -> None:
     builder_request(req, project, workdir)
 
 
+BUILDER_ACTOR = "andanh-extract-builder"
+
+
+def build_approved(gov, workdir: Workdir, request_id: int, *, actor: str = BUILDER_ACTOR, org: str = "",
+                   details: dict | None = None) -> bool:
+    """Approved → built: run the extract builder, then the automatic output check, audited either way.
+
+    The one place a request is built: by the portal at approval (``ANDANH_EXTRACT_BUILDS=portal``,
+    embedded mode) or by the ``andanh_extract`` DAG (``airflow``: the deployed portal cannot read the
+    restricted zone). Returns False when the request is not (or no longer) approved."""
+    from pipelines.govern import requests as airlock
+
+    def record(outcome: str, purpose: str, more: dict) -> None:
+        gov.audit.append(actor=actor, action="extract.build", outcome=outcome, org=org, purpose=purpose,
+                         resource=f"request:{request_id}", details=(details or {}) | more)
+
+    with gov.sessions.begin() as s:
+        req = s.get(ExtractRequest, request_id)
+        if req is None or req.state != "approved":
+            return False
+        purpose = req.purpose
+        try:
+            outcome = build_for_request(workdir, req, s.get(Project, req.project_id))
+        except Exception as exc:  # audited, then raised: the DAG retries, the portal shows the error
+            failure = exc
+        else:
+            failure = None
+    if failure is not None:
+        record("failed", purpose, {"error": type(failure).__name__})
+        raise failure
+    with gov.sessions.begin() as s:
+        req = s.get(ExtractRequest, request_id)
+        req.extract_id, req.extract_path, req.report = outcome.extract_id, str(outcome.path), outcome.report
+        req.output_check = output_check(outcome.path, req)
+        airlock.move(s, req, "built", None)
+        passed = req.output_check.get("passed")
+    record("ok", purpose, {"extract_id": outcome.extract_id, "output_check": passed})
+    return True
+
+
+def build_all_approved(gov, workdir: Workdir) -> list[int]:
+    """Every approved request, oldest first (the ``andanh_extract`` DAG's task); the ids built."""
+    import sqlalchemy as sa
+
+    with gov.sessions() as s:
+        ids = s.execute(sa.select(ExtractRequest.id).where(ExtractRequest.state == "approved")
+                        .order_by(ExtractRequest.id)).scalars().all()
+    return [request_id for request_id in ids if build_approved(gov, workdir, request_id)]
+
+
 def build_for_request(workdir: Workdir, req: ExtractRequest, project: Project) -> BuildOutcome:
     """Run the extract builder for an approved request (the one call site of ``build_extract``)."""
     try:

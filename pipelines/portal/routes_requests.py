@@ -134,27 +134,19 @@ def _apply(request: Request, s, req: ExtractRequest, user: User, action: str, no
 
 
 def build(request: Request, request_id: int) -> None:
-    """Approved → built: run the extract builder, then the automatic output check (audited either way)."""
-    from pipelines.portal.extracts import ExtractBuilderMissing, build_for_request, output_check
-    workdir = request.app.state.workdir
-    with gov(request).sessions.begin() as s:
-        req = s.get(ExtractRequest, request_id)
-        try:
-            outcome = build_for_request(workdir, req, s.get(Project, req.project_id))
-        except ExtractBuilderMissing as exc:
-            missing = str(exc)
-        else:
-            missing = None
-    if missing:
-        audit(request, "extract.build", "failed", resource=f"request:{request_id}", details={"error": missing})
+    """Approved → built here, in embedded mode; deployed (``ANDANH_EXTRACT_BUILDS=airflow``) the request
+    waits, approved, for the ``andanh_extract`` DAG."""
+    from pipelines.portal.extracts import ExtractBuilderMissing, build_approved
+    from pipelines.settings import get_settings
+    if get_settings().extract_builds != "portal":
+        audit(request, "extract.queued", resource=f"request:{request_id}", details={"builder": "andanh_extract"})
         return
-    with gov(request).sessions.begin() as s:
-        req = s.get(ExtractRequest, request_id)
-        req.extract_id, req.extract_path, req.report = outcome.extract_id, str(outcome.path), outcome.report
-        req.output_check = output_check(outcome.path, req)
-        airlock.move(s, req, "built", None)
-    audit(request, "extract.build", resource=f"request:{request_id}",
-          details={"extract_id": outcome.extract_id, "output_check": req.output_check.get("passed")})
+    caller = request.state.caller
+    try:
+        build_approved(gov(request), request.app.state.workdir, request_id, actor=caller.user.username,
+                       org=caller.org.code, details={"path": request.url.path})
+    except ExtractBuilderMissing:
+        return  # audited as failed; the request stays approved
 
 
 @router.post("/requests/{request_id}/link", response_class=HTMLResponse)
