@@ -2,7 +2,9 @@
 workers as processes on PostgreSQL (fresh metadata database, created and dropped) and Redis db 6;
 andanh_kcb triggered through the REST API (JWT from the simple auth manager); both workers run tasks;
 then a worker is SIGKILLed in the middle of ingest and of validate and the run still ends with the
-same published content. Everything started is stopped (process groups, SIGINT then SIGKILL)."""
+same published content; and the broker goes down (a relay in front of Redis is closed) while a run
+starts: a clear error, nothing published, and once it is back, the cleared run publishes the same.
+Everything started is stopped (process groups, SIGINT then SIGKILL)."""
 from __future__ import annotations
 
 import os
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from broker_proxy import BrokerProxy
+
 from pipelines.cluster import LocalCluster, published_digest
 from pipelines.ledger import Ledger
 from pipelines.workdir import Workdir
@@ -22,11 +26,15 @@ pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow, pytes
 ENCOUNTERS = 60
 
 
-def _broker_url() -> str:
+def _broker_db() -> int:
     """A Redis database of this test process's own: two clusters on one broker take each other's tasks."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker[2:].isdigit() else 0
-    return f"redis://127.0.0.1:6379/{6 + 2 * index}"
+    return 6 + 2 * index
+
+
+def _broker_url() -> str:
+    return f"redis://127.0.0.1:6379/{_broker_db()}"
 
 
 def _services_up() -> bool:
@@ -49,13 +57,21 @@ def synth(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def broker():
+    proxy = BrokerProxy()
+    proxy.start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, broker):
     if not _services_up():
         pytest.fail("PostgreSQL 127.0.0.1:5432 and Redis 127.0.0.1:6379 must run (.ci/run starts them)")
     import redis
     redis.Redis.from_url(_broker_url()).flushdb()  # no message of an earlier run
     home = tmp_path_factory.mktemp("airflow")
-    c = LocalCluster(home, broker_url=_broker_url(),
+    c = LocalCluster(home, broker_url=broker.url(_broker_db()),  # through the relay, so it can go down
                      env={"ANDANH_FILES_PER_TASK": "3", "ANDANH_RETRY_DELAY_SECONDS": "2"})
     try:
         c.start()
@@ -156,5 +172,32 @@ def test_a_worker_killed_mid_task_is_retried_elsewhere_with_the_same_release(clu
     retried = [t for t in tries if t["try_number"] > 1 and t["state"] == "success"]
     assert retried and all(t["hostname"] != victim for t in retried), [(t["try_number"], t["hostname"],
                                                                         t["state"]) for t in tries]
+    assert published_digest(workdir.published) == published_digest(baseline[0].published)
+    _assert_clean_release(workdir)
+
+
+def test_broker_down_is_a_clear_error_publishes_nothing_and_the_cleared_run_recovers(cluster, broker, synth,
+                                                                                   baseline, tmp_path):
+    workdir = Workdir.at(tmp_path / "data")
+    broker.stop()
+    try:
+        run_id = cluster.trigger("andanh_kcb", {"source": str(synth), "workdir": str(workdir.root)})
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and cluster.run_state("andanh_kcb", run_id) not in ("failed",):
+            if "Error sending Celery workload" in (cluster.home / "scheduler.log").read_text(errors="replace"):
+                break
+            time.sleep(2)
+        scheduler = (cluster.home / "scheduler.log").read_text(errors="replace")
+        assert "Error sending Celery workload" in scheduler and "Connection refused" in scheduler
+        assert cluster.run_state("andanh_kcb", run_id) != "success"
+        assert not list(workdir.published.rglob("LATEST")) if workdir.published.exists() else True
+    finally:
+        broker.start()
+    # the operator's recovery: the broker is back, clear what failed, the run goes on
+    time.sleep(5)
+    cluster.request("POST", "/api/v2/dags/andanh_kcb/clearTaskInstances",
+                    {"dag_run_id": run_id, "only_failed": True, "reset_dag_runs": True, "dry_run": False})
+    state = cluster.wait("andanh_kcb", run_id, timeout_s=900)
+    assert state == "success", _failure(cluster, run_id)
     assert published_digest(workdir.published) == published_digest(baseline[0].published)
     _assert_clean_release(workdir)

@@ -171,3 +171,27 @@ def test_stopping_the_portal_signs_a_checkpoint_and_the_chain_verifies(portal):
         last = s.execute(sa.select(sa.func.max(AuditEntry.seq))).scalar()
         signed = s.execute(sa.select(sa.func.max(AuditCheckpoint.seq))).scalar()
     assert signed == last and verify(portal.gov.sessions, portal.gov.signer).ok
+
+
+def test_budget_page_shows_what_is_left_and_custodians_set_totals(portal):
+    from pipelines.dp import EpsilonLedger
+    from pipelines.portal.seed import DEMO_BUDGET, DEMO_EPSILON
+    EpsilonLedger(portal.gov.url).spend(DEMO_BUDGET, 0.5, "extract-demo-dp")
+    researcher = portal.signin("researcher", purpose="scientific_research")
+    page = researcher.get("/budgets")
+    assert page.status_code == 200 and f"budget-{DEMO_BUDGET}" in page.text and "extract-demo-dp" in page.text
+    assert f"<strong class=\"left\">{DEMO_EPSILON - 0.5:.3g}</strong>" in page.text
+    assert "/budgets/set" not in page.text  # a researcher only reads
+    analyst = portal.signin("analyst", purpose="policy_formulation")  # another organisation: no budget of its own
+    assert f"budget-{DEMO_BUDGET}" not in analyst.get("/budgets").text
+    form = {"consumer": DEMO_BUDGET, "total_epsilon": "4", "csrf_token": portal.csrf(researcher)}
+    assert researcher.post("/budgets/set", data=form).status_code == 403  # role refused, and audited
+    custodian = portal.signin("custodian1", purpose="policy_formulation")
+    form["csrf_token"] = portal.csrf(custodian)
+    assert custodian.post("/budgets/set", data=form).status_code == 303
+    assert EpsilonLedger(portal.gov.url).remaining(DEMO_BUDGET) == 3.5
+    unknown = custodian.post("/budgets/set", data=form | {"consumer": "no-such-budget"})
+    assert unknown.status_code == 403
+    assert portal.audit_entries(action="dp.budget.set", outcome="ok")[-1].resource == DEMO_BUDGET
+    assert portal.audit_entries(action="dp.budget.set", outcome="refused")
+    assert portal.audit_entries(action="dp.budget.read")

@@ -96,6 +96,11 @@ class EpsilonLedger:
             (dp_spends.c.consumer == consumer) & (dp_spends.c.status == "spent"))).scalar()
         return total, float(spent or 0.0)
 
+    def status(self, consumer: str) -> tuple[float | None, float]:
+        """(total ε, spent ε) of ``consumer``; total None when no budget was set."""
+        with self.engine.begin() as conn:
+            return self._state(conn, consumer, lock=False)
+
     def remaining(self, consumer: str) -> float:
         with self.engine.begin() as conn:
             total, spent = self._state(conn, consumer, lock=False)

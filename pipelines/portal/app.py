@@ -44,7 +44,7 @@ def render(request: Request, name: str, status: int = 200, **context) -> HTMLRes
 
 def create_app(workdir, *, url: str | None = None) -> FastAPI:
     from pipelines.govern import open_governance
-    from pipelines.portal import routes_admin, routes_api, routes_data, routes_requests
+    from pipelines.portal import routes_admin, routes_api, routes_budgets, routes_data, routes_requests
     from pipelines.settings import get_settings
 
     @asynccontextmanager
@@ -57,7 +57,7 @@ def create_app(workdir, *, url: str | None = None) -> FastAPI:
     app.state.workdir = workdir
     app.state.gov = open_governance(workdir, url)
     app.state.settings = get_settings()
-    for module in (routes_data, routes_requests, routes_admin, routes_api):
+    for module in (routes_data, routes_requests, routes_budgets, routes_admin, routes_api):
         app.include_router(module.router)
 
     @app.exception_handler(Refused)

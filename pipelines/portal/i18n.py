@@ -36,6 +36,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "users": ("Người dùng", "Users"), "grants": ("Quyền truy cập", "Grants"), "revoke": ("Thu hồi", "Revoke"),
     "verify": ("Kiểm tra chuỗi", "Verify the chain"), "breach_scope": ("Phạm vi sự cố", "Breach scope"),
     "approvals": ("Phê duyệt", "Approvals"), "manifest": ("Manifest đã ký", "Signed manifest"),
+    "budgets": ("Ngân sách ε (riêng tư vi phân)", "ε budgets (differential privacy)"),
+    "budgets_hint": ("Mỗi lần công bố có nhiễu tiêu tốn một phần ε; hết ngân sách thì không công bố thêm.",
+                     "Each noisy release spends part of ε; once a budget is spent, nothing more is released."),
+    "eps_left": ("còn lại", "left"), "eps_spent": ("đã dùng", "spent"), "eps_unset": ("chưa đặt", "not set"),
+    "valid_to": ("hiệu lực đến", "valid to"), "at": ("Thời điểm", "At"),
+    "no_budgets": ("Không có quyền dp_budget nào đang hiệu lực.", "No active dp_budget grant."),
     "home_hint": ("Chọn mục đích, rồi mở danh mục, biểu đồ hoặc truy vấn.",
                   "Choose a purpose, then open the catalog, a chart or a query."),
 }

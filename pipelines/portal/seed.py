@@ -16,6 +16,8 @@ from pipelines.govern import registry as reg
 from pipelines.govern.models import User, utcnow
 from pipelines.govern.policy import EXTRACT_SOURCE
 
+DEMO_BUDGET, DEMO_EPSILON = "nc-demo", 3.0  # the demo project's ε budget (consumer name, total)
+
 ORGS = (("byt", "Bộ Y tế (Cục Quản lý KCB)", "state_agency", "TT 38/2024/TT-BYT Điều 11(a)",
          ("policy_formulation", "state_management")),
         ("dhyhn", "Trường Đại học Y Hà Nội", "education_institution", "TT 38/2024/TT-BYT Điều 11(b)",
@@ -61,6 +63,8 @@ def seed_demo(gov: Governance, datasets: list[str], *, totp_for_custodians: bool
                 reg.approve_purpose(s, reg.register_purpose(s, orgs[code], purpose), users["custodian1"])
         _grants(s, orgs, users, datasets)
         out.researcher_identity = str(identity)
+    from pipelines.dp import EpsilonLedger
+    EpsilonLedger(gov.url).set_budget(DEMO_BUDGET, DEMO_EPSILON)
     return out
 
 
@@ -78,3 +82,6 @@ def _grants(s, orgs, users, datasets: list[str]) -> None:
                              purpose=purpose, tier="open_aggregate", valid_to=year)
     reg.create_grant(s, by=custodian, project=project, resource_kind="dataset", resource=EXTRACT_SOURCE,
                      purpose="scientific_research", tier="row_level_extract", valid_to=year)
+    # an ε budget for the project's noisy (DP) extracts; its total is set in the ε-ledger by seed_demo
+    reg.create_grant(s, by=custodian, project=project, resource_kind="dp_budget", resource=DEMO_BUDGET,
+                     purpose="scientific_research", tier="restricted_aggregate", valid_to=year)
