@@ -380,18 +380,5 @@ class AddressRecognizer(VietnamesePatternRecognizer):
             if not (strong or parts > 1 or triggered or _PROVINCE_AFTER.match(text, end)):
                 continue
             score = self.STRONG if (strong or triggered) else 0.6
-            explanation = self.build_regex_explanation(self.name, "address_chain", "", score, None, self.FLAGS)
-            results.append(
-                RecognizerResult(
-                    entity_type=self.ENTITY,
-                    start=start,
-                    end=end,
-                    score=score,
-                    analysis_explanation=explanation,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            results.append(self.result(start, end, score, "address_chain"))
         return EntityRecognizer.remove_duplicates(results) if results else results

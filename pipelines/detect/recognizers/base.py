@@ -104,23 +104,17 @@ class VietnamesePatternRecognizer(PatternRecognizer):
                     score = EntityRecognizer.MIN_SCORE
                 if score <= EntityRecognizer.MIN_SCORE:
                     continue
-                explanation = self.build_regex_explanation(
-                    self.name, pattern.name, pattern.regex, score, validation, self.FLAGS
-                )
-                results.append(
-                    RecognizerResult(
-                        entity_type=self.ENTITY,
-                        start=start,
-                        end=end,
-                        score=score,
-                        analysis_explanation=explanation,
-                        recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        },
-                    )
-                )
+                results.append(self.result(start, end, score, pattern.name, pattern.regex, validation))
         return EntityRecognizer.remove_duplicates(results) if results else results
+
+    def result(self, start: int, end: int, score: float, pattern_name: str, regex_text: str = "",
+               validation: Optional[bool] = None) -> RecognizerResult:
+        """One finding of this recognizer, with Presidio's explanation and metadata."""
+        explanation = self.build_regex_explanation(self.name, pattern_name, regex_text, score, validation, self.FLAGS)
+        return RecognizerResult(
+            entity_type=self.ENTITY, start=start, end=end, score=score, analysis_explanation=explanation,
+            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
 
 
 def preceding_text(text: str, start: int, width: int = 40) -> str:
