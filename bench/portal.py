@@ -41,13 +41,33 @@ def _account(workdir, url: str, tmp: Path) -> Path:
     from pipelines.govern import open_governance
     from pipelines.portal import catalog
     from pipelines.portal.seed import seed_demo
-    names = sorted(catalog.datasets(workdir.published))
+    sets = catalog.datasets(workdir.published)
+    names = sorted(sets)
     seeded = seed_demo(open_governance(workdir, url), names)
     path = tmp / "account.json"
     path.write_text(json.dumps({"username": "analyst", "password": seeded.passwords["analyst"],
-                                "purpose": "policy_formulation", "dataset": names[0]}))
+                                "purpose": "policy_formulation", "dataset": names[0],
+                                "queries": typical_queries(workdir.published, sets[names[0]])}))
     os.chmod(path, 0o600)
     return path
+
+
+def typical_queries(published: Path, dataset) -> list[str]:
+    """An analyst's aggregate queries over the dataset's published tables: one series per table, by its
+    first dimension, margins ('*') left out."""
+    from pipelines.portal import catalog
+    queries = []
+    for view in list(dataset.views)[:4]:
+        columns = catalog.columns_of(published, view)
+        dims = [c for c in columns if catalog.is_dimension(c, columns)]
+        if not dims or "encounters" not in columns:
+            continue
+        others = " ".join(f"AND {d} = '*'" for d in dims[1:])
+        queries.append(f'SELECT {dims[0]}, sum(encounters) AS n FROM "{view}" WHERE {dims[0]} <> \'*\' {others} '
+                       f"GROUP BY 1 ORDER BY 1")
+    if not queries:
+        raise RuntimeError(f"no table of {dataset.name} has an encounters column to query")
+    return queries
 
 
 def _port() -> int:

@@ -10,9 +10,7 @@ from locust import HttpUser, between, task
 
 ACCOUNT = json.loads(open(os.environ["PORTAL_BENCH_ACCOUNT"], encoding="utf-8").read())
 DATASET = ACCOUNT["dataset"]
-QUERIES = [f"SELECT month, sum(encounters) AS n FROM {DATASET} GROUP BY month ORDER BY month",
-           f"SELECT province_name, sum(total_cost_vnd) AS cost FROM {DATASET} WHERE NOT suppressed GROUP BY 1 ORDER BY 2 DESC",
-           f"SELECT icd10_chapter, sex, sum(encounters) AS n FROM {DATASET} GROUP BY ALL ORDER BY ALL"]
+QUERIES = ACCOUNT["queries"]  # typical aggregate queries over the published tables (bench/portal.py)
 
 
 class Analyst(HttpUser):

@@ -119,3 +119,21 @@ def test_andanh_query_uses_the_sandbox(catalog, workdir):
                                    f"SELECT * FROM read_text('{workdir.vault}/pseudonym.key')"],
                          capture_output=True, text=True, env=env)
     assert bad.returncode == 1 and "read_text" in bad.stderr and "aa" * 32 not in bad.stdout + bad.stderr
+
+
+def test_the_portal_pool_never_serves_another_grant_set_or_an_old_catalog(catalog, workdir):
+    """Pooled sandboxes (pipelines.portal.query) are keyed by the exact view set and the catalog file:
+    a sandbox opened for one grant never answers a query of another, and a new release retires it."""
+    from pipelines.portal import query
+    national = {"encounters__national"}
+    both = national | {"encounters__by_province"}
+    sql = "SELECT sum(encounters) AS n FROM encounters__by_province"
+    assert query.run(catalog, both, sql).rows  # a sandbox over both views goes back to the pool
+    with pytest.raises(QueryRefused, match="not a published view"):
+        query.run(catalog, national, sql)  # the narrower grant gets its own sandbox, without that view
+    first = query.run(catalog, both, sql).rows
+    publish_release(workdir, spec(), "v2", tables(scale=2), metadata={})  # a new catalog file
+    with open_sandbox(catalog, views=both) as fresh:
+        expected = fresh.query(sql).rows
+    assert expected != first and query.run(catalog, both, sql).rows == expected
+    assert all(key[1] == catalog.stat().st_mtime_ns for key in query._IDLE if key[0] == str(catalog))

@@ -30,8 +30,25 @@ def engine_for(url: str) -> sa.Engine:
         return engine
 
 
-def _create_engine(url: str) -> sa.Engine:
-    pool = {"pool_size": 20, "max_overflow": 60, "pool_timeout": 60}  # the portal's worker threads
+def migration_engine(url: str) -> sa.Engine:
+    """An engine of its own for Alembic (dispose it after): on SQLite its transactions are real, DDL included
+    (SQLAlchemy's pysqlite recipe), so a migration cut short (a full disk) leaves no half schema. Only here:
+    for the portal's many short transactions, explicit deferred BEGINs would turn write contention into
+    immediate 'database is locked' errors instead of waits."""
+    engine = _create_engine(url, pool_size=1)
+    if engine.dialect.name == "sqlite":
+        @sa.event.listens_for(engine, "connect")
+        def _no_implicit_transactions(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return engine
+
+
+def _create_engine(url: str, pool_size: int = 20) -> sa.Engine:
+    pool = {"pool_size": pool_size, "max_overflow": 60, "pool_timeout": 60}  # the portal's worker threads
     if not url.startswith("sqlite"):
         return sa.create_engine(url, pool_pre_ping=True, **pool)
     engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
@@ -42,13 +59,6 @@ def _create_engine(url: str) -> sa.Engine:
         dbapi_conn.execute("PRAGMA busy_timeout=30000")
         dbapi_conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for the audit log's writer
         dbapi_conn.execute("PRAGMA synchronous=NORMAL")
-        # SQLAlchemy's recipe for real transactions on pysqlite: the driver would otherwise run DDL
-        # outside any transaction, and a migration cut short (a full disk) would leave half a schema.
-        dbapi_conn.isolation_level = None
-
-    @sa.event.listens_for(engine, "begin")
-    def _begin(connection):
-        connection.exec_driver_sql("BEGIN")
     return engine
 
 

@@ -152,10 +152,16 @@ def read_frame(published: Path, view: str):
 
 
 def columns_of(published: Path, view: str) -> list[str]:
-    con = duckdb.connect(str(catalog_path(published)), read_only=True)
+    path = catalog_path(published)
+    return list(_columns(str(path), path.stat().st_mtime_ns, view))
+
+
+@lru_cache(maxsize=512)
+def _columns(path: str, _mtime: int, view: str) -> tuple[str, ...]:
+    con = duckdb.connect(path, read_only=True)
     try:
-        return [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                                          "ORDER BY ordinal_position", [view]).fetchall()]
+        return tuple(r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                               "ORDER BY ordinal_position", [view]).fetchall())
     finally:
         con.close()
 

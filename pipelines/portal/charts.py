@@ -5,6 +5,9 @@ beside the published total, how many cells of that bar were withheld, in grey, l
 """
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 import altair as alt
 import pandas as pd
 import vl_convert
@@ -49,3 +52,12 @@ def chart_spec(frame: pd.DataFrame, column: str, kind: str, title: str) -> dict:
 
 def chart_png(spec: dict) -> bytes:
     return vl_convert.vegalite_to_png(spec, scale=1)
+
+
+@lru_cache(maxsize=256)
+def rendered_chart(published: str, release_id: str, view: str, column: str, kind: str, title: str) -> tuple[bytes, int]:
+    """(PNG, rows read) of one chart of one release. A release never changes (a new one has a new id),
+    so a chart is drawn once per release and kind, not once per page view."""
+    from pipelines.portal.catalog import read_frame
+    frame = read_frame(Path(published), view)
+    return chart_png(chart_spec(frame, column, kind, title)), len(frame)

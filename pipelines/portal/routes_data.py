@@ -111,16 +111,17 @@ def dataset_page(request: Request, name: str):
 
 @router.get("/datasets/{name}/chart/{kind}.png")
 def chart(request: Request, name: str, kind: str):
-    from pipelines.portal.charts import KINDS, chart_png, chart_spec
+    from pipelines.portal.charts import KINDS, rendered_chart
     _, ds = read_dataset(request, name, "data.read")
-    view = catalog.view_with(request.app.state.workdir.published, ds, KINDS.get(kind, ()))
+    published = request.app.state.workdir.published
+    view = catalog.view_with(published, ds, KINDS.get(kind, ()))
     if view is None:
         raise refuse(request, "data.read", "not_found", f"this dataset has no {kind} dimension", 404, resource=ds.name)
     view, column = view
-    frame = catalog.read_frame(request.app.state.workdir.published, view)
-    png = chart_png(chart_spec(frame, column, kind, f"{ds.title_vi} / {ds.title_en} — {view}"))
+    png, rows = rendered_chart(str(published), ds.latest.release_id, view, column, kind,
+                               f"{ds.title_vi} / {ds.title_en} — {view}")
     audit(request, "data.read", resource=ds.name, details={"chart": kind, "release": ds.latest.release_id,
-                                                           "rows": len(frame)})
+                                                           "rows": rows})
     return Response(png, media_type="image/png")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from pipelines.govern.db import engine_for
+from pipelines.govern.db import migration_engine
 from pipelines.dp.budget import metadata as dp_metadata
 from pipelines.govern.models import Base
 from pipelines.ledger import metadata as ledger_metadata
@@ -14,7 +14,14 @@ ADVISORY_KEY = 0x616E64616E68  # "andanh": one migration at a time on a PostgreS
 
 
 def run() -> None:
-    engine = engine_for(url)
+    engine = migration_engine(url)
+    try:
+        _migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def _migrate(engine) -> None:
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({ADVISORY_KEY})")
