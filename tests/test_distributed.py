@@ -143,14 +143,25 @@ def test_no_planted_identifier_in_any_airflow_log_and_lineage_names_datasets(clu
 
 
 def _kill_during(cluster: LocalCluster, task_id: str, killed: dict):
+    """SIGKILL the worker of the first ``task_id`` instance seen running. A short task can end between the
+    poll and the kill: then the kill interrupted nothing, so the worker is started again and the next
+    running instance is tried (``killed`` names only a worker whose task the kill really cut short)."""
+    def state_of(run_id: str, map_index) -> str | None:
+        return next((ti["state"] for ti in cluster.task_instances("andanh_kcb", run_id)
+                     if ti["task_id"] == task_id and ti.get("map_index") == map_index), None)
+
     def poll(run_id: str) -> None:
         if killed:
             return
         for ti in cluster.task_instances("andanh_kcb", run_id):
-            if ti["task_id"] == task_id and ti["state"] == "running" and ti.get("hostname") in cluster.procs:
-                time.sleep(0.5)  # well inside the task, not at its start
-                cluster.kill_worker(ti["hostname"])
-                killed[ti["hostname"]] = ti.get("map_index")
+            host = ti.get("hostname")
+            if ti["task_id"] == task_id and ti["state"] == "running" and host in cluster.procs:
+                cluster.kill_worker(host)
+                if state_of(run_id, ti.get("map_index")) == "success":  # it finished first: not interrupted
+                    cluster.procs.pop(f"killed:{host}", None)
+                    cluster.start_worker(host)
+                    return
+                killed[host] = ti.get("map_index")
                 return
     return poll
 
