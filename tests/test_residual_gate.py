@@ -287,3 +287,22 @@ def test_the_gate_writes_its_row_in_the_ledger(batch):
     assert entry.balanced and entry.rejected == 1 and entry.details["status"] == "blocked"
     assert entry.details["rows_by_finding"] == {"raw-match:PHONE_NUMBER": 1}
     assert "0987654321" not in json.dumps(entry.details)
+
+
+def test_a_money_amount_is_not_an_identifier_written_with_a_dot(workdir, monkeypatch):
+    """Found by the 1M-encounter bench: a cost of 1859853.00 compacts to 185985300, which was a patient's
+    9-digit CMND, and blocked the batch. A decimal amount is compared as what it is; the same number
+    written plainly in that column still blocks."""
+    import sys
+    module = sys.modules[__name__]
+    monkeypatch.setattr(module, "RAW", [RAW[0] | {"SO_CCCD": "185985300"}, RAW[1]])
+    stage_batch(workdir)
+    tables = clean_safe()
+    tables["xml1"][0]["T_TONGCHI_BV"] = "1859853.00"
+    write_safe(workdir, tables)
+    assert run_gate(workdir, BATCH, use_detector=False).status == "released"
+    tables["xml1"][1]["T_TONGCHI_BV"] = "185985300"
+    write_safe(workdir, tables)
+    with pytest.raises(ResidualPIIError) as raised:
+        run_gate(workdir, BATCH, use_detector=False)
+    assert [(h["column"], h["entity_type"]) for h in raised.value.report.blocking_hits] == [("T_TONGCHI_BV", "VN_CCCD")]

@@ -210,7 +210,9 @@ def _exact_hits(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[str
     n-gram or as a digit run. The values stay in this process only long enough to find their rows."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE cand AS
         WITH u AS (SELECT DISTINCT v FROM dv)
-        SELECT v, gate_hash('id', gate_compact(v)) AS h FROM u
+        -- a decimal amount (1859853.00) is not an identifier written with a dot: compacting it would
+        -- join its cents to it (185985300) and match a 9-digit CMND by chance
+        SELECT v, gate_hash('id', gate_compact(v)) AS h FROM u WHERE NOT regexp_full_match(v, '-?[0-9]+[.][0-9]{{1,4}}')
         UNION ALL SELECT v, gate_hash('text', gate_text(v)) FROM u
         UNION ALL SELECT v, gate_hash('digits', gate_digits(run)) FROM
             (SELECT v, unnest(regexp_extract_all(v, '[0-9](?:[0-9 -]*[0-9])?')) AS run FROM u)

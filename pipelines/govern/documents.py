@@ -18,12 +18,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 import sqlalchemy as sa
 
 from pipelines.govern.models import Grant, Organisation, OrgPurpose, Project
 from pipelines.govern.policy import ORG_KINDS, PURPOSES
+
+if TYPE_CHECKING:
+    from pipelines.govern import Governance
 
 TEMPLATES = Path(__file__).with_name("templates")
 BLANK = "⟨to be completed by the controller⟩"
@@ -78,7 +82,7 @@ def _grant_lines(grants: list[Grant]) -> list[GrantLine]:
     return lines
 
 
-def sharing_agreement(gov, org_code: str, *, now: dt.datetime | None = None) -> str:
+def sharing_agreement(gov: Governance, org_code: str, *, now: dt.datetime | None = None) -> str:
     """The draft agreement with organisation ``org_code``; DocumentError when it has no approved purpose."""
     from pipelines.settings import get_settings
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -118,7 +122,7 @@ def _data_categories() -> dict[str, list[str]]:
     return out
 
 
-def dpia(gov, *, now: dt.datetime | None = None) -> str:
+def dpia(gov: Governance, *, now: dt.datetime | None = None) -> str:
     """The draft DPIA of the deployment: every approved purpose and every organisation with an active grant."""
     from pipelines.datasets import load_datasets
     from pipelines.settings import get_settings

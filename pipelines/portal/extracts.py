@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from pipelines.govern.models import ExtractRequest, Project
 from pipelines.workdir import Workdir
+
+if TYPE_CHECKING:
+    from pipelines.govern import Governance
 
 PSEUDONYM_COLUMNS = {"PERSON_ID", "MA_LK", "PERSON_TOKEN", "person_token"}
 
@@ -97,7 +101,7 @@ def validate(req: ExtractRequest, project: Project, workdir: Workdir) -> None:
 BUILDER_ACTOR = "andanh-extract-builder"
 
 
-def build_approved(gov, workdir: Workdir, request_id: int, *, actor: str = BUILDER_ACTOR, org: str = "",
+def build_approved(gov: Governance, workdir: Workdir, request_id: int, *, actor: str = BUILDER_ACTOR, org: str = "",
                    details: dict | None = None) -> bool:
     """Approved → built: run the extract builder, then the automatic output check, audited either way.
 
@@ -134,7 +138,7 @@ def build_approved(gov, workdir: Workdir, request_id: int, *, actor: str = BUILD
     return True
 
 
-def build_all_approved(gov, workdir: Workdir) -> list[int]:
+def build_all_approved(gov: Governance, workdir: Workdir) -> list[int]:
     """Every approved request, oldest first (the ``andanh_extract`` DAG's task); the ids built."""
     import sqlalchemy as sa
 
