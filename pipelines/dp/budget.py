@@ -55,17 +55,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _sqlite_locking(engine: sa.Engine) -> None:
-    """pysqlite starts transactions lazily (a SELECT takes no lock): begin every one IMMEDIATE instead."""
-    @sa.event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
-
-    @sa.event.listens_for(engine, "begin")
-    def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 class EpsilonLedger:
     """The ε budgets and spends in the database at ``url`` (the run ledger's, usually)."""
 
@@ -74,7 +63,8 @@ class EpsilonLedger:
                                        connect_args={"timeout": 30} if url.startswith("sqlite") else {})
         self.sqlite = self.engine.dialect.name == "sqlite"
         if self.sqlite:
-            _sqlite_locking(self.engine)
+            from pipelines.govern.db import immediate_transactions
+            immediate_transactions(self.engine)
         metadata.create_all(self.engine)
 
     def set_budget(self, consumer: str, total_epsilon: float) -> None:

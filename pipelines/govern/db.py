@@ -37,14 +37,20 @@ def migration_engine(url: str) -> sa.Engine:
     immediate 'database is locked' errors instead of waits."""
     engine = _create_engine(url, pool_size=1)
     if engine.dialect.name == "sqlite":
-        @sa.event.listens_for(engine, "connect")
-        def _no_implicit_transactions(dbapi_conn, _record):
-            dbapi_conn.isolation_level = None
-
-        @sa.event.listens_for(engine, "begin")
-        def _begin(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate_transactions(engine)
     return engine
+
+
+def immediate_transactions(engine: sa.Engine) -> None:
+    """SQLite: every transaction real and begun IMMEDIATE (pysqlite otherwise starts them lazily, runs DDL
+    outside any, and a SELECT takes no lock). For engines with few, decisive writers: migrations, the ε-ledger."""
+    @sa.event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _create_engine(url: str, pool_size: int = 20) -> sa.Engine:
