@@ -17,6 +17,10 @@ os.environ.update({
     "AIRFLOW__CORE__PARALLELISM": "2",
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}",
     "GX_ANALYTICS_ENABLED": "False",
+    # One data root for the Asset URIs the DAG files compute when they are parsed, the same in every test
+    # of a process: Airflow keeps one active Asset per name, so a test parsing the DAGs under another
+    # root would leave the next test's assets inactive. Tests give their own data root as a DAG param.
+    "ANDANH_WORKDIR": str(_AIRFLOW_HOME / "andanh-data"),
 })
 os.environ.pop("ANDANH_PSEUDONYM_KEY", None)
 os.environ.pop("ANDANH_LEDGER_URL", None)
@@ -28,3 +32,4 @@ PG_URL = os.environ.get("ANDANH_TEST_PG_URL", "postgresql+psycopg2://postgres@12
 def workdir(tmp_path):
     from pipelines.workdir import Workdir
     return Workdir.at(tmp_path / "data").ensure()
+

@@ -121,18 +121,17 @@ def test_dag_runs_end_to_end_in_airflow(synth_set, tmp_path, monkeypatch):
                              env=os.environ.copy())
     assert migrate.returncode == 0, migrate.stderr[-2000:]
     workdir = Workdir.at(tmp_path / "work")
-    monkeypatch.setenv("ANDANH_SOURCE", str(synth_set / "xml"))
-    monkeypatch.setenv("ANDANH_WORKDIR", str(workdir.root))
+    conf = {"source": str(synth_set / "xml"), "workdir": str(workdir.root)}  # as DAG params (see conftest)
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.state import DagRunState
     dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).dags["andanh_kcb"]
-    run = dag.test()
+    run = dag.test(run_conf=conf)
     assert run.state == DagRunState.SUCCESS
     assert_published_and_balanced(workdir, synth_set)
     latest = sorted(p.read_text() for p in workdir.published.rglob("LATEST"))
     # the next day brings no new file: a success that publishes nothing new, nothing retried
     import pendulum
-    quiet = dag.test(logical_date=pendulum.now("UTC").add(days=1))
+    quiet = dag.test(logical_date=pendulum.now("UTC").add(days=1), run_conf=conf)
     assert quiet.state == DagRunState.SUCCESS
     states = {ti.task_id: ti.state for ti in quiet.get_task_instances()}
     assert states["anything_new"] == "success" and states["validate"] == "skipped", states

@@ -18,7 +18,9 @@ def dagbag(tmp_path, monkeypatch):
     for module in ("andanh_assets", "andanh_stages"):
         sys.modules.pop(module, None)  # re-read the data root
     from airflow.dag_processing.dagbag import DagBag
-    return DagBag(dag_folder=str(DAGS))
+    yield DagBag(dag_folder=str(DAGS))  # parsed only, never written to the metadata database
+    for module in ("andanh_assets", "andanh_stages"):
+        sys.modules.pop(module, None)  # later tests parse under the session's data root again
 
 
 def test_assets_name_the_published_folders(dagbag, tmp_path):
