@@ -42,7 +42,7 @@ def _account(workdir, url: str, tmp: Path) -> Path:
     from pipelines.portal import catalog
     from pipelines.portal.seed import seed_demo
     sets = catalog.datasets(workdir.published)
-    names = sorted(sets)
+    names = sorted(sets, key=lambda n: (n != "encounters", n))  # the demo's main dataset first
     seeded = seed_demo(open_governance(workdir, url), names)
     path = tmp / "account.json"
     path.write_text(json.dumps({"username": "analyst", "password": seeded.passwords["analyst"],
@@ -55,18 +55,26 @@ def _account(workdir, url: str, tmp: Path) -> Path:
 def typical_queries(published: Path, dataset) -> list[str]:
     """An analyst's aggregate queries over the dataset's published tables: one series per table, by its
     first dimension, margins ('*') left out."""
+    import duckdb
+
     from pipelines.portal import catalog
+    con = duckdb.connect(str(catalog.catalog_path(published)), read_only=True)
+    types = dict(((t, c), ty) for t, c, ty in con.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns").fetchall())
+    con.close()
     queries = []
     for view in list(dataset.views)[:4]:
         columns = catalog.columns_of(published, view)
-        dims = [c for c in columns if catalog.is_dimension(c, columns)]
-        if not dims or "encounters" not in columns:
+        text = [c for c in columns if types.get((view, c)) == "VARCHAR"]
+        dims = [c for c in text if catalog.is_dimension(c, columns)]
+        measures = [c for c in columns if c not in text and c != "suppressed" and types.get((view, c)) != "BOOLEAN"]
+        if not dims or not measures:
             continue
         others = " ".join(f"AND {d} = '*'" for d in dims[1:])
-        queries.append(f'SELECT {dims[0]}, sum(encounters) AS n FROM "{view}" WHERE {dims[0]} <> \'*\' {others} '
+        queries.append(f'SELECT {dims[0]}, sum({measures[0]}) AS n FROM "{view}" WHERE {dims[0]} <> \'*\' {others} '
                        f"GROUP BY 1 ORDER BY 1")
     if not queries:
-        raise RuntimeError(f"no table of {dataset.name} has an encounters column to query")
+        raise RuntimeError(f"no table of {dataset.name} has a dimension and a measure to query")
     return queries
 
 
