@@ -21,7 +21,9 @@ from pipelines.govern.policy import (ORG_KINDS, PURPOSES, RESOURCE_KINDS, ROLES,
 _HASHER = PasswordHasher()
 # a hash to verify against when the user does not exist, so both cases take the same time
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
-_VERIFY_SLOTS = threading.BoundedSemaphore(4)
+# One verification at a time: argon2 (64 MiB, 4 lanes) takes every core while it runs, and a burst of
+# sign-ins must not starve the pages and queries of users already signed in (make bench-portal).
+_VERIFY_SLOTS = threading.BoundedSemaphore(1)
 
 
 class RegistryError(ValueError):
@@ -68,7 +70,7 @@ def hash_password(password: str) -> str:
 
 
 def check_password(user: User | None, password: str) -> bool:
-    """Verify in constant work whether or not the user exists; at most 4 at once (argon2 takes 64 MiB each)."""
+    """Verify in constant work whether or not the user exists; one at a time (see ``_VERIFY_SLOTS``)."""
     with _VERIFY_SLOTS:
         try:
             return _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
