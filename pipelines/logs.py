@@ -3,7 +3,7 @@
 The fields live in :mod:`structlog.contextvars`, which Airflow 3's task logging already merges into
 every record (its processor chain has ``merge_contextvars``), so inside a task the JSON task log gets
 ``stage`` and ``batch_id`` keys; on the command line :class:`ContextFilter` adds them to standard
-``logging`` records and :func:`configure_cli_logging` prints them (``text``: ``[stage=… batch_id=…]``,
+``logging`` records and :func:`configure_cli_logging` prints them (``text``: ``… stage=… batch_id=…: message``,
 ``json``: one JSON object per line, for log shippers).
 
 A stage binds its fields with :func:`logged_stage` (a decorator that reads the call's ``batch_id``)

@@ -1,7 +1,7 @@
 """Airflow Assets of the published datasets: one per dataset, its URI the real published folder.
 
-``file://<data root>/published/<dataset>`` (the data root from the settings object,
-:func:`pipelines.settings.get_settings`, as the pipeline reads it), named ``andanh_<dataset>`` (stable:
+``file://<data root>/published/<dataset>`` (``Workdir.at().published``: the data root of the settings
+object, as the pipeline reads it), named ``andanh_<dataset>`` (stable:
 the name does not change when the data root moves). Datasets come from the one declaration,
 :func:`pipelines.datasets.load_datasets`. Both are light imports (pydantic, PyYAML): this runs when DAG
 files are parsed.
@@ -13,11 +13,11 @@ from pathlib import Path
 from airflow.sdk import Asset
 
 from pipelines.datasets import load_datasets
-from pipelines.settings import get_settings
+from pipelines.workdir import Workdir
 
 
 def published_root() -> Path:
-    return get_settings().workdir.expanduser().resolve() / "published"
+    return Workdir.at().published
 
 
 def declared_datasets() -> list[str]:

@@ -50,17 +50,12 @@ def test_without_a_terminal_progress_is_plain_lines(tmp_path):
     assert "synth:" not in run.stdout  # stdout holds the result only
 
 
-def test_detect_counts_texts_read_from_stdin():
-    from pipelines.detect.cli import run_detect
+def test_detect_counts_texts_read_from_stdin(monkeypatch):
+    import pipelines.detect.cli as detect_cli
     texts = "".join(json.dumps({"id": i, "text": f"ghi chú {i}"}) + "\n" for i in range(25))
     progress = io.StringIO()
-    import pipelines.detect.cli as detect_cli
-    old = detect_cli.PROGRESS_EVERY
-    detect_cli.PROGRESS_EVERY = 10
-    try:
-        assert run_detect(io.StringIO(texts), io.StringIO(), progress, n_process=1) == 25
-    finally:
-        detect_cli.PROGRESS_EVERY = old
+    monkeypatch.setattr(detect_cli, "PROGRESS_EVERY", 10)
+    assert detect_cli.run_detect(io.StringIO(texts), io.StringIO(), progress, n_process=1) == 25
     assert "detect: 25 texts" in progress.getvalue()
 
 

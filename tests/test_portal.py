@@ -182,6 +182,9 @@ def test_budget_page_shows_what_is_left_and_custodians_set_totals(portal):
     assert page.status_code == 200 and f"budget-{DEMO_BUDGET}" in page.text and "extract-demo-dp" in page.text
     assert f"<strong class=\"left\">{DEMO_EPSILON - 0.5:.3g}</strong>" in page.text
     assert "/budgets/set" not in page.text  # a researcher only reads
+    portal.declare(researcher, "training")  # the budget was granted for research, not for training
+    assert f"budget-{DEMO_BUDGET}" not in researcher.get("/budgets").text
+    portal.declare(researcher, "scientific_research")
     analyst = portal.signin("analyst", purpose="policy_formulation")  # another organisation: no budget of its own
     assert f"budget-{DEMO_BUDGET}" not in analyst.get("/budgets").text
     form = {"consumer": DEMO_BUDGET, "total_epsilon": "4", "csrf_token": portal.csrf(researcher)}

@@ -301,8 +301,10 @@ def test_a_money_amount_is_not_an_identifier_written_with_a_dot(workdir, monkeyp
     tables["xml1"][0]["T_TONGCHI_BV"] = "1859853.00"
     write_safe(workdir, tables)
     assert run_gate(workdir, BATCH, use_detector=False).status == "released"
-    tables["xml1"][1]["T_TONGCHI_BV"] = "185985300"
-    write_safe(workdir, tables)
-    with pytest.raises(ResidualPIIError) as raised:
-        run_gate(workdir, BATCH, use_detector=False)
-    assert [(h["column"], h["entity_type"]) for h in raised.value.report.blocking_hits] == [("T_TONGCHI_BV", "VN_CCCD")]
+    for planted in ("185985300", "185985300.0"):  # plainly, and as a float would print it
+        tables["xml1"][1]["T_TONGCHI_BV"] = planted
+        write_safe(workdir, tables)
+        with pytest.raises(ResidualPIIError) as raised:
+            run_gate(workdir, BATCH, use_detector=False)
+        assert [(h["column"], h["entity_type"]) for h in raised.value.report.blocking_hits] == \
+            [("T_TONGCHI_BV", "VN_CCCD")], planted

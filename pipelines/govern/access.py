@@ -82,20 +82,26 @@ def authorize(s: Session, user: User, *, kind: str, resource: str, purpose: str 
     return current[0]
 
 
-def granted_datasets(s: Session, user: User, purpose: str | None, now: dt.datetime | None = None) -> dict[str, Grant]:
-    """Datasets the user may read as aggregates now for ``purpose`` (empty when the purpose is not usable)."""
+def live_grants(s: Session, user: User, kind: str, purpose: str | None,
+                now: dt.datetime | None = None) -> list[Grant]:
+    """Grants of ``kind`` for ``purpose`` held now by the user's organisation or a project the user is a
+    member of (not revoked, inside their window); empty when the organisation or purpose is not usable."""
     now = now or utcnow()
     try:
         check_organisation(s.get(Organisation, user.org_id), now)
         check_purpose(s, user, purpose)
     except AccessDenied:
-        return {}
-    out: dict[str, Grant] = {}
+        return []
     projects = sa.select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
-    query = sa.select(Grant).where(Grant.resource_kind == "dataset", Grant.purpose == purpose,
-                                   Grant.revoked_at.is_(None), Grant.tier != "row_level_extract",
+    query = sa.select(Grant).where(Grant.resource_kind == kind, Grant.purpose == purpose, Grant.revoked_at.is_(None),
                                    sa.or_(Grant.org_id == user.org_id, Grant.project_id.in_(projects)))
-    for g in s.execute(query).scalars():
-        if aware(g.valid_from) <= now < aware(g.valid_to):
+    return [g for g in s.execute(query).scalars() if aware(g.valid_from) <= now < aware(g.valid_to)]
+
+
+def granted_datasets(s: Session, user: User, purpose: str | None, now: dt.datetime | None = None) -> dict[str, Grant]:
+    """Datasets the user may read as aggregates now for ``purpose`` (empty when the purpose is not usable)."""
+    out: dict[str, Grant] = {}
+    for g in live_grants(s, user, "dataset", purpose, now):
+        if g.tier != "row_level_extract":
             out.setdefault(g.resource, g)
     return out

@@ -57,8 +57,9 @@ def _day(value: dt.datetime | None) -> str:
     return value.date().isoformat() if value else "—"
 
 
-def _active(q, model, now: dt.datetime):
-    return q.where(model.revoked_at.is_(None), model.valid_to > now)
+def _active(q, now: dt.datetime):
+    """Grants not revoked and inside their window at ``now``."""
+    return q.where(Grant.revoked_at.is_(None), Grant.valid_from <= now, Grant.valid_to > now)
 
 
 def _dataset_data(name: str) -> str:
@@ -95,7 +96,7 @@ def sharing_agreement(gov: Governance, org_code: str, *, now: dt.datetime | None
         if not purposes:
             raise DocumentError(f"{org_code}: no approved purpose, so nothing may be shared")
         projects = s.execute(sa.select(Project.id).where(Project.org_id == org.id)).scalars().all()
-        grants = s.execute(_active(sa.select(Grant), Grant, now).where(
+        grants = s.execute(_active(sa.select(Grant), now).where(
             sa.or_(Grant.org_id == org.id, Grant.project_id.in_(projects or [-1])))
             .order_by(Grant.id)).scalars().all()
         lines = _grant_lines(grants)
@@ -130,12 +131,11 @@ def dpia(gov: Governance, *, now: dt.datetime | None = None) -> str:
     with gov.sessions() as s:
         approved = s.execute(sa.select(OrgPurpose.purpose).where(OrgPurpose.status == "approved")
                              .distinct()).scalars().all()
-        recipients = s.execute(
-            sa.select(Organisation.name, Organisation.kind, sa.func.count(Grant.id))
-            .join(Project, Project.org_id == Organisation.id, isouter=True)
-            .join(Grant, sa.or_(Grant.org_id == Organisation.id, Grant.project_id == Project.id))
-            .where(Grant.revoked_at.is_(None), Grant.valid_to > now)
-            .group_by(Organisation.name, Organisation.kind).order_by(Organisation.name)).all()
+        holders = (sa.select(Organisation.name, Organisation.kind, sa.func.count(sa.distinct(Grant.id)))
+                   .join(Project, Project.org_id == Organisation.id, isouter=True)
+                   .join(Grant, sa.or_(Grant.org_id == Organisation.id, Grant.project_id == Project.id)))
+        recipients = s.execute(_active(holders, now).group_by(Organisation.name, Organisation.kind)
+                               .order_by(Organisation.name)).all()
     settings = get_settings()
     categories = _data_categories()
     return _env().get_template("dpia.md.j2").render(

@@ -2,11 +2,14 @@
 custodians see every budget and set totals. Read from the one ε-ledger (:class:`pipelines.dp.EpsilonLedger`)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from pipelines.govern.models import Grant, Project, ProjectMember, utcnow
+from pipelines.govern.access import live_grants
+from pipelines.govern.models import Grant, User, utcnow
 from pipelines.govern.policy import can
 from pipelines.portal.app import render
 from pipelines.portal.security import audit, check_csrf, gov, need, refuse
@@ -14,22 +17,25 @@ from pipelines.portal.security import audit, check_csrf, gov, need, refuse
 router = APIRouter()
 
 
-def _ledger(request: Request):
+@lru_cache(maxsize=8)
+def _ledger_at(url: str):
     from pipelines.dp import EpsilonLedger
-    return EpsilonLedger(gov(request).url)
+    return EpsilonLedger(url)
+
+
+def _ledger(request: Request):
+    return _ledger_at(gov(request).url)
 
 
 def _budget_grants(request: Request, caller) -> list[Grant]:
-    """Active dp_budget grants of the caller's organisation and projects (every one, for a custodian)."""
+    """Active dp_budget grants: every one for a custodian, else those the caller holds for the declared
+    purpose (:func:`pipelines.govern.access.live_grants`, the rule every data read follows)."""
     with gov(request).sessions() as s:
-        q = sa.select(Grant).where(Grant.resource_kind == "dp_budget", Grant.revoked_at.is_(None),
-                                   Grant.valid_to > utcnow()).order_by(Grant.resource)
         if not can(caller.user.role, "grant"):
-            projects = sa.select(ProjectMember.project_id).where(ProjectMember.user_id == caller.user.id)
-            own = sa.select(Project.id).where(Project.org_id == caller.org.id)
-            q = q.where(sa.or_(Grant.org_id == caller.org.id, Grant.project_id.in_(projects),
-                               Grant.project_id.in_(own)))
-        return s.execute(q).scalars().all()
+            return sorted(live_grants(s, s.get(User, caller.user.id), "dp_budget", caller.purpose),
+                          key=lambda g: g.resource)
+        return s.execute(sa.select(Grant).where(Grant.resource_kind == "dp_budget", Grant.revoked_at.is_(None),
+                                                Grant.valid_to > utcnow()).order_by(Grant.resource)).scalars().all()
 
 
 @router.get("/budgets", response_class=HTMLResponse)
