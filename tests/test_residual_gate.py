@@ -308,3 +308,68 @@ def test_a_money_amount_is_not_an_identifier_written_with_a_dot(workdir, monkeyp
             run_gate(workdir, BATCH, use_detector=False)
         assert [(h["column"], h["entity_type"]) for h in raised.value.report.blocking_hits] == \
             [("T_TONGCHI_BV", "VN_CCCD")], planted
+
+
+# --- what the gate may skip: strings this process's detector already cleared, well-formed timestamps ---
+
+def test_a_string_cleared_earlier_is_not_rescanned_but_anything_else_is(batch, monkeypatch):
+    """The memo holds exact strings the detector found nothing in; a value written after it (another
+    string) is scanned and still blocks, so a memo cannot hide a changed safe file."""
+    from pipelines.detect import redact
+    from pipelines.detect.redact import CleanTexts
+
+    clean = CleanTexts()
+    note = "Người nhà: chị Phạm Thị Hồng Nhung, SĐT 0934567812"
+    clean.detector_free("Bệnh nhân tỉnh, tiếp xúc tốt", [])
+    clean.detector_free(note, [{"entity_type": "PERSON", "start": 15, "end": 34}])  # a finding: not cleared
+    assert "Bệnh nhân tỉnh, tiếp xúc tốt" in clean and note not in clean
+    scanned: list[str] = []
+    real = redact.residual_pii
+    monkeypatch.setattr(redact, "residual_pii", lambda texts, **kw: scanned.extend(texts) or real(texts, **kw))
+    tables = _plant(clean_safe(), "xml1", "GHI_CHU", "Bệnh nhân tỉnh, tiếp xúc tốt")
+    write_safe(batch, _plant(tables, "xml1", "GHI_CHU", note, row=1))
+    with pytest.raises(ResidualPIIError) as raised:
+        run_gate(batch, BATCH, clean=clean)
+    assert "Bệnh nhân tỉnh, tiếp xúc tốt" not in scanned and any("Hồng Nhung" in t for t in scanned)
+    assert raised.value.report.detector_values_known_clean == 1
+    assert any(h["check"] == "detector" for h in raised.value.report.blocking_hits)
+
+
+def test_a_text_holding_a_placeholder_is_never_cleared_from_the_raw_pass():
+    """The residual check masks placeholders before detecting, so a raw text that already holds one is
+    not the string the check would see: the raw pass cannot vouch for it."""
+    from pipelines.detect.redact import CleanTexts
+
+    clean = CleanTexts()
+    clean.detector_free("gọi [SĐT] khi cần", [])
+    clean.detector_free("hẹn tái khám", [{"entity_type": "DATE_TIME", "start": 0, "end": 3}])  # not direct
+    assert "gọi [SĐT] khi cần" not in clean and "hẹn tái khám" in clean
+
+
+def test_residual_check_with_a_memo_finds_what_it_finds_without(tmp_path):
+    from pipelines.detect.redact import CleanTexts, residual_in_redacted
+
+    texts = ["Người nhà [HỌ_TÊN] gọi 0934567812", "hẹn tái khám sau 2 tuần", "anh Lê Văn Nam, [TUỔI]",
+             "hẹn tái khám sau 2 tuần"]
+    plain = residual_in_redacted(texts)
+    clean = CleanTexts()
+    assert residual_in_redacted(texts, clean=clean) == plain
+    assert residual_in_redacted(texts, clean=clean) == plain  # second time from the memo
+    assert "hẹn tái khám sau 2 tuần" in clean and texts[0] not in clean
+
+
+def test_timestamps_in_timestamp_columns_skip_the_detector_but_not_an_identifier_there(batch, monkeypatch):
+    from pipelines.detect import redact
+
+    scanned: list[str] = []
+    real = redact.residual_pii
+    monkeypatch.setattr(redact, "residual_pii", lambda texts, **kw: scanned.extend(texts) or real(texts, **kw))
+    tables = clean_safe()
+    tables["xml1"][0]["NGAY_VAO"] = "202501201950"        # a well-formed timestamp: what the column holds
+    tables["xml1"][1]["NGAY_VAO"] = "079190054321"        # a CCCD in the timestamp column (month 91)
+    tables["xml1"][0]["T_TONGCHI_BV"] = "202501201950"    # the same digits elsewhere are still scanned
+    write_safe(batch, tables)
+    with pytest.raises(ResidualPIIError) as raised:
+        run_gate(batch, BATCH)
+    assert "079190054321" in scanned and scanned.count("202501201950") == 1
+    assert any(h["column"] == "NGAY_VAO" for h in raised.value.report.blocking_hits)

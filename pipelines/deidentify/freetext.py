@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,10 +23,13 @@ from pipelines.deidentify.operators import anonymizer_engine, operator_configs
 from pipelines.deidentify.policy import EntityRule, FieldRule
 from pipelines.deidentify.transforms import Pseudonymiser, Surrogates
 
+if TYPE_CHECKING:
+    from pipelines.detect.redact import CleanTexts
+
 
 class FreeTextAnonymizer:
     def __init__(self, profiles: dict[str, dict[str, EntityRule]], pseudonymiser: Pseudonymiser,
-                 surrogates: Surrogates, n_process: int | None = None):
+                 surrogates: Surrogates, n_process: int | None = None, clean: CleanTexts | None = None):
         self.profiles = profiles
         self.pseudonymiser = pseudonymiser
         self.surrogates = surrogates
@@ -34,6 +38,7 @@ class FreeTextAnonymizer:
         self._configs: dict[tuple, dict] = {}
         self.found: dict[str, list[dict]] = {}
         self.known: KnownIdentifiers | None = None
+        self.clean = clean  # texts the residual check is known to pass (shared with the gate)
 
     def detect(self, texts) -> None:
         """Run the detector once over every distinct text not seen yet (all tables at once: one pool)."""
@@ -45,6 +50,9 @@ class FreeTextAnonymizer:
             if self.known:  # the batch's own identifiers repeated in a note go too (pipelines.deidentify.known)
                 found = [merge_spans(entities, self.known.spans(text)) for text, entities in zip(todo, found)]
             self.found.update(zip(todo, found))
+            if self.clean is not None:
+                for text, entities in zip(todo, found):
+                    self.clean.detector_free(text, entities)
 
     def needs_person(self, profile: str) -> bool:
         return any(r.operator == "date_shift" for r in self.profiles[profile].values())
@@ -103,7 +111,7 @@ class FreeTextAnonymizer:
         if not changed:
             return
         for k, entities in zip(changed, residual_in_redacted([mapped[k] for k in changed],
-                                                              n_process=self.n_process)):
+                                                              n_process=self.n_process, clean=self.clean)):
             # a surrogate looks like a name by design (the gate does not block surrogate columns)
             entities = [e for e in entities if e["entity_type"] in self.profiles[profile]
                         and self.profiles[profile][e["entity_type"]].operator not in ("surrogate", "keep")]

@@ -38,6 +38,7 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -47,7 +48,11 @@ from pipelines import duck
 from pipelines.ledger import Ledger, LedgerEntry
 from pipelines.quality.validated import load_index, read_parquet_sql, write_json_atomic
 from pipelines.schema import load_schema
+from pipelines.schema.formats import FORMAT_PATTERNS, STRPTIME
 from pipelines.workdir import Workdir, private_files, writes_private
+
+if TYPE_CHECKING:
+    from pipelines.detect.redact import CleanTexts
 
 MARKER_DIR = "gate"
 REPORT_NAME = "residual_pii.json"
@@ -88,6 +93,7 @@ class GateReport:
     string_columns: int = 0
     distinct_values: int = 0
     detector_values: int = 0
+    detector_values_known_clean: int = 0  # of those, cleared by this process's detector before (not rescanned)
     raw_identifiers: int = 0
     seconds: float = 0.0
     checked_at: str = ""
@@ -230,12 +236,26 @@ def _exact_hits(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[str
         JOIN dv d ON d.v = c.v GROUP BY d.col, c.v ORDER BY d.col, c.v""").fetchall()]
 
 
-def _detector_candidates(con: duckdb.DuckDBPyConnection, free_text: list[str]) -> list[tuple[str, str]]:
+def _detector_candidates(con: duckdb.DuckDBPyConnection, free_text: list[str],
+                         timestamps: dict[str, str]) -> list[tuple[str, str]]:
     """(column, value) pairs for the detector: every value of a free-text field, and elsewhere the values
-    that look like text (two words of letters), a long number or an e-mail address."""
+    that look like text (two words of letters), a long number or an e-mail address, except a well-formed
+    timestamp in a column the registry declares as one (``timestamps``: column -> format), with a year
+    from 1900 to 2100 (a date is what the column holds; no CCCD, phone or BHXH number, which all start
+    with 0, reads as one; the exact match against the batch's raw identifiers still checks it)."""
     looks = (r"(regexp_matches(v, '\p{L}{2,}[ \t]+\p{L}{2,}') OR regexp_matches(v, '[0-9]{9}') "
              r"OR regexp_matches(v, '[0-9]{3}[ .-][0-9]{3}[ .-][0-9]{3}') OR contains(v, '@'))")
-    return con.execute(f"SELECT col, v FROM dv WHERE list_contains(?, col) OR {looks}", [free_text]).fetchall()
+    stamp = " OR ".join(f"(col = '{c}' AND regexp_full_match(v, '{FORMAT_PATTERNS[f]}') "
+                        f"AND year(try_strptime(v, '{STRPTIME[f]}')) BETWEEN 1900 AND 2100)"
+                        for c, f in sorted(timestamps.items()) if "'" not in c) or "false"
+    return con.execute(f"SELECT col, v FROM dv WHERE list_contains(?, col) OR ({looks} AND NOT ({stamp}))",
+                       [free_text]).fetchall()
+
+
+def _timestamp_columns(schema, table_id: str, columns: list[str]) -> dict[str, str]:
+    if table_id not in schema.tables:
+        return {}
+    return {f.name: f.format for f in schema.table(table_id).fields if f.format in STRPTIME and f.name in columns}
 
 
 def _rows_of(con, source: str, column: str, value: str, token_column: str | None) -> tuple[int, list[dict]]:
@@ -258,10 +278,11 @@ def _clean_token(con, token_column: str | None, token: str | None) -> str | None
 
 @writes_private
 def run_gate(workdir: Workdir, batch_id: str, *, exempt: set[tuple[str, str]] | None = None,
-             use_detector: bool = True) -> GateReport:
+             use_detector: bool = True, clean: CleanTexts | None = None) -> GateReport:
     """Scan the safe output of ``batch_id``; write the marker and the report; raise
     :class:`ResidualPIIError` when anything blocks. ``exempt``: ``(table, column)`` pairs the policy keeps
-    on purpose (hits there are reported, not blocking)."""
+    on purpose (hits there are reported, not blocking). ``clean``: strings this process's detector has
+    already cleared (de-identification's own passes); every other value is scanned."""
     started = time.perf_counter()
     exempt = exempt or set()
     report = GateReport(batch_id, checked_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
@@ -302,10 +323,10 @@ def run_gate(workdir: Workdir, batch_id: str, *, exempt: set[tuple[str, str]] | 
                                         "rows": count, "examples": rows, "blocks": (table_id, column) not in exempt})
             if use_detector:
                 free_text = [c for c in strings if known.get(c) == "FREE-TEXT"]
-                for column, v in _detector_candidates(con, free_text):
+                for column, v in _detector_candidates(con, free_text, _timestamp_columns(schema, table_id, strings)):
                     to_detect.setdefault(v, []).append((rel, column, path, column in surrogate))
         if use_detector and to_detect:
-            _detector_hits(con, report, to_detect, exempt)
+            _detector_hits(con, report, to_detect, exempt, clean)
     finally:
         con.close()
     report.status = "blocked" if report.blocking_hits else "released"
@@ -316,14 +337,16 @@ def run_gate(workdir: Workdir, batch_id: str, *, exempt: set[tuple[str, str]] | 
     return report
 
 
-def _detector_hits(con, report: GateReport, to_detect: dict, exempt: set[tuple[str, str]]) -> None:
+def _detector_hits(con, report: GateReport, to_detect: dict, exempt: set[tuple[str, str]],
+                   clean: CleanTexts | None) -> None:
     from pipelines.detect.redact import residual_in_redacted
 
     values = list(to_detect)
     report.detector_values = len(values)
+    report.detector_values_known_clean = sum(v in clean for v in values) if clean is not None else 0
     # The project's own placeholders ("[HỌ_TÊN]") are masked first: the words before a placeholder
     # ("là anh [HỌ_TÊN]") otherwise look like a name to the detector, a finding about nothing.
-    found = residual_in_redacted(values)
+    found = residual_in_redacted(values, clean=clean)
     for value, entities in zip(values, found):
         if not entities:
             continue

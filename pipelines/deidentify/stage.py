@@ -8,6 +8,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,6 +29,9 @@ from pipelines.logs import logged_stage
 from pipelines.quality.validated import iter_validated, read_validated, validated_tables
 from pipelines.schema import EPISODE_TABLES, Schema, load_schema
 from pipelines.workdir import Workdir, scratch_path, writes_private
+
+if TYPE_CHECKING:
+    from pipelines.detect.redact import CleanTexts
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,7 @@ def deidentify_batch(workdir: Workdir, batch_id: str, *, policy_path: str | Path
     same files with the same tokens. Refuses a batch whose quality gate or reconciliation failed or
     whose staged data changed; ends with the residual-PII gate, which fails closed."""
     from pipelines.deidentify.gate import run_gate
+    from pipelines.detect.redact import CleanTexts
     from pipelines.deidentify.preconditions import require_deidentifiable
     from pipelines.settings import get_settings
 
@@ -80,8 +85,9 @@ def deidentify_batch(workdir: Workdir, batch_id: str, *, policy_path: str | Path
     require_deidentifiable(workdir, batch_id)
     present = validated_tables(workdir, batch_id)
     keyring = Keyring(master_key(workdir), policy.scope)
-    summary = Deidentifier(workdir, batch_id, policy, schema, keyring).run(present)
-    run_gate(workdir, batch_id, exempt=exempt_columns(policy))  # raises ResidualPIIError when blocked
+    clean = CleanTexts()  # what the detector already cleared in this process, so the gate scans the rest
+    summary = Deidentifier(workdir, batch_id, policy, schema, keyring, clean=clean).run(present)
+    run_gate(workdir, batch_id, exempt=exempt_columns(policy), clean=clean)  # raises ResidualPIIError when blocked
     log.info("de-identified batch %s: %s rows by policy %s", batch_id, sum(summary.rows.values()),
              summary.policy_version)
     return summary
@@ -95,12 +101,12 @@ def exempt_columns(policy: Policy) -> set[tuple[str, str]]:
 
 class Deidentifier:
     def __init__(self, workdir: Workdir, batch_id: str, policy: Policy, schema: Schema, keyring: Keyring,
-                 n_process: int | None = None):
+                 n_process: int | None = None, clean: CleanTexts | None = None):
         self.workdir, self.batch_id, self.policy, self.schema = workdir, batch_id, policy, schema
         self.keyring = keyring
         self.pseudonymiser = Pseudonymiser(keyring)
         self.surrogates = Surrogates(self.pseudonymiser)
-        self.free_text = FreeTextAnonymizer(policy.free_text, self.pseudonymiser, self.surrogates, n_process)
+        self.free_text = FreeTextAnonymizer(policy.free_text, self.pseudonymiser, self.surrogates, n_process, clean)
         self.summary = DeidentifySummary(batch_id, policy_version=policy.version, key_id=keyring.key_id)
         self.vault_pairs: dict[str, list[tuple[str, str]]] = {}
 

@@ -54,15 +54,46 @@ def mask_placeholders(text: str) -> tuple[str, list[int], list[int]]:
     return "".join(pieces), starts, ends
 
 
-def residual_in_redacted(texts: Sequence[str], *, n_process: int | None = None) -> list[list[dict]]:
+class CleanTexts:
+    """Texts in which the residual check (:func:`residual_in_redacted`) is known to find nothing, learnt
+    in this process from the detector's own results on those exact strings: memoisation of a pure
+    function, so a later check of the same string (the residual-PII gate after de-identification) can
+    skip it. Nothing is persisted; a string read back changed is a different key and is scanned."""
+
+    def __init__(self) -> None:
+        self._texts: set[str] = set()
+
+    def __contains__(self, text: object) -> bool:
+        return text in self._texts
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def residual_free(self, text: str) -> None:
+        """``residual_in_redacted([text])`` found nothing."""
+        self._texts.add(text)
+
+    def detector_free(self, text: str, entities: Iterable[dict]) -> None:
+        """``detect_texts`` gave ``entities`` for ``text``: with no direct identifier among them and no
+        placeholder to mask, the residual check would run the same detector on the same string."""
+        if not any(e["entity_type"] in DIRECT_IDENTIFIERS for e in entities) and not _PLACEHOLDER.search(text):
+            self._texts.add(text)
+
+
+def residual_in_redacted(texts: Sequence[str], *, n_process: int | None = None,
+                         clean: CleanTexts | None = None) -> list[list[dict]]:
     """Direct identifiers still found in already redacted texts, placeholders masked first (the
-    residual-PII gate's check); spans are positions in the texts as given."""
-    masked = [mask_placeholders(t) for t in texts]
+    residual-PII gate's check); spans are positions in the texts as given. With ``clean``, texts known
+    to be clean are not scanned again, and texts found clean are added to it."""
+    todo = [i for i, t in enumerate(texts) if clean is None or t not in clean]
+    out: list[list[dict]] = [[] for _ in texts]
+    masked = [mask_placeholders(texts[i]) for i in todo]
     found = residual_pii([m[0] for m in masked], n_process=n_process)
-    out = []
-    for (_, starts, ends), entities in zip(masked, found):
-        out.append([e | {"start": starts[e["start"]], "end": ends[e["end"] - 1]} for e in entities
-                    if e["end"] > e["start"]])
+    for i, (_, starts, ends), entities in zip(todo, masked, found):
+        out[i] = [e | {"start": starts[e["start"]], "end": ends[e["end"] - 1]} for e in entities
+                  if e["end"] > e["start"]]
+        if clean is not None and not out[i]:
+            clean.residual_free(texts[i])
     return out
 
 

@@ -35,6 +35,7 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 
 from pipelines.reference import provinces_34, provinces_63
 from pipelines.schema import EPISODE_TABLES, Field, Schema, Table, load_schema
+from pipelines.schema.formats import _DAY, _HHMM, _MONTH, FORMAT_PATTERNS, STRPTIME
 
 ERROR = "error"
 WARNING = "warning"
@@ -43,11 +44,8 @@ SEVERITIES = (ERROR, WARNING)
 GX_SEVERITY = {ERROR: FailureSeverity.CRITICAL, WARNING: FailureSeverity.WARNING}
 
 NUMBER_PATTERN = r"-?\d+(\.\d+)?"
-_MONTH, _DAY, _HHMM = r"(0[1-9]|1[0-2])", r"(0[1-9]|[12]\d|3[01])", r"([01]\d|2[0-3])[0-5]\d"
-FORMAT_PATTERNS = {"datetime12": rf"\d{{4}}{_MONTH}{_DAY}{_HHMM}", "date8": rf"\d{{4}}{_MONTH}{_DAY}"}
 # NGAY_SINH (spec §4): unknown day, or day and month, are written 00; a year-only birth is YYYY00000000.
 BIRTH_PATTERN = rf"\d{{4}}({_MONTH}(00|{_DAY})|0000){_HHMM}"
-STRPTIME = {"datetime12": "%Y%m%d%H%M", "date8": "%Y%m%d"}
 ICD10_PATTERN = r"[A-Z]\d{2}(\.?\d{1,2})?"
 # Province codes valid as a facility-code prefix: the 63 legacy codes and the 2025 ones (identifiers §5).
 PROVINCE_CODES = sorted({p["old_code"] for p in provinces_63()} | {p["new_code"] for p in provinces_34()})
