@@ -55,3 +55,36 @@ def test_a_note_repeating_the_patients_unknown_name_is_redacted_and_the_gate_pas
     row = pq.read_table(workdir.safe / "b1" / "xml1.parquet").to_pylist()[0]
     assert "khieu" not in fold(row["LY_DO_VV"]) and "[HỌ_TÊN]" in row["LY_DO_VV"]
     assert "777" not in row["GHI_CHU"]
+
+
+def _spans_every_position(known, text):
+    """The plain search: every word sequence length at every position (what ``spans`` must equal)."""
+    from pipelines.deidentify.known import _WORD, _span, normalise
+
+    tokens = [t for t in ((m.start(), m.end(), normalise(m.group())) for m in _WORD.finditer(text)) if t[2]]
+    found, taken = [], [False] * len(tokens)
+    for n in range(min(known.longest, len(tokens)), 1, -1):
+        for i in range(len(tokens) - n + 1):
+            if not any(taken[i:i + n]) and (entity := known.words.get(tuple(t[2] for t in tokens[i:i + n]))):
+                found.append(_span(tokens[i][0], tokens[i + n - 1][1], entity))
+                taken[i:i + n] = [True] * n
+    return found
+
+
+def test_word_spans_equal_the_search_at_every_position():
+    import random
+
+    from pipelines.deidentify.known import KnownIdentifiers
+
+    rng = random.Random(5)
+    words = ["Nguyễn", "Văn", "An", "Thị", "Mai", "Lê", "Nam", "Hà", "Nội", "số", "12", "ngõ", "Huế"]
+    known = KnownIdentifiers()
+    for _ in range(40):
+        known.add(rng.choice(["PERSON", "VN_ADDRESS"]), " ".join(rng.choices(words, k=rng.randint(2, 5))))
+    matched = 0
+    for _ in range(500):
+        text = ", ".join(" ".join(rng.choices(words, k=rng.randint(1, 6))) for _ in range(rng.randint(1, 4)))
+        matched += bool(known.spans(text))
+        # no code (6+ characters with a digit) or digit run (9+) among these words: word spans only
+        assert known.spans(text) == sorted(_spans_every_position(known, text), key=lambda s: s["start"]), text
+    assert matched > 50  # the texts do hold known sequences (93 of 500)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 from pipelines import duck
@@ -38,6 +39,9 @@ def normalise(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", plain).strip()
 
 
+_normalise_word = lru_cache(maxsize=1 << 16)(normalise)  # words repeat all through a batch's notes
+
+
 @dataclass
 class KnownIdentifiers:
     """Normalised raw identifiers of one batch: word sequences, digit strings and compact codes."""
@@ -46,6 +50,7 @@ class KnownIdentifiers:
     digits: dict[str, str] = field(default_factory=dict)  # "0912345678" -> PHONE_NUMBER
     codes: dict[str, str] = field(default_factory=dict)  # "bn2024001" -> VN_PATIENT_ID
     longest: int = 0
+    lengths_by_first: dict[str, set[int]] = field(default_factory=dict)  # "nguyen" -> {3, 4}: where to look
 
     @classmethod
     def of_batch(cls, workdir: Workdir, batch_id: str) -> KnownIdentifiers:
@@ -72,6 +77,7 @@ class KnownIdentifiers:
         if 2 <= len(words) <= MAX_WORDS and len(text) >= 5 and text not in places:
             self.words[words] = entity
             self.longest = max(self.longest, len(words))
+            self.lengths_by_first.setdefault(words[0], set()).add(len(words))
         if len(digits) >= MIN_DIGITS:
             self.digits[digits] = entity
             self.digits.setdefault(digits.lstrip("0"), entity)
@@ -88,18 +94,10 @@ class KnownIdentifiers:
 
     def spans(self, text: str) -> list[dict]:
         """Non-overlapping spans of known identifiers in ``text`` (longest word sequence first)."""
-        tokens = [(m.start(), m.end(), normalise(m.group())) for m in _WORD.finditer(text)]
+        tokens = [(m.start(), m.end(), _normalise_word(m.group())) for m in _WORD.finditer(text)]
         tokens = [t for t in tokens if t[2]]
-        found: list[dict] = []
         taken = [False] * len(tokens)
-        for n in range(min(self.longest, len(tokens)), 1, -1):
-            for i in range(len(tokens) - n + 1):
-                if any(taken[i:i + n]):
-                    continue
-                entity = self.words.get(tuple(t[2] for t in tokens[i:i + n]))
-                if entity:
-                    found.append(_span(tokens[i][0], tokens[i + n - 1][1], entity))
-                    taken[i:i + n] = [True] * n
+        found = self._word_spans(tokens, taken)
         for i, (start, end, norm) in enumerate(tokens):
             entity = self.codes.get(norm.replace(" ", ""))
             if entity and not taken[i]:
@@ -111,6 +109,20 @@ class KnownIdentifiers:
             if entity and not any(s["start"] < m.end() and m.start() < s["end"] for s in found):
                 found.append(_span(m.start(), m.end(), entity))
         return sorted(found, key=lambda s: s["start"])
+
+    def _word_spans(self, tokens: list[tuple[int, int, str]], taken: list[bool]) -> list[dict]:
+        """Known word sequences, longest first, left to right; only where a known sequence starts."""
+        starts = [(i, self.lengths_by_first[t[2]]) for i, t in enumerate(tokens) if t[2] in self.lengths_by_first]
+        found: list[dict] = []
+        for n in range(min(self.longest, len(tokens)), 1, -1):
+            for i, lengths in starts:
+                if n not in lengths or i + n > len(tokens) or any(taken[i:i + n]):
+                    continue
+                entity = self.words.get(tuple(t[2] for t in tokens[i:i + n]))
+                if entity:
+                    found.append(_span(tokens[i][0], tokens[i + n - 1][1], entity))
+                    taken[i:i + n] = [True] * n
+        return found
 
 
 def _span(start: int, end: int, entity: str) -> dict:
