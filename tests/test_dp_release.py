@@ -333,3 +333,32 @@ def test_a_published_period_removed_by_hand_stays_paid(workdir, config):
     with pytest.raises(BudgetExceeded, match="only 0 of 1 is left"):
         release(workdir, as_of=Q1_CLOSED, config=config)
     assert [s["status"] for s in spends(workdir)] == ["spent"]
+
+
+def test_andanh_release_and_a_gaussian_dataset(workdir, config, tmp_path, capsys):
+    from pipelines.cli import main
+
+    gaussian = write_datasets(tmp_path, DP_DATASETS.replace("mechanism: laplace", "mechanism: gaussian, delta: 1.0e-6"))
+    main(["dp-budget", "--workdir", str(workdir.root), "--consumer", CONSUMER, "--set", "1"])
+    write_safe(workdir, "b1", rows())
+    assert main(["release", "--workdir", str(workdir.root), "--config", str(gaussian), "--as-of", "2025-05-01"]) == 0
+    assert "differential privacy: ε spent now 1, left in the budget 0" in capsys.readouterr().out
+    [latest] = (workdir.published / "encdp").glob("2025-Q1.*")
+    dp = json.loads((latest / "manifest.json").read_text())["metadata"]["dp"]
+    assert dp["mechanism"] == "gaussian" and dp["periods"]["2025-Q1"]["delta"] == pytest.approx(1e-6)
+    assert dp["periods"]["2025-Q1"]["certified_epsilon"] <= 1.0
+    assert main(["verify", str(latest)]) == 0
+    assert main(["release", "--workdir", str(workdir.root), "--config", str(gaussian), "--as-of", "2025-06-01"]) == 0
+    assert len(spends(workdir)) == 1  # the rerun spends nothing
+
+
+def test_the_commented_dp_example_in_datasets_yaml_is_valid(tmp_path):
+    from pipelines.datasets import DATASETS_FILE
+
+    text = DATASETS_FILE.read_text(encoding="utf-8")
+    start, end = text.index("#   encounters_dp:"), text.index("#     partition_by: []")
+    example = "\n".join("  " + line[4:] for line in text[start:end + len("#     partition_by: []")].splitlines())
+    path = tmp_path / "datasets.yaml"
+    path.write_text(text[:text.index("datasets:\n")] + "datasets:\n" + example + "\n", encoding="utf-8")
+    [spec] = load_datasets(path)
+    assert spec.name == "encounters_dp" and spec.disclosure["method"] == "dp"

@@ -38,7 +38,7 @@ def cmd_release(args) -> int:
 
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
     summaries = release(Workdir.at(args.workdir), say=_say, as_of=as_of, datasets=args.dataset or None,
-                        lateness_days=args.lateness_days)
+                        lateness_days=args.lateness_days, config=args.config)
     if args.json:
         print(json.dumps([vars(s) for s in summaries], ensure_ascii=False, indent=2, default=str))
     else:
@@ -71,5 +71,7 @@ def register_commands(command, workdir_arg) -> None:
     p.add_argument("--as-of", help="the day that decides which periods are closed (YYYY-MM-DD, default today)")
     p.add_argument("--lateness-days", type=int, help="days after a period ends before it closes "
                                                       "(default $ANDANH_RELEASE_LATENESS_DAYS or 10)")
+    p.add_argument("--config", help="another datasets YAML (default: the built-in one; a dataset's released "
+                                    "periods are refused if its declaration changed)")
     p = command("datasets", cmd_datasets, "list the declared datasets and their tables")
     p.add_argument("--config", help="a datasets YAML to check (default: the built-in one)")
