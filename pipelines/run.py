@@ -152,7 +152,7 @@ def release(workdir: Workdir, *, say: Callable[[str], None] = log.info, as_of=No
             try:
                 summaries.append(release_dataset(workdir, spec, as_of=as_of, lateness=lateness, say=say))
             except BudgetExceeded as exc:  # a dp dataset short of ε: the others are still released
-                say(str(exc))
+                log.warning("%s", exc)
                 refused.append(str(exc))
     if refused:
         raise BudgetExceeded("; ".join(refused))

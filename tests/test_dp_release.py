@@ -362,3 +362,14 @@ def test_the_commented_dp_example_in_datasets_yaml_is_valid(tmp_path):
     path.write_text(text[:text.index("datasets:\n")] + "datasets:\n" + example + "\n", encoding="utf-8")
     [spec] = load_datasets(path)
     assert spec.name == "encounters_dp" and spec.disclosure["method"] == "dp"
+
+
+def test_a_refused_dp_dataset_does_not_hold_back_the_others(workdir, tmp_path):
+    from release_fixtures import TEST_DATASETS
+
+    both = write_datasets(tmp_path, TEST_DATASETS + DP_DATASETS.split("datasets:\n", 1)[1])
+    write_safe(workdir, "b1", rows())
+    with pytest.raises(BudgetExceeded, match="encdp: its ε budget 'release:encdp' is not set"):
+        release(workdir, as_of=Q1_CLOSED, config=both)
+    assert (workdir.published / "enc" / "LATEST").exists() and not (workdir.published / "encdp").exists()
+    assert spends(workdir) == []

@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,21 +30,26 @@ import pandas as pd
 from pipelines.dp import BudgetExceeded, DpRequest, EpsilonLedger, bound_contributions, calibrate, half_width
 from pipelines.dp.budget import TOLERANCE
 
+if TYPE_CHECKING:
+    from pipelines.datasets import DatasetSpec, DimensionSpec, TableSpec
+    from pipelines.datasets.periods import FrozenPeriod
+    from pipelines.workdir import Workdir
+
 ALPHA = 0.05  # every published figure comes with its 95% interval
 INTERVAL_SUFFIXES = ("_low", "_high")
 
 
-def budget_consumer(spec) -> str:
+def budget_consumer(spec: DatasetSpec) -> str:
     """The ε-ledger consumer a dp dataset's releases are paid from."""
     return spec.disclosure.get("consumer") or f"release:{spec.name}"
 
 
-def request_of(spec) -> DpRequest:
+def request_of(spec: DatasetSpec) -> DpRequest:
     """The dataset's dp parameters (epsilon per period, mechanism, bounds of every sum measure)."""
     return DpRequest.from_config({k: v for k, v in spec.disclosure.items() if k != "consumer"} | {"alpha": ALPHA})
 
 
-def interval_columns(spec) -> dict[str, dict[str, str]]:
+def interval_columns(spec: DatasetSpec) -> dict[str, dict[str, str]]:
     """The ``_low``/``_high`` columns a dp release publishes, with their dictionary texts (vi, en)."""
     out = {}
     for m in spec.measures.values():
@@ -56,7 +62,7 @@ def interval_columns(spec) -> dict[str, dict[str, str]]:
 
 # --- budget -----------------------------------------------------------------------------------------
 
-def check_budget(ledger: EpsilonLedger, spec, new_periods: list[str]) -> None:
+def check_budget(ledger: EpsilonLedger, spec: DatasetSpec, new_periods: list[str]) -> None:
     """Refuse (:class:`BudgetExceeded`, nothing spent) when the budget cannot pay every new period."""
     if not new_periods:
         return
@@ -74,7 +80,7 @@ def check_budget(ledger: EpsilonLedger, spec, new_periods: list[str]) -> None:
             "left; refused, nothing was spent or published (earlier releases stay as they are)")
 
 
-def published_spends(workdir, dataset: str) -> set[int]:
+def published_spends(workdir: Workdir, dataset: str) -> set[int]:
     """The spend ids of every period any release of ``dataset`` published (current or archived)."""
     from pipelines.publish import catalog
 
@@ -85,7 +91,7 @@ def published_spends(workdir, dataset: str) -> set[int]:
     return ids
 
 
-def refund_unfrozen(workdir, ledger: EpsilonLedger, spec, period: str) -> None:
+def refund_unfrozen(workdir: Workdir, ledger: EpsilonLedger, spec: DatasetSpec, period: str) -> None:
     """Refund the spends of a period that is not frozen yet still marked spent (a run that stopped
     between spend and freeze): that noise was never kept. Never one a release published (a frozen
     period removed by hand after its release stays paid)."""
@@ -106,7 +112,7 @@ class Axis:
     total: bool = True
 
 
-def dimension_categories(dim) -> tuple[str, ...]:
+def dimension_categories(dim: DimensionSpec) -> tuple[str, ...]:
     """The declared categories of a dimension and ``unknown`` (what its SQL maps everything else to)."""
     from pipelines.datasets import UNKNOWN
     labels = dim.labels()
@@ -119,13 +125,13 @@ def sub_periods(period: str, release_level: str, level: str) -> tuple[str, ...]:
     """The ``level`` labels (months, quarters) inside release period ``period``."""
     from pipelines.datasets.periods import period_bounds
     first, last = period_bounds(period, release_level)
-    months = [f"{y}-{m:02d}" for y in range(first.year, last.year + 1) for m in range(1, 13)
-              if first <= pd.Timestamp(y, m, 1).date() <= last]
+    start, n = first.year * 12 + first.month - 1, (last.year - first.year) * 12 + last.month - first.month + 1
+    months = [f"{(start + i) // 12}-{(start + i) % 12 + 1:02d}" for i in range(n)]
     label = {"month": lambda s: s, "quarter": lambda s: f"{s[:4]}-Q{(int(s[5:7]) + 2) // 3}", "year": lambda s: s[:4]}
     return tuple(dict.fromkeys(label[level](m) for m in months))
 
 
-def table_axes(spec, table, period: str) -> list[Axis]:
+def table_axes(spec: DatasetSpec, table: TableSpec, period: str) -> list[Axis]:
     """The period column (a table at the release period: that period only; a finer one: its months or
     quarters and their total) and every dimension with its total."""
     if table.period == spec.release_period:
@@ -202,7 +208,7 @@ def noisy_table(records: pd.DataFrame, axes: list[Axis], count: str, sums: list[
     return frame, {"cells": len(frame), "cells_per_record": touched, "measurements": report}
 
 
-def period_tables(records: pd.DataFrame, dataset, period: str, tables: list,
+def period_tables(records: pd.DataFrame, dataset: DatasetSpec, period: str, tables: list[TableSpec],
                   rng: np.random.Generator | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
     """Every table of one period (:class:`pipelines.datasets.TableSpec`), noisy, and the noise report."""
     from pipelines.aggregate import PERSON
@@ -225,7 +231,7 @@ def period_tables(records: pd.DataFrame, dataset, period: str, tables: list,
                     "split": parts, "tables": report}
 
 
-def manifest_entry(dataset, frozen: list) -> dict:
+def manifest_entry(dataset: DatasetSpec, frozen: list[FrozenPeriod]) -> dict:
     """What the manifest of a dp release says about privacy: ε spent per period and in total (no
     exact count: the manifest is public)."""
     periods = {f.period: {k: f.meta["dp"][k] for k in ("epsilon", "certified_epsilon", "spend_id", "delta")}
