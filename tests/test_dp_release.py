@@ -274,6 +274,10 @@ def test_the_audit_refuses_missing_intervals_and_an_epsilon_above_config(workdir
     greedy["periods"]["2025-Q1"]["epsilon"] = 2.0
     with pytest.raises(ReleaseAuditError, match="spent ε=2.0, above the configured 1"):
         publish_release(workdir, spec, "v-bad3", tables, metadata={"dp": greedy, "columns": columns})
+    elsewhere = json.loads(json.dumps(meta["dp"]))
+    elsewhere["periods"] = {"2024-Q4": elsewhere["periods"]["2025-Q1"]}
+    with pytest.raises(ReleaseAuditError, match="2025-Q1 are published without ε spent"):
+        publish_release(workdir, spec, "v-bad5", tables, metadata={"dp": elsewhere, "columns": columns})
     with pytest.raises(ReleaseAuditError, match="states no ε spent"):
         publish_release(workdir, spec, "v-bad4", tables, metadata={"columns": columns})
     assert not any((workdir.published / "encdp").glob("v-bad*"))

@@ -9,7 +9,8 @@ did), and a config below the policy floor is refused outright:
 - ``dp``: a positive ``epsilon``; noisy counts may take any value (negative too) but are integers; every
   measure has its 95% interval (``<measure>_low`` <= value <= ``<measure>_high``, of positive width, no
   NULL); the release's ε accounting (``metadata["dp"]``) is present, names the configured mechanism,
-  and no period spends more than the configured ``epsilon`` (nor certifies more than it spent).
+  has an entry for every period the tables carry, and no period spends more than the configured
+  ``epsilon`` (nor certifies more than it spent).
 - every method: only declared columns (the dataset's dimensions, measures, documented extras); the ``suppression`` reason and single contributions
   (``<measure>__max1``/``__max2``) are never published; the ``suppressed`` flag is boolean and not NULL.
 
@@ -22,6 +23,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.hierarchies import ALL
 
 from pipelines.publish.spec import (FORBIDDEN_COLUMNS, FORBIDDEN_SUFFIXES, POLICY_MIN_COUNT_FLOOR,
                                     POLICY_ROUND_FLOOR, SUPPRESSED, DatasetSpecLike, attr, count_measures,
@@ -78,6 +82,7 @@ def audit_release(spec: DatasetSpecLike, tables: Mapping[str, pa.Table], *,
         report.tables[name] = _audit_table(spec, name, table, rules, set(extra_columns), report.findings)
     if rules["method"] == "dp":
         report.findings += _privacy_findings(rules, privacy)
+        report.findings += _unpaid_periods(spec, tables, privacy)
     if report.findings:
         raise ReleaseAuditError(f"release of {spec.name} refused by the publish audit: " + "; ".join(report.findings))
     return report
@@ -145,6 +150,16 @@ def _dp_columns(spec, cols: list[str], schema: pa.Schema) -> list[str]:
         if missing := [m + s for s in DP_INTERVAL if m + s not in cols]:
             problems.append(f"measure {m} is published without its 95% interval ({', '.join(missing)} missing)")
     return problems
+
+
+def _unpaid_periods(spec, tables: Mapping[str, pa.Table], privacy: Mapping | None) -> list[str]:
+    """Every release period a dp table carries has its ε entry (no noisy figure without a spend)."""
+    column = attr(spec, "release_period")
+    paid = set((privacy or {}).get("periods") or {})
+    seen = {v for t in tables.values() if column and column in t.column_names
+            for v in pc.unique(t.column(column)).to_pylist()}
+    unpaid = sorted(str(v) for v in seen - paid if v != ALL)
+    return [f"dp: period(s) {', '.join(unpaid)} are published without ε spent"] if unpaid and paid else []
 
 
 def _privacy_findings(rules: dict, privacy: Mapping | None) -> list[str]:
