@@ -147,6 +147,8 @@ def _summary_lines(s, workdir) -> list[str]:
     ]
     lines += [f"release:  {r['dataset']} {r['version']} (periods {', '.join(r['periods'])}; visible "
               f"{r['visible_share']:.1%}) at {r['path']}" for r in s.releases if r.get("visible_share") is not None]
+    lines += [f"release:  {r['dataset']} {r['version']} (periods {', '.join(r['periods'])}; differential privacy, "
+              f"ε spent {r['epsilon_spent']:g}) at {r['path']}" for r in s.releases if r.get("epsilon_spent") is not None]
     lines += [f"DuckDB:   {s.duckdb_path}", f"quality report: {s.report_path}", "query it:",
               f"  {'.venv/bin/andanh' if Path('.venv/bin/andanh').exists() else 'andanh'} query --db {s.duckdb_path} "
               "\"SELECT quarter, month, icd10_chapter, encounters, total_cost_vnd FROM encounters__national_month_chapter "

@@ -94,7 +94,8 @@ def _latest_releases(workdir: Workdir, summary: RunSummary) -> None:
                                  "path": str(latest.parent / version), "cells": manifest["rows"],
                                  "suppressed_cells": manifest.get("suppressed_cells", 0),
                                  "periods": meta.get("periods", []),
-                                 "visible_share": (meta.get("utility") or {}).get("visible_share")})
+                                 "visible_share": (meta.get("utility") or {}).get("visible_share"),
+                                 "epsilon_spent": (meta.get("dp") or {}).get("epsilon_spent")})
         summary.published_cells += manifest["rows"]
         summary.suppressed_cells += manifest.get("suppressed_cells", 0)
     if summary.releases:
@@ -117,6 +118,8 @@ class ReleaseSummary:
     held_back: int = 0
     utility: dict = field(default_factory=dict)
     already_published: bool = False
+    epsilon_spent: float = 0.0  # dp: ε this run spent on its new periods
+    epsilon_remaining: float | None = None  # dp: what the dataset's budget has left
 
 
 @holds_release_lock
@@ -125,8 +128,10 @@ def release(workdir: Workdir, *, say: Callable[[str], None] = log.info, as_of=No
             datasets: list[str] | None = None, lateness_days: int | None = None,
             config=None) -> list[ReleaseSummary]:
     """THE release step (``andanh run``, ``andanh release`` and the DAG call it): per declared dataset,
-    the inner cells of every closed period not released before -> protect -> frozen; then every frozen
-    period -> publish_release. ``as_of`` (a date, default today in UTC) decides which periods are closed;
+    the inner cells of every closed period not released before -> protect (``sdc``) or OpenDP noise paid
+    from the dataset's ε budget (``dp``) -> frozen; then every frozen period -> publish_release. A dp
+    dataset whose budget cannot pay is refused (nothing spent or published for it), the others are
+    released, then :class:`pipelines.dp.BudgetExceeded` is raised. ``as_of`` (a date, default today in UTC) decides which periods are closed;
     ``config`` is another datasets YAML (default: the shipped one)."""
     import datetime as dt
 
@@ -139,14 +144,29 @@ def release(workdir: Workdir, *, say: Callable[[str], None] = log.info, as_of=No
     missing = set(datasets or []) - {s.name for s in specs}
     if missing:
         raise KeyError(f"no dataset {', '.join(sorted(missing))}")
-    summaries = []
+    from pipelines.dp import BudgetExceeded
+
+    summaries, refused = [], []
     for spec in specs:
         with stage_context(dataset=spec.name):
-            summaries.append(release_dataset(workdir, spec, as_of=as_of, lateness=lateness, say=say))
+            try:
+                summaries.append(release_dataset(workdir, spec, as_of=as_of, lateness=lateness, say=say))
+            except BudgetExceeded as exc:  # a dp dataset short of ε: the others are still released
+                log.warning("%s", exc)
+                refused.append(str(exc))
+    if refused:
+        raise BudgetExceeded("; ".join(refused))
     return summaries
 
 
 def _freeze_period(workdir: Workdir, spec, period: str, batches: list[str], say):
+    """Compute a new closed period once and freeze it, by the dataset's disclosure method."""
+    if spec.disclosure["method"] == "dp":
+        return _freeze_dp_period(workdir, spec, period, batches, say)
+    return _freeze_sdc_period(workdir, spec, period, batches, say)
+
+
+def _freeze_sdc_period(workdir: Workdir, spec, period: str, batches: list[str], say):
     from pipelines import aggregate
     from pipelines import disclose as sdc
     from pipelines.datasets import periods, utility
@@ -164,6 +184,29 @@ def _freeze_period(workdir: Workdir, spec, period: str, batches: list[str], say)
     return periods.freeze(workdir, spec, period, frames, meta)
 
 
+def _freeze_dp_period(workdir: Workdir, spec, period: str, batches: list[str], say):
+    """Spend the period's ε (refused: nothing spent), add OpenDP noise to every cell, freeze; a failure
+    before the freeze refunds (see :mod:`pipelines.dp.dataset`)."""
+    from pipelines import aggregate
+    from pipelines.datasets import periods, utility
+    from pipelines.dp import EpsilonLedger
+    from pipelines.dp import dataset as dp_dataset
+
+    ledger = EpsilonLedger(workdir.ledger_url())
+    consumer, epsilon = dp_dataset.budget_consumer(spec), dp_dataset.request_of(spec).epsilon
+    release_id = f"{spec.name}/{period}"
+    tables = periods.tables_for(spec, period)
+    with ledger.reserve(consumer, epsilon, release_id, details={"dataset": spec.name, "period": period}) as spend:
+        records = aggregate.period_records(workdir, spec, period)
+        say(f"{spec.name} {period}: {len(records)} records; differential privacy, ε={epsilon:g} from {consumer!r}")
+        noisy, report = dp_dataset.period_tables(records, spec, period, tables)
+        frames = {t.name: _label_period(noisy[t.name], t, spec.release_period, period) for t in tables}
+        meta = {"batches": batches, "rows": len(records), "inner_cells": 0,
+                "utility": utility.dp_period_utility(spec, records, tables),
+                "dp": report | {"consumer": consumer, "spend_id": spend.id}}
+        return periods.freeze(workdir, spec, period, frames, meta)
+
+
 def _label_period(frame, table, release_period: str, period: str):
     """Make a period's cells distinguishable from other periods' in the concatenated release: a table
     at the release period drops its period margin (the same cells again); a finer one (months of a
@@ -178,63 +221,123 @@ def _label_period(frame, table, release_period: str, period: str):
 
 
 def release_dataset(workdir: Workdir, spec, *, as_of, lateness: int, say) -> ReleaseSummary:
-    import hashlib
-
-    import pandas as pd
-
+    """One dataset: freeze its new closed periods (sdc: protect; dp: OpenDP noise paid from its ε
+    budget), then publish every frozen period as one release. When a dp release fails before it is
+    in ``published/``, the periods it froze are withdrawn and their ε refunded (nothing of them was
+    published)."""
     from pipelines import aggregate
-    from pipelines.datasets import periods, utility
+    from pipelines.datasets import periods
 
-    if spec.disclosure["method"] != "sdc":
-        raise ValueError(f"dataset {spec.name}: method {spec.disclosure['method']} is released by pipelines.dp")
     counts = aggregate.period_counts(workdir, spec)
     undated = int(counts.loc[counts["period"].isna(), "n"].sum())
     counts = counts[counts["period"].notna()]
     seen = sorted(set(counts["period"]) | set(periods.frozen_periods(workdir, spec)))
     closed = [p for p in seen if p in periods.frozen_periods(workdir, spec)
               or periods.is_closed(p, spec.release_period, as_of, lateness)]
-    summary = ReleaseSummary(spec.name, open_periods=[p for p in seen if p not in closed])
+    summary = ReleaseSummary(spec.name, open_periods=[p for p in seen if p not in closed], periods=closed)
+    try:
+        frozen = _frozen_periods(workdir, spec, closed, counts, summary, say)
+        if not frozen:
+            say(f"{spec.name}: no closed period yet (open: {', '.join(summary.open_periods) or 'none'})")
+            return summary
+        _publish(workdir, spec, frozen, summary, lateness, say)
+    except BaseException:
+        _withdraw(workdir, spec, summary, closed)
+        raise
+    if spec.disclosure["method"] == "dp":
+        from pipelines.dp import EpsilonLedger
+        from pipelines.dp.dataset import budget_consumer
+        summary.epsilon_remaining = EpsilonLedger(workdir.ledger_url()).remaining(budget_consumer(spec))
+    _record(workdir, spec, summary, undated)
+    return summary
+
+
+def _frozen_periods(workdir: Workdir, spec, closed: list[str], counts, summary: ReleaseSummary, say) -> list:
+    """Every closed period's frozen tables, computing (and freezing) the new ones; late rows held back."""
+    from pipelines.datasets import periods
+
+    new = [p for p in closed if periods.load_frozen(workdir, spec, p) is None]
+    if new and spec.disclosure["method"] == "dp":
+        from pipelines.dp import EpsilonLedger
+        from pipelines.dp.dataset import check_budget, refund_unfrozen
+        ledger = EpsilonLedger(workdir.ledger_url())
+        for p in new:  # a run that stopped between spend and freeze: that noise was never kept
+            refund_unfrozen(workdir, ledger, spec, p)
+        check_budget(ledger, spec, new)  # all or nothing, before any spend
     frozen = []
     for p in closed:
         f = periods.load_frozen(workdir, spec, p)
         if f is None:
             f = _freeze_period(workdir, spec, p, sorted(set(counts.loc[counts["period"] == p, "batch_id"])), say)
             summary.new_periods.append(p)
+            summary.epsilon_spent += float(f.meta.get("dp", {}).get("epsilon", 0.0))
         frozen.append(f)
         late = counts[(counts["period"] == p) & ~counts["batch_id"].isin(f.batches)]
         summary.held_back += int(late["n"].sum())
         summary.rows_counted += int(f.meta["rows"])
-    summary.periods = closed
-    if not frozen:
-        say(f"{spec.name}: no closed period yet (open: {', '.join(summary.open_periods) or 'none'})")
-        return summary
+    return frozen
+
+
+def _version(closed: list[str]) -> str:
+    import hashlib
+    return closed[-1] + "." + hashlib.sha256(",".join(closed).encode()).hexdigest()[:6]
+
+
+def _publish(workdir: Workdir, spec, frozen: list, summary: ReleaseSummary, lateness: int, say) -> None:
+    import pandas as pd
+
+    from pipelines.datasets import utility
+    from pipelines.publish import publish_release
+
     # the suppression reasons stay in the restricted zone (frozen store); only the flag is published
     tables = {name: pd.concat([f.tables[name] for f in frozen if name in f.tables], ignore_index=True)
               .drop(columns=["suppression"], errors="ignore")
               for name in dict.fromkeys(n for f in frozen for n in f.tables)}
     summary.cells = sum(len(t) for t in tables.values())
-    summary.suppressed_cells = int(sum(t["suppressed"].astype(bool).sum() for t in tables.values()))
+    summary.suppressed_cells = int(sum(t["suppressed"].astype(bool).sum() for t in tables.values()
+                                       if "suppressed" in t.columns))
     summary.utility = utility.combine([f.meta["utility"] for f in frozen])
-    version = closed[-1] + "." + hashlib.sha256(",".join(closed).encode()).hexdigest()[:6]
-    from pipelines.publish import publish_release
-
-    published = publish_release(workdir, spec.published_view(), version, tables, metadata=_metadata(spec, frozen, summary, lateness))
+    version = _version(summary.periods)
+    published = publish_release(workdir, spec.published_view(), version, tables,
+                                metadata=_metadata(spec, frozen, summary, lateness))
     summary.version, summary.path = version, published.path
     summary.already_published = published.already_published
-    _record(workdir, spec, summary, undated)
-    say(f"{spec.name}: release {version} ({len(closed)} period(s), {len(summary.new_periods)} new), "
+    say(f"{spec.name}: release {version} ({len(summary.periods)} period(s), {len(summary.new_periods)} new), "
         f"{summary.cells} cells, {summary.suppressed_cells} suppressed; visible {summary.utility['visible_share']}")
-    return summary
+
+
+def _withdraw(workdir: Workdir, spec, summary: ReleaseSummary, closed: list[str]) -> None:
+    """A dp release that failed before its folder was moved into ``published/``: unfreeze the periods
+    this run froze and refund their ε (their noise was never published, so it cost nothing)."""
+    if spec.disclosure["method"] != "dp" or not summary.new_periods:
+        return
+    if closed and (workdir.published / spec.name / _version(closed)).exists():
+        return  # published (a later step failed): the spend stands, the next run repairs the rest
+    from pipelines.datasets import periods
+    from pipelines.dp import EpsilonLedger
+
+    ledger = EpsilonLedger(workdir.ledger_url())
+    for p in summary.new_periods:
+        meta = periods.unfreeze(workdir, spec, p)
+        if meta and meta.get("dp", {}).get("spend_id") is not None:
+            ledger.refund(int(meta["dp"]["spend_id"]))
+        log.warning("%s %s: release failed before publishing; period unfrozen and its ε refunded", spec.name, p)
 
 
 def _metadata(spec, frozen, summary: ReleaseSummary, lateness: int) -> dict:
+    """The release's manifest metadata. A dp release's carries ε spent per period and no exact count
+    (utility rows and held-back counts stay in the run ledger: an exact count would bypass the noise)."""
     from pipelines import __version__
 
-    return {"title_vi": spec.title_vi, "title_en": spec.title_en, "periods": summary.periods,
+    meta = {"title_vi": spec.title_vi, "title_en": spec.title_en, "periods": summary.periods,
             "release_period": spec.release_period, "release_lateness_days": lateness,
             "batches": sorted({b for f in frozen for b in f.batches}), "disclosure": spec.disclosure,
-            "suppressed_cells": summary.suppressed_cells, "utility": summary.utility, "held_back": summary.held_back,
             "software_version": __version__}
+    if spec.disclosure["method"] != "dp":
+        return meta | {"suppressed_cells": summary.suppressed_cells, "utility": summary.utility,
+                       "held_back": summary.held_back}
+    from pipelines.dp import dataset as dp_dataset
+    return meta | {"dp": dp_dataset.manifest_entry(spec, frozen), "columns": dp_dataset.interval_columns(spec)}
 
 
 

@@ -164,7 +164,9 @@ def release(batch: dict) -> dict:
     return batch | {"releases": [{"dataset": s.dataset, "version": s.version, "path": str(s.path) if s.path else None,
                                   "periods": s.periods, "new_periods": s.new_periods, "cells": s.cells,
                                   "suppressed_cells": s.suppressed_cells, "held_back": s.held_back,
-                                  "visible_share": s.utility.get("visible_share")} for s in summaries]}
+                                  "visible_share": s.utility.get("visible_share"),
+                                  "epsilon_spent": s.epsilon_spent, "epsilon_remaining": s.epsilon_remaining}
+                                 for s in summaries]}
 
 
 @fail_fast()

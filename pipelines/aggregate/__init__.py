@@ -23,6 +23,7 @@ import pandas as pd
 from pipelines.datasets import DatasetSpec
 from pipelines.workdir import Workdir
 
+PERSON = "PERSON_ID"  # the person pseudonym de-identification writes into every safe table
 PERIOD_SQL = {
     "month": "{m}",
     "quarter": "(substr({m}, 1, 4) || '-Q' || CAST((TRY_CAST(substr({m}, 6, 2) AS INTEGER) + 2) // 3 AS VARCHAR))",
@@ -109,10 +110,22 @@ def _period_sql(spec: DatasetSpec, level: str) -> str:
     return PERIOD_SQL[level].format(m=month)
 
 
+def _label_columns(spec: DatasetSpec) -> list[str]:
+    """The period and dimension columns of every source row (as its tables use them)."""
+    columns = [f"{_period_sql(spec, p)} AS \"{p}\"" for p in dict.fromkeys([*spec.periods_used, spec.release_period])]
+    return columns + [f"{d.sql()} AS \"{name}\"" for name, d in spec.dimensions.items() if _used(spec, name)]
+
+
+def _where(spec: DatasetSpec, period_filter: bool) -> str:
+    where = [f"({spec.population})"] if spec.population else []
+    if period_filter:
+        where.append(f"{_period_sql(spec, spec.release_period)} = $period")
+    return f"WHERE {' AND '.join(where)}" if where else ""
+
+
 def cells_sql(spec: DatasetSpec, period_filter: bool) -> str:
     """The query of the inner cells: periods, dimensions, the count, sums and largest contributions."""
-    columns = [f"{_period_sql(spec, p)} AS \"{p}\"" for p in dict.fromkeys([*spec.periods_used, spec.release_period])]
-    columns += [f"{d.sql()} AS \"{name}\"" for name, d in spec.dimensions.items() if _used(spec, name)]
+    columns = _label_columns(spec)
     aggs = [f'count(*) AS "{spec.count_measure.name}"']
     for m in spec.sum_measures:
         value = f"CAST(({m.sql}) AS DOUBLE)"
@@ -120,11 +133,16 @@ def cells_sql(spec: DatasetSpec, period_filter: bool) -> str:
         if m.dominance:
             aggs.append(f'coalesce(max({value}, 2)[1], 0) AS "{m.name}__max1"')
             aggs.append(f'coalesce(max({value}, 2)[2], 0) AS "{m.name}__max2"')
-    where = [f"({spec.population})"] if spec.population else []
-    if period_filter:
-        where.append(f"{_period_sql(spec, spec.release_period)} = $period")
     return (f"SELECT {', '.join(columns)}, {', '.join(aggs)} FROM ({_episodes_sql(spec)}) src "
-            f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY ALL ORDER BY ALL")
+            f"{_where(spec, period_filter)} GROUP BY ALL ORDER BY ALL")
+
+
+def records_sql(spec: DatasetSpec) -> str:
+    """The query of a period's source rows, one per record (no grouping): the person pseudonym
+    (``PERSON_ID``, for bounded contributions), the period and dimension columns, and every sum measure."""
+    values = [f'CAST(({m.sql}) AS DOUBLE) AS "{m.name}"' for m in spec.sum_measures]
+    return (f"SELECT CAST(PERSON_ID AS VARCHAR) AS \"{PERSON}\", {', '.join([*_label_columns(spec), *values])} "
+            f"FROM ({_episodes_sql(spec)}) src {_where(spec, True)}")
 
 
 def _used(spec: DatasetSpec, dimension: str) -> bool:
@@ -154,6 +172,17 @@ def inner_cells(workdir: Workdir, spec: DatasetSpec, period: str) -> pd.DataFram
     con, params = _connect(workdir, spec)
     try:
         return _run(con, spec, cells_sql(spec, True), params | {"period": period}).df()
+    finally:
+        con.close()
+
+
+def period_records(workdir: Workdir, spec: DatasetSpec, period: str) -> pd.DataFrame:
+    """One row per source record of ``spec`` in the release period ``period`` (the same rows
+    :func:`inner_cells` groups): :data:`PERSON` and the columns of :func:`records_sql`. For a
+    differentially private dataset (:mod:`pipelines.dp.dataset`), which bounds each person's records."""
+    con, params = _connect(workdir, spec)
+    try:
+        return _run(con, spec, records_sql(spec), params | {"period": period}).df()
     finally:
         con.close()
 

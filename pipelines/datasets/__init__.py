@@ -287,9 +287,52 @@ def check_disclosure(disclosure: Any, where: str) -> dict:
                 if key in dominance and not (isinstance(dominance[key], (int, float)) and 1 < dominance[key] <= 100):
                     _fail(f"{where}.dominance.{key}", f"is a percentage above 1 and at most 100 (90 = 90 %), "
                           f"got {dominance[key]!r}")
-    elif not isinstance(d.get("epsilon"), (int, float)) or d["epsilon"] <= 0:
-        _fail(f"{where}.epsilon", "must be a positive number")
+    else:
+        _check_dp(d, where)
     return dict(d)
+
+
+DP_KEYS = ("method", "epsilon", "mechanism", "delta", "max_contributions", "bounds", "consumer")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_dp(d: dict, where: str) -> None:
+    """``method: dp``: ε per released period, the mechanism, contributions per person, sum bounds."""
+    if unknown := set(d) - set(DP_KEYS):
+        _fail(where, f"unknown dp key(s) {', '.join(sorted(unknown))} (known: {', '.join(DP_KEYS)})")
+    if not _number(d.get("epsilon")) or not d["epsilon"] > 0:
+        _fail(f"{where}.epsilon", "must be a positive number (ε spent per released period)")
+    if d.get("mechanism", "laplace") not in ("laplace", "gaussian"):
+        _fail(f"{where}.mechanism", f"must be laplace or gaussian, got {d.get('mechanism')!r}")
+    if "delta" in d and not (_number(d["delta"]) and 0 < d["delta"] < 1):
+        _fail(f"{where}.delta", f"must be a number between 0 and 1, got {d['delta']!r}")
+    contributions = d.get("max_contributions", 1)
+    if not isinstance(contributions, int) or isinstance(contributions, bool) or contributions < 1:
+        _fail(f"{where}.max_contributions", f"must be an integer >= 1 (records per person), got {contributions!r}")
+    for measure, bound in _mapping(d.get("bounds") or {}, f"{where}.bounds").items():
+        if not (isinstance(bound, list) and len(bound) == 2 and all(map(_number, bound)) and bound[0] <= bound[1]):
+            _fail(f"{where}.bounds.{measure}", f"must be [lower, upper] with lower <= upper, got {bound!r}")
+    if "consumer" in d and not (isinstance(d["consumer"], str) and d["consumer"].strip()):
+        _fail(f"{where}.consumer", "must be a non-empty text (the ε-ledger consumer that pays)")
+
+
+def _check_dp_dataset(where: str, disclosure: dict, dimensions: dict[str, DimensionSpec],
+                      measures: dict[str, MeasureSpec], tables: list[TableSpec]) -> None:
+    """A dp dataset releases every cell of declared categories and bounds every sum."""
+    sums = {m.name for m in measures.values() if m.kind == "sum"}
+    bounds = set(disclosure.get("bounds") or {})
+    if missing := sorted(sums - bounds):
+        _fail(f"{where}.disclosure.bounds", f"every sum measure needs [lower, upper] bounds; missing: "
+              f"{', '.join(missing)}")
+    if extra := sorted(bounds - sums):
+        _fail(f"{where}.disclosure.bounds", f"not a sum measure of the dataset: {', '.join(extra)}")
+    for d in dict.fromkeys(d for t in tables for d in t.dimensions):
+        if dimensions[d].labels() is None:
+            _fail(f"{where}.dimensions.{d}", "a dp dataset publishes every cell of declared categories; this "
+                  "dimension has no finite list (open, or a level without one): use codes or a coarser level")
 
 
 def _dataset(name: str, raw: Any) -> DatasetSpec:
@@ -322,6 +365,8 @@ def _dataset(name: str, raw: Any) -> DatasetSpec:
     if release_period not in PERIODS or PERIODS.index(release_period) < PERIODS.index(coarsest):
         _fail(f"{where}.period.release", f"must be a period at least as coarse as every table's ({coarsest})")
     disclosure = check_disclosure(raw.get("disclosure"), f"{where}.disclosure")
+    if disclosure["method"] == "dp":
+        _check_dp_dataset(where, disclosure, dimensions, measures, tables)
     partition_by = raw.get("partition_by", [])
     if not isinstance(partition_by, list):
         _fail(f"{where}.partition_by", "must be a list of column names")

@@ -132,3 +132,18 @@ def freeze(workdir: Workdir, spec: DatasetSpec, period: str, tables: dict[str, p
     shutil.rmtree(final, ignore_errors=True)  # a half-written folder of a crashed run (no period.json)
     os.rename(staging, final)
     return FrozenPeriod(spec.name, period, tables, meta)
+
+
+@writes_private
+def unfreeze(workdir: Workdir, spec: DatasetSpec, period: str) -> dict | None:
+    """Remove a frozen period that was never published (a dp release that failed before it reached
+    ``published/``); returns its ``period.json`` (None when it was not frozen)."""
+    folder = store_dir(workdir, spec.name) / period
+    if not (folder / "period.json").exists():
+        return None
+    meta = json.loads((folder / "period.json").read_text(encoding="utf-8"))
+    trash = scratch_path(workdir.tmp, f"unfreeze-{spec.name}-{period}")
+    workdir.tmp.mkdir(parents=True, exist_ok=True)
+    os.rename(folder, trash)  # one step: the period is frozen or not, never half
+    shutil.rmtree(trash, ignore_errors=True)
+    return meta

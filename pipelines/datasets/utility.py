@@ -59,6 +59,16 @@ def period_utility(spec: DatasetSpec, inner: pd.DataFrame, tables: dict[str, pd.
     return out
 
 
+def dp_period_utility(spec: DatasetSpec, records: pd.DataFrame, specs: list[TableSpec]) -> dict:
+    """The same figures for a dp period: every cell is published (with noise), so every row is
+    visible; how close the figures are is their 95% interval, in the frozen period's ``dp`` report."""
+    money = {m.name: float(pd.to_numeric(records[m.name], errors="coerce").fillna(0).sum())
+             for m in spec.money_measures}
+    rows = float(len(records))
+    return {"rows": rows, "visible_rows": rows, "money": money,
+            "tables": {t.name: {"rows": rows, "geography": spec.table_geography(t), **money} for t in specs}}
+
+
 def combine(parts: list[dict]) -> dict:
     """Utility of a release from its periods' numerators: shares of rows and of money."""
     rows = sum(p["rows"] for p in parts)

@@ -168,7 +168,8 @@ def _columns(path: str, _mtime: int, view: str) -> tuple[str, ...]:
 
 def is_dimension(column: str, columns: list[str]) -> bool:
     """Grouping columns of a published table (not measures, the flag or name/title labels)."""
-    return column != "suppressed" and not column.endswith(("_name", "_title", "_vnd", "__max1", "__max2")) \
+    return column != "suppressed" and not column.endswith(("_name", "_title", "_vnd", "__max1", "__max2", "_low",
+                                                           "_high")) \
         and column not in ("encounters",)
 
 

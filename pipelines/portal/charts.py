@@ -30,6 +30,8 @@ def chart_frame(frame: pd.DataFrame, column: str) -> pd.DataFrame:
         periods = [c for c in frame.columns if c in PERIODS and c != column]
         keep = (frame[column] != ALL) & (frame[others] == ALL).all(axis=1) & (frame[periods] != ALL).all(axis=1)
         frame = frame[keep]  # the column's categories, totalled over the other dimensions, per period
+    if "suppressed" not in frame.columns:  # a differentially private release: every cell is published
+        frame = frame.assign(suppressed=False)
     grouped = frame.groupby(column, dropna=False).agg(
         encounters=("encounters", lambda v: int(v.dropna().sum())),
         suppressed_cells=("suppressed", lambda v: int(v.sum())))

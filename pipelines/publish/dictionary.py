@@ -86,9 +86,13 @@ def _measure(name: str, m, fields: Mapping[str, str]) -> tuple[str, str]:
 def disclosure_text(spec: DatasetSpecLike) -> tuple[str, str]:
     d = dict(spec.disclosure or {})
     if d.get("method") == "dp":
-        return (f"Quyền riêng tư vi phân (ε = {d.get('epsilon')}, cơ chế {d.get('mechanism')}); mỗi số có khoảng "
-                "tin cậy 95%.", f"Differential privacy (ε = {d.get('epsilon')}, {d.get('mechanism')} mechanism); "
-                "every figure comes with its 95% interval.")
+        eps, mech, c = d.get("epsilon"), d.get("mechanism", "laplace"), d.get("max_contributions", 1)
+        return (f"Quyền riêng tư vi phân (OpenDP, ε = {eps} cho mỗi kỳ, cơ chế {mech}, tối đa {c} bản ghi mỗi "
+                "người); mọi ô đều được công bố kèm nhiễu, mỗi số có khoảng tin cậy 95% (cột `_low`, `_high`); số "
+                "lượt có thể âm; ε đã dùng ghi trong manifest.",
+                f"Differential privacy (OpenDP, ε = {eps} per period, {mech} mechanism, at most {c} record(s) per "
+                "person); every cell is published with noise, every figure with its 95% interval (columns `_low`, "
+                "`_high`); counts may be negative; the ε spent is listed in the manifest.")
     low, step = d.get("min_count"), d.get("round_to")
     return (f"Ô có số lượt từ 1 đến {low - 1 if isinstance(low, int) else '?'} bị ẩn (cùng các ô ẩn thứ cấp cần "
             f"thiết); các số lượt khác được làm tròn đến bội số của {step}; tổng tiền bị ẩn khi một vài cơ sở "

@@ -76,7 +76,7 @@ def publish_release(workdir: Workdir, spec: DatasetSpecLike, version: str, table
     workdir.published.mkdir(parents=True, exist_ok=True)
     workdir.tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
     arrow = {name: drop_restricted(normalise(spec, t)) for name, t in tables.items()}
-    report = audit_release(spec, arrow, extra_columns=metadata.get("columns", {}))
+    report = audit_release(spec, arrow, extra_columns=metadata.get("columns", {}), privacy=metadata.get("dp"))
     parts = {name: table_digest(t) for name, t in arrow.items()}
     digest = combine(parts)
     dataset_dir = workdir.published / spec.name
