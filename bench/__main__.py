@@ -8,7 +8,8 @@ Cases (each in child processes, so peak memory is the case's own):
 - ``validate``: validate on a replicated 1M-episode batch and on the largest generated batch as staged;
 - ``detect``: PII detection, fast path beside a plain Presidio loop;
 - ``deid``: de-identification on a replicated batch (``bench.deid``);
-- ``sdc``, ``extract``, ``portal``: the ``run_*_bench()`` of ``bench/<case>.py`` when that module exists.
+- ``sdc``, ``extract``, ``portal``, ``scaleout``: the ``run_*_bench()`` of ``bench/<case>.py`` when that
+  module exists (``scaleout``: ``andanh_kcb`` on 1 and 2 Celery workers, ``bench.scaleout``).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import sys
 
 from bench.common import DATA, say
 
-CASES = ("stages", "parser", "validate", "detect", "deid", "sdc", "extract", "portal")
+CASES = ("stages", "parser", "validate", "detect", "deid", "sdc", "extract", "portal", "scaleout")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,4 +57,8 @@ def markdown(report: dict) -> list[str]:
                   "|---|---|---|---|---|"]
         lines += [f"| {r['case']} | {r.get('encounters', '')} | {r.get('seconds', '')} | "
                   f"{r.get('encounters_per_s', '')} | {r.get('peak_rss_mb', '')} |" for r in report["results"]]
+    scaleout = [r for r in report["results"] if "workers" in r]
+    if scaleout:
+        from bench.scaleout import markdown as scaleout_markdown
+        lines += scaleout_markdown(scaleout)
     return lines
