@@ -1,0 +1,26 @@
+# Admin / insurance notes (giám định BHYT, hành chính bệnh viện, thanh toán, nhân sự).
+GENRE = "admin"
+ITEMS = [
+"Giám định BHYT: hồ sơ [[PID|HS-BHYT-25-11402]] của BN [[P|Tạ Văn Hòa]], thẻ [[BHYT|CH4797927300158]], xuất toán 1.250.000 đồng tiền thuốc.",
+"Lý do xuất toán: chỉ định xét nghiệm không phù hợp theo Thông tư 35/2016/TT-BYT.",
+"Đề nghị BN bổ sung bản photo CCCD số [[NID|031189007726]] và giấy chuyển tuyến trước [[D|16h30]] ngày [[D|20/10]].",
+"Gửi kết quả giám định về email [[EM|phongkhth.bvdkxuanson@gmail.com]] và [[EM|giamdinh.bhxh.hn@vss.gov.vn]].",
+"Kế toán viện phí [[P|Nghiêm Thị Thoa]] (mã NV [[SID|KT0352]]) xác nhận BN đã tạm ứng 5.000.000 đồng.",
+"Thẻ BHYT [[BHYT|TE1010212345607]] của cháu [[P|Đặng Bảo Ngọc]] ([[A|4 tuổi]]) hưởng 100% chi phí khám chữa bệnh đúng tuyến.",
+"Mức hưởng BHYT: 80% đối với đối tượng tự đóng, 95% đối với người nghỉ hưu, 100% đối với trẻ em.",
+"Đăng ký hành nghề: BS [[P|Kpă Thị Hiền]], CCHN [[SID|003921/GL-CCHN]], phạm vi: khám bệnh, chữa bệnh nội khoa.",
+"Liên hệ phòng Tổ chức cán bộ: [[PH|028.3927.5066]] máy lẻ [[PH|318]], email [[EM|tccb@bvnhidong-demo.vn]].",
+"Biên bản bàn giao hồ sơ bệnh án ngày [[D|31/10/2025]]: 142 bộ hồ sơ nội trú, 3 bộ thiếu chữ ký.",
+"Người bệnh [[P|Ngô Văn Bảy]], CMND [[NID|271385620]], SN [[A|1958]], đề nghị cấp lại hóa đơn viện phí.",
+"Ông [[P|Bảy]] hiện ở [[ADR|ấp 4, xã Xuân Tây, huyện Cẩm Mỹ]], [[LOC|Đồng Nai]], số điện thoại [[PH|0251.3877.640]].",
+"Yêu cầu sao chụp hồ sơ bệnh án số lưu trữ [[PID|LT 0781/24]] theo đơn của luật sư [[P|Trương Thanh Phong]].",
+"Luật sư [[P|Phong]] liên hệ qua [[EM|ts.phong.luatsu@yahoo.com.vn]] và [[PH|0914 225 809]].",
+"Thông báo: Từ ngày [[D|1/1/2026]], bệnh viện áp dụng giá dịch vụ theo Thông tư 21/2024/TT-BYT.",
+"Hợp đồng lao động số 245/HĐLĐ-BV với ĐD [[P|Kim Thị Sa Kha]], mã nhân viên [[SID|ĐD-1187]], thời hạn 12 tháng.",
+"Danh sách khám sức khỏe định kỳ cho công nhân [[ADR|công ty cổ phần thủy sản Minh Hải, khu công nghiệp Khánh An]]: 312 người.",
+"Đã nhận 2 hồ sơ bồi thường bảo hiểm của khách hàng [[P|Lê Thị Phương Thảo]], mã hồ sơ [[PID|BT-2025-00418]].",
+"Bảo hiểm sức khỏe PVI chi trả 70% chi phí phẫu thuật, giới hạn 50 triệu đồng/năm.",
+"Thông báo nghỉ trực Tết từ [[D|28 tháng Chạp]] đến [[D|mùng 4 tháng Giêng]], phòng Hành chính trực theo số [[PH|0243.8253.979]].",
+"Quyết định 4210/QĐ-BYT quy định chuẩn dữ liệu đầu ra phục vụ giám định, thanh toán chi phí KCB BHYT.",
+"Phòng Công tác xã hội hỗ trợ BN [[P|Rơ Lan Thị Bướp]] ([[A|26 tuổi]]) ở [[ADR|làng Ia Mơ Nông, huyện Chư Păh]] 2 triệu đồng tiền ăn.",
+]

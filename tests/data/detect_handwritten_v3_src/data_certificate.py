@@ -1,0 +1,25 @@
+# Death and birth certificates (giấy báo tử, giấy chứng sinh, phiếu chẩn đoán nguyên nhân tử vong).
+GENRE = "certificate"
+ITEMS = [
+"GIẤY CHỨNG SINH số [[PID|0417/GCS-BVPS]], Quyển số 03.",
+"Họ và tên mẹ: [[P|Lục Thị Hằng]]; Năm sinh: [[A|1996]]; Dân tộc: Nùng.",
+"Số CCCD của mẹ: [[NID|020196004781]], cấp ngày [[D|15/8/2021]] tại Cục Cảnh sát QLHC về TTXH.",
+"Nơi đăng ký thường trú: [[ADR|thôn Nà Pàn, xã Mai Pha, TP Lạng Sơn]], [[LOC|tỉnh Lạng Sơn]].",
+"Đã sinh con vào lúc [[D|03 giờ 40 phút]], ngày [[D|21 tháng 09 năm 2025]], tại Bệnh viện Sản Nhi tỉnh Lạng Sơn.",
+"Số con trong lần sinh này: 01; Giới tính: Nam; Cân nặng: 3.200 gram.",
+"Dự định đặt tên con: [[P|Hoàng Minh Khang]]; Người đỡ đẻ: NHS [[P|Vy Thị Thảo]].",
+"Người ghi phiếu: [[P|Chu Văn Lâm]]; Thủ trưởng cơ sở khám chữa bệnh ký tên, đóng dấu.",
+"Trường hợp mẹ không có CMND thì ghi số CMND của cha: [[NID|082451376]], ông [[P|Hoàng Văn Quyết]].",
+"GIẤY BÁO TỬ số [[PID|57/GBT-BV]]: Họ tên người chết: [[P|Vương Thị Sáu]], Giới: Nữ, sinh năm [[A|1941]].",
+"Nơi thường trú: [[ADR|số 9 hẻm 112/4 đường Âu Cơ, phường 9, quận Tân Bình]], [[LOC|TP. Hồ Chí Minh]].",
+"Đã chết vào lúc [[D|02 giờ 15 phút]], ngày [[D|08 tháng 10 năm 2025]], tại khoa Hồi sức tích cực.",
+"Nguyên nhân chết: Sốc nhiễm khuẩn / Viêm phúc mạc toàn thể do thủng ruột.",
+"Phiếu chẩn đoán nguyên nhân tử vong: a) Sốc nhiễm khuẩn (R57.2) - thời gian từ lúc khởi phát đến khi tử vong 2 ngày.",
+"Người thân nhận giấy báo tử: [[P|Lâm Văn Đạt]] (con), CCCD [[NID|079072009135]], ĐT [[PH|0977 51 23 84]].",
+"Bác sĩ xác nhận tử vong: BS [[P|Tô Hoài Nam]], chứng chỉ hành nghề [[SID|0612/CCHN-D-SYT-HCM]].",
+"Trích lục hồ sơ tử vong số [[PID|TV-2025-0193]]: trẻ [[P|Mấu Thị Ca]], [[A|2 ngày tuổi]], tử vong do suy hô hấp sơ sinh.",
+"Trẻ sinh lúc [[D|22h05]] ngày [[D|1/11]] tại nhà ở [[ADR|bản Lũng Pù, xã Mậu Duệ, huyện Yên Minh]], [[LOC|Hà Giang]], không có nhân viên y tế đỡ đẻ.",
+"Cân nặng khi sinh 1.900 gram, tuổi thai ước tính 33 tuần, Apgar không đánh giá.",
+"Giấy chứng sinh (cấp lại) số [[PID|CS 1108/2025]] thay thế giấy số [[PID|CS 0962/2025]] bị mất.",
+"Họ tên cha: [[P|Nguyễn Hoàng Long]] (SN [[A|1991]]); Họ tên mẹ: [[P|Mai Thị Thanh Trúc]] (SN [[A|1994]]).",
+]
