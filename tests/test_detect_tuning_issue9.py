@@ -20,6 +20,39 @@ def found(analyzer, text, entity_type):
 
 
 POSITIVE = {
+    "PERSON": [
+        # Foreign names: after a role word, before an age, or starting a sentence before a human verb.
+        ("Du khách Olga Smirnova bị ngã.", ["Olga Smirnova"]),
+        ("Chú rể Park Min-ho đến từ Seoul.", ["Park Min-ho"]),
+        ("Takeshi Yamamoto (61 tuổi) nhập viện.", ["Takeshi Yamamoto"]),
+        ("Liu Yang, 44 tuổi, người Trung Quốc.", ["Liu Yang"]),
+        ("Somchai Phommavong đi làm ở Vientiane.", ["Somchai Phommavong"]),
+        # Jrai / Bahnar names with the clan first, Ê Đê names with an unlisted clan.
+        ("Ksor Nhung, 35 tuổi, ở xã Ia Pết.", ["Ksor Nhung"]),
+        ("Rơ Lan Hlim và Siu Kiều cùng đi rẫy.", ["Rơ Lan Hlim", "Siu Kiều"]),
+        ("Bệnh nhân nữ Siu H'Ba nhập viện.", ["Siu H'Ba"]),
+        ("KSOR H'NGỌC, 20 tuổi.", ["KSOR H'NGỌC"]),
+        ("Rmah Pháp (SN 1979) bị ngã.", ["Rmah Pháp"]),
+        ("Chị H'Lim Ktul sinh con tại nhà.", ["H'Lim Ktul"]),
+        ("Người nhà tên Y Kriêng ở buôn.", ["Y Kriêng"]),
+        # Names typed without diacritics in a note that has them.
+        ("Nạn nhân là tran thi mai anh, 30 tuổi.", ["tran thi mai anh"]),
+        ("Bà nguyen thi hong, 70 tuoi.", ["nguyen thi hong"]),
+        ("BN nữ pham thi lan, 25 tuoi.", ["pham thi lan"]),
+        ("Bệnh nhân là tran van toan không có giấy tờ.", ["tran van toan"]),
+        ("Họ tên bệnh nhân: ho thi lieu, tuoi: 50.", ["ho thi lieu"]),
+        # Bare given names marked as a person by what surrounds them.
+        ("Hoa là em gái của bệnh nhân.", ["Hoa"]),
+        ("Thắm (25 tuổi) là công nhân.", ["Thắm"]),
+        ("Bệnh nhân (Tâm) được đưa vào viện.", ["Tâm"]),
+        ("Người nhà (Hạnh - con gái) ký giấy.", ["Hạnh"]),
+        ("Theo Mai, chị gái bệnh nhân, cháu ăn kém.", ["Mai"]),
+        ("Hoà và Lợi là hai anh em.", ["Hoà", "Lợi"]),
+        ("Nguyễn Thị Liên và Thanh là chị em.", ["Nguyễn Thị Liên", "Thanh"]),
+        ("Bệnh nhân Lựu (58 tuổi) tử vong.", ["Lựu"]),
+        ("Y tá Quyên đo huyết áp lúc 6h.", ["Quyên"]),
+        ("Các F1 gồm P, Q và R đều âm tính.", ["P", "Q", "R"]),
+    ],
     "PHONE_NUMBER": [
         ("Số của mẹ cháu: 0 3 8 5 4 4 1 2 0 9.", ["0 3 8 5 4 4 1 2 0 9"]),
         ("Gọi +84 (0) 386 221 447 nếu cần.", ["+84 (0) 386 221 447"]),
@@ -40,6 +73,19 @@ POSITIVE = {
 }
 
 NEGATIVE = {
+    "PERSON": [
+        "New York đã ghi nhận nhiều ca.",
+        "Nam, 30 tuổi, ở Hà Nội.",
+        "Bệnh nhân nam, 30 tuổi.",
+        "Bệnh nhân hồng hào, niêm mạc hồng.",
+        "Khám ca bệnh bạch hầu.",
+        "Nhóm máu gồm A, B, O.",
+        "Bổ sung vitamin gồm A, D, E.",
+        "tuoi: 50, dia chi: Dong Hoa, Thai Binh.",
+        "Tối đó, Hai bệnh nhân đi ăn.",
+        "Nay Bệnh viện thông báo.",
+        "Bà con trong xóm đi làm.",
+    ],
     "VN_PATIENT_ID": [
         "Thuốc lô số AB-20231 hạn dùng 2026.",
         "Giấy phép số 12345/SYT-GP.",
