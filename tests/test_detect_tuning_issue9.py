@@ -85,6 +85,9 @@ NEGATIVE = {
         "Tối đó, Hai bệnh nhân đi ăn.",
         "Nay Bệnh viện thông báo.",
         "Bà con trong xóm đi làm.",
+        "Ông là người Hoa, 60 tuổi.",
+        "Bà là mẹ của bệnh nhân.",
+        "Chị thuộc dân tộc Tày (32 tuổi).",
     ],
     "VN_PATIENT_ID": [
         "Thuốc lô số AB-20231 hạn dùng 2026.",

@@ -122,6 +122,8 @@ _NEVER_GIVEN_ALONE = frozenset(w.lower() for w in (
     "Hai Ba Bốn Năm Bảy Tám Chín Mười Đông Tây Nam Bắc Nữ Việt Trung Tâm Thành Công Quốc Nhân Dân Khoa Học Đạo "
     "Pháp Thể Nhất Thống Hội Tân Phú Mỹ Nhật Thái Đức Anh Tôn Lý".split()))
 _GENDER_WORDS = frozenset({"nam", "nữ"})
+# "dân tộc Thái, 40 tuổi", "người Hoa": an ethnic group or a nationality, not a given name.
+_ETHNICITY_BEFORE = regex.compile(r"(?:^|[^\w])(?i:dân tộc|dan toc|người|nguoi|quốc tịch|quoc tich)[ \t]+$")
 _GIVEN_ALONE = (
     r"(?:(?<=(?:^|[^\w])(?i:của|với|cho|cùng|theo|gặp|thăm|nhà|ngoài|giống|như|tên|gọi là|tên là|lây cho|lây từ|tiếp xúc với)[ \t]+)"
     r"(?P<pii>\p{Lu}\p{Ll}+)(?![\w'’-])(?!\.\w)(?![ \t]+\p{Lu})"
@@ -449,11 +451,12 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                   or (after_preposition and _PUNCT_AFTER.match(text, end) is not None)
                   or (_JOINED_BEFORE.search(raw_before) is not None and _JOINED_VERB_AFTER.match(text, end) is not None))
         lower = word.lower()
-        if lower in _GENDER_WORDS or (lower in _NEVER_GIVEN_ALONE and not (bracketed or _AGE_RIGHT_AFTER.match(text, end))):
+        if lower in _GENDER_WORDS or (lower in _HONORIFIC_WORDS and not bracketed) or (
+                lower in _NEVER_GIVEN_ALONE and not (bracketed or _AGE_RIGHT_AFTER.match(text, end))):
             return None
         if (folded in _AMBIGUOUS_GIVEN or folded in folded_surnames()) and not marked:
             return None
-        if raw_before.rstrip(" \t").endswith("(") and not bracketed:
+        if (raw_before.rstrip(" \t").endswith("(") and not bracketed) or _ETHNICITY_BEFORE.search(raw_before):
             return None
         # Many given names are also ward names ("Hương", "Phúc"): after a preposition the person
         # reading wins, before a verb the place does.
