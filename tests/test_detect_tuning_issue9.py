@@ -87,6 +87,10 @@ NEGATIVE = {
         "Bà con trong xóm đi làm.",
         "Ông là người Hoa, 60 tuổi.",
         "Bà là mẹ của bệnh nhân.",
+        "Hai du khách Pháp dương tính hôm qua.",
+        "Nữ du khách Nhật Bản ở khách sạn.",
+        "Chị là tiếp viên của hãng Bamboo Airways, 28 tuổi.",
+        "Sau chuyến đi châu Âu, cô về nước.",
         "Chị thuộc dân tộc Tày (32 tuổi).",
     ],
     "VN_PATIENT_ID": [

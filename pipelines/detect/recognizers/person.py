@@ -110,7 +110,14 @@ _AGE_RIGHT_AFTER = regex.compile(
     r"[ \t]*(?:\([ \t]*\d{1,3}[ \t]*(?:tuổi|tuoi|t)(?!\w)|,[ \t]*\d{1,3}[ \t]*(?:tuổi|tuoi)(?!\w)"
     r"|[,(][ \t]*(?:SN|sn|sinh năm)[ \t]*\d{4}(?!\d))"
 )
-_KIN_RIGHT_AFTER = regex.compile(r"[ \t]+là[ \t]+" + _KIN_AFTER + r"|[ \t]*[-–,][ \t]*" + _KIN_AFTER)
+_KIN_RIGHT_AFTER = regex.compile(r"[ \t]+là[ \t]+" + _KIN_AFTER + r"|[ \t]*[-–][ \t]*" + _KIN_AFTER)
+# Role words a nationality can follow as well as a name ("du khách Anh", "nạn nhân người Lào").
+_ROLE_BEFORE = regex.compile(r"(?:^|[^\w])(?:du khách|khách|nạn nhân|chú rể|cô dâu|ca bệnh là|y tá|hộ lý)[ \t]+$")
+# Words of a company or brand name, not of a person's ("Vietnam Airlines", "Lotte Mart").
+_BRAND_WORDS = frozenset(
+    "airlines airline airways air group company corp corporation inc ltd co bank mart plaza center centre tower city "
+    "land hotel resort vietnam viet express pharma tech mall store".split()
+)
 # Two bare names joined ("Tiến và Quang là ...", "Hoàng Thị Thu và Bình là mẹ con").
 _JOINED_AFTER = regex.compile(r"[ \t]+và[ \t]+\p{Lu}\p{Ll}+[ \t]+(?:là|đều|cùng|bị|được)(?!\w)")
 _JOINED_BEFORE = regex.compile(r"\p{Lu}\p{Ll}+[ \t]+và[ \t]+$")
@@ -208,6 +215,16 @@ def _style(word: str) -> str:
 @lru_cache(maxsize=None)
 def _folded_countries() -> frozenset[str]:
     return frozenset(fold(c) for c in COUNTRIES)
+
+
+@lru_cache(maxsize=None)
+def _nationalities() -> frozenset[str]:
+    """Countries as a nationality after a role word ("du khách Anh"): the country list plus short forms
+    that elsewhere are common words or names ("Anh")."""
+    return _folded_countries() | frozenset(fold(c) for c in (
+        "Anh", "Đan Mạch", "Thụy Điển", "Na Uy", "Phần Lan", "Hà Lan", "Bỉ", "Thụy Sĩ", "Áo", "Bồ Đào Nha",
+        "Hy Lạp", "Ai Cập", "Thổ Nhĩ Kỳ", "Israel", "Iran", "Brazil", "Mexico", "Argentina", "New Zealand",
+        "Ireland", "Scotland", "Châu Âu", "Tây", "Hungary", "Romania", "Nepal", "Bangladesh", "Pakistan"))
 
 
 class PersonRecognizer(VietnamesePatternRecognizer):
@@ -351,6 +368,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             folded = fold(text[start:end])
             if folded in _folded_countries() or folded in folded_province_names() or folded.split()[0] in ("covid", "sars"):
                 return None
+            if any(w in _BRAND_WORDS for w in folded.split()):
+                return None
             self._scores[(start, end, pattern.name)] = 0.75
             return start, end
         if pattern.name in ("initials", "initials_two"):
@@ -404,7 +423,10 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             name_end += 1
         folded_name = fold(text[name_start:name_end]).rstrip(".")
         # Right after an honorific a single word is a given name even if it is a place ("bà Nga").
-        after_honorific = pattern.name == "honorific_name" and count == 1
+        # ... but not after a role word, which a nationality also follows ("du khách Pháp", "du khách Nhật Bản").
+        after_honorific = pattern.name == "honorific_name" and count == 1 and not _ROLE_BEFORE.search(before)
+        if _ROLE_BEFORE.search(before) and (fold(first) in _nationalities() or fold(" ".join(w for _, _, w in words[:2])) in _nationalities()):
+            return None
         if not after_honorific and (folded_name in folded_province_names() or folded_name in _folded_countries()):
             return None
         if (not (has_trigger or pattern.name == "honorific_name") and folded_name in folded_local_place_names()
