@@ -6,9 +6,11 @@ rules: tests/data/detect_handwritten_v2.md). Its first, blind score is stored be
 (detect_handwritten_v2.blind_score.json, with the detector's spans of that run).
 
 Matching rule: strict token level (`token_strict`: every character of a true token covered by a
-prediction of its type; token precision). The floors are the blind score minus a small margin, so
-they only stop regressions; they are to be raised once recognizer changes have been measured. Do not
-tune recognizers on this set's misses: that would make later scores on it no longer blind.
+prediction of its type; token precision). The set's misses were read once, after its blind score was
+recorded, for the issue-9 tuning round (PERSON, VN_PATIENT_ID, PHONE_NUMBER; general rules with
+their own test sentences in tests/test_detect_tuning_issue9.py): its scores since then are "after
+tuning on its misses", not blind. The floors are those after-scores minus a small margin, so they
+only stop regressions; the blind score stays in the comments and in the stored file.
 """
 import json
 from collections import Counter
@@ -21,19 +23,20 @@ from pipelines.detect import ENTITY_TYPES, detect_texts, evaluate, shared_analyz
 DATA = Path(__file__).parent / "data" / "detect_handwritten_v2.jsonl"
 BLIND = Path(__file__).parent / "data" / "detect_handwritten_v2.blind_score.json"
 GENRES = {"clinical", "press", "pharmacy", "hotline", "discharge", "referral", "death"}
-# token_strict recall floors (blind score in parentheses).
+# token_strict recall floors: after tuning on this set's misses (2026-12-02), minus a margin;
+# in parentheses the blind score, then the after-score.
 RECALL_MIN = {
-    "PERSON": 0.72,          # 0.747
-    "VN_ADDRESS": 0.39,      # 0.417, locations finer than a province, points of interest included
-    "VN_PATIENT_ID": 0.37,   # 0.414
-    "DATE_TIME": 0.65,       # 0.687
-    "AGE": 0.96,             # 0.993
-    "LOCATION": 0.95,        # 0.981
-    "PHONE_NUMBER": 0.70,    # 0.743
-    "VN_STAFF_ID": 0.64,     # 0.714 (14 tokens)
-    "DIRECT_IDENTIFIERS": 0.53,  # 0.559
+    "PERSON": 0.97,          # 0.747 blind, 0.991 after
+    "VN_ADDRESS": 0.84,      # 0.417, 0.859: locations finer than a province, points of interest included
+    "VN_PATIENT_ID": 0.97,   # 0.414, 1.000
+    "DATE_TIME": 0.93,       # 0.687, 0.950
+    "AGE": 0.97,             # 0.993, 0.993
+    "LOCATION": 0.96,        # 0.981, 0.981
+    "PHONE_NUMBER": 0.97,    # 0.743, 1.000
+    "VN_STAFF_ID": 0.92,     # 0.714, 1.000 (14 tokens: one miss is 0.929)
+    "DIRECT_IDENTIFIERS": 0.90,  # 0.559, 0.920
 }
-PRECISION_MIN = {"DIRECT_IDENTIFIERS": 0.94, "ALL": 0.92}  # 0.969, 0.951
+PRECISION_MIN = {"DIRECT_IDENTIFIERS": 0.98, "ALL": 0.95}  # blind 0.969, 0.951; after 0.997, 0.973
 
 
 def _spans(entities) -> list[tuple[int, int, str]]:
@@ -75,12 +78,12 @@ def test_blind_score_is_reproduced_from_its_stored_predictions(records):
 
 
 @pytest.mark.parametrize("entity_type", sorted(RECALL_MIN))
-def test_strict_token_recall_does_not_fall_below_the_blind_score(report, entity_type):
+def test_strict_token_recall_does_not_fall_below_the_floor(report, entity_type):
     row = report["levels"]["token_strict"][entity_type]
     assert row["recall"] >= RECALL_MIN[entity_type], row
 
 
 @pytest.mark.parametrize("group", sorted(PRECISION_MIN))
-def test_token_precision_does_not_fall_below_the_blind_score(report, group):
+def test_token_precision_does_not_fall_below_the_floor(report, group):
     row = report["levels"]["token_strict"][group]
     assert row["precision"] >= PRECISION_MIN[group], row

@@ -100,8 +100,8 @@ POSITIVE = {
         ("Nhà chị ở Trần Phú, quận Ba Đình.", ["Trần Phú, quận Ba Đình"]),
     ],
     "PHONE_NUMBER": [
-        ("Gọi tổng đài 028.3927.4418 máy lẻ 212 để hẹn.", ["028.3927.4418 máy lẻ 212"]),
-        ("Điện thoại (024) 3869 3731 ext. 15", ["(024) 3869 3731 ext. 15"]),
+        ("Gọi tổng đài 028.3927.4418 máy lẻ 212 để hẹn.", ["028.3927.4418", "212"]),
+        ("Điện thoại (024) 3869 3731 ext. 15", ["(024) 3869 3731", "15"]),
     ],
     "VN_STAFF_ID": [
         ("Dược sĩ phụ trách, CCHN 0831/CCHN-D-SYT-HCM.", ["0831/CCHN-D-SYT-HCM"]),

@@ -72,6 +72,9 @@ HONORIFICS = (
     "bố chồng", "mẹ chồng", "bố vợ", "mẹ vợ", "chủ hộ", "người đại diện", "người chăm sóc",
     "thạc sĩ", "tiến sĩ", "giáo sư", "phó giáo sư", "bsck", "bs ck1", "bs cki", "bs ck2", "bs ckii",
     "phẫu thuật viên", "ptv", "trẻ", "nữ hộ sinh", "khai tên là", "tên là",
+    # Roles a news report or a note puts before a person's name ("du khách Ivan Petrov", "y tá Thảo").
+    "y tá", "hộ lý", "nạn nhân", "du khách", "chú rể", "cô dâu", "ca bệnh là", "bệnh nhân nữ",
+    "bệnh nhân nam", "bn nữ", "bn nam", "BN nữ", "BN nam", "người bệnh nữ", "người bệnh nam", "thai phụ",
 )
 
 # Single-word kinship and politeness terms: before a lone given name they are followed by a space,
@@ -87,6 +90,12 @@ HIGHLAND_CLANS = (
     "Rahlan Kpơr Êñuôl Alê Bkrông Ênuôl Đinh Rmah"
 ).split()
 
+# Jrai / Bahnar clan names, which come first ("Ksor Nhiên", "Rơ Mah Hlăm", "Siu H'Mai").
+HIGHLAND_CLANS_FIRST = (
+    "Ksor", "Ksơr", "Siu", "Rmah", "Rơ Mah", "Rơ Châm", "Rơ Lan", "Rơ Ô", "Rơ Com", "Kpă", "Kpuil", "Puih",
+    "Rcom", "Hiao", "Nay", "Rahlan", "Ralan", "Rô Mah",
+)
+
 # Words after which a capitalised name is a place or an institution, not a person (§12.5).
 PLACE_OR_FACILITY_WORDS = (
     "đường", "phố", "phường", "xã", "quận", "huyện", "thị trấn", "thị xã", "thành phố", "tp", "tỉnh",
@@ -96,6 +105,7 @@ PLACE_OR_FACILITY_WORDS = (
     "cty", "nhà văn hóa", "nhà văn hoá", "bến xe", "bến", "sân bay", "quỹ", "giải", "giải thưởng",
     "chùa", "đền", "nhà thờ", "viện", "khoa", "phòng", "ga", "tượng", "sông", "núi", "đảo", "buôn", "bản",
     "đồn", "tiểu học", "mầm non", "trường thpt", "ủy ban", "ubnd", "huyện đội", "trại",
+    "địa chỉ", "trú tại", "quê quán",
 )
 
 # Title-case bigrams that start with a surname but are common words (folded).
@@ -106,7 +116,7 @@ NON_NAME_PHRASES = frozenset({
     "van de", "vu viec", "luu y", "to chuc", "hoang dan", "mai tang", "trieu chung", "thai ky",
     "thai nhi", "ha duong huyet", "tang duong huyet", "hoa chat", "hoa tri", "don vi", "dong thoi",
     "lai xe", "ky thuat", "ninh binh", "tieu duong", "hai duong", "chu yeu", "khuc xa", "quan ly",
-    "ung thu", "trung tam", "cong ty", "kim chi",
+    "ung thu", "trung tam", "cong ty", "kim chi", "hong hao", "hong nhuan", "bach hau",
 })
 
 COUNTRIES = (

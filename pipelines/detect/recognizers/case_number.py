@@ -35,7 +35,14 @@ _UNIT_AFTER = regex.compile(
 _DATE_LIKE_AFTER = regex.compile(r"[/-](?:0?[1-9]|1[0-2])(?![\d])")
 _STRONG_LEAD = regex.compile(rf"{_LEAD}(?P<between>{_BETWEEN})[\s,\"“”]*(?P<label>(?:từ\s+)?(?:mã\s+)?(?:số|so|thứ|thu)\b|(?:là|gồm|bao gồm|như|từ)(?=\s*\d{{2}}))?[\s:.#\"“”]*(?={_NUMBER})", CASE_INSENSITIVE)
 _FIRST_NUMBER = regex.compile(_NUMBER)
-_NOT_A_CASE_BETWEEN = regex.compile(r"(?i)\b(?:ngày|ngay|lần|lan|tuần|tuan|tháng|thang|năm|nhóm|nhom|lô|lo|đợt|dot|tầng|phòng|giường|khu)\b")
+# Nouns that take a number of their own ("xe buýt số 32", "cây xăng số 12", "nhà số 5"), and a
+# capitalised name ("Petrolimex số 12"): the number is theirs, not the case's.
+_NOT_A_CASE_BETWEEN = regex.compile(
+    r"(?i)\b(?:ngày|ngay|lần|lan|tuần|tuan|tháng|thang|năm|nhóm|nhom|lô|lo|đợt|dot|tầng|phòng|giường|khu|xe|buýt|buyt"
+    r"|tuyến|tuyen|chuyến|chuyen|xăng|quầy|quay|cửa|cổng|cong|bàn|ban|ghế|ghe|nhà|nha|đường|duong|ngõ|ngo|hẻm|hem"
+    r"|kiệt|tổ|to|đội|doi|lớp|lop|trường|truong|ki-ốt|kiot|ki ốt|sạp|sap|gian|tàu|tau|bến|ben|cây|cay|trạm|tram|lò|lo)\b"
+    r"|(?-i:\b\p{Lu}\p{L}*\b)(?=[\s\"“”]*$)"
+)
 _NEXT = regex.compile(_SEP + r"(?P<n>" + _NUMBER + r")")
 _BARE_NUMBER = r"(?<![\w.,/:-])(?P<n>{})(?![\w/]|[.,:-]\d)"
 
@@ -86,7 +93,7 @@ class CaseNumberRecognizer(VietnamesePatternRecognizer):
         value = text[start:end].replace(".", "")
         if _UNIT_AFTER.match(after) or (len(value) <= 2 and int(value) <= 31 and _DATE_LIKE_AFTER.match(after)):
             return False
-        return not (len(value) > 1 and value.startswith("0"))
+        return not value.startswith("0")
 
     def _later_mentions(self, text: str, numbers: set[str], found) -> list[tuple[int, int, float]]:
         """Second pass: bare occurrences of the same numbers (not dates, ages or counts)."""

@@ -1,8 +1,26 @@
 from presidio_analyzer import Pattern
 
+import regex
+
 from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
 
 _CODE = r"(?P<pii>[A-Z0-9](?:[A-Z0-9._/-]{0,38}[A-Z0-9])?)"
+# Papers and records that carry a patient's own number: "hồ sơ số HS25-004431", "đơn thuốc số DT-25-009812",
+# "giấy hẹn khám lại số 118/GH-KKB", "số phiếu xét nghiệm XN-25-77120", "mã điều trị TB25-118".
+_DOCUMENT = (
+    r"(?:hồ sơ|ho so|bệnh án|benh an|đơn thuốc|don thuoc|phiếu|phieu|giấy|giay|sổ|mã điều trị|ma dieu tri"
+    r"|mã bệnh nhân|mã người bệnh|mã|ma\b)"
+)
+# An identity or insurance card, a licence, a lot, a staff member or a facility is not a patient's record.
+_NOT_A_RECORD = regex.compile(
+    r"(?i)\b(?:cccd|cmnd|căn cước|can cuoc|chứng minh|chung minh|hộ chiếu|ho chieu|thẻ|the bhyt|bhxh|phép|phep"
+    r"|chứng chỉ|chung chi|cchn|thuế|thue|điện thoại|dien thoai|sđt|sdt|đt|liên hệ|lien he|nhân viên|nhan vien|cán bộ|can bo|bác sĩ|bac si|lô|lo\b|sản xuất|đăng ký|dang ky|icd|atc|nhà|nha\b"
+    r"|(?:mã|ma)\s+(?:số\s+)?(?:thuốc|thuoc|cơ sở|co so|bệnh viện|benh vien|khoa|kcb|đơn vị|don vi|vật tư|dịch vụ|giường))"
+)
+_NOT_A_CODE = regex.compile(r"(?i)(?:covid|sars|ncov|h\d+n\d+|icd)")
+# The code itself: letters and digits with "-" or "/" ("HIV-0341", "GBT-0093/2025", "2025/1147"),
+# or a long number ("0101250045213"); at least two digits.
+_RECORD_CODE = r"(?-i:(?P<pii>(?=[A-ZĐ0-9/-]*\d)[A-ZĐ]{0,5}\d{0,4}(?:[-/][A-ZĐ0-9]{1,8}){1,3}|\d{6,15}))"
 
 
 class PatientIdRecognizer(VietnamesePatternRecognizer):
@@ -22,6 +40,13 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
         Pattern(
             "paper_number",
             r"(?<![\w/])\d{1,7}(?:/\d{2,4})?/(?-i:G(?:CT|RV|BT|CS|CN|XN|NV|KS|HT|CTV|CTBHYT|TT))(?:-[A-ZĐ0-9]{1,8}){0,3}(?![\w/-])",
+            0.85,
+        ),
+        # A code after a record or paper and "số"/"mã"/":", a few words between ("giấy ra viện số 2025/1147").
+        Pattern(
+            "document_code",
+            rf"\b{_DOCUMENT}(?P<words>(?:[ \t]+[^\W\d_]+){{0,4}}?)[ \t]*(?:số|so|mã|ma|:)?[ \t]*[:#.]?[ \t]*"
+            + _RECORD_CODE + r"(?![\w/-])",
             0.85,
         ),
         Pattern(
@@ -44,6 +69,17 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []
+
+    def invalidate_span(self, text: str, start: int, end: int, match, pattern: Pattern) -> bool:
+        if pattern.name != "document_code":
+            return False
+        code = text[start:end]
+        label = text[max(0, match.start() - 4):start]  # "Số phiếu xét nghiệm XN-…": "số" before the paper
+        # "mã HIV-0341": a bare "mã" or ":" needs a code with letters; staff certificates are VN_STAFF_ID.
+        if "CCHN" in code or _NOT_A_RECORD.search(label) or _NOT_A_CODE.match(code):
+            return True
+        said_number = regex.search(r"(?i)(?:^|[^\w])(?:số|so|mã|ma)(?![\w])|:", label) is not None
+        return not said_number or sum(ch.isdigit() for ch in code) < 2
 
     def invalidate_result(self, pattern_text: str) -> bool:
         # A label followed by a plain word is not a code: require at least one digit.

@@ -8,6 +8,7 @@ from presidio_analyzer import Pattern
 from ..lexicon import (
     COUNTRIES,
     HIGHLAND_CLANS,
+    HIGHLAND_CLANS_FIRST,
     HONORIFICS,
     KINSHIP_WORDS,
     NON_NAME_PHRASES,
@@ -85,6 +86,11 @@ _PERSON_VERBS = (
     r"|xuất hiện|nghỉ|là|trở thành|nằm|khỏi|mắc|lây)(?!\w)"
 )
 _PERSON_VERB_AFTER = regex.compile(r"[ \t]+" + _PERSON_VERBS)
+# Verbs a place or a company does not take ("New York đã ...", but not "New York kể").
+_HUMAN_VERB_AFTER = regex.compile(
+    r"[ \t]+(?:đi du lịch|đi làm|kể|nói|cho biết|khai|sốt|ho|mệt|nhập viện|nhập cảnh|tử vong|làm việc|sinh sống|lưu trú"
+    r"|ngã|bị ngã|bị thương|bị bỏng|bị sốt|bị tai nạn)(?!\w)"
+)
 # Capitalised words that are name syllables but, alone, far more often something else
 # (numbers, directions, countries, "Trung tâm", "Công ty" ...): never taken as a bare given name.
 _AMBIGUOUS_GIVEN = frozenset(fold(w) for w in (
@@ -96,10 +102,42 @@ _AMBIGUOUS_GIVEN = frozenset(fold(w) for w in (
 _PLACE_CUE_BEFORE = regex.compile(r"(?:^|[^\w])(?i:ở|tại|từ|đến|về|qua|sang|đi)[ \t]+$")
 # "Tuổi Trẻ Online" is a newspaper: "Trẻ" there is not the kinship word "trẻ".
 _NEWSPAPER_BEFORE = regex.compile(r"(?i:tuổi trẻ|thanh niên|người lao động|tiền phong|dân trí|lao động)[ \t]+$")
+_CLANS_FIRST = alternation({v for v in case_variants(list(HIGHLAND_CLANS_FIRST)) if v[:1].isupper()})
+# Kinship and role words that, after a bare name, say it is a person ("Thu là em gái", "(Chi - con dâu)").
+_KIN_AFTER = r"(?:em|con|chị|anh|vợ|chồng|mẹ|bố|cha|ông|bà|cháu|bạn|cô|chú|dì|cậu|hai|ba|người|hàng xóm)(?!\w)"
+# An age right after a bare name: "Hiền (30 tuổi)", "Sáu, 46 tuổi".
+_AGE_RIGHT_AFTER = regex.compile(
+    r"[ \t]*(?:\([ \t]*\d{1,3}[ \t]*(?:tuổi|tuoi|t)(?!\w)|,[ \t]*\d{1,3}[ \t]*(?:tuổi|tuoi)(?!\w)"
+    r"|[,(][ \t]*(?:SN|sn|sinh năm)[ \t]*\d{4}(?!\d))"
+)
+_KIN_RIGHT_AFTER = regex.compile(r"[ \t]+là[ \t]+" + _KIN_AFTER + r"|[ \t]*[-–][ \t]*" + _KIN_AFTER)
+# Role words a nationality can follow as well as a name ("du khách Anh", "nạn nhân người Lào").
+_ROLE_BEFORE = regex.compile(r"(?:^|[^\w])(?:du khách|khách|nạn nhân|chú rể|cô dâu|ca bệnh là|y tá|hộ lý)[ \t]+$")
+# Words of a company or brand name, not of a person's ("Vietnam Airlines", "Lotte Mart").
+_BRAND_WORDS = frozenset(
+    "airlines airline airways air group company corp corporation inc ltd co bank mart plaza center centre tower city "
+    "land hotel resort vietnam viet express pharma tech mall store".split()
+)
+# Two bare names joined ("Tiến và Quang là ...", "Hoàng Thị Thu và Bình là mẹ con").
+_JOINED_AFTER = regex.compile(r"[ \t]+và[ \t]+\p{Lu}\p{Ll}+[ \t]+(?:là|đều|cùng|bị|được)(?!\w)")
+_JOINED_BEFORE = regex.compile(r"\p{Lu}\p{Ll}+[ \t]+và[ \t]+$")
+_JOINED_VERB_AFTER = regex.compile(r"[ \t]+(?:là|đều|cùng|bị|được)(?!\w)")
+_PUNCT_AFTER = regex.compile(r"[ \t]*[,.;)]")
+# Never a bare given name, whatever the context: numbers, directions, institutions (compared with
+# their diacritics: "Thành" is "Trung tâm Thành phố" here, "Thanh" stays a name).
+_NEVER_GIVEN_ALONE = frozenset(w.lower() for w in (
+    "Hai Ba Bốn Năm Bảy Tám Chín Mười Đông Tây Nam Bắc Nữ Việt Trung Tâm Thành Công Quốc Nhân Dân Khoa Học Đạo "
+    "Pháp Thể Nhất Thống Hội Tân Phú Mỹ Nhật Thái Đức Anh Tôn Lý".split()))
+_GENDER_WORDS = frozenset({"nam", "nữ"})
+# "dân tộc Thái, 40 tuổi", "người Hoa": an ethnic group or a nationality, not a given name.
+_ETHNICITY_BEFORE = regex.compile(r"(?:^|[^\w])(?i:dân tộc|dan toc|người|nguoi|quốc tịch|quoc tich)[ \t]+$")
 _GIVEN_ALONE = (
     r"(?:(?<=(?:^|[^\w])(?i:của|với|cho|cùng|theo|gặp|thăm|nhà|ngoài|giống|như|tên|gọi là|tên là|lây cho|lây từ|tiếp xúc với)[ \t]+)"
     r"(?P<pii>\p{Lu}\p{Ll}+)(?![\w'’-])(?!\.\w)(?![ \t]+\p{Lu})"
-    r"|(?=\p{Lu})(?<![\w.])(?P<pii>\p{Lu}\p{Ll}+)(?=[ \t]+" + _PERSON_VERBS + r"))"
+    r"|(?=\p{Lu})(?<![\w.])(?P<pii>\p{Lu}\p{Ll}+)(?=[ \t]+" + _PERSON_VERBS + r")"
+    # ... or marked as a person by what follows: an age, "là em gái", "- con dâu", a closing bracket.
+    r"|(?=\p{Lu})(?<![\w.])(?P<pii>\p{Lu}\p{Ll}+)(?=" + _AGE_RIGHT_AFTER.pattern + r"|" + _KIN_RIGHT_AFTER.pattern
+    + r"|" + _JOINED_AFTER.pattern + r"|[ \t]*\)))"
 )
 _LETTER_NOUNS = frozenset(fold(w) for w in (
     "gan máu khu tầng toà tòa nhà phòng vitamin type typ nhóm loại hạng khoa lớp dãy khối block số mẫu ca cấp độ bảng "
@@ -109,7 +147,11 @@ _LETTER_NOUNS = frozenset(fold(w) for w in (
 # "Quận Văn Lâm", "Chùa Văn Thánh": a unit or a building, then a place name with "Văn".
 _PLACE_FIRST_WORDS = frozenset(fold(w.split()[0]) for w in PLACE_OR_FACILITY_WORDS) | frozenset(
     "quan huyen phuong xa tinh thanh thon xom ap ban lang chua den dinh mieu hoi van nha bao nghe".split())
-_FOREIGN_WORD = r"\p{Lu}[a-z]+(?:-[A-Z][a-z]+)?"
+_FOREIGN_WORD = r"\p{Lu}[a-z]+(?:-[A-Za-z][a-z]+)?"
+
+# A clan name of Ê Đê / Jrai shape: two consonants that no Kinh syllable starts with ("Ktla", "Bluang", "Mdrang").
+_FOLDED_CLANS_FIRST = frozenset(fold(c) for c in HIGHLAND_CLANS_FIRST)
+_CLUSTER_START = regex.compile(r"(?i)^(?!ch|gh|gi|kh|ng|nh|ph|qu|th|tr)[bcdđghklmnpqrstvx][bdhklmnprstwy]")
 _NOT_INITIALS = frozenset({"T.P", "T.T", "V.V", "P.S", "U.B", "T.W", "S.T", "B.V", "K.T", "T.S"})
 
 
@@ -118,8 +160,44 @@ _LETTER_WORD_BEFORE = regex.compile(r"(?:^|[^\w])(?i:là|và|rằng|giả sử|c
                                     r"|gọi là|tên là|lây cho|lây từ|tiếp xúc với)[ \t]+$")
 
 
+# Letters standing for people in a list after "gồm"/"là" ("những người tiếp xúc gồm M, L, K").
+_LETTER_LIST_BEFORE = regex.compile(r"(?:^|[^\w])(?i:gồm|bao gồm|là)[ \t]+(?:[A-Z][ \t]*(?:,|và)[ \t]*)*$")
+_LETTER_LIST_AFTER = regex.compile(r"[ \t]*(?:,|và)[ \t]*[A-Z](?![\w.'’-])")
+_PEOPLE_BEFORE = regex.compile(r"(?i:người|tiếp xúc|bệnh nhân|ca bệnh|f[0-3]|con|cháu|vợ|chồng|gia đình|bạn)")
+
+
+def _letter_in_people_list(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 60):start]
+    listed = _LETTER_LIST_BEFORE.search(before)
+    if listed is None or _PEOPLE_BEFORE.search(before, 0, listed.start() + 1) is None:
+        return False
+    return _LETTER_LIST_AFTER.match(text, end) is not None or regex.search(r"[A-Z][ \t]*(?:,|và)[ \t]*$", before) is not None
+
+
 def _letter_could_be_name(text: str, start: int, end: int) -> bool:
-    return _LETTER_VERB_AFTER.match(text, end) is not None or _LETTER_WORD_BEFORE.search(text, max(0, start - 20), start) is not None
+    return (_LETTER_VERB_AFTER.match(text, end) is not None or _LETTER_WORD_BEFORE.search(text, max(0, start - 20), start) is not None
+            or _letter_in_people_list(text, start, end))
+
+
+def _looks_like_clan(word: str) -> bool:
+    """An unlisted Ê Đê / Jrai clan name: not a Kinh syllable and starting with a consonant cluster."""
+    return len(word) >= 3 and not is_name_syllable(word) and _CLUSTER_START.match(word) is not None
+
+
+def _marked_by_what_follows(text: str, end: int) -> bool:
+    """An age, a kinship word ("là em gái", "- con dâu") or another bare name joined by "và" follows."""
+    return (_AGE_RIGHT_AFTER.match(text, end) is not None or _KIN_RIGHT_AFTER.match(text, end) is not None
+            or _JOINED_AFTER.match(text, end) is not None)
+
+
+def _in_brackets_after_person(text: str, start: int, end: int, raw_before: str) -> bool:
+    """"Bệnh nhân (Hòa)", "người nhà (Chi - con dâu)": a name alone in brackets right after a person noun."""
+    if not raw_before.rstrip(" \t").endswith("("):
+        return False
+    if not regex.match(r"[ \t]*(?:\)|[-–,][ \t]*" + _KIN_AFTER + ")", text[end:end + 20]):
+        return False
+    outside = raw_before.rstrip(" \t")[:-1].lower()
+    return _TRIGGER_BEFORE.search(outside) is not None
 
 
 def _style(word: str) -> str:
@@ -137,6 +215,16 @@ def _style(word: str) -> str:
 @lru_cache(maxsize=None)
 def _folded_countries() -> frozenset[str]:
     return frozenset(fold(c) for c in COUNTRIES)
+
+
+@lru_cache(maxsize=None)
+def _nationalities() -> frozenset[str]:
+    """Countries as a nationality after a role word ("du khách Anh"): the country list plus short forms
+    that elsewhere are common words or names ("Anh")."""
+    return _folded_countries() | frozenset(fold(c) for c in (
+        "Anh", "Đan Mạch", "Thụy Điển", "Na Uy", "Phần Lan", "Hà Lan", "Bỉ", "Thụy Sĩ", "Áo", "Bồ Đào Nha",
+        "Hy Lạp", "Ai Cập", "Thổ Nhĩ Kỳ", "Israel", "Iran", "Brazil", "Mexico", "Argentina", "New Zealand",
+        "Ireland", "Scotland", "Châu Âu", "Tây", "Hungary", "Romania", "Nepal", "Bangladesh", "Pakistan"))
 
 
 class PersonRecognizer(VietnamesePatternRecognizer):
@@ -211,7 +299,13 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         ),
         Pattern(
             "highland_y",
-            WORD_BOUNDARY_BEFORE + r"(?P<pii>Y[ \t]+\p{Lu}\p{L}+(?:[ \t]+\p{Lu}\p{L}*){1,2})" + WORD_BOUNDARY_AFTER,
+            WORD_BOUNDARY_BEFORE + r"(?P<pii>Y[ \t]+\p{Lu}\p{L}+(?:[ \t]+\p{Lu}\p{L}*){0,2})" + WORD_BOUNDARY_AFTER,
+            0.75,
+        ),
+        # Jrai / Bahnar names, clan first: "Ksor Nhiên", "Rơ Châm Hiu", "KSOR H'PHI".
+        Pattern(
+            "highland_clan_first",
+            WORD_BOUNDARY_BEFORE + rf"(?P<pii>(?:{_CLANS_FIRST})(?:[ \t]+(?:H['’])?\p{{Lu}}\p{{L}}*){{1,2}})" + WORD_BOUNDARY_AFTER,
             0.75,
         ),
     ]
@@ -251,6 +345,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                 return None
         if pattern.name in ("highland_h", "highland_y"):
             return self._highland(text, start, end, pattern, has_trigger, previous)
+        if pattern.name == "highland_clan_first":
+            return self._clan_first(text, start, end, pattern)
         if pattern.name == "given_alone":
             return self._given_alone(text, start, end, raw_before, has_trigger)
         if pattern.name == "letter_alone":
@@ -267,10 +363,12 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         if pattern.name == "initial_alone":
             return self._initial_alone(text, start, end, raw_before, has_trigger)
         if pattern.name == "foreign_after_title":
-            if not has_trigger:
+            if not (has_trigger or _AGE_RIGHT_AFTER.match(text, end) or self._starts_clause_before_verb(text, start, end, raw_before)):
                 return None
             folded = fold(text[start:end])
             if folded in _folded_countries() or folded in folded_province_names() or folded.split()[0] in ("covid", "sars"):
+                return None
+            if any(w in _BRAND_WORDS for w in folded.split()):
                 return None
             self._scores[(start, end, pattern.name)] = 0.75
             return start, end
@@ -293,6 +391,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                 and fold(words[1][2]) in folded_surnames()):
             return None  # "Ông Bùi Văn Tư": the name starts at the next word (its own match)
         honorific = text[match.start():start].strip(" \t.:,-").lower() if pattern.name in ("honorific_name", "surname_lower") else ""
+        if honorific.startswith("chi") and regex.search(r"(?i)(?:^|[^\w])(?:dia|địa)[ \t]+$", text[:match.start()]):
+            return None  # "dia chi: Dong Hung" is "địa chỉ", not "chị"
         if pattern.name == "surname_lower" and honorific in _AMBIGUOUS_UNACCENTED and (
                 len(words) < 3 or fold(words[1][2]) not in _COMMON_MIDDLE_NAMES):
             return None  # "khong co bien chung": "co" is "có" here, not "cô"
@@ -301,6 +401,10 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             accepted = self._accept_full_name(
                 words, has_trigger or pattern.name in ("honorific_name", "surname_lower"), accented_context
             )
+            if pattern.name == "surname_lower" and accented_context:
+                unaccented = self._accept_unaccented_name(words)
+                if unaccented is not None and (accepted is None or unaccented[0] > accepted[0]):
+                    accepted = unaccented
         if accepted is None and pattern.name == "honorific_name":
             separator = text[match.start() + len(honorific):start] if honorific else " "
             if honorific in _KINSHIP_FORMS and separator.strip(" \t"):
@@ -319,7 +423,10 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             name_end += 1
         folded_name = fold(text[name_start:name_end]).rstrip(".")
         # Right after an honorific a single word is a given name even if it is a place ("bà Nga").
-        after_honorific = pattern.name == "honorific_name" and count == 1
+        # ... but not after a role word, which a nationality also follows ("du khách Pháp", "du khách Nhật Bản").
+        after_honorific = pattern.name == "honorific_name" and count == 1 and not _ROLE_BEFORE.search(before)
+        if _ROLE_BEFORE.search(before) and (fold(first) in _nationalities() or fold(" ".join(w for _, _, w in words[:2])) in _nationalities()):
+            return None
         if not after_honorific and (folded_name in folded_province_names() or folded_name in _folded_countries()):
             return None
         if (not (has_trigger or pattern.name == "honorific_name") and folded_name in folded_local_place_names()
@@ -342,7 +449,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         for count in range(len(words), 1, -1):
             last_one = fold(words[count - 1][2])
             last_two = fold(words[count - 2][2]) + " " + last_one
-            if last_one in _HIGHLAND_CLANS or (count >= 3 and last_two in _HIGHLAND_CLANS):
+            if last_one in _HIGHLAND_CLANS or (count >= 3 and last_two in _HIGHLAND_CLANS) or _looks_like_clan(words[count - 1][2]):
                 break
         else:
             count = len(words)
@@ -353,26 +460,53 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         return name_start, name_end
 
     def _given_alone(self, text, start, end, raw_before, has_trigger):
-        """A known given name alone: after a preposition, or at the start of a clause before a verb."""
+        """A known given name alone: after a preposition, or at the start of a clause before a verb.
+        A name that is also a common word or a surname needs more: an age, a kinship word or another
+        name right after it, brackets after a person noun, or a preposition and a punctuation mark."""
         word = text[start:end]
         folded = fold(word)
-        if has_trigger or folded in _AMBIGUOUS_GIVEN or not is_name_syllable(word) or folded in folded_surnames():
+        if has_trigger or not is_name_syllable(word) or folded in folded_province_names() or folded in _folded_countries():
             return None  # after an honorific the other patterns decide
         after_preposition = _PREPOSITION_BEFORE.search(raw_before) is not None
-        if folded in folded_province_names() or folded in _folded_countries():
+        bracketed = _in_brackets_after_person(text, start, end, raw_before)
+        marked = (bracketed or _marked_by_what_follows(text, end)
+                  or (after_preposition and _PUNCT_AFTER.match(text, end) is not None)
+                  or (_JOINED_BEFORE.search(raw_before) is not None and _JOINED_VERB_AFTER.match(text, end) is not None))
+        lower = word.lower()
+        if lower in _GENDER_WORDS or (lower in _HONORIFIC_WORDS and not bracketed) or (
+                lower in _NEVER_GIVEN_ALONE and not (bracketed or _AGE_RIGHT_AFTER.match(text, end))):
+            return None
+        if (folded in _AMBIGUOUS_GIVEN or folded in folded_surnames()) and not marked:
+            return None
+        if (raw_before.rstrip(" \t").endswith("(") and not bracketed) or _ETHNICITY_BEFORE.search(raw_before):
             return None
         # Many given names are also ward names ("Hương", "Phúc"): after a preposition the person
         # reading wins, before a verb the place does.
-        if folded in folded_local_place_names() and not after_preposition:
+        if folded in folded_local_place_names() and not (after_preposition or marked):
             return None
         previous = _PREVIOUS_WORD.search(raw_before)
         if previous is not None and ((previous.group(1)[:1].isupper() and not after_preposition)
                                      or _PLACE_CUE_BEFORE.search(raw_before)):
             return None  # "Gò Vấp", "Hóc Môn", "ở Yên Hòa": part of a place name
-        if not (after_preposition or _PERSON_VERB_AFTER.match(text, end)):
+        if not (after_preposition or marked or _PERSON_VERB_AFTER.match(text, end)):
             return None
         self._scores[(start, end, "given_alone")] = 0.6
         return start, end
+
+    def _clan_first(self, text, start, end, pattern):
+        """Jrai / Bahnar names with the clan first; the given names must not be a place ("Nay Hà Nội")."""
+        words = text[start:end].split()
+        rest = fold(" ".join(words[2 if fold(" ".join(words[:2])) in _FOLDED_CLANS_FIRST else 1:]))
+        place = rest in folded_province_names() or rest in _folded_countries()
+        if not rest or (place and not _AGE_RIGHT_AFTER.match(text, end)) or fold(words[-1]) in _PLACE_FIRST_WORDS:
+            return None
+        self._scores[(start, end, pattern.name)] = pattern.score
+        return start, end
+
+    @staticmethod
+    def _starts_clause_before_verb(text, start, end, raw_before) -> bool:
+        """At the start of a sentence and followed by a verb only people do ("Somchai Wongsawat đi du lịch")."""
+        return (not raw_before.strip() or raw_before.rstrip(" \t")[-1:] in ".;:") and _HUMAN_VERB_AFTER.match(text, end) is not None
 
     def _letter_alone(self, text, start, end, raw_before, has_trigger):
         """A lone capital letter as a name: after "là"/a preposition or before a verb, never after a noun
@@ -385,7 +519,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         listed = regex.search(r"(\p{L}+)[ \t]+[A-Z](?:[ \t]*(?:,|và|hoặc)[ \t]*[A-Z])*[ \t]*(?:,|và|hoặc)[ \t]*$", raw_before)
         if listed is not None and fold(listed.group(1)) in _LETTER_NOUNS:
             return None  # "vitamin A và D", "khu A, B"
-        after = _PREPOSITION_BEFORE.search(raw_before) is not None or regex.search(r"(?:^|[^\w])(?i:là|và|rằng|giả sử)[ \t]+$", raw_before)
+        after = (_PREPOSITION_BEFORE.search(raw_before) is not None or regex.search(r"(?:^|[^\w])(?i:là|và|rằng|giả sử)[ \t]+$", raw_before)
+                 or _letter_in_people_list(text, start, end))
         if not (after or _PERSON_VERB_AFTER.match(text, end) or regex.match(r"[ \t]+(?:đưa|nhiễm|lây|khỏi|có kết quả)(?!\w)", text[end:end + 16])):
             return None
         if regex.match(r"[ \t]*[/+-]?\d", text[end:end + 3]) or regex.search(r"\d[ \t]*$", raw_before):
@@ -511,6 +646,19 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         return count, 0.7
 
     @staticmethod
+    def _accept_unaccented_name(words):
+        """A name typed without diacritics in a note that has them, after a patient label ("bệnh nhân
+        le thi thanh"): a surname, a common middle name (thi, van, huu …), then name syllables."""
+        if len(words) < 3 or has_diacritics(words[0][2] + words[1][2]) or fold(words[1][2]) not in _COMMON_MIDDLE_NAMES:
+            return None
+        count = 2
+        for _, _, word in words[2:4]:
+            if has_diacritics(word) or not (word.islower() and is_name_syllable(word)):
+                break
+            count += 1
+        return (count, 0.7) if count >= 3 else None
+
+    @staticmethod
     def _accept_capitalised_run(words):
         """Two to four capitalised words of one style right after a title, kinship word or patient label
         are a full name even when the surname is not listed ("BN Bành Chương Cảnh", "anh UÔNG TẤT ƯỚC"):
@@ -544,6 +692,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             return 1, 0.6
         if _style(first) not in ("title", "upper"):
             return None
+        if not is_name_syllable(first) and _style(first) == "title" and _AGE_RIGHT_AFTER.match(text, words[0][1]):
+            return 1, 0.7  # "Bệnh nhân Lựu (58 tuổi)": an unlisted given name, an age right after it
         if not is_name_syllable(first):
             # An unlisted capitalised word right after a kinship word is a name ("ông Chứ"), unless
             # the two make a place ("Bà Rịa", "Bà Điểm") or the capitals continue (a longer proper name).

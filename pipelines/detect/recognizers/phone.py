@@ -5,30 +5,37 @@ from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer, preceding_text
 
 _SEP = r"[\s.\-]?"
 # Mobile prefixes after the 2018 renumbering (identifiers.md §7.1).
-_MOBILE = r"(?:3[2-9]|5[25689]|7[06-9]|8[1-9]|9\d)"
+# A separator may cut the prefix too ("09 12 34 56 78").
+_MOBILE = r"(?:3[\s.\-]?[2-9]|5[\s.\-]?[25689]|7[\s.\-]?[06-9]|8[\s.\-]?[1-9]|9[\s.\-]?\d)"
 # Fixed-line national numbers (libphonenumber pattern quoted in identifiers.md §7.2).
 _LANDLINE_AREA = r"2(?:0[3-9]|1[0-689]|2[0-25-9]|3[2-9]|4[2-8]|5[124-9]|6[0-39]|7[0-7]|8[2-7]|9[0-4679])"
 _LANDLINE_NATIONAL = regex.compile(_LANDLINE_AREA + r"\d{7}")
+# "+84", "84", "+84 (0)": the country code, with the trunk zero some writers keep in brackets.
+_INTL = r"(?:\(\+?84\)[\s.-]?|00[\s.-]?84[\s.-]?|\+?84[\s.-]?(?:\(0\)[\s.-]?)?)"
+_EXTENSION = r"(?:số máy lẻ|máy lẻ|may le|số nội bộ|so noi bo|nội bộ|noi bo|máy nhánh|nhánh|nhanh|số lẻ|ext\.?|extension|x)"
 _PHONE_LABEL = r"(?:sđt|sdt|đt|dt|điện thoại|dien thoai|di động|di dong|liên hệ|lien he|hotline|zalo|tel|phone|gọi|goi)"
 _BHXH_CONTEXT = regex.compile(r"(?:bhxh|bảo hiểm xã hội|bao hiem xa hoi|mã số bhxh|cccd|cmnd|căn cước|can cuoc)\W{0,4}(?:\w+\W{1,3}){0,2}$", regex.IGNORECASE)
 
 
 class PhoneRecognizer(VietnamesePatternRecognizer):
-    """Vietnamese mobile and landline numbers, national or +84 form, with spaces/dots/dashes; a
-    landline's extension ("máy lẻ 212", "ext. 15") is part of the span."""
+    """Vietnamese mobile and landline numbers, national or +84 form (also "+84 (0) 912 …", "(+84)", "0084"), with
+    spaces/dots/dashes or one space between every digit; a landline's extension ("máy lẻ 212",
+    "ext. 15", "số nội bộ 105") is a PHONE_NUMBER span of its own, the keyword left out."""
 
     ENTITY = "PHONE_NUMBER"
     NEEDS = r"\d"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
-        Pattern("mobile", rf"(?<![\d+])(?:\+?84|0){_SEP}\(?{_MOBILE}\)?(?:{_SEP}\d){{7}}(?!\d)", 0.7),
-        Pattern("landline", r"(?<![\d+])(?:\+?84[\s.-]?\(?|\(?0)2\d\)?(?:[\s.\-)]{0,2}\d){8}(?!\d)", 0.5),
+        Pattern("mobile", rf"(?<![\d+])(?:{_INTL}|0){_SEP}\(?{_MOBILE}\)?(?:{_SEP}\d){{7}}(?!\d)", 0.7),
+        Pattern("landline", rf"(?<![\d+])(?:{_INTL}\(?|\(?0)2\d\)?(?:[\s.\-)]{{0,2}}\d){{8}}(?!\d)", 0.5),
+        # A mobile number written digit by digit ("0 9 7 6 1 2 3 4 5 8"): one space between all ten digits.
+        Pattern("mobile_spaced", r"(?<![\d+][ ]?)0 (?:[35789]) (?:\d )(?:\d ){6}\d(?![ ]?\d)", 0.6),
         # Pre-2018 11-digit mobile numbers still appear in old notes: only after a phone label.
-        # A landline with its extension: "028.3927.4418 máy lẻ 212", "(024) 3869 3731 ext. 15" (the whole is one span).
+        # A landline's extension: "028.3927.4418 máy lẻ 212", "(024) 3869 3731 ext. 15" (the extension alone).
         Pattern(
             "landline_extension",
-            r"(?<![\d+])(?:\+?84[\s.-]?\(?|\(?0)2\d\)?(?:[\s.\-)]{0,2}\d){8}"
-            r"[\s,]*(?:máy lẻ|may le|nhánh|nhanh|số lẻ|ext\.?|extension|x)[\s.:]*\d{1,5}(?!\d)",
+            rf"(?<![\d+])(?:{_INTL}\(?|\(?0)2\d\)?(?:[\s.\-)]{{0,2}}\d){{8}}"
+            rf"[\s,\-–]*{_EXTENSION}[\s.:]*(?P<pii>\d{{1,5}})(?!\d)",
             0.55,
         ),
         Pattern("mobile_old", rf"{_PHONE_LABEL}[\s:.]*(?P<pii>(?:\+?84|0){_SEP}1[2-9]\d(?:{_SEP}\d){{7}})(?!\d)", 0.6),
@@ -38,13 +45,21 @@ class PhoneRecognizer(VietnamesePatternRecognizer):
     CONTEXT: list = []
 
     def invalidate_result(self, pattern_text: str) -> bool:
-        pattern_text = regex.split(r"(?i)[\s,]*(?:máy lẻ|may le|nhánh|nhanh|số lẻ|ext|extension|x)", pattern_text)[0]
-        digits = "".join(ch for ch in pattern_text if ch.isdigit())
-        national = digits[2:] if digits.startswith("84") and not pattern_text.lstrip("(").startswith("0") else digits[1:]
+        digits = "".join(ch for ch in pattern_text.replace("(0)", "") if ch.isdigit())
+        if len(digits) <= 5:
+            return False  # an extension (its landline was checked by the "landline_extension" pattern)
+        international = regex.match(r"[(\s]*(?:\+|00[\s.-]?)?84", pattern_text) is not None and not pattern_text.lstrip("(").startswith("0 ")
+        if digits.startswith("0084"):
+            digits = digits[2:]
+        national = digits[2:] if international and digits.startswith("84") else digits[1:]
         if national.startswith("2"):
             return not _LANDLINE_NATIONAL.fullmatch(national)
         return False
 
-    def invalidate_span(self, text, start, end, match, pattern) -> bool:
+    def invalidate_span(self, text: str, start: int, end: int, match, pattern) -> bool:
+        if pattern.name == "landline_extension":
+            landline = regex.match(r"\D*(\d[\d\s.()\-]*\d)", match.group())
+            if landline is None or self.invalidate_result(landline.group(1)):
+                return True
         # A 10-digit number labelled as a social-insurance or ID number is not a phone number.
-        return bool(_BHXH_CONTEXT.search(preceding_text(text, start, 30)))
+        return bool(_BHXH_CONTEXT.search(preceding_text(text, match.start(), 30)))
