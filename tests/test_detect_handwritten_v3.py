@@ -19,20 +19,22 @@ from pipelines.detect import ENTITY_TYPES, detect_texts, evaluate, shared_analyz
 
 DATA = Path(__file__).parent / "data" / "detect_handwritten_v3.jsonl"
 BLIND = Path(__file__).parent / "data" / "detect_handwritten_v3.blind_score.json"
+AFTER_V2_TUNING = Path(__file__).parent / "data" / "detect_handwritten_v3.after_v2_tuning.json"
 GENRES = {"clinical", "press", "hotline", "pharmacy", "admin", "referral", "discharge", "certificate"}
-# token_strict recall floors (first blind score in parentheses).
+# token_strict recall floors: the score after the v2 tuning (still blind, stored in
+# detect_handwritten_v3.after_v2_tuning.json) minus a margin; first blind score in parentheses.
 RECALL_MIN = {
-    "PERSON": 0.88,              # 0.909
-    "VN_ADDRESS": 0.89,          # 0.914, locations finer than a province, points of interest included
-    "VN_PATIENT_ID": 0.78,       # 0.812
-    "DATE_TIME": 0.87,           # 0.899
-    "AGE": 0.97,                 # 0.990
-    "LOCATION": 0.90,            # 0.929
-    "PHONE_NUMBER": 0.88,        # 0.908
-    "VN_STAFF_ID": 0.78,         # 0.857 (14 tokens)
-    "DIRECT_IDENTIFIERS": 0.88,  # 0.907
+    "PERSON": 0.93,              # 0.953 (0.909)
+    "VN_ADDRESS": 0.89,          # 0.914 (0.914), locations finer than a province, points of interest included
+    "VN_PATIENT_ID": 0.87,       # 0.896 (0.812)
+    "DATE_TIME": 0.87,           # 0.899 (0.899)
+    "AGE": 0.97,                 # 0.990 (0.990)
+    "LOCATION": 0.90,            # 0.929 (0.929)
+    "PHONE_NUMBER": 0.88,        # 0.908 (0.908)
+    "VN_STAFF_ID": 0.78,         # 0.857 (0.857, 14 tokens)
+    "DIRECT_IDENTIFIERS": 0.90,  # 0.926 (0.907)
 }
-PRECISION_MIN = {"DIRECT_IDENTIFIERS": 0.95, "ALL": 0.94}  # 0.976, 0.966
+PRECISION_MIN = {"DIRECT_IDENTIFIERS": 0.95, "ALL": 0.94}  # 0.980, 0.970 (0.976, 0.966)
 
 
 def _spans(entities) -> list[tuple[int, int, str]]:
@@ -62,8 +64,9 @@ def test_set_size_genres_and_offsets(records):
             assert entity["entity_type"] in ENTITY_TYPES, entity
 
 
-def test_blind_score_is_reproduced_from_its_stored_predictions(records):
-    blind = json.loads(BLIND.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("stored", [BLIND, AFTER_V2_TUNING], ids=["first", "after-v2-tuning"])
+def test_blind_scores_are_reproduced_from_their_stored_predictions(records, stored):
+    blind = json.loads(stored.read_text(encoding="utf-8"))
     assert blind["blind"] is True
     pred = {p["id"]: _spans(p["entities"]) for p in blind["predictions"]}
     again = evaluate({r["id"]: _spans(r["entities"]) for r in records}, pred, {r["id"]: r["text"] for r in records})
