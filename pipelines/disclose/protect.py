@@ -16,6 +16,7 @@ from pipelines.disclose.relations import cell_variables, line_equations
 from pipelines.disclose.witness import build_lattice, find_witnesses, lattice_cells, verify, witness_matrix
 
 SECONDARY_ENGINE = "witness"   # "gauss": the elimination of gauss.py (slow; kept as the reference)
+PRUNE_LIMIT = 5000             # secondary cells (largest first) the witness engine tries to publish again
 
 @dataclass
 class Pattern:
@@ -192,10 +193,12 @@ def _secondary_witness(space: CellSpace, primary_cell: np.ndarray, candidate_cel
     depth = np.zeros(lat.size, dtype=np.int64)
     depth[cur] = space.depth
     same, single_row = _same_contributor(space, cur, singleton_cell & v_primary[cur])
+    v_sums = on_lattice(_sums_of_singletons(space, primary_cell, single_row))
     targets = np.flatnonzero(v_primary)
     order = targets[np.lexsort((count[targets], depth[targets]))]
     found = find_witnesses(lat, count=count, primary=v_primary, candidate=v_candidate, known=known,
-                           singleton=v_single, same_contributor=same, order=order)
+                           singleton=v_single, same_contributor=same, order=order, prune_limit=PRUNE_LIMIT,
+                           singleton_sum=v_sums)
     searched = time.perf_counter()
     secondary = found.secondary[cur] & candidate_cell
     published = (candidate_cell & ~secondary) | (np.rint(space.count) == 0)
@@ -204,12 +207,25 @@ def _secondary_witness(space: CellSpace, primary_cell: np.ndarray, candidate_cel
     stats = {"engine": "witness", "lattice_cells": lat.size, "primary": int(v_primary.sum()),
              "revealed_by_prior": int(revealed_by_prior.sum()) + int(len(found.unprotected)),
              "searched": found.searched, "witnesses": len(found.witnesses),
-             "sum_of_singletons": found.coalition,
+             "sum_of_singletons": found.coalition, "republished": found.republished,
              "secondary": int(found.secondary.sum()), "verified": not problems,
              "seconds_search": round(searched - t0, 3), "seconds": round(time.perf_counter() - t0, 3)}
+    if any(w.coalition and not v_sums[w.target] for w in found.witnesses):
+        problems.append("a witness moves singletons for a cell that is not a sum of singletons")
     if problems:  # never expected: the elimination decides instead
         return None
     return secondary, stats, cur
+
+
+def _sums_of_singletons(space: CellSpace, primary: np.ndarray, single_row: np.ndarray) -> np.ndarray:
+    """Primary cells every inner row of which is a singleton's only row (1 + 1 + ...): the singletons'
+    values together give them, so only outsiders can be kept from them."""
+    rows = np.zeros(space.X.shape[0], dtype=bool)
+    rows[single_row[single_row >= 0]] = True
+    X = space.X
+    col = np.repeat(np.arange(space.n_cells), np.diff(X.indptr))
+    bad = np.bincount(col, weights=~rows[X.indices], minlength=space.n_cells)
+    return primary & (single_row == -1) & (bad == 0) & (np.diff(X.indptr) > 0)
 
 
 def _same_contributor(space: CellSpace, cur: np.ndarray, single: np.ndarray) -> tuple[dict, np.ndarray]:

@@ -142,6 +142,7 @@ class WitnessResult:
     unprotected: np.ndarray          # lattice cells of primaries for which no witness was found
     searched: int = 0
     coalition: int = 0               # primaries whose only witnesses move singletons
+    republished: int = 0             # secondary cells published again by the pruning pass
 
 
 class _Search:
@@ -160,28 +161,35 @@ class _Search:
         self.same = same_contributor
         self.parents = [g.parent for g in lat.groups]
         self.levels = [g.level for g in lat.groups]
+        self.row_coords: np.ndarray | None = None
+        self.singleton_sum = np.zeros(lat.size, dtype=bool)
 
     def _path(self, k: int, a: int, top: int) -> list[int]:
         """Items from finest ``a`` up to level ``top`` included (ALL when top is the last level)."""
         return [int(x) for x in self.lat.anc[k][a, :top + 1]]
 
     def _options(self, k: int, g: int, M: np.ndarray) -> tuple[float, list[int], list[int], list[int]]:
+        """The cheapest option of dimension ``k`` for a target at item ``g``, given ``M`` (cost of each
+        item of the dimension with the other dimensions as chosen): a fixed category under ``g`` (moves
+        its path to the total), or a pair ``a`` under ``g``, ``b`` outside it, meeting at some level
+        above (moves both paths below the meeting level)."""
         anc = self.lat.anc[k]
         lvl = int(self.levels[k][g])
         top = anc.shape[1] - 1
+        cum = np.cumsum(M[anc], axis=1)            # finest item x level: cost of its path up to the level
         desc = np.flatnonzero(anc[:, lvl] == g)
-        full = M[anc].sum(axis=1)
-        a = int(desc[np.argmin(full[desc])])
-        best = (float(full[a]), self._path(k, a, top), [a], [1])
-        if lvl < top:
-            part = M[anc[:, :lvl + 1]].sum(axis=1)
-            sib = np.flatnonzero((anc[:, lvl] != g) & (anc[:, lvl + 1] == self.parents[k][g]))
-            if len(sib):
-                a2 = int(desc[np.argmin(part[desc])])
-                b = int(sib[np.argmin(part[sib])])
-                c = float(part[a2] + part[b])
-                if c < best[0]:
-                    best = (c, self._path(k, a2, lvl) + self._path(k, b, lvl), [a2, b], [1, -1])
+        a = int(desc[np.argmin(cum[desc, top])])
+        best = (float(cum[a, top]), self._path(k, a, top), [a], [1])
+        chain = anc[desc[0]]                        # g's ancestors (same for every item under g)
+        for meet in range(lvl + 1, top + 1):
+            other = np.flatnonzero((anc[:, meet - 1] != chain[meet - 1]) & (anc[:, meet] == chain[meet]))
+            if not len(other):
+                continue
+            a2 = int(desc[np.argmin(cum[desc, meet - 1])])
+            b = int(other[np.argmin(cum[other, meet - 1])])
+            c = float(cum[a2, meet - 1] + cum[b, meet - 1])
+            if c < best[0]:
+                best = (c, self._path(k, a2, meet - 1) + self._path(k, b, meet - 1), [a2, b], [1, -1])
         return best
 
     def _gather_axis(self, S: list[list[int]], k: int) -> np.ndarray:
@@ -208,7 +216,31 @@ class _Search:
             for k in range(d):
                 M = self._gather_axis(S, k)
                 cost, S[k], F[k], sg[k] = self._options(k, int(coords[k]), M)
+        if not np.isfinite(cost):
+            return self._one_row(coords)
         return cost, S, F, sg
+
+    def _one_row(self, coords: tuple) -> tuple[float, list[list[int]], list[list[int]], list[list[int]]]:
+        """The plainest witness, one inner row of the target (it moves every cell containing that row):
+        the cheapest such row. Coordinate descent can miss it when every neighbour is empty."""
+        lat = self.lat
+        if self.row_coords is None:
+            self.row_coords = np.stack(np.unravel_index(lat.row_flat, lat.shape), axis=1)
+        rc = self.row_coords
+        inside = np.ones(len(rc), dtype=bool)
+        for k, g in enumerate(coords):
+            inside &= lat.anc[k][rc[:, k], int(self.levels[k][g])] == g
+        rows = rc[inside]
+        if not len(rows):
+            return np.inf, [], [], []
+        flat = np.zeros((len(rows), 1), dtype=np.int64)
+        for k in range(len(coords)):
+            up = lat.anc[k][rows[:, k]] * lat.strides[k]            # rows x levels
+            flat = (flat[:, :, None] + up[:, None, :]).reshape(len(rows), -1)
+        costs = self.flatC[flat].sum(axis=1)
+        best = int(np.argmin(costs))
+        S = [[int(x) for x in lat.anc[k][rows[best, k]]] for k in range(len(coords))]
+        return float(costs[best]), S, [[int(rows[best, k])] for k in range(len(coords))], [[1]] * len(coords)
 
     def support(self, S: list[list[int]]) -> np.ndarray:
         d = len(S)
@@ -234,12 +266,13 @@ class _Search:
         same = self.same.get(target, np.zeros(0, dtype=np.int64)) if is_single else np.zeros(0, dtype=np.int64)
         cost, S, F, sg = self._search_with(target, same)
         coalition = False
-        if not np.isfinite(cost) and not is_single:
+        if not np.isfinite(cost) and not is_single and self.singleton_sum[target]:
             cost, S, F, sg = self._search_with(target, np.flatnonzero(self.singleton))
             coalition = True
         if not np.isfinite(cost):
             return None
         cells = self.support(S)
+        self.last_support = cells
         new = cells[self.candidate[cells] & ~self.secondary[cells]]
         self.secondary[new] = True
         self.flatC[new] = 0.0
@@ -250,15 +283,75 @@ class _Search:
             self.covered[cells[self.prim_plain[cells]]] = True
         return Witness(target, [np.asarray(f) for f in F], [np.asarray(s) for s in sg], is_single, coalition)
 
+    def covers(self, w: Witness, cells: np.ndarray) -> np.ndarray:
+        """The primary lattice cells ``w`` protects (moving ``cells``)."""
+        if w.singleton or w.coalition:
+            same = self.same.get(w.target) if w.singleton else None
+            return np.union1d(np.array([w.target], dtype=np.int64),
+                              same if same is not None else np.zeros(0, dtype=np.int64)).astype(np.int64)
+        return cells[self.prim_plain[cells]]
+
+
+class _Pruner:
+    """Publish secondary cells again, largest first, where every primary that relied on a witness
+    moving the cell gets another witness made of suppressed cells only (so nothing new is suppressed)."""
+
+    def __init__(self, s: _Search, witnesses: list[Witness], supports: list[np.ndarray]) -> None:
+        self.s = s
+        self.witnesses = list(witnesses)
+        self.supports = list(supports)
+        self.alive = [True] * len(witnesses)
+        self.moving: dict[int, set[int]] = {}
+        self.cover: dict[int, set[int]] = {}
+        for i in range(len(witnesses)):
+            self._index(i)
+        s.flatC[:] = np.where(s.flatC == 0.0, 0.0, np.inf)   # only cells already withheld may move
+
+    def _index(self, i: int) -> None:
+        for c in self.supports[i][self.s.secondary[self.supports[i]]].tolist():
+            self.moving.setdefault(c, set()).add(i)
+        for p in self.s.covers(self.witnesses[i], self.supports[i]).tolist():
+            self.cover.setdefault(int(p), set()).add(i)
+
+    def try_publish(self, j: int) -> bool:
+        users = {i for i in self.moving.get(j, ()) if self.alive[i]}
+        needy = sorted({p for i in users for p in self.s.covers(self.witnesses[i], self.supports[i]).tolist()
+                        if not (self.cover[p] - users)})
+        self.s.flatC[j] = np.inf
+        found = []
+        for p in needy:
+            if any(p in set(self.s.covers(w, c).tolist()) for w, c in found):
+                continue
+            w = self.s.protect_cell(p, bool(self.s.singleton[p]))
+            if w is None:
+                self.s.flatC[j] = 0.0
+                return False
+            found.append((w, self.s.last_support))
+        for i in users:
+            self.alive[i] = False
+            for p in self.s.covers(self.witnesses[i], self.supports[i]).tolist():
+                self.cover[p].discard(i)
+        for w, c in found:
+            self.witnesses.append(w)
+            self.supports.append(c)
+            self.alive.append(True)
+            self._index(len(self.witnesses) - 1)
+        self.s.secondary[j] = False
+        return True
+
 
 def find_witnesses(lat: Lattice, *, count: np.ndarray, primary: np.ndarray, candidate: np.ndarray,
                    known: np.ndarray, singleton: np.ndarray, same_contributor: dict[int, np.ndarray],
-                   order: np.ndarray) -> WitnessResult:
+                   order: np.ndarray, singleton_sum: np.ndarray | None = None,
+                   prune_limit: int = 0) -> WitnessResult:
     """Witnesses for every primary lattice cell (in ``order``), suppressing candidates as they need.
 
     Arrays are over the lattice: ``count`` (cost of suppressing a candidate), ``primary``,
     ``candidate`` (may be suppressed), ``known`` (must not move: published by an earlier release),
-    ``singleton`` (primary of count 1). Cells that are neither are free (not published)."""
+    ``singleton`` (primary of count 1), ``singleton_sum`` (primaries that are a sum of singletons alone:
+    they may get a witness that moves singletons). Cells that are neither are free. Then up to
+    ``prune_limit`` secondary cells, largest first, are published again where that needs no new
+    suppression (:class:`_Pruner`)."""
     cost = np.where(candidate, count, 0.0)
     cost[known | singleton] = np.inf
     interior = np.full(lat.size, False)
@@ -272,7 +365,9 @@ def find_witnesses(lat: Lattice, *, count: np.ndarray, primary: np.ndarray, cand
     interior[lat.row_flat] = False
     cost[interior] = np.inf        # an empty inner cell is known to be empty: a witness cannot use it
     s = _Search(lat, cost, candidate, primary, singleton, same_contributor)
-    witnesses, unprotected, searched = [], [], 0
+    if singleton_sum is not None:
+        s.singleton_sum = singleton_sum
+    witnesses, supports, unprotected, searched = [], [], [], 0
     for t in order:
         t = int(t)
         if s.covered[t]:
@@ -283,8 +378,16 @@ def find_witnesses(lat: Lattice, *, count: np.ndarray, primary: np.ndarray, cand
             unprotected.append(t)
         else:
             witnesses.append(w)
+            supports.append(s.last_support)
+    republished = 0
+    if prune_limit > 0 and witnesses:
+        pruner = _Pruner(s, witnesses, supports)
+        sec = np.flatnonzero(s.secondary)
+        for j in sec[np.argsort(-count[sec], kind="stable")][:prune_limit]:
+            republished += pruner.try_publish(int(j))
+        witnesses = [w for w, a in zip(pruner.witnesses, pruner.alive) if a]
     return WitnessResult(s.secondary, witnesses, np.asarray(unprotected, dtype=np.int64), searched,
-                         sum(w.coalition for w in witnesses))
+                         sum(w.coalition for w in witnesses), republished)
 
 
 def witness_matrix(lat: Lattice, witnesses: list[Witness], n_rows: int) -> sp.csc_matrix:
