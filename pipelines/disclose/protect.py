@@ -16,7 +16,7 @@ from pipelines.disclose.relations import cell_variables, line_equations
 from pipelines.disclose.witness import build_lattice, find_witnesses, lattice_cells, verify, witness_matrix
 
 SECONDARY_ENGINE = "witness"   # "gauss": the elimination of gauss.py (slow; kept as the reference)
-PRUNE_LIMIT = 5000             # secondary cells (largest first) the witness engine tries to publish again
+PRUNE_LIMIT = 2000             # secondary cells (largest first) the witness engine tries to publish again
 
 @dataclass
 class Pattern:

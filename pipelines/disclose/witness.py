@@ -163,6 +163,9 @@ class _Search:
         self.levels = [g.level for g in lat.groups]
         self.row_coords: np.ndarray | None = None
         self.singleton_sum = np.zeros(lat.size, dtype=bool)
+        self.pruning = False
+        self.neighbours: dict[tuple[int, int], tuple] = {}
+        self.axis_offsets = [np.arange(n, dtype=np.int64) * st for n, st in zip(lat.shape, lat.strides)]
 
     def _path(self, k: int, a: int, top: int) -> list[int]:
         """Items from finest ``a`` up to level ``top`` included (ALL when top is the last level)."""
@@ -174,17 +177,12 @@ class _Search:
         its path to the total), or a pair ``a`` under ``g``, ``b`` outside it, meeting at some level
         above (moves both paths below the meeting level)."""
         anc = self.lat.anc[k]
-        lvl = int(self.levels[k][g])
         top = anc.shape[1] - 1
+        desc, meets = self._neighbours(k, g)
         cum = np.cumsum(M[anc], axis=1)            # finest item x level: cost of its path up to the level
-        desc = np.flatnonzero(anc[:, lvl] == g)
         a = int(desc[np.argmin(cum[desc, top])])
         best = (float(cum[a, top]), self._path(k, a, top), [a], [1])
-        chain = anc[desc[0]]                        # g's ancestors (same for every item under g)
-        for meet in range(lvl + 1, top + 1):
-            other = np.flatnonzero((anc[:, meet - 1] != chain[meet - 1]) & (anc[:, meet] == chain[meet]))
-            if not len(other):
-                continue
+        for meet, other in meets:
             a2 = int(desc[np.argmin(cum[desc, meet - 1])])
             b = int(other[np.argmin(cum[other, meet - 1])])
             c = float(cum[a2, meet - 1] + cum[b, meet - 1])
@@ -192,22 +190,37 @@ class _Search:
                 best = (c, self._path(k, a2, meet - 1) + self._path(k, b, meet - 1), [a2, b], [1, -1])
         return best
 
+    def _neighbours(self, k: int, g: int) -> tuple[np.ndarray, list[tuple[int, np.ndarray]]]:
+        """Finest items under ``g``; per meeting level, the finest items outside that meet them there."""
+        key = (k, g)
+        hit = self.neighbours.get(key)
+        if hit is None:
+            anc = self.lat.anc[k]
+            lvl = int(self.levels[k][g])
+            desc = np.flatnonzero(anc[:, lvl] == g)
+            chain = anc[desc[0]]                    # g's ancestors (the same for every item under g)
+            meets = []
+            for meet in range(lvl + 1, anc.shape[1]):
+                other = np.flatnonzero((anc[:, meet - 1] != chain[meet - 1]) & (anc[:, meet] == chain[meet]))
+                if len(other):
+                    meets.append((meet, other))
+            hit = self.neighbours[key] = (desc, meets)
+        return hit
+
     def _gather_axis(self, S: list[list[int]], k: int) -> np.ndarray:
-        idx = [np.asarray(s) for s in S]
-        idx[k] = np.arange(self.lat.shape[k])
-        block = self.C[np.ix_(*idx)]
-        axes = tuple(i for i in range(len(S)) if i != k)
-        return block.sum(axis=axes) if axes else block
+        """Cost of every item of dimension ``k`` summed over the other dimensions' chosen item sets."""
+        off = np.zeros(1, dtype=np.int64)
+        for j, items in enumerate(S):
+            if j != k:
+                off = (off[:, None] + np.asarray(items, dtype=np.int64)[None, :] * self.lat.strides[j]).ravel()
+        return self.flatC[off[:, None] + self.axis_offsets[k][None, :]].sum(axis=0)
 
     def search(self, target: int) -> tuple[float, list[list[int]], list[list[int]], list[list[int]]]:
         coords = np.unravel_index(target, self.lat.shape)
         d = len(coords)
         S, F, sg = [], [], []
         for k in range(d):
-            g = int(coords[k])
-            anc = self.lat.anc[k]
-            desc = np.flatnonzero(anc[:, int(self.levels[k][g])] == g)
-            a = int(desc[0])
+            a = int(self._neighbours(k, int(coords[k]))[0][0])
             S.append([a])
             F.append([a])
             sg.append([1])
@@ -216,7 +229,7 @@ class _Search:
             for k in range(d):
                 M = self._gather_axis(S, k)
                 cost, S[k], F[k], sg[k] = self._options(k, int(coords[k]), M)
-        if not np.isfinite(cost):
+        if not np.isfinite(cost) and not self.pruning:   # pruning: a whole row's path is never all withheld
             return self._one_row(coords)
         return cost, S, F, sg
 
@@ -306,6 +319,7 @@ class _Pruner:
         for i in range(len(witnesses)):
             self._index(i)
         s.flatC[:] = np.where(s.flatC == 0.0, 0.0, np.inf)   # only cells already withheld may move
+        s.pruning = True
 
     def _index(self, i: int) -> None:
         for c in self.supports[i][self.s.secondary[self.supports[i]]].tolist():
