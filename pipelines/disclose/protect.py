@@ -13,6 +13,10 @@ from pipelines.disclose.cells import CellSpace, PublishedTable, TableRequest, bu
 from pipelines.disclose.gauss import gauss_suppress
 from pipelines.disclose.params import SdcParams
 from pipelines.disclose.relations import cell_variables, line_equations
+from pipelines.disclose.witness import build_lattice, find_witnesses, lattice_cells, verify, witness_matrix
+
+SECONDARY_ENGINE = "witness"   # "gauss": the elimination of gauss.py (slow; kept as the reference)
+PRUNE_LIMIT = 2000             # secondary cells (largest first) the witness engine tries to publish again
 
 @dataclass
 class Pattern:
@@ -78,12 +82,15 @@ def dominated(space: CellSpace, money: list[str], params: SdcParams) -> np.ndarr
     return out
 
 
-def _prior_tables(space: CellSpace, prior: list[PublishedTable], count: str) -> tuple[list, np.ndarray]:
-    """Earlier releases' tables as cells of the same lattice; and which of their cells were published."""
-    out, shown = [], []
+def _prior_tables(space: CellSpace, prior: list[PublishedTable], count: str) -> tuple[list, np.ndarray, sp.csc_matrix]:
+    """Earlier releases' tables as cells of the same lattice; which of their cells were published; and
+    their model matrix (inner rows x their cells)."""
+    out, shown, pr, pc = [], [], [], []
     start = space.n_cells
     for table in prior:
-        cells, _, _ = table_cells(space.rows, table.request, start)
+        cells, r, c = table_cells(space.rows, table.request, start)
+        pr.append(r)
+        pc.append(c - space.n_cells)
         frame = table.frame.copy()
         published = frame[count].notna()
         if "suppressed" in frame.columns:
@@ -94,10 +101,13 @@ def _prior_tables(space: CellSpace, prior: list[PublishedTable], count: str) -> 
         out.append(cells)
         shown.append(merged["__pub"].fillna(False).to_numpy(bool))
         start = cells.stop
-    return out, (np.concatenate(shown) if shown else np.zeros(0, dtype=bool))
+    n = start - space.n_cells
+    X = sp.csc_matrix((np.ones(sum(len(r) for r in pr)), (np.concatenate(pr), np.concatenate(pc))),
+                      shape=(len(space.rows), n)) if pr else sp.csc_matrix((len(space.rows), 0))
+    return out, (np.concatenate(shown) if shown else np.zeros(0, dtype=bool)), X
 
 
-def _secondary(space: CellSpace, params: SdcParams, primary_cell: np.ndarray, candidate_cell: np.ndarray,
+def _secondary(space: CellSpace, primary_cell: np.ndarray, candidate_cell: np.ndarray,
                hidden_cell: np.ndarray, singleton_cell: np.ndarray, prior_tables: list,
                prior_shown: np.ndarray) -> tuple[np.ndarray, dict]:
     """Secondary suppression (cells to suppress) by Gaussian elimination on the lattice relations."""
@@ -154,6 +164,109 @@ def _eliminate(E: sp.csr_matrix, primary: np.ndarray, hidden: np.ndarray, pool: 
                                 "pivots": result.pivots, "secondary": int(len(rejected))}
 
 
+def _secondary_witness(space: CellSpace, primary_cell: np.ndarray, candidate_cell: np.ndarray,
+                       hidden_cell: np.ndarray, singleton_cell: np.ndarray, prior_tables: list,
+                       prior_shown: np.ndarray, prior_X: sp.csc_matrix) -> tuple[np.ndarray, dict, np.ndarray] | None:
+    """Secondary suppression by witnesses (:mod:`pipelines.disclose.witness`), exactly verified against
+    the model matrix of every table and earlier release; None when the lattice does not apply (then the
+    elimination runs) or, defensively, when the verification finds a problem."""
+    t0 = time.perf_counter()
+    lat = build_lattice(space.rows, space.tables + prior_tables)
+    if lat is None:
+        return None
+    cur = lattice_cells(lat, space.tables)
+    pri = lattice_cells(lat, prior_tables)
+
+    def on_lattice(mask: np.ndarray, which: np.ndarray = cur) -> np.ndarray:
+        out = np.zeros(lat.size, dtype=bool)
+        out[which[mask]] = True
+        return out
+
+    known = on_lattice(prior_shown, pri)
+    v_primary = on_lattice(primary_cell)
+    revealed_by_prior = v_primary & known
+    v_primary &= ~known
+    v_candidate = on_lattice(candidate_cell) & ~known & ~v_primary
+    v_single = on_lattice(singleton_cell) & v_primary
+    count = np.zeros(lat.size)
+    count[cur] = space.count
+    depth = np.zeros(lat.size, dtype=np.int64)
+    depth[cur] = space.depth
+    same, single_row = _same_contributor(space, cur, singleton_cell & v_primary[cur])
+    v_sums = on_lattice(_sums_of_singletons(space, primary_cell, single_row))
+    targets = np.flatnonzero(v_primary)
+    order = targets[np.lexsort((count[targets], depth[targets]))]
+    found = find_witnesses(lat, count=count, primary=v_primary, candidate=v_candidate, known=known,
+                           singleton=v_single, same_contributor=same, order=order, prune_limit=PRUNE_LIMIT,
+                           singleton_sum=v_sums)
+    searched = time.perf_counter()
+    secondary = found.secondary[cur] & candidate_cell
+    published = (candidate_cell & ~secondary) | (np.rint(space.count) == 0)
+    problems = _verify_witnesses(space, lat, found, cur, published, primary_cell & v_primary[cur],
+                                 single_row, prior_shown, prior_X, np.isin(cur, found.unprotected), prior_tables)
+    stats = {"engine": "witness", "lattice_cells": lat.size, "primary": int(v_primary.sum()),
+             "revealed_by_prior": int(revealed_by_prior.sum()) + int(len(found.unprotected)),
+             "searched": found.searched, "witnesses": len(found.witnesses),
+             "sum_of_singletons": found.coalition, "republished": found.republished,
+             "secondary": int(found.secondary.sum()), "verified": not problems,
+             "seconds_search": round(searched - t0, 3), "seconds": round(time.perf_counter() - t0, 3)}
+    if any(w.coalition and not v_sums[w.target] for w in found.witnesses):
+        problems.append("a witness moves singletons for a cell that is not a sum of singletons")
+    if problems:  # never expected: the elimination decides instead
+        return None
+    return secondary, stats, cur
+
+
+def _sums_of_singletons(space: CellSpace, primary: np.ndarray, single_row: np.ndarray) -> np.ndarray:
+    """Primary cells every inner row of which is a singleton's only row (1 + 1 + ...): the singletons'
+    values together give them, so only outsiders can be kept from them."""
+    rows = np.zeros(space.X.shape[0], dtype=bool)
+    rows[single_row[single_row >= 0]] = True
+    X = space.X
+    col = np.repeat(np.arange(space.n_cells), np.diff(X.indptr))
+    bad = np.bincount(col, weights=~rows[X.indices], minlength=space.n_cells)
+    return primary & (single_row == -1) & (bad == 0) & (np.diff(X.indptr) > 0)
+
+
+def _same_contributor(space: CellSpace, cur: np.ndarray, single: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Per singleton lattice cell, the singleton lattice cells of the same contributor (the same inner
+    row); and per cell its singleton's inner row (-1 when not a singleton)."""
+    X = space.X
+    row = np.full(space.n_cells, -1, dtype=np.int64)
+    by_row: dict[int, set[int]] = {}
+    for j in np.flatnonzero(single):
+        rows = X.indices[X.indptr[j]:X.indptr[j + 1]]
+        r = int(rows[0]) if len(rows) == 1 else -2 - int(j)   # several rows: its own contributor only
+        row[j] = r
+        by_row.setdefault(r, set()).add(int(cur[j]))
+    same = {}
+    for cells in by_row.values():
+        arr = np.fromiter(cells, dtype=np.int64)
+        for c in cells:
+            same[c] = arr
+    return same, row
+
+
+def _verify_witnesses(space: CellSpace, lat, found, cur: np.ndarray, published_cell: np.ndarray,
+                      primary: np.ndarray, single_row: np.ndarray, prior_shown: np.ndarray,
+                      prior_X: sp.csc_matrix, unprotected: np.ndarray, prior_tables: list) -> list[str]:
+    """The exact check of :func:`pipelines.disclose.witness.verify` on this release's cells."""
+    if not found.witnesses:
+        return [] if not (primary & ~unprotected).any() else ["primary cells without a witness"]
+    Y = witness_matrix(lat, found.witnesses, len(space.rows))
+    X = sp.hstack([space.X, prior_X], format="csc")
+    published = np.concatenate([published_cell, prior_shown])
+    row_of = dict(zip(cur[single_row != -1].tolist(), single_row[single_row != -1].tolist()))
+    wrow = np.array([row_of.get(w.target, -1) if w.singleton else -1 for w in found.witnesses], dtype=np.int64)
+    return verify(X, Y, published=published,
+                  singleton_row=np.concatenate([single_row, np.full(prior_X.shape[1], -1, dtype=np.int64)]),
+                  primary=np.concatenate([primary & ~unprotected, np.zeros(prior_X.shape[1], dtype=bool)]),
+                  single_witness=np.array([w.singleton for w in found.witnesses]), witness_row=wrow,
+                  coalition=np.array([w.coalition for w in found.witnesses]),
+                  coalition_target=np.array([w.target if w.coalition else -1 for w in found.witnesses]),
+                  cell_var=np.concatenate([cur, lattice_cells(lat, prior_tables)]))
+
+
 def _suppress(space: CellSpace, params: SdcParams, prior: list[PublishedTable], count: str,
               money: list[str]) -> tuple[Pattern, dict]:
     n = space.n_cells
@@ -165,9 +278,10 @@ def _suppress(space: CellSpace, params: SdcParams, prior: list[PublishedTable], 
     dom = dominated(space, money, params) & ~zero & ~small & model
     primary = (small | dom) & model
     candidate = model & ~zero & ~primary
-    prior_tables, prior_shown = _prior_tables(space, prior, count)
-    secondary, stats, var = _secondary(space, params, primary, candidate, ~model, primary & (cnt == 1),
-                                  prior_tables, prior_shown)
+    prior_tables, prior_shown, prior_X = _prior_tables(space, prior, count)
+    args = (space, primary, candidate, ~model, primary & (cnt == 1), prior_tables, prior_shown)
+    result = _secondary_witness(*args, prior_X) if SECONDARY_ENGINE == "witness" else None
+    secondary, stats, var = result if result is not None else _secondary(*args)
     count_sup = zero | small | dom | secondary
     return Pattern(count_sup, count_sup.copy(), small, zero, dom, secondary, np.zeros(n, dtype=bool),
                    np.zeros(n, dtype=bool), var), {"count": stats}
