@@ -12,13 +12,14 @@ their own test sentences in tests/test_detect_tuning_issue9.py): its scores sinc
 tuning on its misses", not blind. The floors are those after-scores minus a small margin, so they
 only stop regressions; the blind score stays in the comments and in the stored file.
 """
-import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from pipelines.detect import ENTITY_TYPES, detect_texts, evaluate, shared_analyzer
+from handwritten_sets import read_set, rescore_stored, score_detector
+
+from pipelines.detect import ENTITY_TYPES
 
 DATA = Path(__file__).parent / "data" / "detect_handwritten_v2.jsonl"
 BLIND = Path(__file__).parent / "data" / "detect_handwritten_v2.blind_score.json"
@@ -39,20 +40,14 @@ RECALL_MIN = {
 PRECISION_MIN = {"DIRECT_IDENTIFIERS": 0.98, "ALL": 0.95}  # blind 0.969, 0.951; after 0.997, 0.973
 
 
-def _spans(entities) -> list[tuple[int, int, str]]:
-    return [(e["start"], e["end"], e["entity_type"]) for e in entities]
-
-
 @pytest.fixture(scope="module")
 def records():
-    return [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_set(DATA)
 
 
 @pytest.fixture(scope="module")
 def report(records):
-    predictions = detect_texts([r["text"] for r in records], analyzer=shared_analyzer(), n_process=1)
-    pred = {r["id"]: _spans(p) for r, p in zip(records, predictions)}
-    return evaluate({r["id"]: _spans(r["entities"]) for r in records}, pred, {r["id"]: r["text"] for r in records})
+    return score_detector(records)
 
 
 def test_set_size_genres_and_offsets(records):
@@ -69,10 +64,8 @@ def test_set_size_genres_and_offsets(records):
 
 
 def test_blind_score_is_reproduced_from_its_stored_predictions(records):
-    blind = json.loads(BLIND.read_text(encoding="utf-8"))
+    blind, again = rescore_stored(records, BLIND)
     assert blind["blind"] is True
-    pred = {p["id"]: _spans(p["entities"]) for p in blind["predictions"]}
-    again = evaluate({r["id"]: _spans(r["entities"]) for r in records}, pred, {r["id"]: r["text"] for r in records})
     for level, rows in blind["levels"].items():
         assert again["levels"][level] == rows, level
 

@@ -10,12 +10,13 @@ the project's honest measure on text the detector was not developed on.
 Matching rule: strict token level (every character of a true token covered by a prediction of its
 type). The floors are the blind score minus a small margin: they stop regressions.
 """
-import json
 from pathlib import Path
 
 import pytest
 
-from pipelines.detect import ENTITY_TYPES, detect_texts, evaluate, shared_analyzer
+from handwritten_sets import read_set, rescore_stored, score_detector
+
+from pipelines.detect import ENTITY_TYPES
 
 DATA = Path(__file__).parent / "data" / "detect_handwritten_v3.jsonl"
 BLIND = Path(__file__).parent / "data" / "detect_handwritten_v3.blind_score.json"
@@ -37,20 +38,14 @@ RECALL_MIN = {
 PRECISION_MIN = {"DIRECT_IDENTIFIERS": 0.95, "ALL": 0.94}  # 0.980, 0.970 (0.976, 0.966)
 
 
-def _spans(entities) -> list[tuple[int, int, str]]:
-    return [(e["start"], e["end"], e["entity_type"]) for e in entities]
-
-
 @pytest.fixture(scope="module")
 def records():
-    return [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_set(DATA)
 
 
 @pytest.fixture(scope="module")
 def report(records):
-    predictions = detect_texts([r["text"] for r in records], analyzer=shared_analyzer(), n_process=1)
-    pred = {r["id"]: _spans(p) for r, p in zip(records, predictions)}
-    return evaluate({r["id"]: _spans(r["entities"]) for r in records}, pred, {r["id"]: r["text"] for r in records})
+    return score_detector(records)
 
 
 def test_set_size_genres_and_offsets(records):
@@ -66,10 +61,8 @@ def test_set_size_genres_and_offsets(records):
 
 @pytest.mark.parametrize("stored", [BLIND, AFTER_V2_TUNING], ids=["first", "after-v2-tuning"])
 def test_blind_scores_are_reproduced_from_their_stored_predictions(records, stored):
-    blind = json.loads(stored.read_text(encoding="utf-8"))
+    blind, again = rescore_stored(records, stored)
     assert blind["blind"] is True
-    pred = {p["id"]: _spans(p["entities"]) for p in blind["predictions"]}
-    again = evaluate({r["id"]: _spans(r["entities"]) for r in records}, pred, {r["id"]: r["text"] for r in records})
     for level, rows in blind["levels"].items():
         assert again["levels"][level] == rows, level
 
