@@ -346,7 +346,7 @@ def test_a_text_holding_a_placeholder_is_never_cleared_from_the_raw_pass():
     assert "gọi [SĐT] khi cần" not in clean and "hẹn tái khám" in clean
 
 
-def test_residual_check_with_a_memo_finds_what_it_finds_without(tmp_path):
+def test_residual_check_with_a_memo_finds_what_it_finds_without():
     from pipelines.detect.redact import CleanTexts, residual_in_redacted
 
     texts = ["Người nhà [HỌ_TÊN] gọi 0934567812", "hẹn tái khám sau 2 tuần", "anh Lê Văn Nam, [TUỔI]",

@@ -107,6 +107,13 @@ def _prior_tables(space: CellSpace, prior: list[PublishedTable], count: str) -> 
     return out, (np.concatenate(shown) if shown else np.zeros(0, dtype=bool)), X
 
 
+def scatter_mask(mask: np.ndarray, which: np.ndarray, size: int) -> np.ndarray:
+    """A boolean mask over ``size`` slots, true at ``which[mask]`` (cells of the tables -> variables)."""
+    out = np.zeros(size, dtype=bool)
+    out[which[mask]] = True
+    return out
+
+
 def _secondary(space: CellSpace, primary_cell: np.ndarray, candidate_cell: np.ndarray,
                hidden_cell: np.ndarray, singleton_cell: np.ndarray, prior_tables: list,
                prior_shown: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -118,9 +125,7 @@ def _secondary(space: CellSpace, primary_cell: np.ndarray, candidate_cell: np.nd
     cur, pri = var[:space.n_cells], var[space.n_cells:]
 
     def per_var(mask: np.ndarray, which: np.ndarray = cur) -> np.ndarray:
-        out = np.zeros(nv, dtype=bool)
-        out[which[mask]] = True
-        return out
+        return scatter_mask(mask, which, nv)
 
     known_prior = per_var(prior_shown, pri)
     v_primary = per_var(primary_cell)
@@ -178,9 +183,7 @@ def _secondary_witness(space: CellSpace, primary_cell: np.ndarray, candidate_cel
     pri = lattice_cells(lat, prior_tables)
 
     def on_lattice(mask: np.ndarray, which: np.ndarray = cur) -> np.ndarray:
-        out = np.zeros(lat.size, dtype=bool)
-        out[which[mask]] = True
-        return out
+        return scatter_mask(mask, which, lat.size)
 
     known = on_lattice(prior_shown, pri)
     v_primary = on_lattice(primary_cell)
