@@ -1,7 +1,6 @@
 """Approved request → built extract → automatic output check: the portal's one call into the extract builder.
 
-``build_for_request`` is the adapter to ``pipelines.extract.build_extract(workdir, ExtractRequest)``
-(imported lazily: a build without the builder raises :class:`ExtractBuilderMissing`);
+``build_for_request`` is the adapter to ``pipelines.extract.build_extract(workdir, ExtractRequest)``;
 ``builder_request`` turns a governance request into the builder's request, which validates it
 (quasi-identifiers and hierarchies, period, k, l, the structured filter) when the request is created.
 Form syntax: quasi-identifiers ``COLUMN`` or ``COLUMN:hierarchy:from_level``; the population filter
@@ -25,10 +24,6 @@ if TYPE_CHECKING:
     from pipelines.govern import Governance
 
 PSEUDONYM_COLUMNS = {"PERSON_ID", "MA_LK", "PERSON_TOKEN", "person_token"}
-
-
-class ExtractBuilderMissing(RuntimeError):
-    """``pipelines.extract`` is not installed in this build."""
 
 
 @dataclass
@@ -89,12 +84,7 @@ def _check_filter_columns(population: dict | None, workdir: Workdir | None) -> N
 
 
 def validate(req: ExtractRequest, project: Project, workdir: Workdir) -> None:
-    """Refuse a malformed request at creation (no-op when the builder is not installed)."""
-    try:
-        import pipelines.extract  # noqa: F401
-    except ImportError:
-        parse_population_filter(req.population_filter)
-        return
+    """Refuse a malformed request at creation (the builder's own request validation)."""
     builder_request(req, project, workdir)
 
 
@@ -150,10 +140,7 @@ def build_all_approved(gov: Governance, workdir: Workdir) -> list[int]:
 
 def build_for_request(workdir: Workdir, req: ExtractRequest, project: Project) -> BuildOutcome:
     """Run the extract builder for an approved request (the one call site of ``build_extract``)."""
-    try:
-        from pipelines.extract import build_extract
-    except ImportError as exc:
-        raise ExtractBuilderMissing("the extract builder (pipelines.extract) is not merged in this build") from exc
+    from pipelines.extract import build_extract
     result = build_extract(workdir, builder_request(req, project))
     return BuildOutcome(result.extract_id, Path(result.folder), dict(result.report or {}))
 

@@ -136,17 +136,14 @@ def _apply(request: Request, s, req: ExtractRequest, user: User, action: str, no
 def build(request: Request, request_id: int) -> None:
     """Approved → built here, in embedded mode; deployed (``ANDANH_EXTRACT_BUILDS=airflow``) the request
     waits, approved, for the ``andanh_extract`` DAG."""
-    from pipelines.portal.extracts import ExtractBuilderMissing, build_approved
+    from pipelines.portal.extracts import build_approved
     from pipelines.settings import get_settings
     if get_settings().extract_builds != "portal":
         audit(request, "extract.queued", resource=f"request:{request_id}", details={"builder": "andanh_extract"})
         return
     caller = request.state.caller
-    try:
-        build_approved(gov(request), request.app.state.workdir, request_id, actor=caller.user.username,
-                       org=caller.org.code, details={"path": request.url.path})
-    except ExtractBuilderMissing:
-        return  # audited as failed; the request stays approved
+    build_approved(gov(request), request.app.state.workdir, request_id, actor=caller.user.username,
+                   org=caller.org.code, details={"path": request.url.path})
 
 
 @router.post("/requests/{request_id}/link", response_class=HTMLResponse)
