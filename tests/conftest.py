@@ -33,3 +33,10 @@ def workdir(tmp_path):
     from pipelines.workdir import Workdir
     return Workdir.at(tmp_path / "data").ensure()
 
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    """The detector's shared Presidio analyzer (built once per process)."""
+    from pipelines.detect import shared_analyzer
+    return shared_analyzer()

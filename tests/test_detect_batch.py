@@ -3,7 +3,7 @@ import unicodedata
 
 import pytest
 
-from pipelines.detect import detect_plain, detect_texts, resolve_overlaps, shared_analyzer
+from pipelines.detect import detect_plain, detect_texts, resolve_overlaps
 from presidio_analyzer import RecognizerResult
 
 TEXTS = [
@@ -16,11 +16,6 @@ TEXTS = [
     "Tim đều, phổi không ran.",
     "Bệnh nhân Nguyễn Văn Hùng, 56 tuổi, SĐT 0912 345 678.",
 ]
-
-
-@pytest.fixture(scope="module")
-def analyzer():
-    return shared_analyzer()
 
 
 def test_fast_path_equals_plain_loop(analyzer):

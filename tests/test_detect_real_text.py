@@ -6,16 +6,9 @@ A positive case names the exact span expected; a negative case must give no enti
 """
 import pytest
 
-from pipelines.detect import analyze_text, detect_plain, detect_texts, redact_texts, shared_analyzer
+from detect_cases import found, negative_cases, positive_cases
 
-
-@pytest.fixture(scope="module")
-def analyzer():
-    return shared_analyzer()
-
-
-def found(analyzer, text, entity_type):
-    return [text[e["start"]:e["end"]] for e in analyze_text(analyzer, text) if e["entity_type"] == entity_type]
+from pipelines.detect import detect_plain, detect_texts, redact_texts
 
 
 POSITIVE = {
@@ -164,16 +157,12 @@ NEGATIVE = {
     "VN_STAFF_ID": ["Công văn số 45/BYT-KCB", "Thông tư 15/2020/TT-BYT"],
 }
 
-POSITIVE_CASES = [(t, text, spans) for t, cases in POSITIVE.items() for text, spans in cases]
-NEGATIVE_CASES = [(t, text) for t, texts in NEGATIVE.items() for text in texts]
-
-
-@pytest.mark.parametrize("entity_type,text,expected", POSITIVE_CASES)
+@pytest.mark.parametrize("entity_type,text,expected", positive_cases(POSITIVE))
 def test_finds_real_text_forms(analyzer, entity_type, text, expected):
     assert found(analyzer, text, entity_type) == expected
 
 
-@pytest.mark.parametrize("entity_type,text", NEGATIVE_CASES)
+@pytest.mark.parametrize("entity_type,text", negative_cases(NEGATIVE))
 def test_ignores_look_alikes(analyzer, entity_type, text):
     assert found(analyzer, text, entity_type) == []
 
@@ -196,5 +185,5 @@ def test_health_facility_stays_while_patient_place_is_redacted():
 
 
 def test_fast_path_equals_plain_loop_on_these_forms(analyzer):
-    texts = [text for _, text, _ in POSITIVE_CASES] + [text for _, text in NEGATIVE_CASES]
+    texts = [text for _, text, _ in positive_cases(POSITIVE)] + [text for _, text in negative_cases(NEGATIVE)]
     assert list(detect_texts(texts, analyzer=analyzer, n_process=1)) == detect_plain(texts, analyzer)

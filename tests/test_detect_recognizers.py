@@ -1,16 +1,9 @@
 """Positive and negative cases per recognizer, through the full analyzer (context enhancer included)."""
 import pytest
 
-from pipelines.detect import analyze_text, shared_analyzer
+from detect_cases import found
 
-
-@pytest.fixture(scope="module")
-def analyzer():
-    return shared_analyzer()
-
-
-def found(analyzer, text, entity_type):
-    return [text[e["start"]:e["end"]] for e in analyze_text(analyzer, text) if e["entity_type"] == entity_type]
+from pipelines.detect import analyze_text
 
 
 CASES = {

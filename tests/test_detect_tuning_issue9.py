@@ -7,16 +7,7 @@ A positive case names the exact spans expected; a negative case must give no ent
 """
 import pytest
 
-from pipelines.detect import analyze_text, shared_analyzer
-
-
-@pytest.fixture(scope="module")
-def analyzer():
-    return shared_analyzer()
-
-
-def found(analyzer, text, entity_type):
-    return [text[e["start"]:e["end"]] for e in analyze_text(analyzer, text) if e["entity_type"] == entity_type]
+from detect_cases import found, negative_cases, positive_cases
 
 
 POSITIVE = {
@@ -117,12 +108,11 @@ NEGATIVE = {
 }
 
 
-@pytest.mark.parametrize("entity_type,text,expected",
-                         [(t, text, exp) for t, cases in POSITIVE.items() for text, exp in cases])
+@pytest.mark.parametrize("entity_type,text,expected", positive_cases(POSITIVE))
 def test_finds(analyzer, entity_type, text, expected):
     assert found(analyzer, text, entity_type) == expected
 
 
-@pytest.mark.parametrize("entity_type,text", [(t, text) for t, cases in NEGATIVE.items() for text in cases])
+@pytest.mark.parametrize("entity_type,text", negative_cases(NEGATIVE))
 def test_ignores(analyzer, entity_type, text):
     assert found(analyzer, text, entity_type) == []
