@@ -11,31 +11,15 @@ from pipelines.datasets import DatasetConfigError, load_datasets
 from pipelines.dp import BudgetExceeded, EpsilonLedger
 from pipelines.hierarchies import ALL
 from pipelines.run import release
-from release_fixtures import episode, write_datasets, write_safe
+from release_fixtures import TEST_DATASETS, episode, write_datasets, write_safe
 
-DP_DATASETS = """
-datasets:
-  encdp:
-    title_vi: Lượt KCB (quyền riêng tư vi phân)
-    title_en: Encounters (differential privacy)
-    source: xml1
-    population: null
-    period: {from: THANG_VAO}
-    dimensions:
-      province: {from: MATINH_2025, hierarchy: geography, level: province, from_level: province}
-      icd10_chapter: {from: MA_BENH_CHINH, hierarchy: icd10, level: chapter}
-      sex: {from: GIOI_TINH, codes: {"1": Nam, "2": Nữ}}
-    measures:
-      encounters: {kind: count}
-      total_cost_vnd: {kind: sum, sql: "TRY_CAST(T_TONGCHI_BV AS DECIMAL(18, 2))", money: true}
-    tables:
-      - {name: national_month_chapter, period: month, dimensions: [icd10_chapter]}
-      - {name: national_quarter_sex, period: quarter, dimensions: [sex]}
-      - {name: province_quarter, period: quarter, dimensions: [province]}
-    disclosure: {method: dp, epsilon: 1.0, mechanism: laplace, max_contributions: 1,
-                 bounds: {total_cost_vnd: [0, 1000]}}
-    partition_by: [province]
-"""
+# the SDC test dataset with DP as its disclosure method (one config shape for both methods)
+DP_DATASETS = TEST_DATASETS.replace("  enc:\n", "  encdp:\n").replace(
+    "title_vi: Lượt KCB\n", "title_vi: Lượt KCB (quyền riêng tư vi phân)\n").replace(
+    "title_en: Encounters\n", "title_en: Encounters (differential privacy)\n").replace(
+    "disclosure: {method: sdc, min_count: 8, round_to: 5, dominance: {n: 2, k: 90, p: 10}, protection: 0.1}",
+    "disclosure: {method: dp, epsilon: 1.0, mechanism: laplace, max_contributions: 1,\n"
+    "                 bounds: {total_cost_vnd: [0, 1000]}}")
 CONSUMER = "release:encdp"
 Q1_CLOSED = dt.date(2025, 5, 1)
 
