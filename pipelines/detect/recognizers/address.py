@@ -62,9 +62,11 @@ _POI_KEYWORDS = (
 )
 # Landforms and waters are keywords in lower case only: capitalised they start a proper name ("Hồ Chí Minh",
 # "Cầu Giấy", "Bến Tre", "Núi Thành", "Sông Cầu", "Mũi Né"); "cầu" is also the end of "yêu cầu", "nhu cầu" ...
-_POI_LOWER_KEYWORDS = ("đèo", "hồ", "núi", "sông", "suối", "thác", "vịnh", "mũi", "rừng", "bến", "đồi", "cồn", "bãi")
+# They need a name, not a number ("tiểu cầu 197 G/L" is a blood count).
+_POI_LOWER_KEYWORDS = ("đèo", "hồ", "núi", "sông", "suối", "thác", "vịnh", "rừng", "bến", "đồi", "cồn", "bãi", "cầu")
 _POI_KEYWORD = ("(?i:" + alternation(_POI_KEYWORDS) + r")|(?-i:KCN|KTX|CCN|TTTM)(?!\p{L})|(?-i:"
-                + alternation(_POI_LOWER_KEYWORDS) + r"|(?<!(?i:yêu|nhu|toàn|địa|cần|khẩn|mưu|cung|vọng|sở|thỉnh)[ \t])cầu)")
+                + alternation(_POI_LOWER_KEYWORDS) + ")")
+_COMPOUND_BEFORE_CAU = regex.compile(r"(?i:yêu|nhu|toàn|địa|cần|khẩn|mưu|cung|vọng|sở|thỉnh|tiểu|hồng|bạch|quả|bóng)[ \t]+$")
 _POI_KIND_WORDS = (
     r"(?:bar|karaoke|cafe|cà phê|ca phe|café|coffee|ăn|an|phở|pho|bia|nhậu|nướng|lẩu|cơm|bún|bánh mì|hải sản|chay|tạp hoá|tạp hóa"
     r"|thời trang|massage|quốc tế|quoc te|nội địa|đầu mối|dau moi|dân sinh|đêm|tiểu học|mầm non|trung học cơ sở|trung học phổ thông"
@@ -322,6 +324,9 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         if not words and not match.group("name")[:1].isdigit():
             return None
         name = match.group("name")
+        if keyword in _POI_LOWER_KEYWORDS and (name[:1].isdigit() or (
+                keyword == "cầu" and _COMPOUND_BEFORE_CAU.search(text, max(0, match.start() - 8), match.start()))):
+            return None  # "tiểu cầu 197", "yêu cầu Công an"
         # "Trường" is also a given name, "Thành" too: a person or a town, not a place here.
         kind_words = text[match.end("kw"):match.start("name")].strip()
         has_lower = any(w[:1].islower() for _, _, w in words)
