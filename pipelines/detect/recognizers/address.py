@@ -201,7 +201,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         Pattern("house_extra", r"(?<![\w.])(?P<kw>(?i:tầng|tang|lầu|phòng|phong|căn hộ|can ho|căn|lô|lo|block|nhà|nha)|(?-i:P\.))[ \t]*(?P<name>[A-Z]?\d{1,4}[A-Z]?\d{0,2}(?:[/.-]\d{1,4})?)(?![\w/])", 0.3),
         Pattern("poi", _POI, 0.85),
         Pattern("airport", rf"(?<![\w])(?:{_AIRPORT_ALT})(?![\w])", 0.85),
-        Pattern("city", rf"(?<![\w.-])(?:(?i:thủ đô|thu do)[ \t]+)?(?:{_CITY_ALT})(?![\w])(?!-\w)", 0.85),
+        Pattern("city", rf"(?=[\p{{Lu}}Tt])(?<![\w.-])(?:(?i:thủ đô|thu do)[ \t]+)?(?:{_CITY_ALT})(?![\w])(?!-\w)", 0.85),
         Pattern("local_name", _LOCAL_NAME, 0.3),
         # A street named after a person without "đường" or a house number, right before a ward, district
         # or city ("Lý Thường Kiệt, TP Vinh", "Trần Phú, quận Ba Đình").
