@@ -57,8 +57,6 @@ NAME_SYLLABLES = (
     "Hiếu Nhã Hợp Vĩ Hy Khoa Doanh Dân Bắc Hòa Huấn Quỳ Nghiêm Triệu"
 ).split()
 
-_FOLDED_GIVEN = frozenset(fold(s) for s in NAME_SYLLABLES + SURNAMES)
-
 # Kinship, politeness and professional titles that precede a name (identifiers.md §12.4, §11).
 HONORIFICS = (
     "ông", "bà", "anh", "chị", "cô", "chú", "bác", "cậu", "dì", "cháu", "bé", "em", "cụ", "thím", "mợ",
@@ -189,9 +187,9 @@ def province_names() -> tuple[str, ...]:
 
 @lru_cache(maxsize=None)
 def below_province_cities() -> tuple[str, ...]:
-    """CITIES plus the provincial cities of the reference table ("Thành phố Tam Kỳ") whose name is not a
-    province's nor part of one ("Bà Rịa"); names made only of given-name syllables ("Long Khánh", "Chí Linh") and one-syllable ones
-    ("Vinh") are left out, as alone they are more often a person."""
+    """CITIES plus the provincial cities of the reference table ("Thành phố Đồng Xoài") whose name is not a
+    province's nor part of one ("Bà Rịa"); names made only of given-name syllables ("Long Khánh", "Chí
+    Linh") and one-syllable ones ("Vinh") are left out, as alone they are more often a person."""
     provinces = {fold(n) for n in province_names()}
     found = dict.fromkeys(CITIES)
     for row in wards():
@@ -200,7 +198,7 @@ def below_province_cities() -> tuple[str, ...]:
             continue
         name = bare_place_name(district)
         words = name.replace("-", " ").split()
-        if any(fold(name) in p for p in provinces) or len(words) < 2 or all(fold(w) in _FOLDED_GIVEN for w in words):
+        if any(fold(name) in p for p in provinces) or len(words) < 2 or all(fold(w) in folded_name_syllables() for w in words):
             continue
         found.setdefault(name)
     return tuple(found)
