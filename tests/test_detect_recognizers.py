@@ -128,7 +128,7 @@ CASES = {
     "LOCATION": (
         [
             ("quê Thanh Hóa", "Thanh Hóa"), ("tỉnh Nghệ An", "tỉnh Nghệ An"), ("về từ Trung Quốc", "Trung Quốc"),
-            ("TP.HCM", "TP.HCM"), ("mới từ Nha Trang về", "Nha Trang"), ("que thai binh", "thai binh"),
+            ("TP.HCM", "TP.HCM"), ("mới từ Liên bang Nga về", "Liên bang Nga"), ("que thai binh", "thai binh"),
             ("phường Trung Hòa, quận Cầu Giấy, hà nội", "hà nội"),
         ],
         ["bệnh lao phổi", "Bệnh viện Việt Đức", "hà nội lowercase without prefix", "Bà Nga than mệt",

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pipelines.reference import provinces_34, provinces_63, wards
+from pipelines.reference import provinces_34, provinces_63, wards, world_places
 
 
 @lru_cache(maxsize=1 << 16)
@@ -119,22 +119,30 @@ NON_NAME_PHRASES = frozenset({
     "ung thu", "trung tam", "cong ty", "kim chi", "hong hao", "hong nhuan", "bach hau",
 })
 
-COUNTRIES = (
-    "Việt Nam", "Trung Quốc", "Lào", "Campuchia", "Cam-pu-chia", "Thái Lan", "Hàn Quốc", "Nhật Bản",
-    "Hoa Kỳ", "Mỹ", "Pháp", "Đức", "Nga", "Úc", "Australia", "Singapore", "Malaysia", "Đài Loan",
-    "Hồng Kông", "Ấn Độ", "Indonesia", "Philippines", "Myanmar", "Canada", "Italia", "Ý", "Tây Ban Nha",
-    "Anh Quốc", "Vương quốc Anh", "Séc", "Ba Lan", "Ucraina", "Angola", "Nam Phi", "Nhật",
-)
+# Countries, world regions and places abroad: `pipelines/reference/world_places.tsv` (written from
+# general knowledge). Short country names that are also common words or surnames ("Anh", "Hàn") are
+# left to the nationality list of the person recognizer.
+_AMBIGUOUS_COUNTRY_NAMES = frozenset({"Anh", "Hàn", "Georgia", "Jordan"})
+COUNTRIES = tuple(r["name"] for r in world_places() if r["kind"] == "country" and r["name"] not in _AMBIGUOUS_COUNTRY_NAMES)
+# Regions larger than a province ("Đông Nam Á", "Tây Nguyên", "ĐBSCL"): coarse like a country.
+WORLD_REGIONS = tuple(r["name"] for r in world_places() if r["kind"] == "region")
+# Cities, islands and states abroad ("London", "Vũ Hán", "Siem Reap"): a place finer than a country.
+FOREIGN_CITIES = tuple(r["name"] for r in world_places() if r["kind"] == "city")
 
 PROVINCE_ALIASES = (
     "TP.HCM", "TP. HCM", "TPHCM", "TP HCM", "Tp.HCM", "Tp. HCM", "HCM", "Sài Gòn", "Huế", "Thừa Thiên - Huế",
     "Bà Rịa - Vũng Tàu", "Bà Rịa-Vũng Tàu", "Vũng Tàu", "Hà Nội", "HN", "Đà Nẵng", "Hải Phòng", "Cần Thơ",
 )
 
-# Cities that are not provinces but are named as coarse places ("mới từ Nha Trang về").
+# Cities and towns below province level that are named on their own, like a province ("mới từ Nha
+# Trang về"): finer than a province, so a VN_ADDRESS. More come from the reference table (the former
+# provincial cities, `below_province_cities()`).
 CITIES = (
-    "Nha Trang", "Đà Lạt", "Buôn Ma Thuột", "Quy Nhơn", "Hạ Long", "Phan Thiết", "Biên Hòa", "Thủ Dầu Một",
+    "Nha Trang", "Đà Lạt", "Buôn Ma Thuột", "Quy Nhơn", "Hạ Long", "Phan Thiết", "Biên Hòa", "Biên Hoà", "Thủ Dầu Một",
     "Pleiku", "Rạch Giá", "Long Xuyên", "Mỹ Tho", "Phú Quốc", "Sa Pa", "Sapa", "Hội An", "Móng Cái", "Thủ Đức",
+    "Cam Ranh", "Tuy Hòa", "Tuy Hoà", "Đồng Hới", "Đông Hà", "Sầm Sơn", "Cửa Lò", "Mũi Né", "Hà Tiên",
+    "Châu Đốc", "Cẩm Phả", "Uông Bí", "Việt Trì", "Sơn Tây", "Điện Biên Phủ", "Côn Đảo", "Cát Bà", "Đồ Sơn",
+    "Tam Đảo", "Mộc Châu", "Phan Rang", "Phan Rang-Tháp Chàm", "Bảo Lộc", "Cao Lãnh", "Sa Đéc", "Dĩ An",
 )
 
 # Airports named without "sân bay" ("nhập cảnh Nội Bài"): points a traveller passed through.
@@ -175,6 +183,25 @@ def province_names() -> tuple[str, ...]:
     names.add("Hòa Bình")
     names.add("Thừa Thiên Huế")
     return tuple(sorted(names, key=lambda n: (-len(n), n)))
+
+
+@lru_cache(maxsize=None)
+def below_province_cities() -> tuple[str, ...]:
+    """CITIES plus the provincial cities of the reference table ("Thành phố Đồng Xoài") whose name is not a
+    province's nor part of one ("Bà Rịa"); names made only of given-name syllables ("Long Khánh", "Chí
+    Linh") and one-syllable ones ("Vinh") are left out, as alone they are more often a person."""
+    provinces = {fold(n) for n in province_names()}
+    found = dict.fromkeys(CITIES)
+    for row in wards():
+        district = row["old_district_name"]
+        if not district.startswith("Thành phố "):
+            continue
+        name = bare_place_name(district)
+        words = name.replace("-", " ").split()
+        if any(fold(name) in p for p in provinces) or len(words) < 2 or all(fold(w) in folded_name_syllables() for w in words):
+            continue
+        found.setdefault(name)
+    return tuple(found)
 
 
 @lru_cache(maxsize=None)
@@ -245,6 +272,19 @@ def case_variants(words: tuple[str, ...] | list[str]) -> list[str]:
         for form in (word, strip_accents(word)):
             out.update({form, form.upper(), form.lower(), form[:1].upper() + form[1:].lower()})
     return sorted(out, key=lambda w: (-len(w), w))
+
+
+def capitalised_variants(names) -> list[str]:
+    """Title Case and ALL CAPS forms, with and without diacritics (short unaccented forms such as
+    "Lao" or "Y" are ordinary words, so they are left out)."""
+    forms = []
+    for variant in case_variants(list(names)):
+        if not variant[:1].isupper():
+            continue
+        if len(variant) <= 3 and variant == strip_accents(variant) and variant not in names:
+            continue
+        forms.append(variant)
+    return forms
 
 
 def alternation(words) -> str:

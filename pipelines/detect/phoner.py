@@ -10,11 +10,16 @@ Mapping to our entity types:
 - NAME -> PERSON, PATIENT_ID -> VN_PATIENT_ID, DATE -> DATE_TIME, AGE -> AGE (the annotators tag
   the number only; a ``tuổi`` right after it is added to the span, as our convention includes it).
 - LOCATION -> LOCATION for a province, centrally-run city (names of ``pipelines.reference``, old
-  and 2025 ones, with or without ``tỉnh``/``thành phố``/``TP``) or a country; health facilities
-  (``Bệnh viện …``, ``Trung tâm Y tế …``, ``phòng khám …``) are ignored, since the facility code is
-  kept by policy; every other LOCATION (wards, districts, streets, points of interest, foreign
-  cities) is VN_ADDRESS, "a location finer than a province". A LOCATION whose last comma-separated
-  part is a province is split into the two.
+  and 2025 ones, with or without ``tỉnh``/``thành phố``/``TP``), a country or a region larger than a
+  province (``pipelines/reference/world_places.tsv``: ``Liên bang Nga``, ``Đông Nam Á``, ``ĐBSCL``);
+  ``thành phố``/``TP`` before the name of a province that is not a centrally-run city is the
+  provincial capital (``thành phố Hải Dương``), a VN_ADDRESS; health facilities (``Bệnh viện …``,
+  ``Trung tâm Y tế …`` anywhere in the span, ``phòng khám …``, ``Đa khoa …``, ``Bệnh Nhiệt đới …``
+  without ``viện``, a hospital known by its name alone such as ``Bạch Mai``) are ignored, since the
+  facility code is kept by policy; every other LOCATION (wards, districts, streets, points of
+  interest, cities below province level, foreign cities) is VN_ADDRESS, "a location finer than a
+  province". A LOCATION whose last comma-separated part is a province is split into the two. A
+  sentence's full stop glued to the last syllable (``TP.HCM.``) is not part of the span.
 - ORGANIZATION is ignored: its spans and any prediction overlapping one are left out of the scores.
   GENDER, JOB, SYMPTOM_AND_DISEASE and TRANSPORTATION are not ours: they carry no true span, so a
   prediction there counts against precision.
@@ -50,18 +55,12 @@ _JOINERS = {"-", "/"}
 _FACILITY_PREFIXES = (
     "benh vien", "bv ", "trung tam y te", "ttyt", "phong kham", "tram y te", "nha thuoc", "benh xa",
     "phong mach", "trung tam kiem soat benh tat", "cdc ", "co so y te", "vien ", "khoa ", "trung tam cap cuu",
+    "da khoa ",
 )
-_COUNTRIES = (
-    "Việt Nam", "Trung Quốc", "Mỹ", "Hoa Kỳ", "Anh", "Vương quốc Anh", "Pháp", "Đức", "Ý", "Italy", "Nhật Bản",
-    "Nhật", "Hàn Quốc", "Hàn", "Triều Tiên", "Thái Lan", "Lào", "Campuchia", "Malaysia", "Singapore", "Indonesia",
-    "Philippines", "Myanmar", "Brunei", "Đông Timor", "Ấn Độ", "Nga", "Úc", "Australia", "Canada", "Qatar", "UAE",
-    "Tây Ban Nha", "Bồ Đào Nha", "Hà Lan", "Bỉ", "Thụy Sĩ", "Thụy Điển", "Na Uy", "Đan Mạch", "Phần Lan", "Séc",
-    "Ba Lan", "Hungary", "Ukraine", "Áo", "Hy Lạp", "Romania", "Ireland", "Scotland", "Brazil", "Mexico",
-    "Argentina", "Chile", "Peru", "Colombia", "Cuba", "Nam Phi", "Ai Cập", "Thổ Nhĩ Kỳ", "Iran", "Iraq", "Israel",
-    "Ả Rập Xê Út", "Saudi Arabia", "Kuwait", "Pakistan", "Bangladesh", "Nepal", "Sri Lanka", "Đài Loan",
-    "Hồng Kông", "Ma Cao", "New Zealand", "Mông Cổ", "Kazakhstan", "Uzbekistan", "Nigeria", "Angola",
-    "Guinea Xích Đạo", "Châu Âu", "Châu Á", "Châu Phi", "Châu Mỹ", "Trung Đông",
-)
+# A facility named inside a longer location ("cơ sở 2 Trung tâm Y tế huyện Bình Sơn") or a hospital
+# named without "viện" ("Bệnh Nhiệt đới Trung ương", "Trung tâm Bệnh nhiệt đới").
+_FACILITY_WORDS = ("benh vien", "trung tam y te", "benh nhiet doi")
+_CITY_PREFIXES = ("thanh pho ", "tp. ", "tp ", "tp.")
 _PROVINCE_ALIASES = ("HCM", "TPHCM", "Hồ Chí Minh", "Sài Gòn", "HN", "Huế", "Vũng Tàu - Bà Rịa", "Đắc Lắc",
                      "Đắc Nông", "Thừa Thiên - Huế")
 _ADMIN_PREFIXES = ("thanh pho ", "tinh ", "tp. ", "tp ", "tp.")
@@ -89,18 +88,29 @@ def _province_names() -> frozenset[str]:
 
 
 _PROVINCES: frozenset[str] | None = None
-_COUNTRY_SET = frozenset(fold(c) for c in _COUNTRIES)
+_COUNTRY_SET: frozenset[str] | None = None
+
+
+def _countries_and_regions() -> frozenset[str]:
+    """Countries and regions larger than a province (`pipelines/reference/world_places.tsv`)."""
+    from pipelines import reference
+    return frozenset(fold(r["name"]) for r in reference.world_places() if r["kind"] in ("country", "region"))
 
 
 def location_type(name: str) -> str:
     """LOCATION (province, central city, country), IGNORED (health facility) or VN_ADDRESS."""
-    global _PROVINCES
+    global _PROVINCES, _COUNTRY_SET
     if _PROVINCES is None:
-        _PROVINCES = _province_names()
+        _PROVINCES, _COUNTRY_SET = _province_names(), _countries_and_regions()
+    from .lexicon import CENTRAL_CITIES, HEALTH_FACILITY_NICKNAMES
     folded = fold(name)
-    if any(folded.startswith(p) for p in _FACILITY_PREFIXES) or "benh vien" in folded:
+    if (any(folded.startswith(p) for p in _FACILITY_PREFIXES) or any(w in folded for w in _FACILITY_WORDS)
+            or name in HEALTH_FACILITY_NICKNAMES):
         return IGNORED
-    if _bare(name) in _PROVINCES or folded in _COUNTRY_SET:
+    bare = _bare(name)
+    if bare in _PROVINCES and any(folded.startswith(p) for p in _CITY_PREFIXES) and bare not in CENTRAL_CITIES:
+        return "VN_ADDRESS"  # "thành phố Hải Dương" is the provincial capital, not the province
+    if bare in _PROVINCES or folded in _COUNTRY_SET:
         return "LOCATION"
     return "VN_ADDRESS"
 
@@ -149,8 +159,20 @@ def _tagged(tags: list[str]) -> Iterator[tuple[str, int, int]]:
         yield tuple(current)
 
 
+def _sentence_stop(words: list[str], b: int) -> bool:
+    """True if word b-1 carries the sentence's full stop ("... quận 2, TP.HCM."): a longer word ending in
+    "." after which only closing quotes or brackets follow."""
+    word = words[b - 1]
+    return len(word) > 2 and word.endswith(".") and not word.endswith("..") and all(
+        w in ('"', "”", "'", ")", "]") for w in words[b:])
+
+
 def _location_spans(words: list[str], offsets: list[tuple[int, int]], a: int, b: int):
-    """A LOCATION span, with a trailing ', <province>' split off as its own LOCATION."""
+    """A LOCATION span, with a trailing ', <province>' split off as its own LOCATION, and a full stop glued
+    to its last syllable left out."""
+    if _sentence_stop(words, b):
+        words = [*words[:b - 1], words[b - 1][:-1]]
+        offsets = [*offsets[:b - 1], (offsets[b - 1][0], offsets[b - 1][1] - 1)]
     commas = [i for i in range(a, b) if words[i] == ","]
     if commas:
         last = commas[-1]

@@ -51,3 +51,8 @@ def province_2025(matinh: str | None, episode_yyyymmdd: str | None) -> str | Non
 def icd10_chapters() -> tuple[dict[str, str], ...]:
     """WHO ICD-10 chapters with their first and last three-character category."""
     return read_tsv("icd10_chapters.tsv")
+
+
+def world_places() -> tuple[dict[str, str], ...]:
+    """Countries, world regions and places abroad (cities, islands, states), as Vietnamese text names them."""
+    return read_tsv("world_places.tsv")

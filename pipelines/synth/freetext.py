@@ -22,8 +22,9 @@ Span conventions (what a detector is expected to find):
   province, including street names named after people ("|Số 12, đường Nguyễn Trãi, phường X,
   quận Y|, |Hà Nội|"); "trú tại" / "địa chỉ:" are outside. A province ending the address is a
   separate LOCATION span (release policy may keep the province but never the finer parts).
-- ``LOCATION``: a province or city mentioned on its own ("quê |Nghệ An|") or ending an address,
-  with its "Tỉnh" / "Thành phố" / "TP." prefix when written.
+- ``LOCATION``: a province or centrally-run city mentioned on its own ("quê |Nghệ An|") or ending an
+  address, with its "Tỉnh" / "Thành phố" / "TP." prefix when written; a city below province level
+  mentioned on its own ("mới từ |Nha Trang|") is VN_ADDRESS.
 - ``PHONE_NUMBER``: the number as written, with its separators and ``+84`` prefix.
 - ``VN_CCCD``: the 12-digit CCCD or 9-digit CMND number; ``VN_BHYT``: the card number as written
   (with separators when written with them); ``EMAIL_ADDRESS``: the address.
@@ -261,6 +262,9 @@ def s_addr(ctx: TextContext) -> list[Part]:
 
 _OTHER_PLACES = ("Hà Nội", "TP HCM", "Sài Gòn", "Đà Lạt", "Bình Dương", "Hải Phòng", "Đà Nẵng", "Nghệ An",
                  "Thanh Hóa", "Quảng Ninh", "Cần Thơ", "Gia Lai", "Lào Cai", "Hà Giang", "Nha Trang", "Vũng Tàu")
+# Cities below province level are finer than a province: VN_ADDRESS, as in the annotation rules of the
+# hand-written sets ("Vũng Tàu" is also the province's short name, so it stays LOCATION).
+_CITIES_BELOW_PROVINCE = frozenset({"Đà Lạt", "Nha Trang"})
 
 
 def s_loc(ctx: TextContext) -> list[Part]:
@@ -270,7 +274,7 @@ def s_loc(ctx: TextContext) -> list[Part]:
     else:
         place = _ch(rng, _OTHER_PLACES)
     label = _ch(rng, ("quê ", "đi làm ăn ở ", "vừa đi du lịch ", "mới từ ", "làm việc tại ", "về quê "))
-    return [(label, None), (place, LOCATION)]
+    return [(label, None), (place, ADDRESS if place in _CITIES_BELOW_PROVINCE else LOCATION)]
 
 
 def format_date(rng: Random, d: date, with_year: float = 0.7) -> str:

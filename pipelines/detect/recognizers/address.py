@@ -7,10 +7,12 @@ import regex
 from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
 from ..lexicon import (
-    AIRPORTS, CENTRAL_CITIES, CITIES, COUNTRIES, HEALTH_FACILITY_NICKNAMES, SURNAMES, alternation, case_variants, fold,
+    AIRPORTS, CENTRAL_CITIES, COUNTRIES, FOREIGN_CITIES, HEALTH_FACILITY_NICKNAMES, SURNAMES, alternation, below_province_cities,
+    capitalised_variants, case_variants, fold,
     folded_local_place_names, folded_name_syllables, folded_province_names, folded_surnames, province_names, strip_accents,
 )
 from .base import CASE_SENSITIVE, WORD, VietnamesePatternRecognizer
+from .location import inside_proper_name
 
 _NUM = r"\d{1,4}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)*"
 _NAME_RUN = rf"{WORD}(?:[ \t]+{WORD}){{0,4}}"
@@ -48,13 +50,32 @@ _POI_KEYWORDS = (
     "tiệm vàng", "nhà sách", "hiệu thuốc", "khu cách ly", "khu ký túc xá", "ký túc xá", "ktx", "làng",
     "trung đoàn", "sư đoàn", "lữ đoàn", "tiểu đoàn", "doanh trại", "động", "hang", "bán đảo", "khu điều trị",
     "cảng", "bến cảng", "ngã tư", "ngã ba", "ngã năm", "ngã sáu", "vòng xoay", "bùng binh",
+    # Places of everyday life and landmarks (issue 9, location round).
+    "vườn quốc gia", "khu bảo tồn", "bến phà", "trang trại", "nông trại", "phố đi bộ", "phố cổ", "cây xăng", "trạm xăng", "cửa hàng xăng dầu",
+    "khu nhà trọ", "nhà trọ", "dãy trọ", "phòng trọ", "nhà nghỉ", "homestay", "biệt thự", "khu biệt thự",
+    "trung tâm tiệc cưới", "nhà hàng tiệc cưới", "trung tâm hội nghị", "trung tâm thể thao", "trung tâm văn hóa",
+    "trung tâm văn hoá", "trung tâm giải trí", "sân golf", "sân bóng", "hồ bơi", "bể bơi", "rạp chiếu phim",
+    "rạp hát", "nhà hát", "cung văn hóa", "cung văn hoá", "nhà thiếu nhi", "khu vui chơi", "quảng trường", "tượng đài", "lăng",
+    "văn miếu", "khu tưởng niệm", "nghĩa trang", "khu chế xuất", "khu kinh tế", "làng nghề", "chợ đêm",
+    "shop", "showroom", "đại lý", "cảng cá", "bến cá", "nhà khách", "khu tái định cư", "tiệm bánh", "tiệm cắt tóc",
+    "cửa hiệu", "quán ăn", "quán nhậu", "quán cà phê", "quán cafe", "trạm dừng chân", "trạm thu phí",
 )
-_POI_KEYWORD = "(?i:" + alternation(_POI_KEYWORDS) + r")|(?-i:KCN|KTX|CCN|TTTM)(?!\p{L})"
+# Landforms and waters are keywords in lower case only: capitalised they start a proper name ("Hồ Chí Minh",
+# "Cầu Giấy", "Bến Tre", "Núi Thành", "Sông Cầu", "Mũi Né"); "cầu" is also the end of "yêu cầu", "nhu cầu" ...
+# They need a name, not a number ("tiểu cầu 197 G/L" is a blood count).
+_POI_LOWER_KEYWORDS = ("đèo", "hồ", "núi", "sông", "suối", "thác", "vịnh", "rừng", "bến", "đồi", "cồn", "bãi", "cầu")
+_POI_KEYWORD = ("(?i:" + alternation(_POI_KEYWORDS) + r")|(?-i:KCN|KTX|CCN|TTTM)(?!\p{L})|(?-i:"
+                + alternation(_POI_LOWER_KEYWORDS) + ")")
+_COMPOUND_BEFORE_CAU = regex.compile(r"(?i:yêu|nhu|toàn|địa|cần|khẩn|mưu|cung|vọng|sở|thỉnh|tiểu|hồng|bạch|quả|bóng)[ \t]+$")
 _POI_KIND_WORDS = (
     r"(?:bar|karaoke|cafe|cà phê|ca phe|café|coffee|ăn|an|phở|pho|bia|nhậu|nướng|lẩu|cơm|bún|bánh mì|hải sản|chay|tạp hoá|tạp hóa"
     r"|thời trang|massage|quốc tế|quoc te|nội địa|đầu mối|dau moi|dân sinh|đêm|tiểu học|mầm non|trung học cơ sở|trung học phổ thông"
     r"|đại học|cao đẳng|trung cấp|tnhh|cổ phần|cp|tư nhân|liên doanh|may|xây dựng|du lịch|vận tải|thương mại|dịch vụ|mini|hộp đêm"
-    r"|quân sự|văn hoá nghệ thuật|văn hóa nghệ thuật|thiếu sinh quân|hoa|điện máy|bê thui|bún chả|bún chả cá|tiệc cưới|lịch sử)"
+    r"|quân sự|văn hoá nghệ thuật|văn hóa nghệ thuật|thiếu sinh quân|hoa|điện máy|bê thui|bún chả|bún chả cá|tiệc cưới|lịch sử"
+    r"|bia hơi|cháo|bún bò|mì|hủ tiếu|gà|vịt|dê|bò|cá|heo|lợn|bò sữa|pizza|trà sữa|kem|sinh tố|bánh|bánh kem|tóc|cắt tóc"
+    r"|làm tóc|nail|gội đầu|giặt là|tạp phẩm|vàng bạc|điện thoại|xe máy|ô tô|quần áo|giày dép|mỹ phẩm|nội thất|điện tử"
+    r"|tiện lợi|bách hóa|bách hoá|xăng dầu|nghỉ dưỡng|sinh thái|vui chơi|giải trí|ẩm thực|đi bộ|hội nghị|thể thao|golf"
+    r"|thủy điện|thuỷ điện|nhân tạo|trọ|nghỉ|nước ngọt|nước|lưu niệm)"
 )
 _POI_CORE = r"(?:(?:\p{Lu}[\p{L}\d&'’.-]*|\d+[\p{L}]*)(?:[ \t]+(?:\p{Lu}[\p{L}\d&'’.-]*|\d+))*)"
 # Lower-case words inside a name ("Trường Quân sự tỉnh Hà Nam", "Trường Văn hóa Thể thao"): a few
@@ -94,6 +115,8 @@ _PROVINCE_AFTER = regex.compile(
         [v for v in case_variants(list(province_names())) if v[:1].isupper()]) + r")(?![\w])"
 )
 _AIRPORT_ALT = alternation(AIRPORTS)
+# Cities below province level ("Nha Trang", "Hội An") and places abroad ("London", "Vũ Hán") named alone.
+_CITY_ALT = alternation(capitalised_variants(below_province_cities() + FOREIGN_CITIES))
 _STREET_CUE_BEFORE = regex.compile(r"(?:^|[^\w])(?i:ở|tại|trên|dọc|đến|qua|gần|phố|mặt tiền)[ \t]+$|\([ \t]*$")
 _TITLE_SURNAME_ALT = alternation({v for v in case_variants(SURNAMES) if v[:1].isupper() and not v.isupper()})
 _UNIT_AFTER_STREET = r"(?:(?i:phường|quận|thành phố|thị xã|thị trấn|huyện|xã)(?!\w)|(?-i:TP\.?|Tp\.?|P\.|Q\.))"
@@ -114,7 +137,6 @@ _STOP_WORDS = frozenset(fold(w) for w in (
 
 
 _FOLDED_COUNTRIES = frozenset(fold(c) for c in COUNTRIES)
-_FOLDED_CITIES = frozenset(fold(c) for c in CITIES)
 # Unit keywords as written (with diacritics: "Thanh Xuân" is a district, "Thành phố" is not a name).
 _UNIT_WORDS_AS_WRITTEN = frozenset("tỉnh thành quận huyện phường xã thị tp thôn ấp xóm khu đường phố số ngõ hẻm".split())
 _WORD_RE = regex.compile(WORD)
@@ -129,6 +151,22 @@ def _local_first_words() -> frozenset[str]:
 _POI_STOP = frozenset(fold(w) for w in (
     "Bộ Sở Ủy Uỷ UBND Covid COVID Y Tế Việt Đảng Chính Tôi Chúng Họ Ông Bà Anh Chị".split()
 ))
+_POI_STOP_AS_WRITTEN = frozenset(
+    "bộ sở ủy uỷ ubnd covid y tế việt đảng chính tôi chúng họ ông bà anh chị".split())
+
+
+# Lower-case words after a one-word point-of-interest name that end it: function words, verbs a
+# patient's movements take, time and quantity words.
+_NAME_CONTINUATION_STOP = frozenset("""
+ở tại trên trong ngoài của và với từ đến tới lúc ngày giờ hôm sáng trưa chiều tối đêm vào ra có là được đã đang sẽ
+vẫn để thì mà nên khi sau trước cùng thuộc gần bên cạnh rồi lại cũng không chưa này đó kia nào nhưng hoặc hay như do vì
+bị cho theo qua về đi mua bán ăn uống làm gặp chơi ngồi nghỉ ngủ khám xét nghiệm tiếp xúc cách ly điều trị nhập xuất
+phát hiện ghi nhận liên quan nơi các những một hai ba số khoảng gồm tham dự dự ghé chờ nằm đóng mở phong tỏa toả tỏa
+di chuyển
+""".split())
+_LOWER_WORD_AFTER = regex.compile(r"[ \t]+(\p{Ll}+)(?![\p{L}\d])")
+_NAME_BOUNDARY_AFTER = regex.compile(r"[ \t]*(?:$|[,.;:!?)\]\"”\n–-])|[ \t]+(?:\p{Lu}|\d|(?:" + "|".join(
+    sorted(_NAME_CONTINUATION_STOP, key=len, reverse=True)) + r")(?![\p{L}]))")
 
 
 def _style(word: str) -> str:
@@ -163,6 +201,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         Pattern("house_extra", r"(?<![\w.])(?P<kw>(?i:tầng|tang|lầu|phòng|phong|căn hộ|can ho|căn|lô|lo|block|nhà|nha)|(?-i:P\.))[ \t]*(?P<name>[A-Z]?\d{1,4}[A-Z]?\d{0,2}(?:[/.-]\d{1,4})?)(?![\w/])", 0.3),
         Pattern("poi", _POI, 0.85),
         Pattern("airport", rf"(?<![\w])(?:{_AIRPORT_ALT})(?![\w])", 0.85),
+        Pattern("city", rf"(?=[\p{{Lu}}Tt])(?<![\w.-])(?:(?i:thủ đô|thu do)[ \t]+)?(?:{_CITY_ALT})(?![\w])(?!-\w)", 0.85),
         Pattern("local_name", _LOCAL_NAME, 0.3),
         # A street named after a person without "đường" or a house number, right before a ward, district
         # or city ("Lý Thường Kiệt, TP Vinh", "Trần Phú, quận Ba Đình").
@@ -200,6 +239,11 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         if name == "house_extra":
             return match.end(), False
         if name == "airport":
+            return match.end(), True
+        if name == "city":
+            # Inside a longer proper name ("Đại học Nha Trang", "Tân Sơn Nhất"), not a place of its own.
+            if inside_proper_name(text, match.start()):
+                return None
             return match.end(), True
         if name == "street_bare":
             # Only after a place cue: "anh Nguyễn Văn A, phường X" is a person and his ward.
@@ -280,7 +324,9 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         if not words and not match.group("name")[:1].isdigit():
             return None
         name = match.group("name")
-        folded = fold(name)
+        if keyword in _POI_LOWER_KEYWORDS and (name[:1].isdigit() or (
+                keyword == "cầu" and _COMPOUND_BEFORE_CAU.search(text, max(0, match.start() - 8), match.start()))):
+            return None  # "tiểu cầu 197", "yêu cầu Công an"
         # "Trường" is also a given name, "Thành" too: a person or a town, not a place here.
         kind_words = text[match.end("kw"):match.start("name")].strip()
         has_lower = any(w[:1].islower() for _, _, w in words)
@@ -289,8 +335,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
             return None
         if keyword.lower() in ("công ty", "cty", "trường", "thành", "ga", "đình", "đền", "thành") and words and len(words) == 1 and fold(words[0][2]) in _POI_STOP:
             return None
-        if folded.split()[0] in _POI_STOP:
-            return None
+        if name.split()[0].lower() in _POI_STOP_AS_WRITTEN:
+            return None  # with its diacritics: "chợ Ba Vì" is a market, "chợ Bà ..." is not
         # "Chợ Rẫy" is a hospital; "khu cách ly Trung tâm Y tế ..." names a health facility.
         if text[match.start():match.end("name")] in HEALTH_FACILITY_NICKNAMES or regex.match(
                 r"[ \t]+(?i:tâm|khoa)\b", text[match.end("name"):match.end("name") + 6]):
@@ -300,7 +346,28 @@ class AddressRecognizer(VietnamesePatternRecognizer):
             end -= 1  # the sentence's full stop is not part of the name ("chợ Cồn.")
         if name[:1].isdigit() and _SIZE_AFTER.match(text, end):
             return None
+        if len(words) == 1 and end == words[0][1] and not name[:1].isdigit():
+            end = self._lower_name_end(text, end)
         return end, True
+
+    @staticmethod
+    def _lower_name_end(text: str, end: int) -> int:
+        """A one-word name that goes on in lower case ("nhà hàng Thế giới bò tươi", "siêu thị Điện máy xanh"):
+        up to three more lower-case words, none a function word or a verb, and only when a boundary follows
+        them (punctuation, the end of the text, a capitalised word or a function word); else the name ends
+        where it did ("chợ Cồn mua rau" stays "chợ Cồn")."""
+        words = []
+        for match in _LOWER_WORD_AFTER.finditer(text, end):
+            if match.start() != (words[-1].end() if words else end) or len(words) == 3:
+                break
+            if match.group(1) in _NAME_CONTINUATION_STOP:
+                break
+            words.append(match)
+        while words:
+            if _NAME_BOUNDARY_AFTER.match(text, words[-1].end()):
+                return words[-1].end()
+            words.pop()
+        return end
 
     def _local_name_end(self, text: str, match):
         """End of the longest known ward/district name at the start of a capitalised run, weak."""
@@ -310,7 +377,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         folded_words = [fold(w) for _, _, w in words]
         for size in range(len(words), 0, -1):
             candidate = " ".join(folded_words[:size])
-            if candidate in folded_province_names() or candidate in _FOLDED_COUNTRIES or candidate in _FOLDED_CITIES:
+            if candidate in folded_province_names() or candidate in _FOLDED_COUNTRIES:
                 return None
             if candidate in folded_local_place_names() and (size >= 2 or len(candidate) > 3):
                 if " ".join(w for _, _, w in words[:size]) in HEALTH_FACILITY_NICKNAMES:

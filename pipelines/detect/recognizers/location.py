@@ -3,25 +3,13 @@ from __future__ import annotations
 import regex
 from presidio_analyzer import Pattern
 
-from ..lexicon import CENTRAL_CITIES, CITIES, COUNTRIES, KINSHIP_WORDS, fold, alternation, case_variants, province_names, strip_accents
+from ..lexicon import CENTRAL_CITIES, COUNTRIES, KINSHIP_WORDS, WORLD_REGIONS, fold, alternation, capitalised_variants, case_variants, province_names
 from .base import CASE_SENSITIVE, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer
 
-def _capitalised_variants(names) -> list[str]:
-    """Title Case and ALL CAPS forms, with and without diacritics (short unaccented forms such as
-    "Lao" or "Y" are ordinary words, so they are left out)."""
-    forms = []
-    for variant in case_variants(list(names)):
-        if not variant[:1].isupper():
-            continue
-        if len(variant) <= 3 and variant == strip_accents(variant) and variant not in names:
-            continue
-        forms.append(variant)
-    return forms
-
-
 _PROVINCE_ANY_CASE_ALT = alternation(case_variants(list(province_names())))
-_PROVINCE_ALT = alternation(_capitalised_variants(province_names() + CITIES))
-_COUNTRY_ALT = alternation(_capitalised_variants(COUNTRIES))
+# Cities below province level ("Nha Trang") are VN_ADDRESS (AddressRecognizer), not LOCATION.
+_PROVINCE_ALT = alternation(capitalised_variants(province_names()))
+_COUNTRY_ALT = alternation(capitalised_variants(COUNTRIES + WORLD_REGIONS))
 _PROVINCE_PREFIX = r"(?i:tỉnh|tinh|thành phố|thanh pho|tp\.?)"
 # Lower-case province names count after a place cue ("quê thái bình") or at the end of an address.
 _LOWER_PROVINCE_ALT = alternation({v for v in case_variants(list(province_names())) if v.islower() and " " in v})
@@ -32,6 +20,15 @@ _ADDRESS_UNIT_BEFORE = regex.compile(
 _KINSHIP_BEFORE = regex.compile(
     r"(?:^|[^\w])(?i:" + alternation(case_variants(sorted(KINSHIP_WORDS))) + r")[ \t]+$"
 )
+
+
+def inside_proper_name(text: str, start: int) -> bool:
+    """True if the word before start is capitalised and does not start a sentence ("Bệnh viện Việt Đức",
+    "Đại học Nha Trang"): a name found there is part of a longer proper name."""
+    before = text[max(0, start - 30):start]
+    previous = regex.search(r"(\p{L}+)[ \t]+$", before)
+    return bool(previous) and previous.group(1)[0].isupper() and not regex.search(
+        r"[.!?:;\n]\s*\p{L}+[ \t]+$|^\p{L}+[ \t]+$", before)
 
 
 def _title_or_upper(words: str) -> bool:
@@ -84,11 +81,10 @@ class LocationRecognizer(VietnamesePatternRecognizer):
             # "thành phố Thanh Hóa" is the provincial capital (an address part), not the province.
             prefix = regex.match(r"(?i:thành phố|thanh pho|tp\.?)[ \t]*", span)
             return bool(prefix) and fold(span[prefix.end():]) not in CENTRAL_CITIES
-        # Inside a longer proper name ("Bệnh viện Việt Đức"): the previous word is capitalised.
-        previous = regex.search(r"(\p{L}+)[ \t]+$", text[max(0, start - 30):start])
-        if previous and previous.group(1)[0].isupper() and not regex.search(r"[.!?:;\n]\s*\p{L}+[ \t]+$|^\p{L}+[ \t]+$", text[max(0, start - 30):start]):
-            return True
-        if not _title_or_upper(span):
+        if inside_proper_name(text, start):
+            return True  # "Bệnh viện Việt Đức"
+        # Countries keep their listed inner lower-case words ("Liên bang Nga", "Vương quốc Anh").
+        if not (_title_or_upper(span) or (pattern.name == "country" and span[:1].isupper())):
             return True
         # "HN" and "HCM" alone are too short to trust outside an address.
         return span in ("HN",) and text[max(0, start - 2):start].strip(" ") not in (",", "-")
