@@ -19,7 +19,8 @@ _UNIT_AFTER = (r"(?:ngày|ngay|tuần|tuan|tháng|thang|năm|nam|giờ|gio|h|l�
 # After "ngày 2-3" these make it a dose or a frequency ("ngày 2-3 lần", "uống ngày 1-2 viên").
 _DOSE_UNIT = r"(?:lần|lan|viên|vien|ống|ong|gói|goi|lọ|chai|ml|mg|giọt|liều|nhát|bữa|cữ|tuần|tuan|giờ|gio|phút|phut|ngày|ngay)"
 # A pain score out of ten a few words after "đau" ("đau vết mổ 3/10", "đau > 6/10") is not a date.
-_PAIN_SCORE_BEFORE = r"\b(?:đau|dau|vas|nrs)(?:\s+[^\W\d_]+){0,3}\s*[<>≤≥=]?\s*"
+# ("đau 4/10, giảm còn 2/10": a later score of the same pain too).
+_PAIN_SCORE_BEFORE = r"\b(?:đau|dau|vas|nrs)(?:\s+[^\W\d_]+|\s*\d{1,2}/10\s*[,;]?){0,4}\s*[<>≤≥=]?\s*"
 # Lunar months by name ("tháng Giêng", "tháng Chạp") and days 1-10 of a lunar month ("mùng 6", "mồng 10").
 _LUNAR_MONTH = r"(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap|{m})(?:\s+(?:âm lịch|am lich|âl))?".format(m=r"(?:0?[1-9]|1[0-2])")
 _LUNAR_DAY = r"(?:mùng|mồng|mung)\s+(?:0?[1-9]|10)(?!\d)"

@@ -164,7 +164,7 @@ _LATIN_WORD_AFTER = regex.compile(r"[ \t]+([a-z]{3,})(?![\w])")
 _FORM_LABEL = regex.compile(r"(?:Năm sinh|Ngày sinh|Giới tính|Giới|Tuổi|Địa chỉ|Nghề nghiệp|Dân tộc|Quốc tịch|Điện thoại|Số điện thoại)"
                             r"[ \t]*:", regex.IGNORECASE)
 # Initials followed by a given name ("ĐD H.T. Loan").
-_GIVEN_AFTER_INITIALS = regex.compile(r"[ \t]+(\p{Lu}\p{Ll}+)(?![\w'’.-])")
+_GIVEN_AFTER_INITIALS = regex.compile(r"[ \t]+(\p{Lu}\p{Ll}+)(?![\w'’-]|\.\w)")
 _NOT_INITIALS = frozenset({"T.P", "T.T", "V.V", "P.S", "U.B", "T.W", "S.T", "B.V", "K.T", "T.S"})
 
 
