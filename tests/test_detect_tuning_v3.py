@@ -58,6 +58,8 @@ POSITIVE = {
         ("Bà lên chùa ngày mồng 10 tháng Giêng.", ["mồng 10 tháng Giêng"]),
         ("Từ 25 tháng Chạp cả nhà về quê.", ["25 tháng Chạp"]),
         ("Đám giỗ vào mùng 8 tháng 3 âm lịch.", ["mùng 8 tháng 3 âm lịch"]),
+        # "mùng" before a solar day-month: the day-month is the date.
+        ("Bà về quê hôm mùng 6/2 dương lịch.", ["6/2"]),
         # Two day-months joined by a dash are one span.
         ("Khoa nghỉ lễ 29/8-2/9 theo lịch.", ["29/8-2/9"]),
         ("Đợt tiêm từ 28/12 – 3/1/2026 tại trạm.", ["28/12 – 3/1/2026"]),

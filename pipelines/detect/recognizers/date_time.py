@@ -23,7 +23,7 @@ _DOSE_UNIT = r"(?:lần|lan|viên|vien|ống|ong|gói|goi|lọ|chai|ml|mg|giọt
 _PAIN_SCORE_BEFORE = r"\b(?:đau|dau|vas|nrs)(?:\s+[^\W\d_]+|\s*\d{1,2}/10\s*[,;]?){0,4}\s*[<>≤≥=]?\s*"
 # Lunar months by name ("tháng Giêng", "tháng Chạp") and days 1-10 of a lunar month ("mùng 6", "mồng 10").
 _LUNAR_MONTH = r"(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap|{m})(?:\s+(?:âm lịch|am lich|âl))?".format(m=r"(?:0?[1-9]|1[0-2])")
-_LUNAR_DAY = r"(?:mùng|mồng|mung)\s+(?:0?[1-9]|10)(?!\d)"
+_LUNAR_DAY = r"(?:mùng|mồng|mung)\s+(?:0?[1-9]|10)(?!\d|[/.-]\d)"  # "mùng 9-3" is the day-month "9-3"
 _TIME = r"(?:[01]?\d|2[0-3])\s?(?::|h|giờ|gio|g)\s?[0-5]\d(?:\s?(?:p|phút|phut)(?![\w]))?"
 
 
