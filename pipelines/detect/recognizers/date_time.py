@@ -1,6 +1,7 @@
+import regex
 from presidio_analyzer import Pattern
 
-from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
+from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer, preceding_text
 
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _MONTH = r"(?:0?[1-9]|1[0-2])"
@@ -20,7 +21,8 @@ _UNIT_AFTER = (r"(?:ngày|ngay|tuần|tuan|tháng|thang|năm|nam|giờ|gio|h|l�
 _DOSE_UNIT = r"(?:lần|lan|viên|vien|ống|ong|gói|goi|lọ|chai|ml|mg|giọt|liều|nhát|bữa|cữ|tuần|tuan|giờ|gio|phút|phut|ngày|ngay)"
 # A pain score out of ten a few words after "đau" ("đau vết mổ 3/10", "đau > 6/10") is not a date.
 # ("đau 4/10, giảm còn 2/10": a later score of the same pain too).
-_PAIN_SCORE_BEFORE = r"\b(?:đau|dau|vas|nrs)(?:\s+[^\W\d_]+|\s*\d{1,2}/10\s*[,;]?){0,4}\s*[<>≤≥=]?\s*"
+_PAIN_SCORE_BEFORE = regex.compile(r"\b(?:đau|dau|vas|nrs)(?:\s+[^\W\d_]+|\s*\d{1,2}/10\s*[,;]?){0,4}\s*[<>≤≥=]?\s*$",
+                                   regex.IGNORECASE)
 # Lunar months by name ("tháng Giêng", "tháng Chạp") and days 1-10 of a lunar month ("mùng 6", "mồng 10").
 _LUNAR_MONTH = r"(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap|{m})(?:\s+(?:âm lịch|am lich|âl))?".format(m=r"(?:0?[1-9]|1[0-2])")
 _LUNAR_DAY = r"(?:mùng|mồng|mung)\s+(?:0?[1-9]|10)(?!\d|[/.-]\d)"  # "mùng 9-3" is the day-month "9-3"
@@ -72,7 +74,7 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         # keeps its word ("đầu tháng 5", "giữa tháng 8", "cuối tháng 12").
         Pattern(
             "month_alone",
-            rf"(?=[tTđĐgGcCdD])(?<!\d[ \t]{{0,2}})(?<![\w])(?P<pii>(?:(?:đầu|giữa|cuối|dau|giua|cuoi)\s+)?(?:tháng|thang)\s+{_MONTH}(?:\s*(?:-|–|và|đến|tới)\s*{_MONTH})?)"
+            rf"(?=[tT]h|[đĐ]ầ|[gG]i|[cC]u|[dD]a)(?<!\d[ \t]{{0,2}})(?<![\w])(?P<pii>(?:(?:đầu|giữa|cuối|dau|giua|cuoi)\s+)?(?:tháng|thang)\s+{_MONTH}(?:\s*(?:-|–|và|đến|tới)\s*{_MONTH})?)"
             rf"(?![\d/.,]\d|\d|\s*(?:tuổi|tuoi))",
             0.6,
         ),
@@ -80,15 +82,16 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         # ("COVID-19"), an age or a count word, not before a unit ("1-2 ngày" is a duration).
         Pattern(
             "day_month_bare",
-            rf"(?=\d)(?<![\w/.,:-]|[\w]-\s?|{_NOT_DATE_BEFORE}\s+(?:từ\s+)?|{_PAIN_SCORE_BEFORE}){_DAY}[/-]{_MONTH}(?:[/-](?:{_YEAR}|\d{{2}}))?"
+            rf"(?=\d)(?<![\w/.,:-]|[\w]-\s?|{_NOT_DATE_BEFORE}\s+(?:từ\s+)?){_DAY}[/-]{_MONTH}(?:[/-](?:{_YEAR}|\d{{2}}))?"
             rf"(?![\d]|[/.,-]\d|\s*{_UNIT_AFTER}(?![\w]))",
             0.45,
         ),
         # Lunar dates: "mùng 6 tháng Giêng", "28 tháng Chạp", "mồng 10 tháng 3 âm lịch", "mùng 2 Tết".
         Pattern(
             "lunar",
-            rf"(?<![\w])(?:{_LUNAR_DAY}(?:\s+(?:{_LUNAR_MONTH}|tết|tet))?|{_DAY}\s+(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap)"
-            rf"(?:\s+(?:âm lịch|am lich))?|(?:đầu|giữa|cuối|dau|giua|cuoi)?\s*(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap))(?![\w])",
+            rf"(?=[mMđĐgGcCdDtT\d])(?<![\w])(?:{_LUNAR_DAY}(?:\s+(?:{_LUNAR_MONTH}|tết|tet))?"
+            rf"|{_DAY}\s+(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap)(?:\s+(?:âm lịch|am lich))?"
+            rf"|(?:(?:đầu|giữa|cuối|dau|giua|cuoi)\s+)?(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap))(?![\w])",
             0.7,
         ),
         # A range of two day-months joined by a dash is one date ("30/4-1/5", "28/12 – 2/1").
@@ -114,3 +117,7 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []
+
+    def invalidate_span(self, text: str, start: int, end: int, match, pattern) -> bool:
+        """A bare "3/10" a few words after "đau" is a pain score ("đau vết mổ 3/10"), not a date."""
+        return pattern.name == "day_month_bare" and _PAIN_SCORE_BEFORE.search(preceding_text(text, start, 50)) is not None
