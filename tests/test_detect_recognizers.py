@@ -161,7 +161,7 @@ CASES = {
         [
             ("BN1234 ra viện", "BN1234"),
             ("bệnh nhân số 416", "416"),
-            ("mã BN 123", "BN 123"),
+            ("mã BN 123", "123"),  # "mã BN" is the label: the number only (hand-written v3 rules)
             ("số hồ sơ: HS2024-00789", "HS2024-00789"),
             ("MA_LK: 01929_2024_03_123456_1", "01929_2024_03_123456_1"),
         ],

@@ -75,6 +75,8 @@ HONORIFICS = (
     # Roles a news report or a note puts before a person's name ("du khách Ivan Petrov", "y tá Thảo").
     "y tá", "hộ lý", "nạn nhân", "du khách", "chú rể", "cô dâu", "ca bệnh là", "bệnh nhân nữ",
     "bệnh nhân nam", "bn nữ", "bn nam", "BN nữ", "BN nam", "người bệnh nữ", "người bệnh nam", "thai phụ",
+    # Call-centre and office roles, and a caller's own name ("tổng đài viên Hà My", "xưng là Tuấn").
+    "tổng đài viên", "tư vấn viên", "phiên dịch viên", "luật sư", "tài xế", "xưng là", "xưng tên",
 )
 
 # Single-word kinship and politeness terms: before a lone given name they are followed by a space,

@@ -1,6 +1,7 @@
+import regex
 from presidio_analyzer import Pattern
 
-from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
+from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer, preceding_text
 
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _MONTH = r"(?:0?[1-9]|1[0-2])"
@@ -10,7 +11,7 @@ _DAY_MONTH = rf"{_DAY}[/-]{_MONTH}(?:[/-](?:{_YEAR}|\d{{2}}))?"
 _DATE_WORD = (r"(?:ngày|ngay|hôm|hom|từ|tu|đến|den|lúc|luc|sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|vào|vao"
               r"|nay|mai|sau|trước|truoc|khoảng|khoang)")
 # Before a bare "2-3" these make it a count or a dose ("uống 2-3 viên", "có 3-4 kết quả"), after it a unit does.
-_NOT_DATE_BEFORE = (r"(?:tuổi|tuoi|số|so|lần|lan|tỷ lệ|uống|uong|tiêm|tiem|dùng|dung|nhỏ|xịt|truyền|thở|có|co|hơn|được"
+_NOT_DATE_BEFORE = (r"(?:tuổi|tuoi|số|so|lần|lan|tỷ lệ|apgar|mục tiêu|muc tieu|[<>≤≥=]|uống|uong|tiêm|tiem|dùng|dung|nhỏ|xịt|truyền|thở|có|co|hơn|được"
                     r"|khoảng|khoang|mỗi|moi|x|cấp|độ|giai đoạn|grade|type|nhóm|lớp|phục hồi được|lực|luc|cơ lực|sức cơ"
                     r"|điểm|diem|glasgow|gcs|vas|mức|muc|thang|tỉ lệ|tỷ số|ti le|para|pare|lần thứ)")
 _UNIT_AFTER = (r"(?:ngày|ngay|tuần|tuan|tháng|thang|năm|nam|giờ|gio|h|lần|lan|người|nguoi|ca|bệnh nhân|trường hợp|tuổi|tuoi"
@@ -18,6 +19,13 @@ _UNIT_AFTER = (r"(?:ngày|ngay|tuần|tuan|tháng|thang|năm|nam|giờ|gio|h|l�
                r"|cữ|nhịp|kết quả|ket qua|bệnh nền|phút|phut|tiếng|điểm|x)")
 # After "ngày 2-3" these make it a dose or a frequency ("ngày 2-3 lần", "uống ngày 1-2 viên").
 _DOSE_UNIT = r"(?:lần|lan|viên|vien|ống|ong|gói|goi|lọ|chai|ml|mg|giọt|liều|nhát|bữa|cữ|tuần|tuan|giờ|gio|phút|phut|ngày|ngay)"
+# A pain score out of ten a few words after "đau" ("đau vết mổ 3/10", "đau > 6/10") is not a date.
+# ("đau 4/10, giảm còn 2/10": a later score of the same pain too).
+_PAIN_SCORE_BEFORE = regex.compile(r"\b(?:đau|dau|vas|nrs)(?:\s+[^\W\d_]+|\s*\d{1,2}/10\s*[,;]?){0,4}\s*[<>≤≥=]?\s*$",
+                                   regex.IGNORECASE)
+# Lunar months by name ("tháng Giêng", "tháng Chạp") and days 1-10 of a lunar month ("mùng 6", "mồng 10").
+_LUNAR_MONTH = r"(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap|{m})(?:\s+(?:âm lịch|am lich|âl))?".format(m=r"(?:0?[1-9]|1[0-2])")
+_LUNAR_DAY = r"(?:mùng|mồng|mung)\s+(?:0?[1-9]|10)(?!\d|[/.-]\d)"  # "mùng 9-3" is the day-month "9-3"
 _TIME = r"(?:[01]?\d|2[0-3])\s?(?::|h|giờ|gio|g)\s?[0-5]\d(?:\s?(?:p|phút|phut)(?![\w]))?"
 
 
@@ -26,7 +34,8 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
     ranges and lists of days ("từ ngày 3-6/9", "các ngày 9, 10, 12/11"), months ("đầu tháng 5")."""
 
     ENTITY = "DATE_TIME"
-    NEEDS = r"(?i:\d\s?(?:[/.:hg-]|giờ|gio)|\d\s+(?:tháng|thang)|\d\s*(?:/|năm|nam)|\d{8}|(?:tháng|thang)\s+\d)"
+    NEEDS = (r"(?i:\d\s?(?:[/.:hg-]|giờ|gio)|\d\s+(?:tháng|thang)|\d\s*(?:/|năm|nam)|\d{8}|(?:tháng|thang)\s+\d"
+             r"|(?:mùng|mồng|mung)\s+\d|(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap))")
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern("dmy", rf"(?=\d)(?<![\d/.-]){_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep)(?:{_YEAR}|\d{{2}})(?![\d]|[/.-]\d)", 0.85),
@@ -61,10 +70,11 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
             rf"(?=\d)(?<![\d/.-]){_DAY_MONTH}{_RANGE_SEP}(?P<pii>{_DAY_MONTH})(?![\d]|[/.-]\d)",
             0.7,
         ),
-        # Months as dates: "tháng 3", "đầu tháng 5", "trong tháng 11" (not "3 tháng", a duration).
+        # Months as dates: "tháng 3", "trong tháng 11" (not "3 tháng", a duration); a vague date tied to a month
+        # keeps its word ("đầu tháng 5", "giữa tháng 8", "cuối tháng 12").
         Pattern(
             "month_alone",
-            rf"(?=[tT]h)(?<!\d[ \t]{{0,2}})(?<![\w])(?P<pii>(?:tháng|thang)\s+{_MONTH}(?:\s*(?:-|–|và|đến|tới)\s*{_MONTH})?)"
+            rf"(?=[tT]h|[đĐ]ầ|[gG]i|[cC]u|[dD]a)(?<!\d[ \t]{{0,2}})(?<![\w])(?P<pii>(?:(?:đầu|giữa|cuối|dau|giua|cuoi)\s+)?(?:tháng|thang)\s+{_MONTH}(?:\s*(?:-|–|và|đến|tới)\s*{_MONTH})?)"
             rf"(?![\d/.,]\d|\d|\s*(?:tuổi|tuoi))",
             0.6,
         ),
@@ -76,16 +86,38 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
             rf"(?![\d]|[/.,-]\d|\s*{_UNIT_AFTER}(?![\w]))",
             0.45,
         ),
+        # Lunar dates: "mùng 6 tháng Giêng", "28 tháng Chạp", "mồng 10 tháng 3 âm lịch", "mùng 2 Tết".
+        Pattern(
+            "lunar",
+            rf"(?=[mMđĐgGcCdDtT\d])(?<![\w])(?:{_LUNAR_DAY}(?:\s+(?:{_LUNAR_MONTH}|tết|tet))?"
+            rf"|{_DAY}\s+(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap)(?:\s+(?:âm lịch|am lich))?"
+            rf"|(?:(?:đầu|giữa|cuối|dau|giua|cuoi)\s+)?(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap))(?![\w])",
+            0.7,
+        ),
+        # A range of two day-months joined by a dash is one date ("30/4-1/5", "28/12 – 2/1").
+        Pattern(
+            "day_month_range",
+            rf"(?=\d)(?<![\w/.,:-]){_DAY}/{_MONTH}\s?[-–]\s?{_DAY}/{_MONTH}(?:/(?:{_YEAR}|\d{{2}}))?(?![\d]|[/.,-]\d)",
+            0.7,
+        ),
         Pattern("time", rf"(?<![\d:.,]){_TIME}(?![\d])", 0.6),
         # A whole hour is a clock time only after "lúc"/"vào"... or before a part of the day;
         # otherwise it is a duration or an interval ("trước ăn 1 giờ", "3 giờ/lần").
         Pattern(
             "hour",
             r"(?:\b(?:lúc|luc|vào|vao|từ|tu|đến|den|tới|toi|khoảng|khoang)\s+(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))(?![\w/])"
-            r"|(?<![\d:.,])(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))\s+(?=(?:sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|hôm|hom|ngày|ngay)\b))",
+            r"|(?<![\d:.,])(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))\s+(?=(?:sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|hôm|hom|ngày|ngay)\b)"
+            # An afternoon or evening hour as a limit ("trước 16h", "sau 20h"): 13h-23h are not durations there.
+            r"|\b(?:trước|truoc|sau)\s+(?P<pii>(?:1[3-9]|2[0-3])h)(?![\w/])"
+            # The hours of a monitoring log, each before its reading ("Theo dõi: 13h HA 150/95, 14h HA 140/90").
+            r"|(?:^|(?<=[:;,]\s?))(?P<pii>(?:[01]?\d|2[0-3])h)\s+(?=(?-i:[A-Z][A-Za-z]{0,4}\d?)\s+\d))",
             0.5,
         ),
     ]
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []
+
+    def invalidate_span(self, text: str, start: int, end: int, match, pattern) -> bool:
+        """A bare "3/10" a few words after "đau" is a pain score ("đau vết mổ 3/10"), not a date."""
+        return pattern.name == "day_month_bare" and _PAIN_SCORE_BEFORE.search(preceding_text(text, start, 50)) is not None

@@ -6,21 +6,31 @@ from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
 
 _CODE = r"(?P<pii>[A-Z0-9](?:[A-Z0-9._/-]{0,38}[A-Z0-9])?)"
 # Papers and records that carry a patient's own number: "hồ sơ số HS25-004431", "đơn thuốc số DT-25-009812",
+# "kết quả giải phẫu bệnh số GPB-25-1673",
 # "giấy hẹn khám lại số 118/GH-KKB", "số phiếu xét nghiệm XN-25-77120", "mã điều trị TB25-118".
 _DOCUMENT = (
     r"(?:hồ sơ|ho so|bệnh án|benh an|đơn thuốc|don thuoc|phiếu|phieu|giấy|giay|sổ|mã điều trị|ma dieu tri"
-    r"|mã bệnh nhân|mã người bệnh|mã|ma\b)"
+    r"|giải phẫu bệnh|giai phau benh|sinh thiết|sinh thiet|mã bệnh nhân|mã người bệnh|mã|ma\b)"
 )
 # An identity or insurance card, a licence, a lot, a staff member or a facility is not a patient's record.
 _NOT_A_RECORD = regex.compile(
     r"(?i)\b(?:cccd|cmnd|căn cước|can cuoc|chứng minh|chung minh|hộ chiếu|ho chieu|thẻ|the bhyt|bhxh|phép|phep"
-    r"|chứng chỉ|chung chi|cchn|thuế|thue|điện thoại|dien thoai|sđt|sdt|đt|liên hệ|lien he|nhân viên|nhan vien|cán bộ|can bo|bác sĩ|bac si|lô|lo\b|sản xuất|đăng ký|dang ky|icd|atc|nhà|nha\b"
+    r"|chứng chỉ|chung chi|cchn|thuế|thue|điện thoại|dien thoai|sđt|sdt|đt|liên hệ|lien he|nhân viên|nhan vien|cán bộ|can bo|bác sĩ|bac si|tvv|tư vấn viên|lô|lo\b|sản xuất|đăng ký|dang ky|icd|atc|nhà|nha\b"
     r"|(?:mã|ma)\s+(?:số\s+)?(?:thuốc|thuoc|cơ sở|co so|bệnh viện|benh vien|khoa|kcb|đơn vị|don vi|vật tư|dịch vụ|giường))"
 )
 _NOT_A_CODE = regex.compile(r"(?i)(?:covid|sars|ncov|h\d+n\d+|icd)")
 # The code itself: letters and digits with "-" or "/" ("HIV-0341", "GBT-0093/2025", "2025/1147"),
-# or a long number ("0101250045213"); at least two digits.
-_RECORD_CODE = r"(?-i:(?P<pii>(?=[A-ZĐ0-9/-]*\d)[A-ZĐ]{0,5}\d{0,4}(?:[-/][A-ZĐ0-9]{1,8}){1,3}|\d{6,15}))"
+# a series letter and a space before a numbered paper ("CS 1108/2025"), or a long number ("0101250045213");
+# at least two digits.
+_RECORD_CODE = (r"(?-i:(?P<pii>(?=[A-ZĐ0-9/ -]*\d)(?:[A-ZĐ]{1,4} (?=\d{1,7}/\d))?[A-ZĐ]{0,5}\d{0,4}(?:[-/][A-ZĐ0-9]{1,8}){1,3}"
+                r"|\d{6,15}))")
+# A code that carries its own series letters, a year or sub-series and a serial ("BT-2025-00419", "DT-25-031902")
+# needs no "số" after the paper it numbers ("Hồ sơ bồi thường BT-2025-00419").
+_SELF_EVIDENT_CODE = regex.compile(r"[A-ZĐ]{2,5}-(?:[A-ZĐ0-9]{1,8}-)+\d{4,8}")
+# The national e-prescription code (Đơn thuốc quốc gia): the facility's 5-digit code, a serial of letters and
+# digits (7 in the standard, shorter ones are written too), "-" and the prescription kind (c basic, n narcotic,
+# h psychotropic, y traditional medicine): "79031ND2K8T-c".
+_E_PRESCRIPTION = r"(?<![\w-])(?-i:\d{5}(?=[A-Z0-9]{0,6}[A-Z])[A-Z0-9]{5,7}-[cnhy])(?![\w-])"
 
 
 class PatientIdRecognizer(VietnamesePatternRecognizer):
@@ -32,7 +42,10 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         # "BN" glued or spaced to a number is the public case-number convention (identifiers.md §10).
-        Pattern("bn_number", r"(?<![\w])(?-i:BN|Bn|bn)[\s.#-]?\d{1,10}(?![\w/])", 0.85),
+        # Not after "mã" ("mã BN 25007381"): "BN" is then part of the label and record_label takes the number.
+        # The press writes its case numbers with a thousands dot ("BN 1.384").
+        Pattern("bn_number", r"(?<![\w])(?<!\b(?:mã|ma)[\s_]*)(?-i:BN|Bn|bn)[\s.#-]?(?:\d{1,3}(?:\.\d{3})+|\d{1,10})(?![\w/]|[.,]\d)", 0.85),
+        Pattern("e_prescription", _E_PRESCRIPTION, 0.85),
         # Archive numbers with their year ("LT 3307/25", "số LT: 1234/2024").
         Pattern("archive_number", r"(?<![\w])(?-i:LT|SLT|SLTr)[\s.:#-]*\d{1,7}/\d{2,4}(?![\w/])", 0.85),
         # Numbered hospital papers: transfer, discharge, death and birth certificates ("88/GCT-BV",
@@ -45,7 +58,7 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
         # A code after a record or paper and "số"/"mã"/":", a few words between ("giấy ra viện số 2025/1147").
         Pattern(
             "document_code",
-            rf"\b{_DOCUMENT}(?P<words>(?:[ \t]+[^\W\d_]+){{0,4}}?)[ \t]*(?:số|so|mã|ma|:)?[ \t]*[:#.]?[ \t]*"
+            rf"\b{_DOCUMENT}(?P<words>(?:[ \t]+\(?[^\W\d_]+\)?){{0,4}}?)[ \t]*(?:số|so|mã|ma|:)?[ \t]*[:#.]?[ \t]*"
             + _RECORD_CODE + r"(?![\w/-])",
             0.85,
         ),
@@ -79,7 +92,9 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
         if "CCHN" in code or _NOT_A_RECORD.search(label) or _NOT_A_CODE.match(code):
             return True
         said_number = regex.search(r"(?i)(?:^|[^\w])(?:số|so|mã|ma)(?![\w])|:", label) is not None
-        return not said_number or sum(ch.isdigit() for ch in code) < 2
+        if not said_number and not _SELF_EVIDENT_CODE.fullmatch(code):
+            return True
+        return sum(ch.isdigit() for ch in code) < 2
 
     def invalidate_result(self, pattern_text: str) -> bool:
         # A label followed by a plain word is not a code: require at least one digit.

@@ -147,11 +147,24 @@ _LETTER_NOUNS = frozenset(fold(w) for w in (
 # "Quận Văn Lâm", "Chùa Văn Thánh": a unit or a building, then a place name with "Văn".
 _PLACE_FIRST_WORDS = frozenset(fold(w.split()[0]) for w in PLACE_OR_FACILITY_WORDS) | frozenset(
     "quan huyen phuong xa tinh thanh thon xom ap ban lang chua den dinh mieu hoi van nha bao nghe".split())
-_FOREIGN_WORD = r"\p{Lu}[a-z]+(?:-[A-Za-z][a-z]+)?"
+# "Park Ji-hoon", "O'Brien", "D'Souza".
+_FOREIGN_WORD = r"(?:\p{Lu}['’])?\p{Lu}[a-z]+(?:-[A-Za-z][a-z]+)?"
 
 # A clan name of Ê Đê / Jrai shape: two consonants that no Kinh syllable starts with ("Ktla", "Bluang", "Mdrang").
 _FOLDED_CLANS_FIRST = frozenset(fold(c) for c in HIGHLAND_CLANS_FIRST)
 _CLUSTER_START = regex.compile(r"(?i)^(?!ch|gh|gi|kh|ng|nh|ph|qu|th|tr)[bcdđghklmnpqrstvx][bdhklmnprstwy]")
+# A blood group after a kinship word ("mẹ O Rh+, con A Rh+", "bố AB+") is not an initial.
+_BLOOD_GROUP = regex.compile(r"(?:AB|A|B|O)(?![\w'’.])")
+_BLOOD_GROUP_AFTER = regex.compile(r"[ \t]*(?:Rh\b|[+-](?!\d))")
+# A Vietnamese syllable written without diacritics; a lower-case Latin word of another shape after a capital and a dot
+# is a species name ("E. coli", "P. falciparum"), not an initial and a word.
+_VIETNAMESE_SYLLABLE = regex.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
+_LATIN_WORD_AFTER = regex.compile(r"[ \t]+([a-z]{3,})(?![\w])")
+# A form label after a name in a form ("Họ tên: Bế Thị Nguyên   Năm sinh: 1990"): the name stops before it.
+_FORM_LABEL = regex.compile(r"(?:Năm sinh|Ngày sinh|Giới tính|Giới|Tuổi|Địa chỉ|Nghề nghiệp|Dân tộc|Quốc tịch|Điện thoại|Số điện thoại)"
+                            r"[ \t]*:", regex.IGNORECASE)
+# Initials followed by a given name ("ĐD H.T. Loan").
+_GIVEN_AFTER_INITIALS = regex.compile(r"[ \t]+(\p{Lu}\p{Ll}+)(?![\w'’-]|\.\w)")
 _NOT_INITIALS = frozenset({"T.P", "T.T", "V.V", "P.S", "U.B", "T.W", "S.T", "B.V", "K.T", "T.S"})
 
 
@@ -247,6 +260,12 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             WORD_BOUNDARY_BEFORE + rf"(?P<pii>(?:{_TITLE_SURNAMES})(?:[ \t]+\p{{Lu}}\p{{Ll}}*){{1,3}})" + WORD_BOUNDARY_AFTER,
             0.85,
         ),
+        # A middle name written as an initial: "Lê V. Thành", "Nguyễn T. Hoa".
+        Pattern(
+            "surname_initial",
+            WORD_BOUNDARY_BEFORE + rf"(?P<pii>(?:{_TITLE_SURNAMES})[ \t]+\p{{Lu}}\.[ \t]*\p{{Lu}}\p{{Ll}}+)" + WORD_BOUNDARY_AFTER,
+            0.8,
+        ),
         Pattern(
             "surname_upper",
             WORD_BOUNDARY_BEFORE + rf"(?P<pii>(?:{_UPPER_SURNAMES})(?:[ \t]+\p{{Lu}}+){{1,3}})" + WORD_BOUNDARY_AFTER,
@@ -322,6 +341,9 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         # Lone capitals are frequent (codes, classes): the cheap test on what follows or precedes first.
         if pattern.name == "letter_alone" and not _letter_could_be_name(text, start, end):
             return None
+        group = _BLOOD_GROUP.match(text, start)
+        if group is not None and _BLOOD_GROUP_AFTER.match(text, group.end()):
+            return None
         raw_before = text[max(0, start - 40):start]
         if _NEWSPAPER_BEFORE.search(raw_before):
             return None
@@ -378,9 +400,13 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                 return None
             if pattern.name == "initials_two" and not has_trigger and not _AGE_AFTER.match(text, end):
                 return None
+            given = _GIVEN_AFTER_INITIALS.match(text, end) if span_text.endswith(".") else None
+            if given is not None and is_name_syllable(given.group(1)) and given.group(1).lower() not in _NEVER_GIVEN_ALONE:
+                end = given.end(1)
             self._scores[(start, end, pattern.name)] = 0.8 if has_trigger else pattern.score
             return start, end
         words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text, start, end)]
+        words = [w for i, w in enumerate(words) if not any(_FORM_LABEL.match(text, x[0]) for x in words[1:i + 1])]
         if not words:
             return None
         first = words[0][2]
@@ -390,6 +416,9 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         if (first_is_honorific and len(words) > 1 and _style(words[1][2]) in ("title", "upper")
                 and fold(words[1][2]) in folded_surnames()):
             return None  # "Ông Bùi Văn Tư": the name starts at the next word (its own match)
+        if (first_is_honorific and pattern.name == "surname_title"
+                and (len(words) == 2 or not all(is_name_syllable(w) for _, _, w in words[1:]))):
+            return None  # "Ông Bảy", "Ông Wang Jianguo": a title before a given or foreign name, not the surname Ông
         honorific = text[match.start():start].strip(" \t.:,-").lower() if pattern.name in ("honorific_name", "surname_lower") else ""
         if honorific.startswith("chi") and regex.search(r"(?i)(?:^|[^\w])(?:dia|địa)[ \t]+$", text[:match.start()]):
             return None  # "dia chi: Dong Hung" is "địa chỉ", not "chị"
@@ -531,6 +560,9 @@ class PersonRecognizer(VietnamesePatternRecognizer):
     def _initial_alone(self, text, start, end, raw_before, has_trigger):
         """"T. có đi chơi", "chị NH. - bệnh nhân": one or two capitals and a dot standing for a name."""
         letters = text[start:end - 1]
+        latin = _LATIN_WORD_AFTER.match(text, end)
+        if latin is not None and _VIETNAMESE_SYLLABLE.fullmatch(latin.group(1)) is None:
+            return None  # "E. coli", "P. falciparum"
         if len(letters) == 2 and not has_trigger:
             return None  # "TP.", "BS." are abbreviations
         if letters in ("TP", "TX", "TT", "BS", "TS", "GS", "CN", "KS") and not has_trigger:

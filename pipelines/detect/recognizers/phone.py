@@ -1,3 +1,4 @@
+import phonenumbers
 import regex
 from presidio_analyzer import Pattern
 
@@ -14,12 +15,19 @@ _LANDLINE_NATIONAL = regex.compile(_LANDLINE_AREA + r"\d{7}")
 _INTL = r"(?:\(\+?84\)[\s.-]?|00[\s.-]?84[\s.-]?|\+?84[\s.-]?(?:\(0\)[\s.-]?)?)"
 _EXTENSION = r"(?:số máy lẻ|máy lẻ|may le|số nội bộ|so noi bo|nội bộ|noi bo|máy nhánh|nhánh|nhanh|số lẻ|ext\.?|extension|x)"
 _PHONE_LABEL = r"(?:sđt|sdt|đt|dt|điện thoại|dien thoai|di động|di dong|liên hệ|lien he|hotline|zalo|tel|phone|gọi|goi)"
+# A foreign number in international form ("+856 20 5512 3874", "+82 10 4471 2236"): "+", a country code other than
+# 84 and digit groups; kept only if libphonenumber finds it a valid number of that country.
+_FOREIGN = r"(?<![\w+])\+(?!84)[1-9]\d{0,2}(?:[\s.\-]?\(?\d{1,5}\)?){2,5}(?![\d]|[.\-]\d)"
+# A phone label right before the number: it is a phone number whatever an ID label further back says
+# ("CCCD 079072009135, ĐT 0977 51 23 84").
+_LABEL_BEFORE = regex.compile(rf"(?<![\w]){_PHONE_LABEL}[\s:.]*$", regex.IGNORECASE)
 _BHXH_CONTEXT = regex.compile(r"(?:bhxh|bảo hiểm xã hội|bao hiem xa hoi|mã số bhxh|cccd|cmnd|căn cước|can cuoc)\W{0,4}(?:\w+\W{1,3}){0,2}$", regex.IGNORECASE)
 
 
 class PhoneRecognizer(VietnamesePatternRecognizer):
     """Vietnamese mobile and landline numbers, national or +84 form (also "+84 (0) 912 …", "(+84)", "0084"), with
-    spaces/dots/dashes or one space between every digit; a landline's extension ("máy lẻ 212",
+    spaces/dots/dashes or one space between every digit; foreign numbers in "+" form that libphonenumber
+    finds valid ("+856 20 5512 3874"); a landline's extension ("máy lẻ 212",
     "ext. 15", "số nội bộ 105") is a PHONE_NUMBER span of its own, the keyword left out."""
 
     ENTITY = "PHONE_NUMBER"
@@ -38,6 +46,7 @@ class PhoneRecognizer(VietnamesePatternRecognizer):
             rf"[\s,\-–]*{_EXTENSION}[\s.:]*(?P<pii>\d{{1,5}})(?!\d)",
             0.55,
         ),
+        Pattern("foreign", _FOREIGN, 0.6),
         Pattern("mobile_old", rf"{_PHONE_LABEL}[\s:.]*(?P<pii>(?:\+?84|0){_SEP}1[2-9]\d(?:{_SEP}\d){{7}})(?!\d)", 0.6),
     ]
     # No Presidio context words: every result already clears the threshold, so context would only
@@ -45,6 +54,8 @@ class PhoneRecognizer(VietnamesePatternRecognizer):
     CONTEXT: list = []
 
     def invalidate_result(self, pattern_text: str) -> bool:
+        if pattern_text.startswith("+") and not pattern_text.startswith("+84"):
+            return not _valid_foreign(pattern_text)
         digits = "".join(ch for ch in pattern_text.replace("(0)", "") if ch.isdigit())
         if len(digits) <= 5:
             return False  # an extension (its landline was checked by the "landline_extension" pattern)
@@ -61,5 +72,14 @@ class PhoneRecognizer(VietnamesePatternRecognizer):
             landline = regex.match(r"\D*(\d[\d\s.()\-]*\d)", match.group())
             if landline is None or self.invalidate_result(landline.group(1)):
                 return True
-        # A 10-digit number labelled as a social-insurance or ID number is not a phone number.
-        return bool(_BHXH_CONTEXT.search(preceding_text(text, match.start(), 30)))
+        # A 10-digit number labelled as a social-insurance or ID number is not a phone number,
+        # unless a phone label stands between that label and the number.
+        before = preceding_text(text, match.start(), 30)
+        return bool(_BHXH_CONTEXT.search(before)) and not _LABEL_BEFORE.search(before)
+
+
+def _valid_foreign(number: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        return False

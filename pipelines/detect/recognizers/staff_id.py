@@ -5,7 +5,7 @@ from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
 
 class StaffIdRecognizer(VietnamesePatternRecognizer):
     """Practitioner certificates (`012345/BYT-CCHN`, `004417/HNO-CCHN`, `0831/CCHN-D-SYT-HCM`, `-GPHN`)
-    and labelled staff codes."""
+    and labelled staff codes (`mã nhân viên ĐD-1187`, `mã TVV TV-027`: a call-centre adviser)."""
 
     ENTITY = "VN_STAFF_ID"
     NEEDS = r"\d{3}"
@@ -17,9 +17,9 @@ class StaffIdRecognizer(VietnamesePatternRecognizer):
         Pattern(
             "staff_code",
             r"(?:\b(?:mã|ma)\s*(?:số\s*|so\s*)?(?:nhân viên|nhan vien|nv|bs|bác sĩ|bac si|bác sỹ|đd|dd|điều dưỡng"
-            r"|dieu duong|ktv|cán bộ|can bo|người thực hiện|nguoi thuc hien)|\bmsnv|\bmnv|\bcchn\s*số|\bsố\s*cchn"
+            r"|dieu duong|ktv|tvv|tư vấn viên|tu van vien|cán bộ|can bo|người thực hiện|nguoi thuc hien)|\bmsnv|\bmnv|\bcchn\s*số|\bsố\s*cchn"
             r"|\bso\s*cchn|\bchứng chỉ hành nghề(?:\s*số)?|\bchung chi hanh nghe(?:\s*so)?)\s*[:.#]?\s*"
-            r"(?P<pii>[A-Z]{0,4}[-.]?\d{3,10}(?:/[A-ZĐ]{2,8}-?[A-Z]{0,5})?)(?![\w])",
+            r"(?P<pii>[A-ZĐ]{0,4}[-.]?\d{3,10}(?:/[A-ZĐ]{2,8}-?[A-Z]{0,5})?)(?![\w])",
             0.85,
         ),
     ]
