@@ -35,3 +35,9 @@ ITEMS = [
     "Tử vong ngoại viện, xe 115 đến [[ADR|bãi tắm Cửa Hội]] lúc [[D|6h12]], BN ngừng tim, ép tim 30 phút không hiệu quả.",
     "Người nhận xác: [[P|Siti Aminah]] (vợ), liên hệ [[PH|+60 12 338 4471]].",
 ]
+
+ITEMS += [
+    "Giấy báo tử số [[PID|226/GBT-BVTW]] và số [[PID|227/GBT-BVTW]] cấp cùng ngày cho 2 nạn nhân vụ cháy.",
+    "BS xác nhận tử vong: [[P|Tiêu Minh Quân]] ([[SID|014416/BYT-CCHN]]); người làm chứng: [[P|Lò Văn Ún]], [[PH|0383 · 611 · 029]].",
+    "Số liên hệ của gia đình ghi trên giấy: [[PH|0274 3 822 961]] - [[PH|0.369.004.782]].",
+]

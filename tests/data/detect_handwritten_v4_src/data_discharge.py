@@ -40,3 +40,10 @@ ITEMS = [
     "ra vien [[D|16h]] [[D|27/3]], bn tu ve, nguoi nha la ba [[P|Sen]] ky nhan giay.",
     "Bệnh viện không tính phí giường ngày [[D|28/3]] do người bệnh ra viện trước [[D|10h]].",
 ]
+
+ITEMS += [
+    "Bác sĩ ký giấy ra viện: [[P|Cung Văn Hạnh]] - Giấy phép hành nghề số [[SID|002208/ĐNA-GPHN]].",
+    "Số vào viện: [[PID|26001274]] - Số ra viện: [[PID|RV26-01274]] - Mã lưu trữ: [[PID|LT.0512.26]].",
+    "Mọi thắc mắc xin liên hệ phòng KHTH: [[PH|0292 3820 071]] (máy lẻ [[PH|108]]) hoặc tổng đài 1900 2115.",
+    "Điều dưỡng hướng dẫn: [[P|Lê Thị Bé Ba]], mã NV [[SID|DDK-2290]].",
+]

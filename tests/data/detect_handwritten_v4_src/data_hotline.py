@@ -26,7 +26,7 @@ ITEMS = [
     "Đường dây nóng Sở Y tế nhận phản ánh của anh [[P|Mã Văn Toàn]], [[ADR|thôn Bằng Liệt, xã Hoàng Liệt]], về việc trạm y tế đóng cửa giờ hành chính.",
     "Thông tin liên hệ: [[PH|086 799 20 31]], email [[EM|toanma.bl@yahoo.com.vn]].",
     "Tổng đài viên [[P|Kim Ngân]] ghi: đã chuyển phản ánh cho TTYT quận, hẹn trả lời trong 5 ngày làm việc.",
-    "Khách gọi từ [[LOC|Úc]], số [[PH|+61 412 880 315]], hỏi thủ tục mang thuốc điều trị ung thư vào Việt Nam.",
+    "Khách gọi từ [[LOC|Úc]], số [[PH|+61 412 880 315]], hỏi thủ tục mang thuốc điều trị ung thư vào [[LOC|Việt Nam]].",
     "KH tên [[P|Olivia Bennett]], sẽ nhập cảnh ngày [[D|20/5]], đã gửi hướng dẫn qua email [[EM|o.bennett.travel@outlook.com]].",
     "Gọi 115 lúc [[D|05:28]]: sản phụ [[P|Lầu Thị Mai]] chuyển dạ tại [[ADR|bản Lả Mường, xã Suối Giàng]], đường lầy, xe không lên được.",
     "Người gọi là chồng, anh [[P|Sùng A Dình]] - [[PH|0 3 5 6 - 7 1 2 - 4 0 9]].",
@@ -49,4 +49,21 @@ ITEMS = [
     "Đã kiểm tra: thẻ của bà [[P|Tôn Nữ Thảo]] còn hạn đến [[D|31/12/2026]], mức hưởng 100%.",
     "gọi từ [[PH|84 932 105 776]] báo cháy nhà ở [[ADR|chung cư mini ngõ 29 Khương Hạ]], có người ngạt khói, 115 phối hợp 114.",
     "Nạn nhân: [[P|Cù Thị Lan Hương]] [[A|45t]], [[P|Cù Minh Nhật]] [[A|12t]], đưa BV Thanh Nhàn lúc [[D|0h50]].",
+]
+
+ITEMS += [
+    "Cuộc gọi từ số [[PH|0243 9 712 884]] máy lẻ [[PH|16]]: trường mầm non báo 5 trẻ nôn sau ăn trưa.",
+    "Người báo: cô [[P|Đinh Thùy Dương]], hiệu phó [[ADR|trường mầm non Hoa Mai, phố Thái Thịnh]], ĐT di động [[PH|+84 98 207 1136]].",
+    "KH gọi 1800 1091 hỏi về thẻ BHYT, sau đó xin gọi lại số riêng [[PH|039.554.2271]].",
+    "Số liên hệ người nhà ghi trên phiếu: [[PH|09 77 88 14 26]] hoặc [[PH|0 2 5 1 . 3 6 8 . 4 1 2 7]].",
+    "ĐTV [[P|Trịnh Hải Yến]] mã [[SID|CSKH-0391]] tiếp nhận, chuyển tuyến 2 cho giám sát [[P|Lưu Đức Anh]] (mã [[SID|CSKH-0102]]).",
+    "Người gọi đọc số: chín không ba, bốn bốn sáu, hai một chín tám; đã ghi [[PH|0903 446 2198]].",
+    "KH phàn nàn đã gọi 1900 6188 nhiều lần không ai nghe, nay gọi qua số Zalo [[PH|0868 010 442]] của BV.",
+    "Gọi 115 báo người nước ngoài ngất ở [[ADR|phố đi bộ Nguyễn Huệ]], người gọi là anh [[P|Thomas Keller]], [[PH|+49 171 5532 908]].",
+    "Ca chiều không ghi nhận cuộc gọi cấp cứu, 9 cuộc gọi hỏi thông tin.",
+    "Tổng đài viên nhắc: số 115 miễn phí, không cần thẻ điện thoại.",
+]
+ITEMS += [
+    "Người gọi: [[P|Quàng Văn Pao]], CCCD [[CCCD|014092003361]], xin xác nhận lịch mổ; số gọi lại [[PH|0 215 3 826 337]] (nhà) hoặc [[PH|0355 120 876]].",
+    "KH cung cấp mã BHXH [[BHXH|2698 1140 53]] để tra thời gian đóng, ĐTV [[P|Hứa Mỹ Linh]] (mã [[SID|BHXH-TĐ-1127]]) trả lời.",
 ]

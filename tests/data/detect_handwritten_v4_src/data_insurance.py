@@ -22,7 +22,7 @@ ITEMS = [
     "Người yêu cầu bồi thường: mẹ là [[P|Lý Thị Kim Loan]], email [[EM|kimloan.ly2017@gmail.com]], SĐT [[PH|093 7712 508]].",
     "Chứng từ: hóa đơn điện tử, giấy ra viện, bảng kê chi phí; thiếu kết quả CLS, đề nghị bổ sung.",
     "Quyền lợi nội trú: 2.000.000đ/ngày, tối đa 60 ngày/năm; đồng chi trả 10%.",
-    "Thẩm định viên [[P|Hồng]] gọi BV xác minh lúc [[D|9h30]] [[D|22/4]], BV xác nhận BN nằm viện từ [[D|14/4]] đến [[D|19/4]].",
+    "Thẩm định viên [[P|Tươi]] gọi BV xác minh lúc [[D|9h30]] [[D|22/4]], BV xác nhận BN nằm viện từ [[D|14/4]] đến [[D|19/4]].",
     "Mã số BHXH: [[BHXH|0125774930]] - [[P|Lê Thị Vân Kiều]] - đơn vị: [[ADR|công ty TNHH Giày Ngọc Tề]].",
     "Sổ BHXH số [[BHXH|3116 0429 87]] của ông [[P|Đoàn Văn Hậu]] đã chốt quá trình đóng đến [[D|tháng 3/2026]].",
     "hs tu choi: the [[BHYT|TE1797900112436]] cua be [[P|huynh gia phuc]] [[A|4t]], kham trai tuyen khong co giay chuyen.",
@@ -42,4 +42,15 @@ ITEMS = [
     "Chuyên viên [[P|Nông Thanh Tùng]], mã CB [[SID|CB-BHXH-0577]], xử lý hồ sơ từ [[D|thứ Hai 4/5]] đến [[D|thứ Sáu 8/5]].",
     "Đơn khiếu nại của ông [[P|Hà Đức Trọng]], [[A|68 tuổi]], [[ADR|số 3 hẻm 12 Lý Thường Kiệt, phường 6, TP Tân An]], về việc bị từ chối chi trả stent.",
     "Số điện thoại ông [[P|Trọng]] ghi trong đơn: [[PH|0272 3 826 554]] (nhà), [[PH|09.1234.87.65]] (di động).",
+]
+
+ITEMS += [
+    "Danh sách hồ sơ treo: [[PID|HS-TT-0091]], [[PID|HS-TT-0094]], [[PID|HS-TT-0102]]; giám định viên phụ trách [[P|Quan Văn Đức]] ([[SID|GDV-26-0318]]).",
+    "Cán bộ BHXH huyện [[P|Lò Thị Phương]], mã CB [[SID|CB-0481]], ĐT cơ quan [[PH|0214 3 740 225]], di động [[PH|+84.0915.337.664]].",
+    "BS [[P|Hầu Minh Tuấn]] hành nghề với CCHN [[SID|003376/LCA-CCHN]] nhưng chưa đăng ký hành nghề tại BV, hồ sơ do BS ký bị từ chối.",
+    "Bảng đối chiếu có 15 BS thiếu thông tin CCHN, đề nghị BV cập nhật danh sách.",
+    "Người bệnh [[P|Đào Thị Gấm]] liên hệ lại qua [[PH|0 9 7 8 - 3 3 - 6 6 - 1 5]] sau khi nhận thông báo từ chối.",
+]
+ITEMS += [
+    "Thẻ BHYT [[BHYT|HS 4 01 0122 004 671]] của học sinh [[P|Đỗ Bảo Châu]] ([[A|16 tuổi]]) được cấp lại, mã BHXH [[BHXH|0122004671]]; PH liên hệ [[PH|0243.762.0048]].",
 ]

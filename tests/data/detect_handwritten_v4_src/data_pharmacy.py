@@ -4,7 +4,7 @@ GENRE = "pharmacy"
 
 ITEMS = [
     "Đơn thuốc số [[PID|DT-26-044719]] - Họ tên: [[P|Quan Thị Tuyết]], [[A|38 tuổi]], cân nặng 52kg.",
-    "1. Amoxicillin/Clavulanic 875/125mg x 14 viên, ngày uống 2 lần, mỗi lần 1 viên sau ăn.",
+    "1. Amoxicillin/Clavulanic 500/125mg x 14 viên, ngày uống 2 lần, mỗi lần 1 viên sau ăn.",
     "2. Paracetamol 500mg x 10 viên, uống khi sốt > 38,5 độ, cách nhau ít nhất 4-6 giờ.",
     "Bác sĩ kê đơn: [[P|Phó Đức Nghĩa]] - CCHN [[SID|008127/HNO-CCHN]]",
     "Nhà thuốc Tâm Đức - Dược sĩ phụ trách chuyên môn: DS [[P|Trình Thị Hảo]], CCHND số [[SID|2236/CCHN-D-SYT-HNO]].",
@@ -39,5 +39,14 @@ ITEMS = [
     "Ghi chú kho: nhiệt độ tủ lạnh 4,5 độ, độ ẩm phòng 62%, đạt yêu cầu GSP.",
     "Đơn thuốc N: BS [[P|Thân Văn Hậu]] kê Tramadol 50mg x 10 viên cho BN [[P|Mạc Thị Út]], số đơn [[PID|N-26-00385]].",
     "Dược sĩ trực: [[P|Thái Ngọc Hà]], mã nhân viên [[SID|DS0217]], ca [[D|19h - 7h]].",
-    "Khách xin mua kháng sinh cho con 2 tuổi ho 3 ngày, tư vấn đến khám nhi.",
+    "Khách xin mua kháng sinh cho con [[A|2 tuổi]] ho 3 ngày, tư vấn đến khám nhi.",
+]
+
+ITEMS += [
+    "Người bán: DS [[P|Nghiêm Văn Khôi]], CCHND [[SID|0572/CCHN-D-SYT-QNI]]; DS [[P|Thạch Thị Mỹ]], CCHND [[SID|1903/CCHN-D-SYT-ST]].",
+    "Phiếu xuất kho số PX-0412 cấp cho khoa Ngoại, không ghi tên người bệnh.",
+    "Khách gọi đặt thuốc qua hotline nhà thuốc 1800 6821, để lại số cá nhân [[PH|0912 030 448]] và email [[EM|thanhxuan.pharm.kh@gmail.com]].",
+    "Dược sĩ [[P|Mai Thanh Sơn]] - mã nhân viên [[SID|KD-DS-0093]] - kiểm nhập lô hàng ngày [[D|6/5]].",
+    "Giấy phép hành nghề số [[SID|000912/HCM-GPHN]] của BS [[P|Đặng Vĩnh Lộc]] được kiểm tra khi xác nhận đơn thuốc gây nghiện.",
+    "Đơn thuốc N số [[PID|N26.01182]] và [[PID|N26.01183]] cấp cho cùng BN trong 1 ngày, dược sĩ báo lại BS.",
 ]

@@ -22,7 +22,7 @@ ITEMS = [
     "Tài xế [[P|Nguyễn Văn Toản]] ([[A|47 tuổi]], trú [[ADR|phường Lộc Phát, TP Bảo Lộc]]) khai xe bị mất phanh.",
     "Trường hợp tử vong là ông [[P|H.V.Đ.]] ([[A|72 tuổi]]) ở [[ADR|xã Diễn Hoa, huyện Diễn Châu]], mắc bệnh dại sau khi bị chó nhà cắn 3 tháng trước.",
     "Ông [[P|Đ.]] không tiêm vắc xin phòng dại, đến ngày [[D|14/5]] có biểu hiện sợ nước, sợ gió.",
-    "Từ đầu năm, tỉnh Nghệ An ghi nhận 6 ca tử vong do bệnh dại.",
+    "Từ đầu năm, [[LOC|tỉnh Nghệ An]] ghi nhận 6 ca tử vong do bệnh dại.",
     "Ổ dịch sởi tại [[ADR|thôn Tà Xùa, xã Bắc Yên]] có 23 trẻ mắc, phần lớn chưa tiêm đủ 2 mũi.",
     "Bệnh nhi [[P|Giàng A Tỏa]] ([[A|4 tuổi]]) có biểu hiện sốt, phát ban từ [[D|3/3]], viêm phổi biến chứng.",
     "Ngày [[D|21/4]] là ngày cuối cùng cách ly, nếu không phát sinh ca mới sẽ công bố hết dịch.",
@@ -33,7 +33,7 @@ ITEMS = [
     "Kết quả xét nghiệm ngày [[D|18, 19]] và [[D|21/2]] đều dương tính với virus cúm A/H5.",
     "Trong số 9 người tiếp xúc gần, có vợ anh là chị [[P|H'Linh Êban]] và 2 con nhỏ.",
     "Ngộ độc rượu methanol: 5 người ở [[ADR|thôn Hòa Bình 2, xã Hưng Đông]] nhập viện sau khi uống rượu mua tại [[ADR|tạp hóa Thu Hằng]].",
-    "Nạn nhân nặng nhất là ông [[P|Bình]] ([[A|58 tuổi]]), hôn mê sâu, phải lọc máu cấp cứu.",
+    "Nạn nhân nặng nhất là ông [[P|Lành]] ([[A|58 tuổi]]), hôn mê sâu, phải lọc máu cấp cứu.",
     "Nồng độ methanol trong mẫu rượu là 24%, gấp hàng nghìn lần giới hạn cho phép.",
     "Báo cáo tóm tắt: bệnh nhân thứ [[PID|214]] của đợt dịch được ghi nhận tại [[ADR|phường Thịnh Liệt, quận Hoàng Mai]].",
     "Bệnh nhân thứ [[PID|214]] có tiền sử đi [[LOC|Trung Quốc]] từ [[D|2/1]] đến [[D|10/1]], về qua [[ADR|cửa khẩu Hữu Nghị]].",
@@ -67,4 +67,17 @@ ITEMS = [
     "Em [[P|Hơ Ly]] ([[A|12 tuổi]], người Thái) ở [[ADR|bản Pù Quăn, xã Pù Nhi]] là bệnh nhân thứ [[PID|4]] của ổ dịch.",
     "Đợt nắng nóng kéo dài khiến số ca đột quỵ nhập BV Thống Nhất tăng 20%.",
     "Nam thanh niên [[P|Lê Q. Đạt]] ([[A|19t]]) đuối nước khi tắm tại [[ADR|bãi đá Tiên Sa]] chiều [[D|31/7]]; bạn đi cùng là [[P|Vinh]] và [[P|Tú]].",
+]
+
+ITEMS += [
+    "Bộ Y tế công bố các bệnh nhân từ [[PID|6.201]] đến [[PID|6.214]], trong đó [[PID|BN6205]] và [[PID|BN6211]] là nhân viên y tế.",
+    "Ba ca bệnh mới ([[PID|BN 918]], [[PID|BN 919]], [[PID|BN 920]]) đều là du học sinh trở về từ [[LOC|Anh]].",
+    "Ca bệnh [[PID|918]] là nữ, [[A|20 tuổi]], trú tại [[ADR|ngõ Văn Chương, Khâm Thiên]]; ca [[PID|919]] và [[PID|920]] cách ly tại [[ADR|ký túc xá Mỹ Đình 2]].",
+    "Người dân có thông tin liên quan liên hệ ông [[P|Bùi Hữu Nghị]], cán bộ CDC, số [[PH|0912.663.904]], hoặc gọi 1900 6122.",
+    "Gia đình nạn nhân [[P|Vàng A Lử]] đề nghị người giúp đỡ liên hệ chị gái anh là [[P|Vàng Thị Mỷ]], số [[PH|0347 882 156]].",
+    "Cháu [[P|Khải]] được chuyển BV Nhi đồng 2 lúc [[D|4h]] sáng [[D|thứ Ba]], đến ngày [[D|12]] đã tự thở.",
+    "Nhà hảo tâm ủng hộ gia đình chị [[P|Hạnh]] qua số tài khoản được báo xác minh; mọi thông tin liên hệ [[PH|(0210) 3 845 660]].",
+    "Đến [[D|17h]] hôm qua, toàn tỉnh có 36 ca mắc, không có ca tử vong.",
+    "Các chuyên gia khuyến cáo người dân không ăn nấm lạ, không tự ý hái nấm trong rừng.",
+    "Theo kết quả điều tra dịch tễ, 42 trong số 58 học sinh bị ngộ độc đã ăn chè tại căng tin.",
 ]

@@ -33,9 +33,17 @@ ITEMS = [
     "GCT số [[PID|1044/2026]] - BN [[P|Sùng A Páo]], [[A|60 tuổi]], mổ cấp cứu thoát vị bẹn nghẹt, chuyển sau mổ.",
     "Nơi chuyển đến: Bệnh viện Đa khoa Trung ương Thái Nguyên, khoa Ngoại tổng hợp.",
     "Lý do: người bệnh cần chụp MRI, tuyến huyện chưa có máy.",
-    "Ghi chú của y tế xã: BN ở cùng nhà với con gái [[P|Hoa]] tại [[ADR|làng Đê Kjiêng, xã Ia Khươl]], đi lại khó khăn.",
+    "Ghi chú của y tế xã: BN ở cùng nhà với con gái [[P|Cúc]] tại [[ADR|làng Đê Kjiêng, xã Ia Khươl]], đi lại khó khăn.",
     "Tuyến trên đề nghị trả lời qua số [[PH|0269.3824.665]] nhánh [[PH|105]] hoặc email [[EM|khth.ttytchupah@gmail.com]].",
     "BN chuyển từ BV Quận 8 lúc [[D|08:40]] [[D|12/02/2026]], số phiếu chuyển [[PID|Q8-CV-0219]].",
     "Phiếu tóm tắt thông tin điều trị kèm theo do BS [[P|Âu Dương Phong]] ký, CCHN [[SID|032541/BYT-CCHN]].",
     "Người bệnh [[P|Bế Văn Thiêm]] (Tày) [[A|49t]], [[ADR|thôn Nà Mạ, xã Quang Trọng]], chuyển BV tỉnh Cao Bằng.",
+]
+
+ITEMS += [
+    "Kíp chuyển: BS [[P|Đoàn Minh Trí]] CCHN [[SID|002637/BĐ-CCHN]], ĐD [[P|Hồ Thị Thắm]] mã NV [[SID|ĐD-071]]; liên hệ trên xe [[PH|0256 3 822 114]].",
+    "Số giấy chuyển tuyến [[PID|418/2026/GCT]] - BN [[P|Y Nuê Kbuôr]], [[A|35 tuổi]], ĐT người nhà [[PH|0262-3855-771]].",
+    "BS tiếp nhận tại tuyến trên: [[P|Kpă Thị Ngoan]], CCHN [[SID|001287/GL-CCHN]], đã xác nhận qua điện thoại [[PH|0978-014-662]].",
+    "Giấy chuyển tuyến có giá trị 01 lần khám, chữa bệnh; đề nghị tuyến trên thông báo kết quả điều trị.",
+    "Phiếu chuyển viện [[PID|PCV-26-0077]] - BN đã ký cam kết tự túc phương tiện.",
 ]
