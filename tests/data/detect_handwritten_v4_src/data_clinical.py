@@ -24,7 +24,7 @@ ITEMS = [
     "Ngày [[D|12/3]] ([[D|thứ Năm]]) bn ra phòng mổ lúc [[D|7h45]], mổ NS cắt túi mật.",
     "Bệnh nhân [[P|Mừng]], [[A|8 tuổi]], mẹ là [[P|Tạ Thị Nhàn]] ĐT [[PH|0913.47.2256]], ho sốt 4 ngày.",
     "Sau mổ ngày thứ 2: vết mổ khô, không chảy dịch, trung tiện được.",
-    "bn [[P|nguyen thi thu trang]], 1992, cccd [[CCCD|001192037745]], mang thai 32 tuần lần 2.",
+    "bn [[P|nguyen thi thu trang]], [[A|1992]], cccd [[CCCD|001192037745]], mang thai 32 tuần lần 2.",
     "PARA 1001, sản phụ khám thai định kỳ, NST 140 l/p, cơn co tử cung thưa.",
     "Chuyển [[PID|BN0426]] sang khoa HSTC lúc [[D|01:50]] [[D|13/03/2026]] vì sốc nhiễm khuẩn.",
     "Điều dưỡng [[P|Lò Thị Khuyên]] (mã NV [[SID|DD2217]]) ghi: BN nằm giường 14, phòng 306, truyền dịch đúng y lệnh.",

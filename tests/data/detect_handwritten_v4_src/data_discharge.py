@@ -30,7 +30,7 @@ ITEMS = [
     "Kết quả điều trị: Đỡ, giảm. Tình trạng ra viện: huyết động ổn, không khó thở.",
     "Phương pháp: thở oxy, kháng sinh Meropenem 1g x 3 lần/ngày x 10 ngày, lợi tiểu.",
     "Số ngày điều trị: 12 ngày. Đề nghị: theo dõi ngoại trú tại phòng khám Tim mạch.",
-    "TÓM TẮT RA VIỆN (bản dịch) - Patient: [[P|Maria Gonzalez]], [[A|58]] years, nationality [[LOC|Tây Ban Nha]], passport no. on file.",
+    "TÓM TẮT RA VIỆN (bản dịch) - Patient: [[P|Maria Gonzalez]], [[A|58 years]], nationality [[LOC|Tây Ban Nha]], passport no. on file.",
     "Bà [[P|Gonzalez]] ra viện sáng [[D|22/03/2026]], bay về nước qua [[ADR|sân bay Cam Ranh]] theo lịch của công ty du lịch.",
     "Liên hệ khoa Quốc tế: [[EM|intl.dept@bvquocte-khanhhoa.vn]], ĐT [[PH|0258 3822 915]] (giờ hành chính).",
     "Người nhà cần liên hệ: anh [[P|Hùng]] - [[PH|091 225 83 67]] / email [[EM|hung.tranvan77@gmail.com]]",

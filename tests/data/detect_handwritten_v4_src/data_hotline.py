@@ -57,7 +57,7 @@ ITEMS += [
     "KH gọi 1800 1091 hỏi về thẻ BHYT, sau đó xin gọi lại số riêng [[PH|039.554.2271]].",
     "Số liên hệ người nhà ghi trên phiếu: [[PH|09 77 88 14 26]] hoặc [[PH|0 2 5 1 . 3 6 8 . 4 1 2 7]].",
     "ĐTV [[P|Trịnh Hải Yến]] mã [[SID|CSKH-0391]] tiếp nhận, chuyển tuyến 2 cho giám sát [[P|Lưu Đức Anh]] (mã [[SID|CSKH-0102]]).",
-    "Người gọi đọc số: chín không ba, bốn bốn sáu, hai một chín tám; đã ghi [[PH|0903 446 2198]].",
+    "Người gọi đọc số: [[PH|chín không ba, bốn bốn sáu, hai một chín tám]]; đã ghi [[PH|0903 446 2198]].",
     "KH phàn nàn đã gọi 1900 6188 nhiều lần không ai nghe, nay gọi qua số Zalo [[PH|0868 010 442]] của BV.",
     "Gọi 115 báo người nước ngoài ngất ở [[ADR|phố đi bộ Nguyễn Huệ]], người gọi là anh [[P|Thomas Keller]], [[PH|+49 171 5532 908]].",
     "Ca chiều không ghi nhận cuộc gọi cấp cứu, 9 cuộc gọi hỏi thông tin.",
