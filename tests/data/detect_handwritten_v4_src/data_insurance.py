@@ -54,3 +54,6 @@ ITEMS += [
 ITEMS += [
     "Thẻ BHYT [[BHYT|HS 4 01 0122 004 671]] của học sinh [[P|Đỗ Bảo Châu]] ([[A|16 tuổi]]) được cấp lại, mã BHXH [[BHXH|0122004671]]; PH liên hệ [[PH|0243.762.0048]].",
 ]
+ITEMS += [
+    "Danh sách người hành nghề đăng ký bổ sung: [[P|Triệu Văn Khánh]] ([[SID|000318/BK-CCHN]]), [[P|Đàm Thị Thu Hà]] ([[SID|0009127/BYT-CCHN]]), [[P|Y Sơn Niê Kdăm]] ([[SID|001542/ĐL-CCHN]]).",
+]

@@ -50,3 +50,6 @@ ITEMS += [
     "Giấy phép hành nghề số [[SID|000912/HCM-GPHN]] của BS [[P|Đặng Vĩnh Lộc]] được kiểm tra khi xác nhận đơn thuốc gây nghiện.",
     "Đơn thuốc N số [[PID|N26.01182]] và [[PID|N26.01183]] cấp cho cùng BN trong 1 ngày, dược sĩ báo lại BS.",
 ]
+ITEMS += [
+    "ds phu trach: [[P|luu thi hong gam]] - cchn [[SID|05/CCHN-D-SYT-TB]], nv ban hang: [[P|Tuấn]] (ma [[SID|NT07]]).",
+]
