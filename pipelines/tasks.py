@@ -156,10 +156,10 @@ def airflow_keys() -> Iterator[None]:
 @fail_fast()
 def plan_deidentify(batch: dict) -> list[dict]:
     """One mapped de-identify task per shard of the batch (``ANDANH_DEIDENTIFY_SHARDS``)."""
-    from pipelines.deidentify.shards import plan_shards
+    from pipelines.deidentify.shards import default_shards, plan_shards
 
     with airflow_keys():
-        plan = plan_shards(Workdir.at(batch["workdir"]), batch["batch_id"])
+        plan = plan_shards(Workdir.at(batch["workdir"]), batch["batch_id"], shards=default_shards(mapped=True))
     return [{"workdir": batch["workdir"], "batch_id": batch["batch_id"], "shard": k, "attempt": plan["attempt"]}
             for k in range(plan["shards"])]
 

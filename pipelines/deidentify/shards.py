@@ -73,10 +73,16 @@ def shards_dir(workdir: Workdir, batch_id: str) -> Path:
     return work_root(workdir, batch_id) / "shards"
 
 
-def default_shards() -> int:
-    """``ANDANH_DEIDENTIFY_SHARDS``, else one shard per core of the planning machine."""
+IN_PROCESS_SHARDS = 1  # one process (andanh run, andanh deidentify): more shards would only add passes
+MAPPED_SHARDS = 4  # the andanh_kcb DAG: as wide as its mapped ingest
+
+
+def default_shards(*, mapped: bool = False) -> int:
+    """``ANDANH_DEIDENTIFY_SHARDS``, else 4 shards for mapped tasks and 1 in one process. In one
+    process the shards run one after the other and each reads every table of the batch and the batch's
+    raw identifiers again, so sharding pays only where the shards run on several workers."""
     from pipelines.settings import get_settings
-    return get_settings().deidentify_shards or os.cpu_count() or 1
+    return get_settings().deidentify_shards or (MAPPED_SHARDS if mapped else IN_PROCESS_SHARDS)
 
 
 def shard_of(keys: pa.Array | pa.ChunkedArray, shards: int) -> pa.Array:
