@@ -4,8 +4,9 @@ with 1 and then 2 Celery workers of one task slot each, from trigger to the run'
 
 Per run: wall seconds, encounters/s, the speed-up of 2 workers over 1, and per task the summed task
 seconds and how many task instances each worker ran, so the report shows which stages spread (the
-mapped ingest) and which run as one task (validate, de-identify, release). From the one-worker rate,
-:func:`workers_needed` gives the workers a day's encounters need.
+mapped ingest and the mapped de-identify shards, ``ANDANH_DEIDENTIFY_SHARDS``) and which run as one
+task (validate, release). From the one-worker rate, :func:`workers_needed` gives the workers a day's
+encounters need.
 
     python -m bench.scaleout [encounters]      (BENCH_SCALEOUT_ENCOUNTERS, default 10000)
 """
