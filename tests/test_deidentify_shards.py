@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from deid_fixtures import KEY, child_row, write_validated, xml1_row
@@ -79,7 +80,6 @@ def test_one_shard_and_many_give_the_same_rows_row_for_row(synth_batch, tmp_path
 
 def keys_in_shards(shards: int, wanted: list[int], prefix: str = "LK") -> list[str]:
     """One MA_LK per wanted shard, in that order."""
-    import pyarrow as pa
     out = []
     for target in wanted:
         i = 0
@@ -188,7 +188,6 @@ def test_every_step_checks_its_inputs(workdir):
 
 
 def test_shard_files_are_private_and_stable(workdir):
-    import pyarrow as pa
     linked_batch(workdir)
     sh.plan_shards(workdir, "b1", shards=2)
     sh.deidentify_shard(workdir, "b1", 1)
@@ -199,3 +198,31 @@ def test_shard_files_are_private_and_stable(workdir):
     assert sh.shard_of(keys, 7).to_pylist()[2] == 0 and sh.shard_of(keys, 7)[0] == sh.shard_of(keys, 7)[3]
     assert sh.shard_of(pa.array(["LK1"]), 7).to_pylist() == [int.from_bytes(
         __import__("hashlib").md5(b"LK1").digest()[:8], "big") % 7]
+
+
+def test_a_leak_in_one_shard_blocks_the_batch_and_fails_that_shard(workdir, monkeypatch):
+    from pipelines.deidentify.gate import BatchNotReleased, ResidualPIIError, marker_path
+    a, b, c, d = linked_batch(workdir)
+    sh.plan_shards(workdir, "b1", shards=3)
+    real = sh.Deidentifier.run_table
+
+    def leaky(self, table_id, data, xml1, persons, flags):
+        main, special, stats = real(self, table_id, data, xml1, persons, flags)
+        if table_id == "xml1" and main.num_rows:  # the raw name left in a kept column
+            main = main.set_column(main.column_names.index("LY_DO_VV"), "LY_DO_VV",
+                                   pa.array(["Nguyễn Văn An"] * main.num_rows))
+        return main, special, stats
+
+    for k in (0, 2):
+        sh.deidentify_shard(workdir, "b1", k)
+    monkeypatch.setattr(sh.Deidentifier, "run_table", leaky)
+    with pytest.raises(ResidualPIIError):
+        sh.deidentify_shard(workdir, "b1", 1)
+    assert json.loads(marker_path(workdir, "b1").read_text())["status"] == "blocked"
+    assert sorted(p.name for p in sh.shards_dir(workdir, "b1").iterdir()) == ["shard-0", "shard-2"]
+    with pytest.raises(BatchNotReleased):
+        assert_batch_released(workdir, "b1")
+    monkeypatch.setattr(sh.Deidentifier, "run_table", real)
+    sh.deidentify_shard(workdir, "b1", 1)  # fixed: the shard passes its gate, the close releases the batch
+    sh.close_shards(workdir, "b1")
+    assert_batch_released(workdir, "b1")
