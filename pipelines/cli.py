@@ -100,7 +100,7 @@ def cmd_deidentify(args) -> int:
     from pipelines.deidentify import deidentify_batch
     from pipelines.deidentify.gate import ResidualPIIError
     try:
-        summary = deidentify_batch(_workdir(args), args.batch, policy_path=args.policy)
+        summary = deidentify_batch(_workdir(args), args.batch, policy_path=args.policy, shards=args.shards)
     except ResidualPIIError as exc:  # the safe output still holds identifiers: blocked from every later stage
         _stderr(f"andanh deidentify: residual-PII gate closed: {exc}")
         return EXIT_GATE
@@ -384,6 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     workdir_arg(p)
     p.add_argument("--batch", required=True)
     p.add_argument("--policy", help="policy YAML (default: the built-in policy)")
+    p.add_argument("--shards", type=int, help="shards of the batch's episodes, de-identified one after the other "
+                   "(default ANDANH_DEIDENTIFY_SHARDS, else the cores)")
 
     p = command("run", cmd_run, "run every stage for a source: ingest to publish")
     p.add_argument("--source", required=True, help="a file or a folder")

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
         "retention override per zone in days (JSON, e.g. {\"landing\": 90}); unset zones follow legal.md"))
     worker_name: str | None = Field(None, description="name a Celery worker reports as task hostname")
     files_per_task: int = Field(200, ge=1, description="source files per mapped ingest task of andanh_kcb")
+    deidentify_shards: int | None = Field(None, ge=1, le=1024, description=(
+        "shards of a batch's episodes (by MA_LK), one mapped de-identify task each in andanh_kcb "
+        "(default 4 there, 1 in one process; set it to the task slots of the Celery workers)"))
     retry_delay_seconds: int = Field(120, ge=0, description="wait before an Airflow task is retried")
     openlineage_file: Path | None = Field(None, description="file the OpenLineage events are appended to "
                                           "(default <data root>/restricted/lineage/openlineage.jsonl)")

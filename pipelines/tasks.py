@@ -26,7 +26,7 @@ DETERMINISTIC_ERRORS = (
     "pipelines.deidentify.vault:VaultKeyMissing", "pipelines.settings:SettingsError",
     "pipelines.hierarchies.base:HierarchyError", "pipelines.publish:ReleaseAuditError",
     "pipelines.publish:ReleaseExistsError", "pipelines.publish.signing:SigningKeyError",
-    "pipelines.tasks:NothingStaged",
+    "pipelines.tasks:NothingStaged", "pipelines.deidentify.shards:ShardsIncomplete",
 )
 
 
@@ -143,15 +143,43 @@ def validate(batch: dict, error_threshold: float | None = None) -> dict:
                     "report": summary.html_report_path}
 
 
-@fail_fast()
-def deidentify(batch: dict) -> dict:
-    from pipelines.deidentify import deidentify_batch
+@contextlib.contextmanager
+def airflow_keys() -> Iterator[None]:
+    """Keys from an Airflow Connection or Variable when there is one; else the environment."""
     from pipelines.deidentify.keys import AIRFLOW_VAULT_KEY_ID, pseudonym_key_from_airflow, using_keys
 
-    # Keys from an Airflow Connection or Variable when there is one; else the environment.
     with using_keys(pseudonym_key_from_airflow(),
                     pseudonym_key_from_airflow(AIRFLOW_VAULT_KEY_ID, AIRFLOW_VAULT_KEY_ID)):
-        summary = deidentify_batch(Workdir.at(batch["workdir"]), batch["batch_id"])
+        yield
+
+
+@fail_fast()
+def plan_deidentify(batch: dict) -> list[dict]:
+    """One mapped de-identify task per shard of the batch (``ANDANH_DEIDENTIFY_SHARDS``)."""
+    from pipelines.deidentify.shards import default_shards, plan_shards
+
+    with airflow_keys():
+        plan = plan_shards(Workdir.at(batch["workdir"]), batch["batch_id"], shards=default_shards(mapped=True))
+    return [{"workdir": batch["workdir"], "batch_id": batch["batch_id"], "shard": k, "attempt": plan["attempt"]}
+            for k in range(plan["shards"])]
+
+
+@fail_fast()
+def deidentify_shard(shard: dict) -> dict:
+    from pipelines.deidentify.shards import deidentify_shard as run_shard
+
+    with airflow_keys():
+        result = run_shard(Workdir.at(shard["workdir"]), shard["batch_id"], shard["shard"])
+    return shard | {"rows": result["rows"], "episodes": result["episodes"]}
+
+
+@fail_fast()
+def close_deidentify(batch: dict, shards: list[dict]) -> dict:
+    """Commit the batch once every shard task is done (each checked to be of the same attempt)."""
+    from pipelines.deidentify.shards import close_shards
+
+    with airflow_keys():
+        summary = close_shards(Workdir.at(batch["workdir"]), batch["batch_id"], list(shards))
     return batch | {"deidentified": summary.rows}
 
 

@@ -1,4 +1,5 @@
-"""Task wiring shared by the AnDanh DAGs: validate -> de-identify -> release (aggregate, protect, publish).
+"""Task wiring shared by the AnDanh DAGs: validate -> de-identify (plan, one mapped task per shard, close)
+-> release (aggregate, protect, publish).
 
 Lives in plugins/ because Airflow puts that folder on sys.path for the scheduler, the DAG processor
 and every worker; the DAG files import it.
@@ -47,10 +48,20 @@ def process_batch(batch):
         from pipelines import tasks
         return tasks.validate(batch)
 
-    @task(inlets=[zone_asset("restricted/validated")], outlets=[zone_asset("restricted/safe")])
-    def deidentify(batch: dict) -> dict:
+    @task(inlets=[zone_asset("restricted/validated")])
+    def plan_deidentify(batch: dict) -> list[dict]:
         from pipelines import tasks
-        return tasks.deidentify(batch)
+        return tasks.plan_deidentify(batch)
+
+    @task(inlets=[zone_asset("restricted/validated")])
+    def deidentify(shard: dict) -> dict:
+        from pipelines import tasks
+        return tasks.deidentify_shard(shard)
+
+    @task(outlets=[zone_asset("restricted/safe")])
+    def close_deidentify(batch: dict, shards: list[dict]) -> dict:
+        from pipelines import tasks
+        return tasks.close_deidentify(batch, shards)
 
     @task(inlets=[zone_asset("restricted/safe")], outlets=PUBLISHED)
     def release(batch: dict, *, outlet_events=None) -> dict:
@@ -62,6 +73,6 @@ def process_batch(batch):
                 outlet_events[asset].extra = {"version": versions[asset.extra["dataset"]]}
         return result
 
-    checked = validate(batch)
-    release(deidentify(checked))
+    checked = validate(batch)  # de-identify: one mapped task per shard of the batch's episodes
+    release(close_deidentify(checked, deidentify.expand(shard=plan_deidentify(checked))))
     return checked

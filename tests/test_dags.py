@@ -52,7 +52,11 @@ def test_parse_time_is_short(dagbag):
 
 def test_kcb_dag_shape(dagbag):
     dag = dagbag.dags["andanh_kcb"]
-    order = ["plan", "ingest", "close_ingest", "anything_new", "validate", "deidentify", "release"]
+    order = ["plan", "ingest", "close_ingest", "anything_new", "validate", "plan_deidentify", "deidentify",
+             "close_deidentify", "release"]
     for upstream, downstream in zip(order, order[1:]):
         assert downstream in dag.get_task(upstream).downstream_task_ids
+    assert "close_deidentify" in dag.get_task("validate").downstream_task_ids  # it gets the batch too
     assert dag.get_task("release").outlets
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+    assert isinstance(dag.get_task("ingest"), MappedOperator) and isinstance(dag.get_task("deidentify"), MappedOperator)

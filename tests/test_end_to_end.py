@@ -127,6 +127,9 @@ def test_dag_runs_end_to_end_in_airflow(synth_set, tmp_path, monkeypatch):
     dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).dags["andanh_kcb"]
     run = dag.test(run_conf=conf)
     assert run.state == DagRunState.SUCCESS
+    shards = sorted(ti.map_index for ti in run.get_task_instances() if ti.task_id == "deidentify"
+                    and ti.state == "success")
+    assert shards == [0, 1, 2, 3]  # de-identify mapped over the batch's shards (ANDANH_DEIDENTIFY_SHARDS' default)
     assert_published_and_balanced(workdir, synth_set)
     latest = sorted(p.read_text() for p in workdir.published.rglob("LATEST"))
     # the next day brings no new file: a success that publishes nothing new, nothing retried

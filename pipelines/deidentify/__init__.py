@@ -10,6 +10,9 @@ episodes (``special.py``), then apply the policy's action to every field of ever
 pseudonym), ``PERSON_LINK`` (how the person was linked) and ``_key_id``; the ledger gets, per table
 and rule, what was done (``andanh runs --batch B``).
 
+A batch is de-identified in shards of its episodes (``shards.py``: plan, one task per shard with its
+own residual-PII gate, close), the same code in one process and as mapped Airflow tasks.
+
 The stage itself is in ``stage.py``; its names load on first use (PEP 562), so a light submodule
 (``keys``, ``keys_cli``) imports without Presidio, spaCy or Great Expectations.
 """

@@ -198,9 +198,12 @@ def place_names(con: duckdb.DuckDBPyConnection) -> None:
 
 # --- scanning the safe output --------------------------------------------------------------------------
 
-def _safe_files(workdir: Workdir, batch_id: str) -> list[Path]:
-    root = workdir.safe / batch_id
+def _parquet_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.parquet") if p.is_file()) if root.exists() else []
+
+
+def _safe_files(workdir: Workdir, batch_id: str) -> list[Path]:
+    return _parquet_files(workdir.safe / batch_id)
 
 
 def _distinct_values(con: duckdb.DuckDBPyConnection, source: str, columns: list[str]) -> int:
@@ -283,13 +286,30 @@ def run_gate(workdir: Workdir, batch_id: str, *, exempt: set[tuple[str, str]] | 
     :class:`ResidualPIIError` when anything blocks. ``exempt``: ``(table, column)`` pairs the policy keeps
     on purpose (hits there are reported, not blocking). ``clean``: strings this process's detector has
     already cleared (de-identification's own passes); every other value is scanned."""
+    report = scan_safe_files(workdir, batch_id, workdir.safe / batch_id, exempt=exempt,
+                             use_detector=use_detector, clean=clean)
+    return write_outcome(workdir, report)
+
+
+def write_outcome(workdir: Workdir, report: GateReport) -> GateReport:
+    """Write the batch's marker, report and ledger row for ``report``; raise when it blocks."""
+    report.status = "blocked" if report.blocking_hits else "released"
+    _write_outcome(workdir, report)
+    if report.status == "blocked":
+        raise ResidualPIIError(report)
+    return report
+
+
+def scan_safe_files(workdir: Workdir, batch_id: str, root: Path, *, exempt: set[tuple[str, str]] | None = None,
+                    use_detector: bool = True, clean: CleanTexts | None = None) -> GateReport:
+    """The gate's two checks over the safe files under ``root`` (the batch's safe folder, or one
+    de-identify shard's output), against every raw identifier of the whole batch; writes nothing."""
     started = time.perf_counter()
     exempt = exempt or set()
     report = GateReport(batch_id, checked_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-    files = _safe_files(workdir, batch_id)
+    files = _parquet_files(root)
     if not files:
-        raise FileNotFoundError(f"batch {batch_id} has no safe tables under {workdir.safe / batch_id}; "
-                                "run deidentify first")
+        raise FileNotFoundError(f"batch {batch_id} has no safe tables under {root}; run deidentify first")
     schema = load_schema()
     con = duck.connect(workdir=workdir)
     try:
@@ -297,7 +317,7 @@ def run_gate(workdir: Workdir, batch_id: str, *, exempt: set[tuple[str, str]] | 
         report.raw_identifiers = _raw_identifiers(con, workdir, batch_id)
         to_detect: dict[str, list[tuple[str, str, Path, bool]]] = {}
         for path in files:
-            rel = str(path.relative_to(workdir.safe / batch_id))
+            rel = str(path.relative_to(root))
             table_id = path.stem
             known = ({f.name: f.deid_class for f in schema.table(table_id).fields}
                      if table_id in schema.tables else {})
@@ -331,9 +351,6 @@ def run_gate(workdir: Workdir, batch_id: str, *, exempt: set[tuple[str, str]] | 
         con.close()
     report.status = "blocked" if report.blocking_hits else "released"
     report.seconds = round(time.perf_counter() - started, 3)
-    _write_outcome(workdir, report)
-    if report.status == "blocked":
-        raise ResidualPIIError(report)
     return report
 
 

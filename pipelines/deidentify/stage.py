@@ -6,12 +6,14 @@ import json
 import logging
 import os
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 from pipelines.duck import batch_rows
@@ -19,14 +21,12 @@ from pipelines.deidentify.actions import ACTIONS, TableContext
 from pipelines.deidentify.freetext import FreeTextAnonymizer
 from pipelines.deidentify.known import KnownIdentifiers
 from pipelines.deidentify.gate import SURROGATE_METADATA
-from pipelines.deidentify.keys import master_key
-from pipelines.deidentify.person import Persons, link_persons
-from pipelines.deidentify.policy import DEFAULT_POLICY, Policy, load_policy
+from pipelines.deidentify.person import Persons
+from pipelines.deidentify.policy import Policy
 from pipelines.deidentify.special import SpecialCategories
 from pipelines.deidentify.transforms import Keyring, Pseudonymiser, Surrogates
-from pipelines.ledger import Ledger, LedgerEntry
 from pipelines.logs import logged_stage
-from pipelines.quality.validated import iter_validated, read_validated, validated_tables
+from pipelines.quality.validated import iter_validated, read_validated
 from pipelines.schema import EPISODE_TABLES, Schema, load_schema
 from pipelines.workdir import Workdir, scratch_path, writes_private
 
@@ -39,6 +39,9 @@ KEPT_LINEAGE = ("_batch_id",)
 SPECIAL_DIR = "special"
 SPECIAL_COLUMN = "special_category"
 PIECE_ROWS = 500_000  # detail rows de-identified at a time (bounds memory on large batches)
+ROW_POSITION = "_row_position"  # a row's place among its table's validated rows; kept beside a shard's files
+POSITIONS_SUFFIX = ".positions.arrow"
+ShardFilter = Callable[[pa.Table, int], pa.Table]  # (piece, its first row's position) -> the shard's rows
 
 
 @dataclass
@@ -71,25 +74,19 @@ class _EpisodeColumns(dict):
 
 @writes_private
 @logged_stage("deidentify")
-def deidentify_batch(workdir: Workdir, batch_id: str, *, policy_path: str | Path | None = None) -> DeidentifySummary:
-    """Apply the policy to one validated batch; re-running with the same key and policy rewrites the
-    same files with the same tokens. Refuses a batch whose quality gate or reconciliation failed or
-    whose staged data changed; ends with the residual-PII gate, which fails closed."""
-    from pipelines.deidentify.gate import run_gate
-    from pipelines.detect.redact import CleanTexts
-    from pipelines.deidentify.preconditions import require_deidentifiable
-    from pipelines.settings import get_settings
+def deidentify_batch(workdir: Workdir, batch_id: str, *, policy_path: str | Path | None = None,
+                     shards: int | None = None) -> DeidentifySummary:
+    """Apply the policy to one validated batch: plan its shards, de-identify each shard (with its own
+    residual-PII gate), then commit the batch (``pipelines.deidentify.shards``; the DAG maps the same
+    three steps). Re-running with the same key and policy rewrites the same files with the same tokens.
+    Refuses a batch whose quality gate or reconciliation failed or whose staged data changed."""
+    from pipelines.deidentify.shards import close_shards, deidentify_shard, plan_shards
 
-    schema = load_schema()
-    policy = load_policy(policy_path or get_settings().policy or DEFAULT_POLICY, schema)
-    require_deidentifiable(workdir, batch_id)
-    present = validated_tables(workdir, batch_id)
-    keyring = Keyring(master_key(workdir), policy.scope)
-    clean = CleanTexts()  # what the detector already cleared in this process, so the gate scans the rest
-    summary = Deidentifier(workdir, batch_id, policy, schema, keyring, clean=clean).run(present)
-    run_gate(workdir, batch_id, exempt=exempt_columns(policy), clean=clean)  # raises ResidualPIIError when blocked
-    log.info("de-identified batch %s: %s rows by policy %s", batch_id, sum(summary.rows.values()),
-             summary.policy_version)
+    plan = plan_shards(workdir, batch_id, policy_path=policy_path, shards=shards)
+    results = [deidentify_shard(workdir, batch_id, k) for k in range(plan["shards"])]
+    summary = close_shards(workdir, batch_id, results)
+    log.info("de-identified batch %s: %s rows by policy %s in %d shard(s)", batch_id, sum(summary.rows.values()),
+             summary.policy_version, plan["shards"])
     return summary
 
 
@@ -110,38 +107,23 @@ class Deidentifier:
         self.summary = DeidentifySummary(batch_id, policy_version=policy.version, key_id=keyring.key_id)
         self.vault_pairs: dict[str, list[tuple[str, str]]] = {}
 
-    def record_vault(self) -> None:
-        """Token -> original for the fields whose rule says ``vault: true`` (re-contact), encrypted by keys' vault."""
-        pairs = {d: p for d, p in self.vault_pairs.items() if p}
-        if not pairs:
-            return
-        from pipelines.deidentify.vault import record_tokens
-        for domain, items in pairs.items():
-            record_tokens(self.workdir, self.batch_id, domain, sorted(set(items)))
-
-    def run(self, present: list[str]) -> DeidentifySummary:
-        """XML1 whole (the persons and flags of every episode); XML2–XML5 in pieces of ``PIECE_ROWS``."""
-        xml1 = as_strings(read_validated(self.workdir, self.batch_id, "xml1") if "xml1" in present
-                          else read_validated_empty("xml1"))
-        persons = link_persons(xml1, self.pseudonymiser, self.policy.max_shift_days, workdir=self.workdir)
-        self.summary.linked_by = persons.counts()
+    def run(self, present: list[str], xml1: pa.Table, persons: Persons, target: Path,
+            in_shard: ShardFilter) -> dict:
+        """One shard: its XML1 rows whole (with their persons, linked over the whole batch), the rows of
+        XML2–XML5 that ``in_shard`` keeps, read in pieces of ``PIECE_ROWS``; safe files under ``target``.
+        Returns the shard's counts per table (summed over shards by :func:`merge_counts`)."""
         text_columns = {t: self.text_columns(t) for t in EPISODE_TABLES if t in present}
-        texts = {t: xml1.select(["MA_LK", *cols]) if t == "xml1" else as_strings(
-            read_validated(self.workdir, self.batch_id, t, columns=["MA_LK", *cols]))
-            for t, cols in text_columns.items()}
+        texts = {t: xml1.select(["MA_LK", *cols]) if t == "xml1" else
+                 self.shard_rows(t, in_shard, ["MA_LK", *cols]).select(["MA_LK", *cols])
+                 for t, cols in text_columns.items()}
         flags = self.special_flags(xml1, texts)
         self.free_text.known = KnownIdentifiers.of_batch(self.workdir, self.batch_id)
         self.free_text.detect(self.free_text_values(texts))  # one detector pass over every table's notes
         del texts
-        self.entries: list[LedgerEntry] = [LedgerEntry(
-            self.batch_id, "deidentify", "persons", received=xml1.num_rows, passed=xml1.num_rows,
-            details={"linked_by": self.summary.linked_by, "lower_confidence": ["facility_mrn", "episode"],
-                     "policy_version": self.policy.version, "key_id": self.keyring.key_id})]
-        target = self.workdir.safe / self.batch_id
+        tables: dict[str, dict] = {}
         for table_id in (t for t in EPISODE_TABLES if t in present):
-            pieces = [xml1] if table_id == "xml1" else (
-                as_strings(p) for p in iter_validated(self.workdir, self.batch_id, table_id,
-                                                   rows_per_piece=min(PIECE_ROWS, batch_rows())))
+            pieces = [xml1] if table_id == "xml1" else self.shard_pieces(
+                table_id, in_shard, rows_per_piece=min(PIECE_ROWS, batch_rows()))
             writer = _SafeWriter(self.workdir, target, table_id)
             stats: dict = {}
             for piece in pieces:
@@ -149,14 +131,29 @@ class Deidentifier:
                 writer.write(main, special)
                 stats = merge_counts(stats, piece_stats)
             writer.close()
-            self.finish_table(table_id, stats)
-        self.entries.append(LedgerEntry(
-            self.batch_id, "deidentify", "special", received=xml1.num_rows, passed=xml1.num_rows,
-            details={"episodes_by_category": self.summary.special_episodes, "rows": self.summary.special_rows,
-                     "compartment": f"restricted/safe/{self.batch_id}/{SPECIAL_DIR}/"}))
-        self.record_vault()
-        self.record()
-        return self.summary
+            tables[table_id] = stats
+        return {"episodes": xml1.num_rows, "tables": tables, "special_episodes": self.summary.special_episodes}
+
+    def shard_pieces(self, table_id: str, in_shard: ShardFilter, columns: list[str] | None = None,
+                     rows_per_piece: int | None = None) -> Iterator[pa.Table]:
+        """The shard's validated rows of one table, piece by piece, each with its position ``ROW_POSITION``
+        among the table's validated rows."""
+        offset = 0
+        for piece in iter_validated(self.workdir, self.batch_id, table_id, columns=columns,
+                                    rows_per_piece=rows_per_piece):
+            yield in_shard(as_strings(piece), offset)
+            offset += piece.num_rows
+
+    def shard_rows(self, table_id: str, in_shard: ShardFilter, columns: list[str]) -> pa.Table:
+        pieces = list(self.shard_pieces(table_id, in_shard, columns))
+        return pa.concat_tables(pieces) if pieces else in_shard(as_strings(
+            read_validated(self.workdir, self.batch_id, table_id, columns=columns)), 0)
+
+    def vault_table(self) -> pa.Table:
+        """The shard's (domain, token, original) pairs for the vault, recorded when the batch commits."""
+        rows = sorted({(d, t, o) for d, pairs in self.vault_pairs.items() for t, o in pairs})
+        return pa.table({name: pa.array([r[i] for r in rows], pa.string())
+                         for i, name in enumerate(("domain", "token", "original"))})
 
     def text_columns(self, table_id: str) -> list[str]:
         """Columns read before the main pass: FREE-TEXT fields and fields a free-text action reads."""
@@ -173,19 +170,6 @@ class Deidentifier:
                 if any(getattr(ACTIONS[r.action], "profile", "") for r in rules):
                     values.update(v for v in pc.unique(data.column(name).combine_chunks()).to_pylist() if v)
         return values
-
-    def finish_table(self, table_id: str, stats: dict) -> None:
-        self.summary.rows[table_id] = stats.get("written", 0)
-        self.summary.actions[table_id] = stats.get("columns_by_action", {})
-        self.summary.special_rows[table_id] = stats.get("special_rows", 0)
-        orphans = stats.get("orphans_not_written", 0)
-        self.entries.append(LedgerEntry(
-            self.batch_id, "deidentify", table_id, received=stats.get("written", 0) + orphans,
-            passed=stats.get("written", 0), rejected=orphans,
-            details={"columns_by_action": stats.get("columns_by_action", {}), "rules": stats.get("rules", {}),
-                     "policy_version": self.policy.version, "policy": self.policy.path.name,
-                     "key_id": self.keyring.key_id, "scope": self.policy.scope,
-                     "special_rows": stats.get("special_rows", 0), "orphans_not_written": orphans}))
 
     def special_flags(self, xml1: pa.Table, tables: dict[str, pa.Table]) -> pa.Array:
         if not self.policy.special_enabled:
@@ -238,7 +222,7 @@ class Deidentifier:
                 rules_done[name].update(s, profile=next(p for r, p in ctx.free_text_jobs if r.output == name))
         columns[self.policy.person_output] = pc.take(persons.person_id, index)
         columns[self.policy.person_link_output] = pc.take(persons.link, index)
-        for name in KEPT_LINEAGE:
+        for name in (*KEPT_LINEAGE, ROW_POSITION):
             if name in data.column_names:
                 columns[name] = data.column(name).combine_chunks()
         columns["_key_id"] = pa.array([self.keyring.key_id] * data.num_rows, pa.string()).dictionary_encode()
@@ -253,8 +237,6 @@ class Deidentifier:
                  "columns_by_action": dict(actions), "rules": rules_done}
         return main, special, stats
 
-    def record(self) -> None:
-        Ledger(self.workdir.ledger_url()).record(self.entries)
 
 
 def as_strings(table: pa.Table) -> pa.Table:
@@ -271,11 +253,17 @@ def _value_counts(values: pa.Array) -> tuple[list, list]:
     return vc.field("values").to_pylist(), vc.field("counts").to_pylist()
 
 
+NOT_SUMMED = ("columns_by_action",)  # the same for every piece of a table: kept, not added up
+
+
 def merge_counts(total: dict, more: dict) -> dict:
-    """Sum the counts of two pieces (nested dicts of ints; other values from the latest piece)."""
+    """Sum the counts of two pieces or shards (nested dicts of ints; other values, and ``NOT_SUMMED``,
+    from the latest piece)."""
     out = dict(total)
     for key, value in more.items():
-        if isinstance(value, dict):
+        if key in NOT_SUMMED:
+            out[key] = value or out.get(key, value)
+        elif isinstance(value, dict):
             out[key] = merge_counts(out.get(key) or {}, value)
         elif isinstance(value, int) and not isinstance(value, bool) and isinstance(out.get(key), int):
             out[key] = out[key] + value
@@ -285,22 +273,26 @@ def merge_counts(total: dict, more: dict) -> dict:
 
 
 class _SafeWriter:
-    """The main and special file of one safe table, written piece by piece in scratch files under
-    ``tmp/`` and renamed into place at the end (readers never see half a file; a re-run that finds
-    no special rows removes the old special file)."""
+    """The main and special file of one safe table of a shard, written piece by piece in scratch files
+    under ``tmp/`` and renamed into place at the end (an empty main file when every row is special).
+    The rows' ``ROW_POSITION`` goes beside each file (``<table>.positions.arrow``), not into it: the
+    close merges the shards back into validated order with it."""
 
     def __init__(self, workdir: Workdir, target: Path, table_id: str):
         self.workdir = workdir
         self.paths = {"main": target / f"{table_id}.parquet", "special": target / SPECIAL_DIR / f"{table_id}.parquet"}
         self.writers: dict[str, tuple[pq.ParquetWriter, Path]] = {}
+        self.positions: dict[str, list[pa.Array]] = {"main": [], "special": []}
         self.empty_main: pa.Table | None = None
 
     def write(self, main: pa.Table, special: pa.Table) -> None:
         if self.empty_main is None:
-            self.empty_main = main.schema.empty_table()
+            self.empty_main = main.drop_columns([ROW_POSITION]).schema.empty_table()
         for kind, table in (("main", main), ("special", special)):
             if table.num_rows == 0:
                 continue
+            self.positions[kind].append(table.column(ROW_POSITION).combine_chunks())
+            table = table.drop_columns([ROW_POSITION])
             if kind not in self.writers:
                 self.workdir.tmp.mkdir(parents=True, exist_ok=True)
                 tmp = scratch_path(self.workdir.tmp, f"safe-{self.paths[kind].parent.name}-{self.paths[kind].stem}",
@@ -317,10 +309,14 @@ class _SafeWriter:
                 writer.close()
                 path.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, path)
-            elif kind == "special" and path.exists():
-                path.unlink()
+                positions = pa.chunked_array(self.positions[kind], pa.int64())
+                feather.write_feather(pa.table({ROW_POSITION: positions}), positions_path(path))
 
     def write_empty(self) -> None:
         tmp = scratch_path(self.workdir.tmp, f"safe-{self.paths['main'].stem}", ".parquet")
         self.workdir.tmp.mkdir(parents=True, exist_ok=True)
         self.writers["main"] = (pq.ParquetWriter(tmp, self.empty_main.schema, compression="zstd"), tmp)
+
+
+def positions_path(parquet: Path) -> Path:
+    return parquet.with_name(parquet.stem + POSITIONS_SUFFIX)
