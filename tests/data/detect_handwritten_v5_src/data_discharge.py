@@ -1,0 +1,38 @@
+"""Discharge letters: giấy ra viện, tóm tắt hồ sơ bệnh án, dặn dò ra viện (v5, hand-written)."""
+
+GENRE = "discharge"
+
+ITEMS = [
+    "GIẤY RA VIỆN số [[PID|1874/GRV-BVTW]] - Họ tên người bệnh: [[P|VƯƠNG THỊ HẠNH]] - Tuổi: [[A|47]] - Giới: Nữ.",
+    "Vào viện lúc [[D|09 giờ 12 phút]], ngày [[D|03/11/2026]]; ra viện lúc [[D|15 giờ 00 phút]], ngày [[D|17/11/2026]].",
+    "Chẩn đoán ra viện: Sỏi niệu quản trái đã tán sỏi nội soi ngược dòng (N20.1).",
+    "Phương pháp điều trị: nội khoa, kháng sinh, giảm đau, bù dịch. Tình trạng ra viện: ổn định.",
+    "Số lưu trữ: [[PID|LT-26/09381]]   Mã y tế: [[PID|01024110578]]   Số thẻ BHYT: [[BHYT|HN4010120347718]].",
+    "Địa chỉ người bệnh: [[ADR|kiệt 142 Ông Ích Khiêm, phường Thanh Bình, quận Hải Châu]], [[LOC|Đà Nẵng]].",
+    "Lời dặn: uống thuốc đủ 10 ngày, tái khám sau 2 tuần hoặc khi đau bụng, sốt, tiểu máu.",
+    "Hẹn tái khám [[D|ngày 01/12/2026]] tại phòng khám 9, mang theo giấy ra viện và thẻ BHYT.",
+    "Giám đốc ký, BS điều trị: [[P|Lã Thị Kim Dung]], GPHN [[SID|0018337/HNO-GPHN]].",
+    "Tóm tắt hồ sơ bệnh án: bệnh nhân nam [[A|55 tuổi]], vào viện vì nôn ra máu, nội soi thấy loét hành tá tràng Forrest IIb.",
+    "Đã truyền 2 đơn vị khối hồng cầu nhóm O, Hb từ 72 g/l lên 98 g/l.",
+    "DISCHARGE SUMMARY - Patient: [[P|Oliver Bennett]], [[A|36 years]], admitted [[D|Nov 9, 2026]] for dengue fever with warning signs.",
+    "Discharged on [[D|14 November 2026]]; follow-up with GP in Melbourne, contact [[EM|o.bennett.mel@gmail.com]].",
+    "Họ tên: [[P|hà văn tùng]]; ngày sinh: [[D|12/4/1990]]; CCCD: [[CCCD|040090007712]]; nghề nghiệp: lái xe.",
+    "Ra viện theo nguyện vọng gia đình, người nhà ông [[P|Đinh Công Trứ]] đã ký cam đoan.",
+    "Người bệnh [[P|Giàng A Tủa]], [[A|28 tuổi]], [[ADR|bản Háng Chợ, xã Pa Cheo, huyện Bát Xát]], [[LOC|Lào Cai]].",
+    "Kết quả GPB: viêm ruột thừa cấp mưng mủ, không thấy tế bào ác tính.",
+    "Thuốc ra viện: Amoxicillin/clavulanic 875mg x 14 viên, Esomeprazol 40mg x 14 viên, ngày 2 lần.",
+    "Số vào viện: [[PID|VV26-061247]] - khoa Ngoại tiêu hóa - giường 21.",
+    "Bs [[P|Chu Minh Quân]] dặn bn [[P|Hạnh]] kiêng rượu bia, ăn mềm trong 1 tháng.",
+    "Ngày ra viện: [[D|28 tháng 11 năm 2026]]. Trưởng khoa: TS. BS [[P|Nghiêm Quốc Trường]].",
+    "Trẻ [[P|Nguyễn Hoàng Bảo Khang]] - [[A|3 tuổi 2 tháng]] - mẹ: [[P|Bùi Thị Tuyết]] - SĐT [[PH|0389 442 176]].",
+    "Bé đã hết sốt 48 giờ, hết ban, ăn uống được, không còn dấu hiệu cảnh báo, cho ra viện.",
+    "Tình trạng lúc ra viện: vết mổ liền tốt, đã cắt chỉ, đi lại bình thường.",
+    "GRV [[PID|RV-0927/26]] cấp cho bn [[P|Ông Thị Duyên]] (BHYT [[BHYT|GD 4 38 3801 229 064]]).",
+    "Ghi chú: người bệnh có giấy nghỉ ốm 14 ngày, từ [[D|18/11]] đến [[D|01/12/2026]].",
+    "Mọi thắc mắc liên hệ phòng KHTH [[PH|(0210) 3 846 219]] hoặc email [[EM|khth.bvdkpt@gmail.com]].",
+    "Sau ra viện nếu khó thở, phù chân, tăng cân nhanh > 2kg/3 ngày thì đến viện ngay.",
+    "bn [[P|Lý Sín Chải]], dân tộc Hà Nhì, ra viện về [[ADR|xã Y Tý]], con trai đón ([[PH|0827.115.390]]).",
+    "Điều trị 6 ngày, hết ho máu, XQ ngực tổn thương thâm nhiễm giảm.",
+    "Ra viện [[D|thứ Sáu, 5/12]]; bàn giao đơn thuốc cho chị [[P|Khúc Thị Nhàn]] là vợ bệnh nhân.",
+    "Mã bệnh án: [[PID|BA2611/0458]]; chuyển tiếp tục điều trị ngoại trú tại TTYT huyện Thanh Oai.",
+]

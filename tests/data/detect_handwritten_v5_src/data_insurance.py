@@ -1,0 +1,38 @@
+"""Insurance: giám định BHYT, hồ sơ BHXH, thanh toán trực tiếp, bảo hiểm sức khỏe tư nhân (v5, hand-written)."""
+
+GENRE = "insurance"
+
+ITEMS = [
+    "Hồ sơ giám định số [[PID|GĐ-26-HN-04182]]: người bệnh [[P|Kim Văn Tuyển]], thẻ BHYT [[BHYT|CB2010120993417]], mã BHXH [[BHXH|0120993417]].",
+    "Giám định viên [[P|Lê Phương Thảo]] (mã GĐV [[SID|GĐV-01-0336]]) đề nghị xuất toán 2 ngày giường do ghi trùng.",
+    "Xuất toán chi phí xét nghiệm HbA1c thực hiện 2 lần trong 30 ngày, số tiền 198.000đ.",
+    "Thẻ [[BHYT|HC 4 31 3120 558 901]] hết hạn [[D|31/10/2026]], người bệnh [[P|Đỗ Thị Gấm]] đã gia hạn ngày [[D|3/11]].",
+    "Mã số BHXH: [[BHXH|3120 5589 01]] - Họ tên: [[P|ĐỖ THỊ GẤM]] - Ngày sinh: [[D|07/09/1969]].",
+    "Đề nghị thanh toán trực tiếp của bà [[P|Hầu Thị Sênh]], CCCD [[CCCD|014169002374]], hồ sơ [[PID|TTTT-26-0219]].",
+    "Lý do: khám tại BV tư nhân không ký hợp đồng KCB BHYT, thanh toán theo mức quy định tại Nghị định 146/2018/NĐ-CP.",
+    "Tổng chi phí đợt điều trị 18.462.000đ, quỹ BHYT chi trả 80%, người bệnh cùng chi trả 3.692.400đ.",
+    "Ông [[P|Lưu Quang Vĩnh]], [[A|73 tuổi]], thẻ BHYT mức hưởng 4 ([[BHYT|HT4010219337280]]), địa chỉ [[ADR|phố Hàng Bông, phường Hàng Gai]].",
+    "Yêu cầu bồi thường bảo hiểm sức khỏe số [[PID|YCBT-2611-01377]] của khách hàng [[P|Trịnh Hải Yến]], email [[EM|yen.trinhhai@gmail.com]].",
+    "Chuyên viên bồi thường [[P|Đàm Quốc Bảo]] (mã CB [[SID|BT-HCM-0451]]) đề nghị bổ sung hóa đơn VAT số 0004182.",
+    "Khách hàng liên hệ qua [[PH|0903 61 88 27]] hoặc [[PH|028-3930-4415]] (văn phòng).",
+    "Mã BHXH [[BHXH|7926021543]], sổ BHXH đóng từ [[D|tháng 5/2012]], đơn vị: [[ADR|công ty TNHH Pouchen Việt Nam]].",
+    "Danh sách đề nghị thẩm định lại gồm 14 hồ sơ nội trú tháng 10, tổng số tiền 426.180.000đ.",
+    "Bệnh nhân [[P|Y Sơn Mlô]] dùng thẻ BHYT mang tên người khác ([[BHYT|DT 2 66 6621 037 558]]), đề nghị thu hồi chi phí.",
+    "Chủ thẻ thật là ông [[P|Y Khoa Mlô]], CCCD [[CCCD|066082007119]], mã BHXH [[BHXH|6621037558]].",
+    "Biên bản giám định ngày [[D|20/11/2026]]; cán bộ giám định [[P|Tạ Thị Liên]], [[P|Cù Văn Sang]].",
+    "Phản hồi: BV đồng ý với kết quả giám định, đề nghị BHXH quyết toán phần còn lại trong quý IV.",
+    "Số thẻ: [[BHYT|GB4797928834106]]; Nơi ĐKKCB ban đầu: 79-071; Thời điểm đủ 5 năm liên tục: [[D|01/01/2024]].",
+    "bn [[P|phan thi lan]] hỏi vì sao thẻ [[BHYT|HN 2 01 0133 702 485]] không hưởng đúng tuyến khi khám ở Bệnh viện Thanh Nhàn.",
+    "Mã BHXH của bn [[P|Lan]]: [[BHXH|0133702485]]; CCCD: [[CCCD|001176022863]].",
+    "Nhân viên BHXH Quận 3 [[P|Võ Văn Tài]], mã cán bộ [[SID|BHXH-Q3-0217]], SĐT [[PH|0283.932.0561]].",
+    "Đề nghị cấp lại thẻ BHYT do mất: người đề nghị [[P|Lý Thị Phấn]], [[A|45t]], [[ADR|ấp Trà Coi A, xã Mỹ Hương, huyện Mỹ Tú]].",
+    "Mã BHXH cũ [[BHXH|9420018273]] bị trùng với người khác, đã gộp sổ theo hướng dẫn.",
+    "Trường hợp tai nạn giao thông không do vi phạm luật, quỹ BHYT vẫn thanh toán theo quy định.",
+    "Hồ sơ [[PID|BT26-DN-00884]]: khách hàng [[P|Ruslan Ivanov]], quốc tịch [[LOC|Nga]], nằm viện 3 ngày sau tai nạn ở [[ADR|bãi biển Non Nước]].",
+    "Số hộ chiếu của khách không thu thập; liên hệ qua email [[EM|r.ivanov@mail.ru]].",
+    "Ngày [[D|thứ Ba, 25/11/2026]], đoàn giám định làm việc tại BVĐK Xanh Pôn về chi phí vật tư y tế.",
+    "Chi phí stent mạch vành 2 cái x 36.800.000đ, quỹ thanh toán 50% giá theo tỷ lệ quy định.",
+    "Người lao động [[P|Bế Thị Ly]], mã số BHXH [[BHXH|2008 3511 76]], nghỉ thai sản từ [[D|12/8]] đến [[D|11/2/2027]].",
+    "Giám định viên ghi chú: hồ sơ bệnh án [[PID|BA-NT-26/07741]] thiếu chữ ký người bệnh ở phiếu cam kết.",
+    "Kế toán viện phí [[P|Phương Thị Thoa]] (MSNV [[SID|KT-0183]]) đối chiếu lại bảng kê 01/BV.",
+]

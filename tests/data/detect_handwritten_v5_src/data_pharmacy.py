@@ -1,0 +1,36 @@
+"""Pharmacy notes: đơn thuốc, sổ bán thuốc, báo cáo ADR, phiếu lĩnh thuốc gây nghiện (v5, hand-written)."""
+
+GENRE = "pharmacy"
+
+ITEMS = [
+    "Đơn thuốc số [[PID|DT26-118053]] - BN [[P|Quan Thị Yến]], [[A|58 tuổi]], Đ/c: [[ADR|tổ 7, phường Quang Trung, TP Thái Nguyên]].",
+    "Metformin 850mg x 60 viên, ngày uống 2 lần sau ăn sáng và tối; Gliclazid 30mg MR x 30 viên.",
+    "Dược sĩ bán thuốc: DS [[P|Triệu Thị Quỳnh Anh]], CCHND [[SID|1427/CCHN-D-SYT-TN]].",
+    "Sổ bán thuốc kê đơn ngày [[D|24/11/2026]]: Augmentin 1g x 14v cho bn [[P|Phan Văn Đông]], đơn BS [[P|Giáp Thị Loan]].",
+    "Lô 2609114, HD 08/2028, nhà sản xuất GSK, giá 21.500đ/viên.",
+    "Phiếu lĩnh thuốc gây nghiện số [[PID|GN-0311/26]] cho bn [[P|Bạch Văn Thông]] giường 5: Morphin 10mg/ml x 6 ống.",
+    "Người lĩnh: ĐD [[P|Vũ Thị Hằng]] (MSNV [[SID|DD-0915]]); người phát: DS [[P|Mạc Quang Huy]] (mã NV [[SID|KD-047]]).",
+    "Báo cáo ADR số [[PID|ADR/2611/027]]: bn [[P|Tiêu Thị Nhung]] nổi mề đay, khó thở sau 10 phút truyền Cefotaxim.",
+    "Xử trí: ngừng thuốc, Adrenalin 0,5mg tiêm bắp, Methylprednisolon 40mg TM, bn ổn định sau 30 phút.",
+    "Người báo cáo: DS lâm sàng [[P|Tiết Bảo Diệp]], email [[EM|duocls.bvtn@gmail.com]], ĐT [[PH|0208 3 855 921]].",
+    "Kiểm kê kho thuốc cuối tháng: Paracetamol 500mg tồn 12.400 viên, Amoxicillin 500mg tồn 3.150 viên.",
+    "Khách mua Salbutamol xịt, nói mua cho con [[A|7 tuổi]], tên cháu là [[P|Bi]], hen từ nhỏ.",
+    "Đơn thuốc ngoại trú: mã đơn [[PID|79031NT2611-00418]], bn [[P|Huỳnh Thị Kiều Tiên]], BHYT [[BHYT|DN 4 79 7931 540 286]].",
+    "Bác sĩ kê đơn [[P|Lâm Văn Khánh]], CCHN [[SID|0035182/HCM-CCHN]], khám lúc [[D|10:42]].",
+    "Nhà thuốc Hồng Phát xin tư vấn đổi thuốc: không có Lipitor 20mg, thay bằng Atorvastatin 20mg của Stada.",
+    "chi [[P|thao]] goi hoi thuoc ha sot cho be, da tu van Hapacol 250 1 goi/lan, cach 4-6 tieng.",
+    "Người phụ trách chuyên môn: DS CKI [[P|Lê Trọng Nghĩa]], chứng chỉ hành nghề dược số [[SID|00918/HNO-CCHND]].",
+    "Thuốc trả lại khoa Dược: Vancomycin 1g x 4 lọ (bn chuyển viện), phiếu hoàn trả PH-2611-09.",
+    "Insulin Lantus cho bn [[P|Dương Thị Ẩn]] hết, chị gọi nhờ nhà thuốc gửi qua số [[PH|0966 04 18 52]].",
+    "Quầy thuốc Thiện Tâm - [[ADR|số 12 chợ Cái Bè]] - chủ quầy [[P|Võ Thị Xinh]], CCHN [[SID|0638/CCHN-D-SYT-TG]].",
+    "Tương tác: Clarithromycin + Simvastatin, nguy cơ tiêu cơ vân, đề nghị BS đổi kháng sinh.",
+    "Đơn gây nghiện của bn [[P|Chu Đức Long]], K phổi, địa chỉ [[ADR|67 phố Bạch Mai, phường Cầu Dền]], đơn số [[PID|N26-00733]].",
+    "Người nhận thuốc thay: con trai [[P|Chu Đức Mạnh]], CCCD [[CCCD|001203015926]], SĐT [[PH|0983 772 051]].",
+    "Bảo quản 2-8 độ C, không để đông đá, lắc đều trước khi tiêm.",
+    "Dược sĩ trực [[P|Nông Thị Hường]] ghi: bn mua Tramadol không có đơn, đã từ chối bán.",
+    "Phiếu xuất kho PX26/1184 ngày [[D|29/11/2026]]: cấp cho khoa Nhi 200 ống Vitamin K1 1mg.",
+    "Phản hồi ADR gửi Trung tâm DI&ADR Quốc gia, mã phản hồi của trung tâm: 2026-HN-05513.",
+    "Khách [[P|John Miller]] ([[A|62t]]) ở [[ADR|khách sạn Rex, Nguyễn Huệ]] mua thuốc huyết áp, đưa đơn từ [[LOC|Canada]].",
+    "Giá Ventolin 100mcg: 85.000đ/bình; Seretide 25/250: 312.000đ/bình.",
+    "Đã giao thuốc cho bn [[P|Hờ A Chua]] tại [[ADR|bản Pa Khoang, xã Mường Phăng]] qua trạm y tế xã, người ký nhận [[P|Lầu Thị Dia]].",
+]

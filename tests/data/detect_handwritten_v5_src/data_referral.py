@@ -1,0 +1,38 @@
+"""Referral letters: giấy chuyển tuyến, giấy chuyển viện, phiếu chuyển (v5, hand-written)."""
+
+GENRE = "referral"
+
+ITEMS = [
+    "GIẤY CHUYỂN TUYẾN KHÁM BỆNH, CHỮA BỆNH BẢO HIỂM Y TẾ - Số: [[PID|0347/2026/GCT]].",
+    "Kính gửi: Bệnh viện Bạch Mai. Trung tâm Y tế huyện Mê Linh trân trọng giới thiệu người bệnh:",
+    "Họ và tên: [[P|Tô Thị Lựu]]   Nam/Nữ: Nữ   Tuổi: [[A|66]]   Dân tộc: Kinh   Quốc tịch: [[LOC|Việt Nam]].",
+    "Địa chỉ: [[ADR|thôn Đại Bái, xã Tiền Phong, huyện Mê Linh]], [[LOC|TP Hà Nội]]. Số thẻ BHYT: [[BHYT|HT3010198572634]], hạn đến [[D|31/12/2026]].",
+    "Đã được khám bệnh, điều trị tại khoa Nội từ ngày [[D|10/11]] đến ngày [[D|16/11/2026]].",
+    "Dấu hiệu lâm sàng: khó thở tăng dần, phù 2 chi dưới, gan to 3cm dưới bờ sườn, EF 28%.",
+    "Lý do chuyển tuyến: vượt quá khả năng chuyên môn. Hướng điều trị: đề nghị tuyến trên chẩn đoán, điều trị tiếp.",
+    "Phương tiện vận chuyển: xe cứu thương; người hộ tống: ĐD [[P|Chử Văn Tài]], mã NV [[SID|ML-0288]].",
+    "Chuyển tuyến hồi [[D|14 giờ 05]] ngày [[D|16 tháng 11 năm 2026]]. Y, bác sĩ khám: [[P|Lưu Đức Hiển]], CCHN [[SID|004402/HNO-CCHN]].",
+    "Mã chuyển tuyến [[PID|CT-01-2611-00763]], kèm 1 phim CT sọ và 3 tờ kết quả XN.",
+    "giấy chuyển viện bn [[P|nguyen van beo]] [[A|41t]] bị tai nạn lao động tại [[ADR|công ty TNHH Thép Hòa Phát Dung Quất]], chấn thương cột sống ngực.",
+    "Chẩn đoán: Gãy lún thân đốt sống D12 / TD tổn thương tủy (S22.0).",
+    "Tình trạng lúc chuyển: tỉnh, liệt 2 chi dưới, cảm giác giảm từ ngang rốn trở xuống, đã cố định nẹp.",
+    "Ông [[P|Phạm Gia Khiêm]] ([[A|79 tuổi]]), nhà ở [[ADR|khu phố 3, phường An Lạc, quận Bình Tân]], được chuyển lên BV Chợ Rẫy.",
+    "Người liên hệ: cháu nội [[P|Phạm Gia Bảo]] - [[PH|0 9 1 8 - 6 0 4 - 3 3 7]].",
+    "Bệnh nhi [[P|Đỗ Minh Khuê]], [[A|9 tuổi]], co giật kéo dài 20 phút, đã tiêm Diazepam 5mg tĩnh mạch.",
+    "Phiếu chuyển số [[PID|112/PCT-TTYT]] do BS [[P|Y Phrăng Niê]] (CCHN [[SID|000914/ĐLK-CCHN]]) ký.",
+    "Bn đang thở oxy mask 6 l/ph, SpO2 93%, truyền NaCl 0,9% duy trì, dẫn lưu bàng quang.",
+    "Người bệnh [[P|Thào Thị Dợ]] không biết tiếng Kinh, chồng là anh [[P|Thào A Sếnh]] đi cùng phiên dịch.",
+    "Địa chỉ người bệnh: [[ADR|thôn Lủng Thầu, xã Sủng Là, huyện Đồng Văn]], [[LOC|Hà Giang]].",
+    "Kết quả CLS đã làm: Troponin T hs 1.245 ng/l, ĐTĐ ST chênh lên V1-V4.",
+    "Giới thiệu bn [[P|Hứa Văn Lộc]] lên khoa Ung bướu, số hồ sơ ngoại trú [[PID|NT/26/01993]], CMND cũ [[CCCD|082415963]].",
+    "Thời gian chuyển: [[D|21h40]], liên lạc trước với khoa nhận qua số [[PH|0236.3821.118]] máy lẻ [[PH|305]].",
+    "Lý do chuyển: theo yêu cầu người bệnh (không đúng tuyến), người bệnh tự chi trả phần chênh lệch.",
+    "Chuyển viện bn [[P|Mohamed Rahim]], quốc tịch [[LOC|Malaysia]], [[A|61 tuổi]], khách đoàn du lịch ở [[ADR|resort Fusion Phú Quốc]].",
+    "Đã liên hệ BS [[P|Trịnh Phương]] khoa Hồi sức tiếp nhận, SĐT [[PH|0912-448-073]].",
+    "Chẩn đoán tuyến dưới: Sốt xuất huyết Dengue có dấu hiệu cảnh báo (A97.1), TC 18 G/l.",
+    "Bệnh án chuyển kèm: tóm tắt bệnh án, giấy chuyển tuyến bản chính, CCCD photo [[CCCD|052301009874]].",
+    "Phiếu chuyển viện số [[PID|CV-26/1418]] ngày [[D|02-12-2026]], người ký: Phó GĐ [[P|Lạc Văn Thuận]].",
+    "Trẻ sơ sinh con mẹ [[P|Lê Thị Mến]], sinh non 32 tuần, cân nặng 1.600g, chuyển lên đơn vị sơ sinh.",
+    "Lưu ý: người bệnh có tiền sử dị ứng Ceftriaxon, sốc phản vệ độ II.",
+    "ĐD đi kèm [[P|Lâm Thị Diệu Hiền]] MSNV [[SID|NV-2019-0417]]; lái xe [[P|Đàm Văn Khôi]].",
+]
