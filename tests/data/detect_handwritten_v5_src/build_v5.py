@@ -37,7 +37,7 @@ MODULES = ["data_clinical", "data_discharge", "data_referral", "data_death", "da
 MARK = re.compile(r"\[\[([A-Z]+)\|([^\[\]|]+)\]\]")
 ID_FORMATS = {
     "VN_CCCD": re.compile(r"\d{12}|\d{9}"),
-    "VN_BHYT": re.compile(r"[A-Z]{2}\d{13}"),
+    "VN_BHYT": re.compile(r"[A-Za-z]{2}\d{13}"),
     "VN_BHXH": re.compile(r"\d{10}"),
 }
 

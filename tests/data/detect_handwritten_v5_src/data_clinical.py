@@ -55,4 +55,13 @@ ITEMS = [
     "đã test nhanh cúm A (+), cúm B (-), COVID-19 (-) lúc 9h sáng.",
     "ĐD [[P|Lê Ngọc Hà]] báo bn tự rút kim luồn lúc [[D|0h35]], đã đặt lại kim luồn 22G ở tay phải.",
     "Sản phụ [[P|Rơ Châm H'Bloan]] cho con bú tốt, bé [[P|Rơ Châm Y Thái]] vàng da nhẹ vùng mặt.",
+    'Bàn giao: bn [[P|Cầm Thị Nguyệt]] mã BA [[PID|26.0093.418]], người nhà là anh [[P|Cầm Văn Dũng]] [[PH|0823 45 67 09]].',
+    'ĐD trưởng khoa [[P|Tôn Nữ Bích Trâm]] (MSNV [[SID|BVH-ĐD-1107]]) kiểm tra hồ sơ chăm sóc lúc [[D|15h30]].',
+    'BS [[P|Ôn Gia Bảo]] CCHN [[SID|048812/BYT-CCHN]] chỉ định chụp MRI cột sống thắt lưng.',
+    'Dấu hiệu sinh tồn ổn, nước tiểu trong, vàng nhạt, khoảng 1.500ml/24h.',
+    'Chuyển bn từ giường 16 sang giường 9 cùng phòng theo yêu cầu chống nhiễm khuẩn.',
+    'Số điện thoại trực khoa [[PH|0274.3822.560]] - nội bộ [[PH|403]]; BS trực đêm [[P|Trần Lê Uyên]].',
+    'bn [[P|Sú Thị Kiều]] vào khoa lúc [[D|4:50]], mã tiếp nhận [[PID|TN26120044]], ĐT vợ bn [[PH|0382 6600 71]].',
+    'Bn tự đi lại được, ăn uống khá, đêm ngủ 5-6 tiếng, không cần thuốc ngủ.',
+    'KTV [[P|Phó Đức Anh]] mã NV [[SID|CĐHA-0312]] đã chụp XQ tại giường, phim lưu PACS.',
 ]

@@ -31,4 +31,8 @@ ITEMS = [
     "Hồ sơ tử vong của bn Mr. [[P|Tanaka]]... kèm xác nhận của Đại sứ quán [[LOC|Nhật Bản]].",
     "Đã thông báo cho con gái [[P|Sophie Laurent]] qua email [[EM|sophie.laurent71@outlook.fr]] và điện thoại [[PH|+33 6 42 18 97 05]].",
     "Khám nghiệm tử thi theo yêu cầu của cơ quan điều tra Công an huyện Thạch Thất.",
+    'Người khai tử: [[P|Lăng Thị Xuyên]], CMND [[CCCD|080271549]], SĐT [[PH|0913 205 448]].',
+    'Bác sĩ cấp giấy: [[P|Thân Văn Lượng]], CCHN [[SID|003067/BG-CCHN]]; mã lưu trữ [[PID|LTTV-26/0062]].',
+    'Ca tử vong trong 24 giờ đầu nhập viện được kiểm điểm trong vòng 7 ngày.',
+    'Điều dưỡng [[P|Bùi Thị Thêu]] mã NV [[SID|HS-0457]] ghi nhận ngừng thở; mã số BHXH người chết: [[BHXH|4019233810]].',
 ]

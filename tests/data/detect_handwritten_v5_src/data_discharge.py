@@ -35,4 +35,8 @@ ITEMS = [
     "Điều trị 6 ngày, hết ho máu, XQ ngực tổn thương thâm nhiễm giảm.",
     "Ra viện [[D|thứ Sáu, 5/12]]; bàn giao đơn thuốc cho chị [[P|Khúc Thị Nhàn]] là vợ bệnh nhân.",
     "Mã bệnh án: [[PID|BA2611/0458]]; chuyển tiếp tục điều trị ngoại trú tại TTYT huyện Thanh Oai.",
+    'Giấy ra viện [[PID|02918/GRV]] - bn [[P|Lục Văn Mười]] - SĐT [[PH|0345-660-129]] - Số lưu trữ [[PID|2026-RV-05517]].',
+    'BS điều trị [[P|Ưng Hoàng Lâm]], CCHN [[SID|0027519/HNO-CCHN]].',
+    'Không có biến chứng, đã rút sonde tiểu, tự tiểu được.',
+    'Mã BHXH người bệnh [[BHXH|0122084417]]; thẻ [[BHYT|BT 2 01 0122 084 417]].',
 ]

@@ -39,4 +39,11 @@ ITEMS = [
     "Chị [[P|Lê Thùy]] gọi báo bé [[A|3t]] nuốt pin cúc áo khoảng [[D|20h10]], hướng dẫn đưa ngay đến BV Nhi Đồng 2.",
     "Người nhà bệnh nhân số điện thoại [[PH|0399 ‑ 018 ‑ 746]] phản ánh không được giải thích khi chuyển viện.",
     "Tổng đài viên ghi nhận: [[P|Pờ Thị Sú]]? (nghe không rõ tên), ở [[ADR|xã Mù Cả, Mường Tè]], báo trẻ sốt phát ban.",
+    'Người gọi [[P|Nông Văn Pắn]] ([[PH|0335.207.664]]) báo vợ chuyển dạ ở [[ADR|thôn Khuổi Khoang, xã Xuân Lạc]].',
+    'ĐTV [[P|Quế]] mã [[SID|115-ĐP-014]] tiếp nhận cuộc gọi lúc [[D|23h48]], mã BN [[PID|B2612-0415]].',
+    'Số gọi lại [[PH|0 2 9 2 . 3 8 2 0 . 1 1 4]], người gọi xưng là cô [[P|Mỹ]].',
+    'Người gọi hỏi giá dịch vụ tiêm vắc xin cúm, đã hướng dẫn gọi tổng đài 1900 2071.',
+    'Đã gửi trả lời cho bà [[P|Dương Thị Liễu]] qua [[EM|lieu.duong62@gmail.com]].',
+    'Người gọi đọc mã BHXH [[BHXH|0421 1930 57]] để tra cứu quá trình đóng, cho 2 số [[PH|0916 340 572]] / [[PH|0916 340 575]].',
+    'Số máy bàn người gọi [[PH|0203 3 617 428]] máy lẻ [[PH|12]], xin gặp khoa Dinh dưỡng.',
 ]

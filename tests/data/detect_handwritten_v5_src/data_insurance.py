@@ -35,4 +35,10 @@ ITEMS = [
     "Người lao động [[P|Bế Thị Ly]], mã số BHXH [[BHXH|2008 3511 76]], nghỉ thai sản từ [[D|12/8]] đến [[D|11/2/2027]].",
     "Giám định viên ghi chú: hồ sơ bệnh án [[PID|BA-NT-26/07741]] thiếu chữ ký người bệnh ở phiếu cam kết.",
     "Kế toán viện phí [[P|Phương Thị Thoa]] (MSNV [[SID|KT-0183]]) đối chiếu lại bảng kê 01/BV.",
+    'Mã BHXH [[BHXH|4012207715]], CCCD [[CCCD|038195012840]], người lao động [[P|Trương Mỹ Nhân]].',
+    'GĐV [[P|Hầu Văn Sáng]] mã [[SID|GĐV-38-0129]], ĐT [[PH|0237 3 757 118]], cán bộ thẩm định mã [[SID|TĐ-HN-0662]].',
+    'Hồ sơ [[PID|HSGĐ/2611/0587]] của bn [[P|Quách Văn Điệp]], bệnh án [[PID|NT.26.04128]], thẻ [[BHYT|XN4797911208853]].',
+    'Tỷ lệ xuất toán toàn quý là 1,8% tổng chi, thấp hơn cùng kỳ năm trước.',
+    'Thuốc ngoài danh mục không được quỹ BHYT thanh toán, người bệnh tự chi trả.',
+    'Mã BHXH vợ ông [[P|Điệp]]: [[BHXH|7922 0441 39]]; gửi hồ sơ về [[EM|giamdinh.bhxhhn@gmail.com]].',
 ]

@@ -7,7 +7,7 @@ ITEMS = [
     "Metformin 850mg x 60 viên, ngày uống 2 lần sau ăn sáng và tối; Gliclazid 30mg MR x 30 viên.",
     "Dược sĩ bán thuốc: DS [[P|Triệu Thị Quỳnh Anh]], CCHND [[SID|1427/CCHN-D-SYT-TN]].",
     "Sổ bán thuốc kê đơn ngày [[D|24/11/2026]]: Augmentin 1g x 14v cho bn [[P|Phan Văn Đông]], đơn BS [[P|Giáp Thị Loan]].",
-    "Lô 2609114, HD 08/2028, nhà sản xuất GSK, giá 21.500đ/viên.",
+    "Lô 2609114, HD [[D|08/2028]], nhà sản xuất GSK, giá 21.500đ/viên.",
     "Phiếu lĩnh thuốc gây nghiện số [[PID|GN-0311/26]] cho bn [[P|Bạch Văn Thông]] giường 5: Morphin 10mg/ml x 6 ống.",
     "Người lĩnh: ĐD [[P|Vũ Thị Hằng]] (MSNV [[SID|DD-0915]]); người phát: DS [[P|Mạc Quang Huy]] (mã NV [[SID|KD-047]]).",
     "Báo cáo ADR số [[PID|ADR/2611/027]]: bn [[P|Tiêu Thị Nhung]] nổi mề đay, khó thở sau 10 phút truyền Cefotaxim.",
@@ -33,4 +33,8 @@ ITEMS = [
     "Khách [[P|John Miller]] ([[A|62t]]) ở [[ADR|khách sạn Rex, Nguyễn Huệ]] mua thuốc huyết áp, đưa đơn từ [[LOC|Canada]].",
     "Giá Ventolin 100mcg: 85.000đ/bình; Seretide 25/250: 312.000đ/bình.",
     "Đã giao thuốc cho bn [[P|Hờ A Chua]] tại [[ADR|bản Pa Khoang, xã Mường Phăng]] qua trạm y tế xã, người ký nhận [[P|Lầu Thị Dia]].",
+    'DS [[P|Lò Thị Hiên]], CCHND [[SID|0247/CCHN-D-SYT-SL]], Quầy thuốc Bản Mòng, ĐT [[PH|0212.3858.904]].',
+    'DS phụ trách [[P|Hà Quốc Cường]], CCHN dược [[SID|2813/CCHND-SYT-HN]], Zalo nhà thuốc [[PH|0909 772 616]].',
+    'Đơn số [[PID|01KTT0114592-n]] kê cho bn [[P|Kha Thị Ngàn]], khách hỏi lại qua [[PH|0867 552 031]].',
+    'Clopidogrel 75mg lô CL24101, hạn dùng [[D|05/2028]], số lượng 300 viên.',
 ]

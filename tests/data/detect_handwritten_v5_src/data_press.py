@@ -53,4 +53,12 @@ ITEMS = [
     "Tờ báo cho biết số điện thoại của bố bé là [[PH|0915.220.473]], gia đình đang kêu gọi hỗ trợ.",
     "Sáng [[D|12-11-2026]], xe máy của anh [[P|Tuấn]] va chạm với xe tải tại ngã tư [[ADR|Điện Biên Phủ - Đinh Tiên Hoàng]].",
     "Theo báo cáo nhanh, trong 3 ngày đã có 57 ca nhập viện do ngộ độc thực phẩm, 12 ca phải thở oxy.",
+    'Bệnh nhân [[PID|5.019]] ([[A|30 tuổi]]) đi cùng chuyến bay VN254 với bệnh nhân [[PID|5.002]].',
+    'Các ca [[PID|BN5020]], [[PID|BN5021]] là người thân, cùng sống ở [[ADR|phường Tân Định, Quận 1]].',
+    'Ca bệnh số [[PID|37]] là chị [[P|Dư Thị Hảo]], [[A|41 tuổi]], giáo viên.',
+    'Bệnh nhân thứ [[PID|1.117]] tại [[LOC|Đà Nẵng]] là nam, [[A|63 tuổi]], có bệnh nền.',
+    'Số ca mắc sởi giảm 12% so với tuần trước, nhưng vẫn có 3 ca biến chứng viêm não.',
+    'Giá mỗi liều vắc xin sốt xuất huyết khoảng 1,39 triệu đồng, tiêm 2 liều cách nhau 3 tháng.',
+    'Gia đình anh [[P|Thái]] (SĐT [[PH|0974-182-306]]) mong tìm được người đã đưa anh vào viện.',
+    'Từ ca [[PID|6120]] đến ca [[PID|6131]] đều là công nhân, điện thoại liên hệ tổ y tế công ty [[PH|0935 118 247]].',
 ]

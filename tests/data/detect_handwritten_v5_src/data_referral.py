@@ -35,4 +35,9 @@ ITEMS = [
     "Trẻ sơ sinh con mẹ [[P|Lê Thị Mến]], sinh non 32 tuần, cân nặng 1.600g, chuyển lên đơn vị sơ sinh.",
     "Lưu ý: người bệnh có tiền sử dị ứng Ceftriaxon, sốc phản vệ độ II.",
     "ĐD đi kèm [[P|Lâm Thị Diệu Hiền]] MSNV [[SID|NV-2019-0417]]; lái xe [[P|Đàm Văn Khôi]].",
+    'Liên hệ khoa tiếp nhận: [[PH|(024) 3869 3462]] ext. [[PH|7711]]; người nhận BS [[P|Vân Anh]].',
+    'BS chuyển tuyến [[P|Hoàng Thị Thắm]] CCHN [[SID|000573/QNg-CCHN]], ĐD [[P|Mã Văn Tỏa]] MSNV [[SID|TY-0093]].',
+    'Kèm theo: 2 phim XQ, 1 đĩa CT, kết quả xét nghiệm ngày thứ 3 của bệnh.',
+    'Giấy chuyển tuyến số [[PID|241/2026/CT-PKĐK]] cho bn [[P|Rah Lan Thị Hnhơn]], SĐT người nhà [[PH|0 3 4 2 7 7 5 1 9 0]].',
+    'Người ký giấy chuyển: BS [[P|Hà Thanh Tâm]], CCHN [[SID|002206/KH-CCHN]].',
 ]
