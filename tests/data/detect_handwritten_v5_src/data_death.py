@@ -35,4 +35,5 @@ ITEMS = [
     'Bác sĩ cấp giấy: [[P|Thân Văn Lượng]], CCHN [[SID|003067/BG-CCHN]]; mã lưu trữ [[PID|LTTV-26/0062]].',
     'Ca tử vong trong 24 giờ đầu nhập viện được kiểm điểm trong vòng 7 ngày.',
     'Điều dưỡng [[P|Bùi Thị Thêu]] mã NV [[SID|HS-0457]] ghi nhận ngừng thở; mã số BHXH người chết: [[BHXH|4019233810]].',
+    'Mã ICD-10 nguyên nhân chính: I61.9 (xuất huyết não), bệnh kèm theo: I10, E11.9.',
 ]

@@ -5,7 +5,7 @@ GENRE = "hotline"
 ITEMS = [
     "Cuộc gọi lúc [[D|01:17]] [[D|27/11]]: người gọi xưng là [[P|Hòa]], báo ông ngoại [[A|80 tuổi]] bất tỉnh tại [[ADR|số 41 ngõ Văn Chương, Đống Đa]].",
     "SĐT người gọi: [[PH|0936-115-208]]; điều xe 115 lúc [[D|01:19]], kíp BS [[P|Giang Minh Trí]].",
-    "Người dân phản ánh qua đường dây nóng 1900 9095 của Sở: chờ khám quá lâu tại khoa Khám bệnh.",
+    "Người dân phản ánh qua đường dây nóng 1900 8851 của Sở: chờ khám quá lâu tại khoa Khám bệnh.",
     "Người phản ánh: [[P|Trần Thị Mỹ Lệ]], SĐT [[PH|+84 905 662 184]], con là bn [[P|Trần Gia Kiệt]] nằm khoa Nhi.",
     "Tổng đài viên [[P|Hồ Thảo]] (mã ĐTV [[SID|TĐV-1900-118]]) đã chuyển phản ánh cho phòng CTXH xử lý.",
     "bà [[P|năm]] ở [[ADR|ấp Mỹ Điền, xã Long Hưng]] gọi hỏi lịch tiêm ngừa cho cháu, số bà [[PH|0357 883 160]].",
@@ -19,7 +19,7 @@ ITEMS = [
     "Người gọi: [[P|vo hoang yen]], sdt [[PH|0772.44.9016]], báo mẹ sốt cao, co giật, nhà ở [[ADR|hẻm 45 Trần Hưng Đạo, Ninh Kiều]].",
     "Điều phối: xe số 3 trạm Hòa Hảo xuất phát lúc [[D|10h22]], đến hiện trường [[D|10h35]].",
     "Sở Y tế nhận được email phản ánh từ [[EM|hoangyen.vo88@yahoo.com]] về việc thu tiền ngoài BHYT.",
-    "Tổng đài tư vấn BHYT 1900 9068: người gọi hỏi hạn thẻ, đọc mã thẻ [[BHYT|TE1797924188503]] và mã BHXH [[BHXH|7924188503]].",
+    "Tổng đài tư vấn BHYT 1900 6047: người gọi hỏi hạn thẻ, đọc mã thẻ [[BHYT|TE1797924188503]] và mã BHXH [[BHXH|7924188503]].",
     "ĐTV [[P|Lương Thị Vy]] mã [[SID|CSKH-0772]] giải thích thẻ trẻ em dưới 6 tuổi được miễn cùng chi trả.",
     "Cuộc gọi từ số [[PH|+82 10 4417 2285]] ([[LOC|Hàn Quốc]]) của chị [[P|Park Ji-yeon]], hỏi về cha đang điều trị tại [[ADR|phường Phú Lợi, TP Thủ Dầu Một]].",
     "Tổng đài ghi nhận 142 cuộc gọi trong ngày, 18 cuộc ngoài giờ hành chính.",
@@ -27,7 +27,7 @@ ITEMS = [
     "Người gọi báo có 6 người trong xóm nôn ói sau đám giỗ tại nhà ông [[P|Chín Lợi]], [[ADR|ấp 3, xã Tân Thạnh Đông, Củ Chi]].",
     "Số của ông [[P|Lợi]]: [[PH|0 8 6 5 . 3 1 9 . 2 4 7]]; đề nghị TTYT huyện cử đội xuống.",
     "Hướng dẫn người gọi sơ cứu: đặt nằm nghiêng an toàn, không cho ăn uống, theo dõi nhịp thở.",
-    "Đường dây nóng Bộ Y tế 1900 9095 và cấp cứu 115 là miễn phí cho người gọi.",
+    "Đường dây nóng Bộ Y tế 1900 3366 và cấp cứu 115 là miễn phí cho người gọi.",
     "Người gọi: Mr. [[P|David Okafor]], quốc tịch [[LOC|Nigeria]], ở [[ADR|chung cư The Sun Avenue, Mai Chí Thọ]], đau ngực.",
     "Số của Mr. [[P|Okafor]]: [[PH|+84.938.771.460]], nói tiếng Anh, đã nối máy với BS trực.",
     "Cuộc gọi [[D|3h05]] sáng: chị [[P|K'Nhung]] ở [[ADR|thôn Bon Rơm, xã Đạ Sar, huyện Lạc Dương]] báo sinh con tại nhà, ra nhiều máu.",
@@ -46,4 +46,5 @@ ITEMS = [
     'Đã gửi trả lời cho bà [[P|Dương Thị Liễu]] qua [[EM|lieu.duong62@gmail.com]].',
     'Người gọi đọc mã BHXH [[BHXH|0421 1930 57]] để tra cứu quá trình đóng, cho 2 số [[PH|0916 340 572]] / [[PH|0916 340 575]].',
     'Số máy bàn người gọi [[PH|0203 3 617 428]] máy lẻ [[PH|12]], xin gặp khoa Dinh dưỡng.',
+    'Tổng đài 1800 6955 không thu phí, hoạt động 24/7 kể cả ngày lễ.',
 ]

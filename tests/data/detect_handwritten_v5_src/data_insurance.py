@@ -41,4 +41,6 @@ ITEMS = [
     'Tỷ lệ xuất toán toàn quý là 1,8% tổng chi, thấp hơn cùng kỳ năm trước.',
     'Thuốc ngoài danh mục không được quỹ BHYT thanh toán, người bệnh tự chi trả.',
     'Mã BHXH vợ ông [[P|Điệp]]: [[BHXH|7922 0441 39]]; gửi hồ sơ về [[EM|giamdinh.bhxhhn@gmail.com]].',
+    'Mã dịch vụ 02.0128.0501, giá BHYT 43.900đ, đơn vị thanh toán theo lần.',
+    'Quyết định 3276/QĐ-BYT quy định danh mục kỹ thuật được BHYT thanh toán.',
 ]

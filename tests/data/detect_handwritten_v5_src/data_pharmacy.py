@@ -37,4 +37,6 @@ ITEMS = [
     'DS phụ trách [[P|Hà Quốc Cường]], CCHN dược [[SID|2813/CCHND-SYT-HN]], Zalo nhà thuốc [[PH|0909 772 616]].',
     'Đơn số [[PID|01KTT0114592-n]] kê cho bn [[P|Kha Thị Ngàn]], khách hỏi lại qua [[PH|0867 552 031]].',
     'Clopidogrel 75mg lô CL24101, hạn dùng [[D|05/2028]], số lượng 300 viên.',
+    'Số lô 2511037, hạn dùng còn 18 tháng, đơn giá 4.200đ/ống, thành tiền 840.000đ.',
+    'Nhà thuốc Bảo Châu báo hết Oseltamivir 75mg, đề nghị chuyển 2 hộp từ kho lẻ.',
 ]

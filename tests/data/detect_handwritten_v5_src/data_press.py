@@ -13,7 +13,7 @@ ITEMS = [
     "Ngộ độc methanol: 5 người dự tiệc tại [[ADR|quán nhậu Hai Lúa, đường Lê Hồng Phong, TP Vũng Tàu]] nhập viện trong đêm.",
     "Trong đó anh [[P|L.V.Đ.]] ([[A|39 tuổi]]) tử vong, anh [[P|T.Q.H.]] ([[A|45 tuổi]]) đang phải lọc máu.",
     "Tính từ đầu năm, cả nước ghi nhận hơn 112.000 ca sốt xuất huyết, 29 ca tử vong.",
-    "Bé gái [[P|K.]], [[A|6 tuổi]], con chị [[P|Rcom H'Thuyên]] ở [[ADR|buôn Drăh, xã Ia Pal, thị xã Ayun Pa]], tử vong vì bạch hầu.",
+    "Bé gái [[P|X.]], [[A|6 tuổi]], con chị [[P|Rcom H'Thuyên]] ở [[ADR|buôn Drăh, xã Ia Pal, thị xã Ayun Pa]], tử vong vì bạch hầu.",
     "Trước đó, cháu bé đến lớp tại [[ADR|trường mầm non Sơn Ca]] và đi chợ phiên cùng mẹ.",
     "Vụ tai nạn xảy ra lúc [[D|5h45]] sáng [[D|23/11]] trên [[ADR|đèo Khánh Lê]], xe khách chở 28 người lao xuống vực.",
     "Tài xế [[P|Dương Văn Thịnh]] ([[A|48 tuổi]], trú [[ADR|huyện Khánh Vĩnh]]) bị thương nặng, được chuyển về Bệnh viện Đa khoa tỉnh Khánh Hòa.",
@@ -61,4 +61,6 @@ ITEMS = [
     'Giá mỗi liều vắc xin sốt xuất huyết khoảng 1,39 triệu đồng, tiêm 2 liều cách nhau 3 tháng.',
     'Gia đình anh [[P|Thái]] (SĐT [[PH|0974-182-306]]) mong tìm được người đã đưa anh vào viện.',
     'Từ ca [[PID|6120]] đến ca [[PID|6131]] đều là công nhân, điện thoại liên hệ tổ y tế công ty [[PH|0935 118 247]].',
+    'Nắng nóng kéo dài khiến số ca sốc nhiệt nhập viện tăng, Bệnh viện Đa khoa tỉnh Quảng Trị tiếp nhận 23 ca trong tuần.',
+    'CDC Đà Nẵng khuyến cáo người dân gọi 115 hoặc đường dây nóng 1900 2268 khi có người bị ngộ độc.',
 ]

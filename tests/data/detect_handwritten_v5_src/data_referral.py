@@ -40,4 +40,5 @@ ITEMS = [
     'Kèm theo: 2 phim XQ, 1 đĩa CT, kết quả xét nghiệm ngày thứ 3 của bệnh.',
     'Giấy chuyển tuyến số [[PID|241/2026/CT-PKĐK]] cho bn [[P|Rah Lan Thị Hnhơn]], SĐT người nhà [[PH|0 3 4 2 7 7 5 1 9 0]].',
     'Người ký giấy chuyển: BS [[P|Hà Thanh Tâm]], CCHN [[SID|002206/KH-CCHN]].',
+    'Tình trạng người bệnh ổn định khi bàn giao, HA 110/70 mmHg, mạch 92 l/ph, nhịp thở 20 l/ph.',
 ]
