@@ -84,6 +84,18 @@ def check_span(row_id: str, text: str, ent: dict) -> None:
         raise BuildError(f"{row_id}: bad {ent['entity_type']} format {covered!r}")
 
 
+def check_repeats(row: dict) -> None:
+    """Fail when a span's exact text occurs again, as a whole word, outside every span of the row.
+
+    A name or number annotated once must be annotated at each mention in the same sentence.
+    """
+    covered = {i for ent in row["entities"] for i in range(ent["start"], ent["end"])}
+    for ent in row["entities"]:
+        for m in re.finditer(r"(?<!\w)" + re.escape(ent["text"]) + r"(?!\w)", row["text"]):
+            if m.start() not in covered:
+                raise BuildError(f"{row['id']}: {ent['text']!r} occurs again without a span")
+
+
 def validate(rows: list[dict]) -> None:
     """Check ids, texts and every span of the built rows."""
     ids: set[str] = set()
@@ -99,6 +111,7 @@ def validate(rows: list[dict]) -> None:
             if ent["start"] < prev_end:
                 raise BuildError(f"{row['id']}: overlapping span {ent}")
             prev_end = ent["end"]
+        check_repeats(row)
 
 
 def build_rows() -> list[dict]:

@@ -26,7 +26,7 @@ ITEMS = [
     "Ca tử vong thứ 2 trong tuần tại khoa Truyền nhiễm được báo cáo lên Sở Y tế trong vòng 24 giờ.",
     "Số báo tử: [[PID|BT-2611/032]]; CCCD người khai: [[CCCD|001092017443]]; người khai: anh [[P|Vũ Trọng Nghĩa]] (con).",
     "Biên bản kiểm thảo tử vong được lập thành 3 bản, lưu hồ sơ bệnh án, phòng KHTH và khoa.",
-    "Ông [[P|Ksor Y Blơk]], [[A|75 tuổi]], tử vong lúc [[D|5 giờ]] sáng [[D|thứ Bảy 22/11]], người nhà đưa về [[ADR|buôn Ma Lăng, xã Ea Tiêu, huyện Cư Kuin]].",
+    "Ông [[P|Ksor Y Blơk]], [[A|75 tuổi]], tử vong lúc [[D|5 giờ]] sáng [[D|thứ Bảy 21/11]], người nhà đưa về [[ADR|buôn Ma Lăng, xã Ea Tiêu, huyện Cư Kuin]].",
     "Thời điểm tử vong ghi trên monitor: [[D|04:27]]. Sốc điện 3 lần, Adrenalin 1mg x 6 ống, không kết quả.",
     "Hồ sơ tử vong của bn Mr. [[P|Tanaka]]... kèm xác nhận của Đại sứ quán [[LOC|Nhật Bản]].",
     "Đã thông báo cho con gái [[P|Sophie Laurent]] qua email [[EM|sophie.laurent71@outlook.fr]] và điện thoại [[PH|+33 6 42 18 97 05]].",

@@ -13,7 +13,7 @@ ITEMS = [
     "Người gọi đề nghị gọi lại vào số máy bàn [[PH|(0251) 382 7746]] hoặc di động [[PH|0 9 0 2 1 4 6 6 3 8]].",
     "Tư vấn viên đường dây hỗ trợ tâm lý (1800 599 920): người gọi không để lại tên, đã hướng dẫn đến cơ sở y tế gần nhất.",
     "Khách hàng [[P|Nguyễn Thị Bích Vân]] hỏi kết quả xét nghiệm mã hồ sơ [[PID|XNHS-26-04417]], xác nhận ngày sinh [[D|18/02/1984]].",
-    "ĐTV hẹn gọi lại trước [[D|17h]] [[D|thứ Hai 1/12]], số liên hệ [[PH|024 3869 3731]] nhánh [[PH|14]].",
+    "ĐTV hẹn gọi lại trước [[D|17h]] [[D|thứ Hai 30/11]], số liên hệ [[PH|024 3869 3731]] nhánh [[PH|14]].",
     "Cuộc gọi số 37 trong ca: khiếu nại thái độ nhân viên bảo vệ, không để lại thông tin.",
     "Ông [[P|Thạch Sa Rươne]] ([[A|66 tuổi]], [[ADR|phum Sóc Tròn, phường 7, TP Sóc Trăng]]) gọi hỏi thủ tục chạy thận.",
     "Người gọi: [[P|vo hoang yen]], sdt [[PH|0772.44.9016]], báo mẹ sốt cao, co giật, nhà ở [[ADR|hẻm 45 Trần Hưng Đạo, Ninh Kiều]].",
