@@ -11,7 +11,7 @@ ITEMS = [
     "Người đi khai tử: bà [[P|Lê Thị Rạng]], quan hệ với người chết: vợ, SĐT [[PH|0 2 3 8 3 8 6 1 4 0 2]].",
     "Biên bản kiểm điểm tử vong bệnh nhân [[P|Hồ Quang Vũ]], [[A|34 tuổi]], mã BN [[PID|26-0081552]].",
     "Thời gian họp: [[D|14h00]] ngày [[D|21/11/2026]]; chủ trì: PGS.TS [[P|Văn Đình Hoan]].",
-    "Tóm tắt diễn biến: bn vào viện sau tai nạn giao thông trên [[ADR|Quốc lộ 1A đoạn qua xã Quỳnh Lưu]], chấn thương sọ não nặng, Glasgow 5 điểm.",
+    "Tóm tắt diễn biến: bn vào viện sau tai nạn giao thông trên [[ADR|Quốc lộ 1A đoạn qua huyện Quỳnh Lưu]], chấn thương sọ não nặng, Glasgow 5 điểm.",
     "Đã được phẫu thuật lấy máu tụ ngoài màng cứng, sau mổ hôn mê sâu, đồng tử giãn 2 bên, ngừng tuần hoàn.",
     "Kết luận: tử vong do bệnh lý nặng, không có sai sót chuyên môn.",
     "Bệnh nhân [[P|Siu H'Yim]] ([[A|68t]]), [[ADR|làng Plei Ring, xã Ia Băng, huyện Đak Đoa]], tử vong tại nhà sau khi xin về.",

@@ -51,7 +51,7 @@ ITEMS = [
     "Bộ Y tế khuyến cáo người dân đậy kín dụng cụ chứa nước, thả cá diệt lăng quăng, ngủ màn cả ban ngày.",
     "Bệnh nhân số [[PID|19]] của ổ dịch [[ADR|Quan Sơn]] là bà [[P|Thao Thị Sua]] ([[A|61 tuổi]]).",
     "Tờ báo cho biết số điện thoại của bố bé là [[PH|0915.220.473]], gia đình đang kêu gọi hỗ trợ.",
-    "Sáng [[D|12-11-2026]], xe máy của anh [[P|Tuấn]] va chạm với xe tải tại ngã tư [[ADR|Điện Biên Phủ - Đinh Tiên Hoàng]].",
+    "Sáng [[D|12-11-2026]], xe máy của anh [[P|Tuấn]] va chạm với xe tải tại [[ADR|ngã tư Điện Biên Phủ - Đinh Tiên Hoàng]].",
     "Theo báo cáo nhanh, trong 3 ngày đã có 57 ca nhập viện do ngộ độc thực phẩm, 12 ca phải thở oxy.",
     'Bệnh nhân [[PID|5.019]] ([[A|30 tuổi]]) đi cùng chuyến bay VN254 với bệnh nhân [[PID|5.002]].',
     'Các ca [[PID|BN5020]], [[PID|BN5021]] là người thân, cùng sống ở [[ADR|phường Tân Định, Quận 1]].',

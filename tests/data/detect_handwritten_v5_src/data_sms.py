@@ -37,7 +37,7 @@ ITEMS = [
     "ba [[P|Nhan]] [[A|78t]] nha o [[ADR|xom Trai, xa Nghi Thai, Nghi Loc]] sang nay te o nha vs, dau hang, ban ve vien ko a",
     "bac goi 115 hoac goi xe, dung tu cho ba di xe may nhe bac",
     "em la [[P|Nhu]], so moi cua em [[PH|0 7 0 6 6 9 3 2 1 8]], so cu [[PH|0168 452 7719]] khong dung nua a",
-    "chi oi hom qua e quen gui: cccd ba noi [[CCCD|030152006613]], bhxh [[BHXH|3020 4418 56]]",
+    "chi oi hom qua e quen gui: cccd ba noi [[CCCD|030152006613]], bhxh [[BHXH|3020 4418 57]]",
     "the bhyt be [[P|Na]]: [[BHYT|TE 1 30 3020 441 857]] a",
     "BS [[P|Tran Kha]] nhan: kq ct cua me e binh thuong, ko can mo, uong thuoc 1 thang roi kham lai",
     "nha e o [[ADR|hem 12 duong so 7, P. Linh Trung, Thu Duc]], dien thoai ban [[PH|028 37 24 11 93]]",
