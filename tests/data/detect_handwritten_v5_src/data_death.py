@@ -28,7 +28,7 @@ ITEMS = [
     "Biên bản kiểm thảo tử vong được lập thành 3 bản, lưu hồ sơ bệnh án, phòng KHTH và khoa.",
     "Ông [[P|Ksor Y Blơk]], [[A|75 tuổi]], tử vong lúc [[D|5 giờ]] sáng [[D|thứ Bảy 21/11]], người nhà đưa về [[ADR|buôn Ma Lăng, xã Ea Tiêu, huyện Cư Kuin]].",
     "Thời điểm tử vong ghi trên monitor: [[D|04:27]]. Sốc điện 3 lần, Adrenalin 1mg x 6 ống, không kết quả.",
-    "Hồ sơ tử vong của bn Mr. [[P|Tanaka]]... kèm xác nhận của Đại sứ quán [[LOC|Nhật Bản]].",
+    "Hồ sơ tử vong của bn Mr. [[P|Tanaka]] (quốc tịch [[LOC|Nhật Bản]])... kèm xác nhận của Đại sứ quán.",
     "Đã thông báo cho con gái [[P|Sophie Laurent]] qua email [[EM|sophie.laurent71@outlook.fr]] và điện thoại [[PH|+33 6 42 18 97 05]].",
     "Khám nghiệm tử thi theo yêu cầu của cơ quan điều tra Công an huyện Thạch Thất.",
     'Người khai tử: [[P|Lăng Thị Xuyên]], CMND [[CCCD|080271549]], SĐT [[PH|0913 205 448]].',
