@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from pipelines.disclose.protect import Pattern, ProtectedRelease
 
 TOL = 1e-6
+PASSES = ((1.0, False), (10.0, False), (100.0, True))   # certificate searches: weight on small cells, single rows
 
 
 @dataclass
@@ -134,24 +135,39 @@ class Certificates:
         if view is not None:
             self.fixed_count = a.constraint & ~a.count_suppressed
             fixed = self.fixed_count | (a.constraint & ~a.sum_suppressed)
-            cost = np.zeros(view.lat.size)
-            cost[bounded_cells(view, bounded)] = 1.0       # small cells bound the step: prefer others
-            cost[bounded_cells(view, fixed)] = np.inf
-            cost[view.known | empty_interior(view.lat)] = np.inf
-            self.cost = cost
+            self.barred = np.zeros(view.lat.size, dtype=bool)
+            self.barred[bounded_cells(view, fixed)] = True
+            self.barred[view.known | empty_interior(view.lat)] = True
+            # a small cell bounds the step by its slack (0 for a zero cell on one side): the search avoids it
+            v = a.true_count[bounded]
+            self.tightness = np.zeros(view.lat.size)
+            np.maximum.at(self.tightness, view.cell[bounded][view.cell[bounded] >= 0],
+                          1.0 / (1.0 + np.minimum(v, bound_hi - v)[view.cell[bounded] >= 0]))
+
+    def cost(self, weight: float) -> np.ndarray:
+        """Search cost over the lattice: ``inf`` on cells that must not move, ``weight`` x tightness on
+        small cells, 0 elsewhere."""
+        return np.where(self.barred, np.inf, weight * self.tightness)
 
     @classmethod
     def find(cls, a: AuditInput, targets: np.ndarray, bounded: np.ndarray, sums: list[str],
-             sum_targets: dict[str, np.ndarray], bound_hi: float) -> Certificates:
-        """Directions for ``targets`` and every sum's targets (finest cells first, one search per cell not
-        moved by an earlier direction)."""
+             sum_targets: dict[str, np.ndarray], bound_hi: float,
+             short: Callable[[Certificates], np.ndarray]) -> Certificates:
+        """Directions for ``targets`` and every sum's targets: finest cells first, one search per cell not
+        moved by an earlier direction; then, for the cells still ``short`` (a callback: audit cells whose
+        certified reach is too small), new searches that avoid small cells more strongly, the last one
+        also trying single inner rows."""
         cert = cls(a, bounded, bound_hi, sums)
         if a.lattice is None:
             return cert
         cells = np.unique(np.concatenate([targets, *sum_targets.values()]).astype(np.int64))
-        cells = cells[np.argsort(np.diff(a.M.indptr)[cells], kind="stable")]
-        lattice = a.lattice.cell[cells]
-        cert.add(free_witnesses(a.lattice.lat, cert.cost, lattice[lattice >= 0]))
+        for weight, one_row in PASSES:
+            cells = cells[np.argsort(np.diff(a.M.indptr)[cells], kind="stable")]
+            lattice = a.lattice.cell[cells]
+            cert.add(free_witnesses(a.lattice.lat, cert.cost(weight), lattice[lattice >= 0], one_row=one_row))
+            cells = short(cert)
+            if not len(cells):
+                break
         return cert
 
     def add(self, witnesses: list[Witness]) -> None:
@@ -280,13 +296,22 @@ def run_audit(a: AuditInput, params: SdcParams, sums: list[str], table_names: li
     small_t = a.true_count[targets] < m
     bounded = use & small_or_zero
     sum_targets = {s: _sum_targets(a, s, params) for s in sums}
-    started = time.perf_counter()
-    cert = Certificates.find(a, all_t, bounded, sums, sum_targets, m - 1.0)
-    up, down = cert.reach(all_t)
     required = np.concatenate([np.where(small_t, need, 1), np.full(len(zero_sup), 0.5)])
-    width = np.concatenate([np.floor(up[:len(targets)] + TOL) + np.floor(down[:len(targets)] + TOL),
-                            up[len(targets):]])
-    certified = width >= required - TOL
+
+    def count_certified(cert: Certificates) -> np.ndarray:
+        up, down = cert.reach(all_t)
+        width = np.concatenate([np.floor(up[:len(targets)] + TOL) + np.floor(down[:len(targets)] + TOL),
+                                up[len(targets):]])
+        return width >= required - TOL
+
+    def short(cert: Certificates) -> np.ndarray:
+        left = [all_t[~count_certified(cert)]]
+        left += [t[~_sum_certified(cert, a, s, t, params.protection)] for s, t in sum_targets.items()]
+        return np.unique(np.concatenate(left))
+
+    started = time.perf_counter()
+    cert = Certificates.find(a, all_t, bounded, sums, sum_targets, m - 1.0, short)
+    certified = count_certified(cert)
     figures["seconds_certify"] += time.perf_counter() - started
     figures["directions"] = cert.n_directions
     rest = np.flatnonzero(~certified)
@@ -313,6 +338,14 @@ def run_audit(a: AuditInput, params: SdcParams, sums: list[str], table_names: li
     return findings, figures
 
 
+def _sum_certified(cert: Certificates, a: AuditInput, s: str, targets: np.ndarray, p: float) -> np.ndarray:
+    """Sum targets whose certified reach covers value x (1 +- p)."""
+    up, down = cert.reach(targets, s)
+    v = a.true_sums[s][targets]
+    slack = TOL * (float(np.max(np.abs(a.true_sums[s]))) or 1.0)
+    return (down >= p * v - slack) & (up >= p * v - slack)
+
+
 def _sum_targets(a: AuditInput, s: str, params: SdcParams) -> np.ndarray:
     sensitive = (a.true_count < params.min_count) | (a.kind == "dominance")
     return np.flatnonzero(a.sum_suppressed & sensitive & (a.true_count > 0) & (a.true_sums[s] > 0))
@@ -323,12 +356,10 @@ def _audit_sum(a: AuditInput, s: str, params: SdcParams, table_names, label_of, 
     if not len(targets):
         return []
     p = params.protection
-    v = a.true_sums[s][targets]
     started = time.perf_counter()
-    up, down = cert.reach(targets, s)
-    scale = float(np.max(np.abs(a.true_sums[s]))) or 1.0
-    certified = (down >= p * v - TOL * scale) & (up >= p * v - TOL * scale)
+    certified = _sum_certified(cert, a, s, targets, p)
     figures["seconds_certify"] += time.perf_counter() - started
+    scale = float(np.max(np.abs(a.true_sums[s]))) or 1.0
     figures["checked"] += len(targets)
     figures["certified"] += int(certified.sum())
     rest = targets[~certified]
