@@ -369,12 +369,13 @@ def empty_interior(lat: Lattice) -> np.ndarray:
 
 
 def free_witnesses(lat: Lattice, cost: np.ndarray, order: np.ndarray, *, skip: np.ndarray | None = None,
-                   one_row: bool = False) -> list[Witness]:
+                   one_row: bool = False, cover: bool = True) -> list[Witness]:
     """Witnesses over a fixed pattern (nothing is suppressed): for each lattice cell of ``order`` not
-    moved by an earlier one (nor in ``skip``), the cheapest witness found moving only cells of finite
-    ``cost`` (``inf``: must not move, e.g. published). Cells without one are left out. ``one_row``: also
-    try a single inner row when coordinate descent finds nothing (slower). Used by the interval audit's
-    certificates (:mod:`pipelines.disclose.audit`)."""
+    moved by an earlier one (nor in ``skip``; ``cover=False``: every cell of ``order`` gets its own
+    search), the cheapest witness found moving only cells of finite ``cost`` (``inf``: must not move,
+    e.g. published). Cells without one are left out. ``one_row``: also try a single inner row when
+    coordinate descent finds nothing (slower). Used by the interval audit's certificates
+    (:mod:`pipelines.disclose.audit`)."""
     s = _Search(lat, cost, np.zeros(lat.size, dtype=bool), np.zeros(lat.size, dtype=bool),
                 np.zeros(lat.size, dtype=bool), {})
     s.pruning = not one_row
@@ -386,7 +387,8 @@ def free_witnesses(lat: Lattice, cost: np.ndarray, order: np.ndarray, *, skip: n
         c, S, F, sg = s.search(int(t))
         if not np.isfinite(c):
             continue
-        moved[s.support(S)] = True
+        if cover:
+            moved[s.support(S)] = True
         out.append(Witness(int(t), [np.asarray(f) for f in F], [np.asarray(x) for x in sg], False))
     return out
 
