@@ -26,6 +26,8 @@ class SdcParams:
     - ``max_audit_rounds``: the interval audit inside :func:`protect` (certificates, then the LP for the
       cells they leave) runs on every release; the extra suppression it triggers runs up to this many
       rounds (0 switches the audit off inside ``protect``; the publish audit still runs).
+    - ``audit_seconds``: time cap of that audit (all rounds); cells the LP has not reached by then are
+      reported as ``unaudited`` in ``stats["audit"]`` (never as protected). ``None``: no cap.
     """
     min_count: int = 8
     round_to: int = 5
@@ -35,6 +37,7 @@ class SdcParams:
     dominance_p: float | None = 10.0
     protection: float = 0.1
     max_audit_rounds: int = 12
+    audit_seconds: float | None = 600.0
 
     def __post_init__(self) -> None:
         if self.min_count < 1:

@@ -330,12 +330,14 @@ def _audit_and_fix(space: CellSpace, pattern: Pattern, params: SdcParams, prior:
     prior_cols, prior_lo, prior_hi = _prior_columns(space, prior, count, params)
     prior_tables, prior_shown, _ = _prior_tables(space, prior, count)
     view = lattice_view(space.rows, space.tables, prior_tables, prior_shown)
+    deadline = None if params.audit_seconds is None else t + params.audit_seconds
     seen: dict[int, int] = {}
     for _ in range(params.max_audit_rounds):
         stats["rounds"] += 1
-        findings, figures = audit_space(space, pattern, params, prior_cols, prior_lo, prior_hi, count, sums, view)
-        stats.update({k: figures[k] for k in ("checked", "certified", "lp", "directions")})
-        for k in ("seconds_certify", "seconds_lp"):
+        findings, figures = audit_space(space, pattern, params, prior_cols, prior_lo, prior_hi, count, sums, view,
+                                        deadline)
+        stats.update({k: figures[k] for k in ("checked", "certified", "local", "lp", "unaudited", "directions")})
+        for k in ("seconds_certify", "seconds_local", "seconds_lp"):
             stats[k] = round(stats.get(k, 0.0) + figures[k], 3)
         if not findings:
             break
