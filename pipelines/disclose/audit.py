@@ -321,19 +321,25 @@ class LatticeView:
     known: np.ndarray          # lattice cells published by earlier releases (bool over the lattice)
 
 
+def count_system(a: AuditInput, params: SdcParams) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
+    """The attacker's constraints on the counts (``lo <= cons @ x <= hi``, x >= 0) and the cells bounded
+    as small (suppressed with a true count below ``min_count``, in ``[0, min_count-1]``)."""
+    below, above = params.rounding_half_width
+    m = params.min_count
+    bounded = a.constraint & a.count_suppressed & (np.rint(a.true_count) < m)
+    pub = a.constraint & ~a.count_suppressed
+    lo = np.concatenate([np.maximum(a.shown_count[pub] - below, m), np.zeros(int(bounded.sum())), a.prior_lo])
+    hi = np.concatenate([a.shown_count[pub] + above, np.full(int(bounded.sum()), m - 1.0), a.prior_hi])
+    cons = sp.vstack([a.M[np.flatnonzero(pub)], a.M[np.flatnonzero(bounded)], a.prior], format="csr")
+    return cons, lo, hi, bounded
+
+
 def run_audit(a: AuditInput, params: SdcParams, sums: list[str], table_names: list[str],
               label_of=None, deadline: float | None = None) -> tuple[list[AuditFinding], dict]:
     """Certificates, then local LPs, then the full LP for every target left; targets the LP did not
     reach by ``deadline`` are counted as ``unaudited`` (never as protected)."""
-    below, above = params.rounding_half_width
     m = params.min_count
-    small_or_zero = a.count_suppressed & (np.rint(a.true_count) < m)
-    use = a.constraint
-    pub = use & ~a.count_suppressed
-    lo = np.concatenate([np.maximum(a.shown_count[pub] - below, m), np.zeros(int((use & small_or_zero).sum())),
-                         a.prior_lo])
-    hi = np.concatenate([a.shown_count[pub] + above, np.full(int((use & small_or_zero).sum()), m - 1.0), a.prior_hi])
-    cons = sp.vstack([a.M[np.flatnonzero(pub)], a.M[np.flatnonzero(use & small_or_zero)], a.prior], format="csr")
+    cons, lo, hi, bounded = count_system(a, params)
     findings: list[AuditFinding] = []
     figures = {"checked": 0, "zero_deducible": 0, "certified": 0, "local": 0, "lp": 0, "unaudited": 0,
                "directions": 0, "seconds_certify": 0.0, "seconds_local": 0.0, "seconds_lp": 0.0}
@@ -342,7 +348,6 @@ def run_audit(a: AuditInput, params: SdcParams, sums: list[str], table_names: li
     all_t = np.concatenate([targets, zero_sup])
     need = min(params.round_to, m - 1)
     small_t = a.true_count[targets] < m
-    bounded = use & small_or_zero
     sum_targets = {s: _sum_targets(a, s, params) for s in sums}
     required = np.concatenate([np.where(small_t, need, 1), np.full(len(zero_sup), 0.5)])
 
