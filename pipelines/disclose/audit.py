@@ -161,9 +161,9 @@ class Certificates:
              sum_targets: dict[str, np.ndarray], bound_hi: float,
              short: Callable[[Certificates], np.ndarray]) -> Certificates:
         """Directions for ``targets`` and every sum's targets: finest cells first, one search per cell not
-        moved by an earlier direction; then, for the cells still ``short`` (a callback: audit cells whose
-        certified reach is too small), new searches that avoid small cells more strongly, the last one
-        also trying single inner rows."""
+        moved by an earlier direction; then (``PASSES``), for the cells still ``short`` (a callback: audit
+        cells whose certified reach is too small), searches that avoid small cells more strongly and also
+        try single inner rows."""
         cert = cls(a, bounded, bound_hi, sums)
         if a.lattice is None:
             return cert
