@@ -449,3 +449,19 @@ def certified_inside_lp(seed: int) -> float:
     sv = a.true_sums["cost"][sum_t]
     assert np.all(sv - s_down >= s_min - 1e-6 * scale) and np.all(sv + s_up <= s_max + 1e-6 * scale)
     return float((up + down).max()) if len(targets) else 0.0
+
+
+def test_cells_the_lp_does_not_reach_in_time_are_unaudited_not_protected():
+    inner = one_small_per_row()
+    params = SdcParams(round_to=1)
+    weak = primary_only(protect(inner, AB, count="n", sums=[], params=params), inner, params)
+    findings, figures = audit_release(weak, inner, AB, certificates=False, seconds=0.0)
+    assert findings == [] and figures["unaudited"] == figures["checked"] > 0
+    with pytest.raises(RuntimeError, match="incomplete"):
+        import pipelines.disclose.audit as audit_module
+        original = audit_module.audit_release
+        audit_module.audit_release = lambda *a, **k: original(*a, **k, seconds=0.0)
+        try:
+            audit_intervals(weak, inner, AB)
+        finally:
+            audit_module.audit_release = original

@@ -92,7 +92,11 @@ def feasible_ranges(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, targets
         previous = row.indices.astype(np.int32)
         for sense, out in ((highspy.ObjSense.kMinimize, mins), (highspy.ObjSense.kMaximize, maxs)):
             h.changeObjectiveSense(sense)
+            if deadline is not None:   # one solve may be long: HiGHS stops it at the deadline
+                h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
             out[i] = _solve(h, maximise=sense == highspy.ObjSense.kMaximize, columns=n)
+    mins[np.isnan(maxs)] = np.nan
+    maxs[np.isnan(mins)] = np.nan
     return mins, maxs
 
 
@@ -118,6 +122,8 @@ def _solve(h: "highspy.Highs", *, maximise: bool, columns: int) -> float:
         return float(h.getInfo().objective_function_value)
     if maximise and status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
         return np.inf
+    if status == highspy.HighsModelStatus.kTimeLimit:
+        return np.nan
     raise RuntimeError(f"interval audit LP failed ({h.modelStatusToString(status)}); "
                        "are the constraints consistent?")
 
