@@ -7,7 +7,8 @@ provinces and chapters, many small cells: realistic sparsity, about half of the 
 is sized to about ``cells`` cells including every margin (quarter, region, totals).
 
 ``python -m bench.sdc [cells]`` prints one JSON line: seconds per phase, peak RSS, cells, suppressed per
-kind, utility. ``run_sdc_bench(cells)`` returns the same dict (the bench runner calls it in a child).
+kind, utility, and the interval audit's figures (``audit``: targets checked, certified without an LP,
+certified by local LPs, sent to the full LP, left unaudited at the ``audit_seconds`` cap, findings). ``run_sdc_bench(cells)`` returns the same dict (the bench runner calls it in a child).
 """
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def run_sdc_bench(cells: int = 500_000, seed: int = 7, mean: float = SDC_MEAN) -
             "cells": s["cells"], "inner_cells": s["inner_cells"], "mean_count": mean,
             "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "load_before": round(load, 2),
             "phases": s["seconds"], "suppressed": s["suppressed"], "utility": s["utility"],
-            "audit": s["audit"], "gauss": s["gauss"],
+            "audit": {**s["audit"], "findings": len(release.findings)}, "gauss": s["gauss"],
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
 
 

@@ -12,7 +12,8 @@ declared hierarchies and a total per dimension), then:
    release and of earlier releases (:mod:`pipelines.disclose.gauss`), for counts and again for sums;
 4. rounding of published counts to the nearest ``round_to``; totals either true totals rounded or the
    sum of the published rounded cells (``totals``);
-5. the LP interval audit (:mod:`pipelines.disclose.audit`) and extra suppression where it finds a cell
+5. the interval audit (:mod:`pipelines.disclose.audit`: certificates from witness directions, local LPs,
+   the full LP for the rest, within ``audit_seconds``) and extra suppression where it finds a cell
    narrowed below its protection level, repeated until it finds none.
 
 :func:`pipelines.run.release` calls ``protect`` once per closed period of every declared dataset.

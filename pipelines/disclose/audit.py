@@ -26,6 +26,8 @@ cell (an absence), which the audit reports as ``zero_deducible`` in its figures,
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,14 +36,19 @@ import pandas as pd
 import scipy.sparse as sp
 import highspy
 
-from pipelines.disclose.cells import PublishedTable, TableRequest, incidence, inner_rows
+from pipelines.disclose.cells import PublishedTable, TableCells, TableRequest, incidence, inner_rows, table_cells
 from pipelines.disclose.params import SdcParams
+from pipelines.disclose.witness import (Lattice, Witness, build_lattice, empty_interior, free_witnesses,
+                                        lattice_cells, witness_matrix)
 
 if TYPE_CHECKING:
     from pipelines.disclose.cells import CellSpace
     from pipelines.disclose.protect import Pattern, ProtectedRelease
 
 TOL = 1e-6
+# certificate searches: weight on small cells, also single inner rows, one search per cell not yet moved
+PASSES = ((1.0, False, True), (10.0, True, True))
+BLOCK_ROWS = (0, 400)  # local LPs: the directions' own rows, then blocks widened by one hop up to 400 rows
 
 
 @dataclass
@@ -61,26 +68,35 @@ class AuditFinding:
         return f"{self.table} {self.labels} {self.measure} ({self.kind}): feasible range too narrow ({self.required})"
 
 
-def feasible_ranges(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray,
-                    targets: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+def feasible_ranges(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, targets: sp.csr_matrix,
+                    deadline: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Min and max of each target row's value over x >= 0 with lo <= cons @ x <= hi.
 
     One HiGHS model (highspy) for every target: only the objective changes between solves, so each
-    solve starts from the previous optimal basis instead of building and presolving a new LP."""
+    solve starts from the previous optimal basis instead of building and presolving a new LP. Targets
+    not reached by ``deadline`` (``time.perf_counter()``) get NaN."""
+    targets = sp.csr_matrix(targets)
+    mins = np.full(targets.shape[0], np.nan)
+    maxs = np.full(targets.shape[0], np.nan)
+    if deadline is not None and time.perf_counter() > deadline:
+        return mins, maxs
     h = _highs_model(cons, lo, hi)
     n = cons.shape[1]
-    targets = sp.csr_matrix(targets)
-    mins = np.zeros(targets.shape[0])
-    maxs = np.zeros(targets.shape[0])
     previous = np.array([], dtype=np.int32)
     for i in range(targets.shape[0]):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         row = targets.getrow(i)
         h.changeColsCost(len(previous), previous, np.zeros(len(previous)))
         h.changeColsCost(row.nnz, row.indices.astype(np.int32), row.data.astype(float))
         previous = row.indices.astype(np.int32)
         for sense, out in ((highspy.ObjSense.kMinimize, mins), (highspy.ObjSense.kMaximize, maxs)):
             h.changeObjectiveSense(sense)
+            if deadline is not None:   # one solve may be long: HiGHS stops it at the deadline
+                h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
             out[i] = _solve(h, maximise=sense == highspy.ObjSense.kMaximize, columns=n)
+    mins[np.isnan(maxs)] = np.nan
+    maxs[np.isnan(mins)] = np.nan
     return mins, maxs
 
 
@@ -106,8 +122,180 @@ def _solve(h: "highspy.Highs", *, maximise: bool, columns: int) -> float:
         return float(h.getInfo().objective_function_value)
     if maximise and status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
         return np.inf
+    if status == highspy.HighsModelStatus.kTimeLimit:
+        return np.nan
     raise RuntimeError(f"interval audit LP failed ({h.modelStatusToString(status)}); "
                        "are the constraints consistent?")
+
+
+class Certificates:
+    """Lower bounds on feasible ranges without an LP: integer directions ``d`` over the inner rows (witnesses
+    of :mod:`pipelines.disclose.witness` over the published pattern) that leave every published cell of the
+    release and of earlier releases unchanged. The true inner cells ``x`` satisfy every constraint of the
+    audit, so when ``x + t d`` is feasible for ``t`` in ``[-t_minus, t_plus]`` (inner cells non-negative,
+    small suppressed cells within ``[0, min_count-1]``: a ratio test), every cell moved by ``c = M d`` can
+    take the values ``v - t_minus c .. v + t_plus c``; the feasible set is convex, so the audit's range of
+    a cell contains the widest reach up and down over all directions. Every direction is checked exactly
+    (``M @ d`` on the published cells), so a certificate never depends on how the search found it; cells
+    whose certified reach is too short go to the LP, which alone reports findings."""
+
+    def __init__(self, a: AuditInput, bounded: np.ndarray, bound_hi: float, sums: list[str]) -> None:
+        self.a, self.bounded, self.bound_hi, self.sums = a, bounded, bound_hi, sums
+        self.Z = sp.csr_matrix((a.M.shape[0], 0))
+        self.steps: dict[str, tuple[np.ndarray, np.ndarray]] = {k: (np.zeros(0), np.zeros(0)) for k in ["count", *sums]}
+        self.n_directions = 0
+        view = a.lattice
+        if view is not None:
+            self.fixed_count = a.constraint & ~a.count_suppressed
+            fixed = self.fixed_count | (a.constraint & ~a.sum_suppressed)
+            self.barred = np.zeros(view.lat.size, dtype=bool)
+            self.barred[bounded_cells(view, fixed)] = True
+            self.barred[view.known | empty_interior(view.lat)] = True
+            # a small cell bounds the step by its slack (0 for a zero cell on one side): the search avoids it
+            v = a.true_count[bounded]
+            self.tightness = np.zeros(view.lat.size)
+            np.maximum.at(self.tightness, view.cell[bounded][view.cell[bounded] >= 0],
+                          1.0 / (1.0 + np.minimum(v, bound_hi - v)[view.cell[bounded] >= 0]))
+
+    def cost(self, weight: float) -> np.ndarray:
+        """Search cost over the lattice: ``inf`` on cells that must not move, ``weight`` x tightness on
+        small cells, 0 elsewhere."""
+        return np.where(self.barred, np.inf, weight * self.tightness)
+
+    @classmethod
+    def find(cls, a: AuditInput, targets: np.ndarray, bounded: np.ndarray, sums: list[str],
+             sum_targets: dict[str, np.ndarray], bound_hi: float,
+             short: Callable[[Certificates], np.ndarray]) -> Certificates:
+        """Directions for ``targets`` and every sum's targets: finest cells first, one search per cell not
+        moved by an earlier direction; then (``PASSES``), for the cells still ``short`` (a callback: audit
+        cells whose certified reach is too small), searches that avoid small cells more strongly and also
+        try single inner rows."""
+        cert = cls(a, bounded, bound_hi, sums)
+        if a.lattice is None:
+            return cert
+        cells = np.unique(np.concatenate([targets, *sum_targets.values()]).astype(np.int64))
+        for weight, one_row, cover in PASSES:
+            cells = cells[np.argsort(np.diff(a.M.indptr)[cells], kind="stable")]
+            lattice = a.lattice.cell[cells]
+            cert.add(free_witnesses(a.lattice.lat, cert.cost(weight), lattice[lattice >= 0], one_row=one_row,
+                                    cover=cover))
+            cells = short(cert)
+            if not len(cells):
+                break
+        return cert
+
+    def add(self, witnesses: list[Witness]) -> None:
+        a = self.a
+        if not witnesses:
+            return
+        Y = witness_matrix(a.lattice.lat, witnesses, a.M.shape[1])
+        Z = (a.M @ Y).tocsr()
+        Z.eliminate_zeros()
+        moved_prior = _moved_columns(sp.csr_matrix(a.prior @ Y), Y.shape[1])
+        bad_count = moved_prior | _moved_columns(Z[np.flatnonzero(self.fixed_count)], Y.shape[1])
+        plus, minus = _row_steps(Y, a.row_count)
+        plus, minus = _bounded_steps(Z[np.flatnonzero(self.bounded)], a.true_count[self.bounded], self.bound_hi,
+                                     plus, minus)
+        plus[bad_count] = minus[bad_count] = 0.0
+        self._append("count", plus, minus)
+        bad_sums = moved_prior | _moved_columns(Z[np.flatnonzero(a.constraint & ~a.sum_suppressed)], Y.shape[1])
+        for s in self.sums:
+            plus, minus = _row_steps(Y, a.row_sums[s])
+            plus[bad_sums] = minus[bad_sums] = 0.0
+            self._append(s, plus, minus)
+        self.Z = sp.hstack([self.Z, Z], format="csr")
+        self.Y = Y if self.n_directions == 0 else sp.hstack([self.Y, Y], format="csc")
+        self.n_directions += Y.shape[1]
+
+    def local_ranges(self, cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, x: np.ndarray,
+                     cells: np.ndarray, deadline: float | None = None,
+                     block_rows: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """The audit's LP restricted to a small block per cell (every inner row outside it fixed at its
+        true value, so each range lies inside the full LP's range): the rows of the directions that move
+        the cell and, when that stays within ``block_rows`` rows, of the directions that share a row with
+        them. Cells that no direction moves get ``(+inf, -inf)`` (nothing certified)."""
+        mins, maxs = np.full(len(cells), np.inf), np.full(len(cells), -np.inf)
+        if not self.n_directions or not len(cells):
+            return mins, maxs
+        a = self.a
+        Yc, Yr = self.Y.tocsc(), self.Y.tocsr()
+        Zt = self.Z[cells]
+        cons_c, cons_x = sp.csc_matrix(cons), cons @ x
+        Mt = a.M[cells].tocsr()
+        blocks: dict[bytes, list[int]] = {}
+        for i in range(len(cells)):
+            dirs = Zt.indices[Zt.indptr[i]:Zt.indptr[i + 1]]
+            if len(dirs):
+                blocks.setdefault(np.sort(dirs).tobytes(), []).append(i)
+        for key, members in blocks.items():
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+            rows = np.unique(Yc[:, np.frombuffer(key, dtype=dirs.dtype)].indices)
+            if block_rows:
+                wider = np.unique(Yc[:, np.unique(Yr[rows].indices)].indices)
+                rows = wider if len(wider) <= block_rows else rows
+            sub = cons_c[:, rows].tocsr()
+            touch = np.flatnonzero(np.diff(sub.indptr) > 0)
+            sub = sub[touch]
+            fixed = cons_x[touch] - sub @ x[rows]
+            tgt = Mt[members][:, rows]
+            const = Mt[members] @ x - tgt @ x[rows]
+            low, high = feasible_ranges(sub, lo[touch] - fixed, hi[touch] - fixed, tgt, deadline)
+            done = ~np.isnan(low)
+            mins[np.asarray(members)[done]], maxs[np.asarray(members)[done]] = (low + const)[done], (high + const)[done]
+        return mins, maxs
+
+    def _append(self, measure: str, plus: np.ndarray, minus: np.ndarray) -> None:
+        p, m = self.steps[measure]
+        self.steps[measure] = (np.concatenate([p, plus]), np.concatenate([m, minus]))
+
+    def reach(self, cells: np.ndarray, measure: str = "count") -> tuple[np.ndarray, np.ndarray]:
+        """How far up and down each of ``cells`` provably moves within the audit's constraints."""
+        up, down = np.zeros(len(cells)), np.zeros(len(cells))
+        if not self.n_directions or not len(cells):
+            return up, down
+        plus, minus = self.steps[measure]
+        Zt = self.Z[cells]
+        row = np.repeat(np.arange(len(cells)), np.diff(Zt.indptr))
+        c, j = Zt.data, Zt.indices
+        np.maximum.at(up, row, np.where(c > 0, plus[j] * c, minus[j] * -c))
+        np.maximum.at(down, row, np.where(c > 0, minus[j] * c, plus[j] * -c))
+        return up, down
+
+
+def bounded_cells(view: LatticeView, mask: np.ndarray) -> np.ndarray:
+    """Lattice cells of the audit cells in ``mask``."""
+    cells = view.cell[mask]
+    return cells[cells >= 0]
+
+
+def _moved_columns(Z: sp.csr_matrix, n: int) -> np.ndarray:
+    """Directions (columns) that change any of ``Z``'s cells."""
+    out = np.zeros(n, dtype=bool)
+    out[Z.indices[np.abs(Z.data) > TOL]] = True
+    return out
+
+
+def _row_steps(Y: sp.csc_matrix, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Largest t with x + t d >= 0 and with x - t d >= 0, per direction d (column of ``Y``)."""
+    col = np.repeat(np.arange(Y.shape[1]), np.diff(Y.indptr))
+    d = Y.data
+    ratio = np.maximum(x[Y.indices], 0.0) / np.abs(d)
+    plus, minus = np.full(Y.shape[1], np.inf), np.full(Y.shape[1], np.inf)
+    np.minimum.at(plus, col[d < 0], ratio[d < 0])
+    np.minimum.at(minus, col[d > 0], ratio[d > 0])
+    return plus, minus
+
+
+def _bounded_steps(Zb: sp.csr_matrix, v: np.ndarray, hi: float, plus: np.ndarray,
+                   minus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shorten the steps so every bounded cell (value ``v``) stays within ``[0, hi]``."""
+    row = np.repeat(np.arange(Zb.shape[0]), np.diff(Zb.indptr))
+    c, j = Zb.data, Zb.indices
+    room_up, room_down = np.maximum(hi - v[row], 0.0), np.maximum(v[row], 0.0)
+    np.minimum.at(plus, j, np.where(c > 0, room_up, room_down) / np.abs(c))
+    np.minimum.at(minus, j, np.where(c > 0, room_down, room_up) / np.abs(c))
+    return plus, minus
 
 
 @dataclass
@@ -127,57 +315,151 @@ class AuditInput:
     prior: sp.csr_matrix
     prior_lo: np.ndarray
     prior_hi: np.ndarray
+    row_count: np.ndarray                  # true count of every inner row (the LP's unknowns)
+    row_sums: dict[str, np.ndarray]
+    lattice: LatticeView | None = None     # for certificates; None: every target goes to the LP
+
+
+@dataclass
+class LatticeView:
+    """The audit's cells as cells of the witness lattice (:mod:`pipelines.disclose.witness`)."""
+    lat: Lattice
+    cell: np.ndarray           # lattice cell of every audit cell (-1: not on the lattice)
+    known: np.ndarray          # lattice cells published by earlier releases (bool over the lattice)
+
+
+def count_system(a: AuditInput, params: SdcParams) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
+    """The attacker's constraints on the counts (``lo <= cons @ x <= hi``, x >= 0) and the cells bounded
+    as small (suppressed with a true count below ``min_count``, in ``[0, min_count-1]``)."""
+    below, above = params.rounding_half_width
+    m = params.min_count
+    bounded = a.constraint & a.count_suppressed & (np.rint(a.true_count) < m)
+    pub = a.constraint & ~a.count_suppressed
+    lo = np.concatenate([np.maximum(a.shown_count[pub] - below, m), np.zeros(int(bounded.sum())), a.prior_lo])
+    hi = np.concatenate([a.shown_count[pub] + above, np.full(int(bounded.sum()), m - 1.0), a.prior_hi])
+    cons = sp.vstack([a.M[np.flatnonzero(pub)], a.M[np.flatnonzero(bounded)], a.prior], format="csr")
+    return cons, lo, hi, bounded
 
 
 def run_audit(a: AuditInput, params: SdcParams, sums: list[str], table_names: list[str],
-              label_of=None) -> tuple[list[AuditFinding], dict]:
-    below, above = params.rounding_half_width
+              label_of=None, deadline: float | None = None) -> tuple[list[AuditFinding], dict]:
+    """Certificates, then local LPs, then the full LP for every target left; targets the LP did not
+    reach by ``deadline`` are counted as ``unaudited`` (never as protected)."""
     m = params.min_count
-    small_or_zero = a.count_suppressed & (np.rint(a.true_count) < m)
-    use = a.constraint
-    pub = use & ~a.count_suppressed
-    lo = np.concatenate([np.maximum(a.shown_count[pub] - below, m), np.zeros(int((use & small_or_zero).sum())),
-                         a.prior_lo])
-    hi = np.concatenate([a.shown_count[pub] + above, np.full(int((use & small_or_zero).sum()), m - 1.0), a.prior_hi])
-    cons = sp.vstack([a.M[np.flatnonzero(pub)], a.M[np.flatnonzero(use & small_or_zero)], a.prior], format="csr")
+    cons, lo, hi, bounded = count_system(a, params)
     findings: list[AuditFinding] = []
-    figures = {"checked": 0, "zero_deducible": 0}
+    figures = {"checked": 0, "zero_deducible": 0, "certified": 0, "local": 0, "lp": 0, "unaudited": 0,
+               "directions": 0, "seconds_certify": 0.0, "seconds_local": 0.0, "seconds_lp": 0.0}
     targets = np.flatnonzero(a.count_suppressed & (a.true_count > 0))
     zero_sup = np.flatnonzero(a.count_suppressed & (np.rint(a.true_count) == 0) & (np.diff(a.M.indptr) > 0))
     all_t = np.concatenate([targets, zero_sup])
-    if len(all_t):
-        mins, maxs = feasible_ranges(cons, lo, hi, a.M[all_t])
-        figures["zero_deducible"] = int(np.sum(maxs[len(targets):] < 0.5))
-        mins, maxs = mins[:len(targets)], maxs[:len(targets)]
+    need = min(params.round_to, m - 1)
+    small_t = a.true_count[targets] < m
+    sum_targets = {s: _sum_targets(a, s, params) for s in sums}
+    required = np.concatenate([np.where(small_t, need, 1), np.full(len(zero_sup), 0.5)])
+
+    def count_certified(cert: Certificates) -> np.ndarray:
+        up, down = cert.reach(all_t)
+        width = np.concatenate([np.floor(up[:len(targets)] + TOL) + np.floor(down[:len(targets)] + TOL),
+                                up[len(targets):]])
+        return width >= required - TOL
+
+    def short(cert: Certificates) -> np.ndarray:
+        left = [all_t[~count_certified(cert)]]
+        left += [t[~_sum_certified(cert, a, s, t, params.protection)] for s, t in sum_targets.items()]
+        return np.unique(np.concatenate(left))
+
+    started = time.perf_counter()
+    cert = Certificates.find(a, all_t, bounded, sums, sum_targets, m - 1.0, short)
+    certified = count_certified(cert)
+    figures["seconds_certify"] += time.perf_counter() - started
+    figures["directions"] = cert.n_directions
+    rest = np.flatnonzero(~certified)
+    if len(rest):
+        for block_rows in BLOCK_ROWS:
+            started = time.perf_counter()
+            mins, maxs = cert.local_ranges(cons, lo, hi, a.row_count, all_t[rest], deadline, block_rows)
+            lo_i, hi_i = np.ceil(mins - TOL), np.floor(maxs + TOL)
+            local = hi_i - lo_i >= required[rest] - TOL
+            local[rest >= len(targets)] = maxs[rest >= len(targets)] >= 0.5
+            figures["local"] += int(local[rest < len(targets)].sum())
+            certified[rest[local]] = True
+            rest = rest[~local]
+            figures["seconds_local"] += time.perf_counter() - started
+    if len(rest):
+        started = time.perf_counter()
+        mins, maxs = feasible_ranges(cons, lo, hi, a.M[all_t[rest]], deadline)
+        figures["seconds_lp"] += time.perf_counter() - started
+        is_zero = rest >= len(targets)
+        figures["unaudited"] += int(np.isnan(mins[~is_zero]).sum())
+        keep = ~np.isnan(mins)
+        rest, mins, maxs, is_zero = rest[keep], mins[keep], maxs[keep], is_zero[keep]
+        figures["zero_deducible"] = int(np.sum(maxs[is_zero] < 0.5))
         lo_i, hi_i = np.ceil(mins - TOL), np.floor(maxs + TOL)
-        need = min(params.round_to, m - 1)
-        for t, low, high in zip(targets, lo_i, hi_i):
-            small = a.true_count[t] < m
+        for i, low, high in zip(rest[~is_zero], lo_i[~is_zero], hi_i[~is_zero]):
+            t, small = targets[i], bool(small_t[i])
             ok = (high - low >= need) if small else (high - low >= 1)
             if not ok:
                 findings.append(_finding(a, t, "count", "primary" if small else "secondary", a.true_count[t], low, high,
                                          f"width >= {need if small else 1}", table_names, label_of))
-        figures["checked"] += len(targets)
+    figures["checked"] += len(targets)
+    figures["certified"] += int(certified[:len(targets)].sum())
+    figures["lp"] += int((~certified[:len(targets)]).sum())
     for s in sums:
-        findings += _audit_sum(a, s, params, table_names, label_of, figures)
+        findings += _audit_sum(a, s, params, table_names, label_of, figures, sum_targets[s], cert, deadline)
+    for k in ("seconds_certify", "seconds_local", "seconds_lp"):
+        figures[k] = round(figures[k], 3)
     return findings, figures
 
 
-def _audit_sum(a: AuditInput, s: str, params: SdcParams, table_names, label_of, figures) -> list[AuditFinding]:
+def _sum_certified(cert: Certificates, a: AuditInput, s: str, targets: np.ndarray, p: float) -> np.ndarray:
+    """Sum targets whose certified reach covers value x (1 +- p)."""
+    up, down = cert.reach(targets, s)
+    v = a.true_sums[s][targets]
+    slack = TOL * (float(np.max(np.abs(a.true_sums[s]))) or 1.0)
+    return (down >= p * v - slack) & (up >= p * v - slack)
+
+
+def _sum_targets(a: AuditInput, s: str, params: SdcParams) -> np.ndarray:
+    sensitive = (a.true_count < params.min_count) | (a.kind == "dominance")
+    return np.flatnonzero(a.sum_suppressed & sensitive & (a.true_count > 0) & (a.true_sums[s] > 0))
+
+
+def _audit_sum(a: AuditInput, s: str, params: SdcParams, table_names, label_of, figures, targets: np.ndarray,
+               cert: Certificates, deadline: float | None) -> list[AuditFinding]:
+    if not len(targets):
+        return []
+    p = params.protection
+    started = time.perf_counter()
+    certified = _sum_certified(cert, a, s, targets, p)
+    figures["seconds_certify"] += time.perf_counter() - started
     scale = float(np.max(np.abs(a.true_sums[s]))) or 1.0
+    figures["checked"] += len(targets)
+    figures["certified"] += int(certified.sum())
+    rest = targets[~certified]
+    figures["lp"] += len(rest)
     use = a.constraint
     pub = use & ~a.sum_suppressed
     values = a.shown_sums[s][pub] / scale
     cons = a.M[np.flatnonzero(pub)]
-    sensitive = (a.true_count < params.min_count) | (a.kind == "dominance")
-    targets = np.flatnonzero(a.sum_suppressed & sensitive & (a.true_count > 0) & (a.true_sums[s] > 0))
-    if not len(targets):
-        return []
-    mins, maxs = feasible_ranges(cons, values, values.copy(), a.M[targets])
-    figures["checked"] += len(targets)
+    started = time.perf_counter()
+    for block_rows in BLOCK_ROWS:
+        low, high = cert.local_ranges(cons, values, values.copy(), a.row_sums[s] / scale, rest, deadline, block_rows)
+        v = a.true_sums[s][rest] / scale
+        local = (low <= v * (1 - p) + TOL) & (high >= v * (1 + p) - TOL)
+        figures["local"] += int(local.sum())
+        figures["certified"] += int(local.sum())
+        figures["lp"] -= int(local.sum())
+        rest = rest[~local]
+    figures["seconds_local"] += time.perf_counter() - started
+    started = time.perf_counter()
+    mins, maxs = feasible_ranges(cons, values, values.copy(), a.M[rest], deadline)
+    figures["seconds_lp"] += time.perf_counter() - started
+    figures["unaudited"] += int(np.isnan(mins).sum())
+    keep = ~np.isnan(mins)
+    rest, mins, maxs = rest[keep], mins[keep], maxs[keep]
     out = []
-    p = params.protection
-    for t, low, high in zip(targets, mins * scale, maxs * scale):
+    for t, low, high in zip(rest, mins * scale, maxs * scale):
         v = a.true_sums[s][t]
         ok = low <= v * (1 - p) + TOL * scale and high >= v * (1 + p) - TOL * scale
         need = f"range covers value x (1 +- {p})"
@@ -193,9 +475,23 @@ def _finding(a: AuditInput, t: int, measure: str, kind: str, value, low, high, n
                         need)
 
 
+def lattice_view(rows: pd.DataFrame, tables: list[TableCells], prior_tables: list[TableCells],
+                 prior_shown: np.ndarray) -> LatticeView | None:
+    """The witness lattice of ``tables`` and earlier releases' tables (whose cells ``prior_shown`` are
+    published); None when the tables do not form one (then every target goes to the LP)."""
+    lat = build_lattice(rows, tables + prior_tables)
+    if lat is None:
+        return None
+    known = np.zeros(lat.size, dtype=bool)
+    known[lattice_cells(lat, prior_tables)[prior_shown]] = True
+    return LatticeView(lat, lattice_cells(lat, tables), known)
+
+
 def audit_space(space: CellSpace, pattern: Pattern, params: SdcParams, prior_cols: sp.csc_matrix,
-                prior_lo: np.ndarray, prior_hi: np.ndarray, sums: list[str]) -> tuple[list[AuditFinding], int]:
-    """The audit on protect's own cells (used inside :func:`protect` to iterate)."""
+                prior_lo: np.ndarray, prior_hi: np.ndarray, count: str, sums: list[str],
+                lattice: LatticeView | None = None, deadline: float | None = None) -> tuple[list[AuditFinding], dict]:
+    """The audit on protect's own cells (used inside :func:`protect` to iterate); ``lattice`` over the
+    same cells gives the certificates."""
     from pipelines.disclose.protect import rounded
 
     shown = np.where(pattern.count_suppressed, np.nan, rounded(space.count, params.round_to).astype(float))
@@ -206,14 +502,15 @@ def audit_space(space: CellSpace, pattern: Pattern, params: SdcParams, prior_col
                    count_suppressed=pattern.count_suppressed, sum_suppressed=pattern.sum_suppressed, kind=kind,
                    constraint=np.ones(space.n_cells, bool) if params.totals == "true" else space.depth == 0,
                    table=space.table_of, labels=None, shown_sums=space.sums,
-                   prior=prior_cols.T.tocsr(), prior_lo=prior_lo, prior_hi=prior_hi)
+                   prior=prior_cols.T.tocsr(), prior_lo=prior_lo, prior_hi=prior_hi,
+                   row_count=space.rows[count].to_numpy(float),
+                   row_sums={s: space.rows[s].to_numpy(float) for s in sums}, lattice=lattice)
 
     def label_of(t: int) -> dict:
         table = space.tables[space.table_of[t]]
         return table.labels.iloc[t - table.start].to_dict()
 
-    findings, figures = run_audit(a, params, sums, [t.name for t in space.tables], label_of)
-    return findings, figures["checked"]
+    return run_audit(a, params, sums, [t.name for t in space.tables], label_of, deadline)
 
 
 def audit_intervals(release: ProtectedRelease, inner: pd.DataFrame, tables: list[TableRequest], *,
@@ -221,13 +518,27 @@ def audit_intervals(release: ProtectedRelease, inner: pd.DataFrame, tables: list
     """Audit a protected release from its output tables alone (independent of how it was protected):
     each output row is mapped back to the inner cells it sums, published values become constraints,
     and every suppressed cell's feasible range is computed. Returns the findings (empty = protected)."""
-    findings, _ = audit_release(release, inner, tables, prior=prior)
+    findings, figures = audit_release(release, inner, tables, prior=prior)
+    if figures["unaudited"]:
+        raise RuntimeError(f"interval audit incomplete: {figures['unaudited']} cell(s) not checked")
     return findings
 
 
 def audit_release(release: ProtectedRelease, inner: pd.DataFrame, tables: list[TableRequest], *,
-                  prior: list[PublishedTable] | None = None) -> tuple[list[AuditFinding], dict]:
-    """:func:`audit_intervals` plus the audit's figures (cells checked, zero cells deducible as zero)."""
+                  prior: list[PublishedTable] | None = None, certificates: bool = True,
+                  seconds: float | None = None) -> tuple[list[AuditFinding], dict]:
+    """:func:`audit_intervals` plus the audit's figures (cells checked, certified, by local LPs, sent to
+    the LP, left ``unaudited`` after ``seconds``, zero cells deducible as zero). ``certificates=False``:
+    every target goes to the full LP (the reference)."""
+    deadline = None if seconds is None else time.perf_counter() + seconds
+    a, label_of = release_input(release, inner, tables, prior=prior, certificates=certificates)
+    return run_audit(a, release.params, release.sums, [t.name for t in tables], label_of, deadline)
+
+
+def release_input(release: ProtectedRelease, inner: pd.DataFrame, tables: list[TableRequest], *,
+                  prior: list[PublishedTable] | None = None,
+                  certificates: bool = True) -> tuple[AuditInput, Callable[[int], dict]]:
+    """The audit's input re-derived from a release's output tables, and each cell's labels."""
     params, count, sums = release.params, release.count, release.sums
     columns = list(dict.fromkeys([*(c for t in tables for c in t.columns),
                                   *(c for t in (prior or []) for c in t.dimensions if c in inner.columns)]))
@@ -252,10 +563,49 @@ def audit_release(release: ProtectedRelease, inner: pd.DataFrame, tables: list[T
                    constraint=np.ones(len(allf), bool) if params.totals == "true" else allf["__interior"].to_numpy(bool),
                    table=np.concatenate(table_idx), labels=None,
                    shown_sums={s: allf[s].astype("Float64").to_numpy(dtype=float, na_value=0.0) for s in sums},
-                   prior=prior_m, prior_lo=prior_lo, prior_hi=prior_hi)
+                   prior=prior_m, prior_lo=prior_lo, prior_hi=prior_hi, row_count=np.zeros(0), row_sums={})
+    a.row_count, a.row_sums = rows[count].to_numpy(float), {s: rows[s].to_numpy(float) for s in sums}
+    a.lattice = _release_lattice(rows, tables, allf, prior or [], count) if certificates else None
     label_cols = list(dict.fromkeys(c for t in tables for c in t.columns))
-    return run_audit(a, params, sums, [t.name for t in tables],
-                     lambda t: {c: v for c, v in allf.iloc[t][label_cols].items() if pd.notna(v)})
+    return a, lambda t: {c: v for c, v in allf.iloc[t][label_cols].items() if pd.notna(v)}
+
+
+def _release_lattice(rows: pd.DataFrame, tables: list[TableRequest], frame: pd.DataFrame,
+                     prior: list[PublishedTable], count: str) -> LatticeView | None:
+    """The lattice view of a release's output rows (``frame``: every table's rows in order), rebuilt from
+    the inner rows and the table requests; each output row is found by its labels."""
+    if any(c not in rows.columns for p in prior for c in p.request.columns):
+        return None
+    built, start = [], 0
+    for t in [*tables, *(p.request for p in prior)]:
+        cells, _, _ = table_cells(rows, t, start)
+        built.append(cells)
+        start = cells.stop
+    current, earlier = built[:len(tables)], built[len(tables):]
+    shown = [_positions(cells.labels, p.frame[p.frame[count].notna()], p.request.columns) for cells, p in
+             zip(earlier, prior)]
+    prior_shown = np.concatenate([np.isin(np.arange(len(c.labels)), pos) for c, pos in zip(earlier, shown)]) \
+        if earlier else np.zeros(0, dtype=bool)
+    view = lattice_view(rows, current, earlier, prior_shown)
+    if view is None:
+        return None
+    cell, offset = np.full(len(frame), -1, dtype=np.int64), 0
+    for t, cells in zip(tables, current):
+        part = frame.iloc[offset:offset + len(cells.labels)]
+        pos = _positions(cells.labels, part, t.columns)
+        ids = view.cell[cells.start:cells.stop]
+        cell[offset:offset + len(part)] = np.where(pos >= 0, ids[np.maximum(pos, 0)], -1)
+        offset += len(part)
+    view.cell = cell
+    return view
+
+
+def _positions(labels: pd.DataFrame, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Position in ``labels`` of every row of ``frame`` with the same labels (-1: none)."""
+    left = frame[columns].astype(str).reset_index(drop=True)
+    right = labels[columns].astype(str).assign(__pos=np.arange(len(labels)))
+    merged = left.merge(right, on=columns, how="left")
+    return merged["__pos"].fillna(-1).to_numpy(np.int64)
 
 
 def _prior_rows(rows: pd.DataFrame, prior: list[PublishedTable], count: str,

@@ -23,9 +23,11 @@ class SdcParams:
     - ``protection``: share of a suppressed money sum its feasible range must cover on each side
       (the value ± protection x value); a suppressed small count must have a feasible range at least
       ``round_to`` wide (more uncertain than a published rounded count).
-    - ``max_audit_rounds``/``audit_max_cells``: the LP interval audit inside :func:`protect` and the
-      extra suppression it triggers run up to this many rounds, when the release has at most this many
-      suppressed cells (larger releases rely on the Gaussian elimination and are audited separately).
+    - ``max_audit_rounds``: the interval audit inside :func:`protect` (certificates, then the LP for the
+      cells they leave) runs on every release; the extra suppression it triggers runs up to this many
+      rounds (0 switches the audit off inside ``protect``; the publish audit still runs).
+    - ``audit_seconds``: time cap of that audit (all rounds); cells the LP has not reached by then are
+      reported as ``unaudited`` in ``stats["audit"]`` (never as protected). ``None``: no cap.
     """
     min_count: int = 8
     round_to: int = 5
@@ -35,7 +37,7 @@ class SdcParams:
     dominance_p: float | None = 10.0
     protection: float = 0.1
     max_audit_rounds: int = 12
-    audit_max_cells: int = 1000
+    audit_seconds: float | None = 600.0
 
     def __post_init__(self) -> None:
         if self.min_count < 1:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from pipelines.disclose.audit import AuditFinding, audit_space
+from pipelines.disclose.audit import AuditFinding, audit_space, lattice_view
 from pipelines.disclose.cells import CellSpace, PublishedTable, TableRequest, build_cells, incidence, table_cells
 from pipelines.disclose.gauss import gauss_suppress
 from pipelines.disclose.params import SdcParams
@@ -53,10 +53,9 @@ def protect(inner: pd.DataFrame, tables: list[TableRequest], *, count: str, sums
     extra = [c for t in (prior or []) for c in t.dimensions if c in inner.columns]
     space = build_cells(inner, tables, count=count, sums=sums, money=money, extra_columns=extra)
     built = time.perf_counter()
-    prior_cols, prior_lo, prior_hi = _prior_columns(space, prior or [], count, params)
     pattern, gauss_stats = _suppress(space, params, prior or [], count, money)
     gaussed = time.perf_counter()
-    findings, audit_stats = _audit_and_fix(space, pattern, params, prior_cols, prior_lo, prior_hi, sums)
+    findings, audit_stats = _audit_and_fix(space, pattern, params, prior or [], count, sums)
     frames = _frames(space, pattern, params, count, sums)
     stats = _stats(space, pattern, count, sums)
     stats.update(gauss=gauss_stats, audit=audit_stats,
@@ -317,22 +316,29 @@ def _prior_columns(space: CellSpace, prior: list[PublishedTable], count: str,
 
 # --- interval audit and the extra suppression it calls for ---------------------------------------------
 
-def _audit_and_fix(space: CellSpace, pattern: Pattern, params: SdcParams, prior_cols: sp.csc_matrix,
-                   prior_lo: np.ndarray, prior_hi: np.ndarray, sums: list[str]) -> tuple[list[AuditFinding], dict]:
+def _audit_and_fix(space: CellSpace, pattern: Pattern, params: SdcParams, prior: list[PublishedTable], count: str,
+                   sums: list[str]) -> tuple[list[AuditFinding], dict]:
+    """The interval audit (certificates, then the LP for the cells they leave) on every release, and extra
+    suppression where it finds a cell too narrow, up to ``max_audit_rounds`` rounds."""
     t = time.perf_counter()
-    stats = {"rounds": 0, "checked": 0, "added": 0, "findings_left": 0, "ran": False}
-    n_sup = int((pattern.count_suppressed & ~pattern.zero).sum() + (pattern.sum_suppressed & ~pattern.zero).sum())
-    if params.max_audit_rounds <= 0 or n_sup > params.audit_max_cells:
-        stats["skipped"] = f"{n_sup} suppressed cells, above audit_max_cells={params.audit_max_cells}"
-        stats["seconds"] = round(time.perf_counter() - t, 3)
-        return [], stats
-    stats["ran"] = True
+    stats = {"rounds": 0, "checked": 0, "certified": 0, "lp": 0, "added": 0, "findings_left": 0,
+             "ran": params.max_audit_rounds > 0}
     findings: list[AuditFinding] = []
+    if not stats["ran"]:
+        stats["seconds"] = round(time.perf_counter() - t, 3)
+        return findings, stats
+    prior_cols, prior_lo, prior_hi = _prior_columns(space, prior, count, params)
+    prior_tables, prior_shown, _ = _prior_tables(space, prior, count)
+    view = lattice_view(space.rows, space.tables, prior_tables, prior_shown)
+    deadline = None if params.audit_seconds is None else t + params.audit_seconds
     seen: dict[int, int] = {}
     for _ in range(params.max_audit_rounds):
         stats["rounds"] += 1
-        findings, checked = audit_space(space, pattern, params, prior_cols, prior_lo, prior_hi, sums)
-        stats["checked"] = checked
+        findings, figures = audit_space(space, pattern, params, prior_cols, prior_lo, prior_hi, count, sums, view,
+                                        deadline)
+        stats.update({k: figures[k] for k in ("checked", "certified", "local", "lp", "unaudited", "directions")})
+        for k in ("seconds_certify", "seconds_local", "seconds_lp"):
+            stats[k] = round(stats.get(k, 0.0) + figures[k], 3)
         if not findings:
             break
         for f in findings:

@@ -354,6 +354,45 @@ class _Pruner:
         return True
 
 
+def empty_interior(lat: Lattice) -> np.ndarray:
+    """Interior lattice cells (finest level of every dimension) without an inner row: known to be empty."""
+    interior = np.full(lat.size, False)
+    grid = [np.arange(int(np.sum(g.level == 0))) for g in lat.groups]
+    flat_int = np.zeros([1] * len(grid), dtype=np.int64)
+    for k, gr in enumerate(grid):
+        shape = [1] * len(grid)
+        shape[k] = len(gr)
+        flat_int = flat_int + gr.reshape(shape) * lat.strides[k]
+    interior[flat_int.ravel()] = True
+    interior[lat.row_flat] = False
+    return interior
+
+
+def free_witnesses(lat: Lattice, cost: np.ndarray, order: np.ndarray, *, skip: np.ndarray | None = None,
+                   one_row: bool = False, cover: bool = True) -> list[Witness]:
+    """Witnesses over a fixed pattern (nothing is suppressed): for each lattice cell of ``order`` not
+    moved by an earlier one (nor in ``skip``; ``cover=False``: every cell of ``order`` gets its own
+    search), the cheapest witness found moving only cells of finite ``cost`` (``inf``: must not move,
+    e.g. published). Cells without one are left out. ``one_row``: also try a single inner row when
+    coordinate descent finds nothing (slower). Used by the interval audit's certificates
+    (:mod:`pipelines.disclose.audit`)."""
+    s = _Search(lat, cost, np.zeros(lat.size, dtype=bool), np.zeros(lat.size, dtype=bool),
+                np.zeros(lat.size, dtype=bool), {})
+    s.pruning = not one_row
+    moved = np.zeros(lat.size, dtype=bool) if skip is None else skip.copy()
+    out = []
+    for t in order.tolist():
+        if moved[t]:
+            continue
+        c, S, F, sg = s.search(int(t))
+        if not np.isfinite(c):
+            continue
+        if cover:
+            moved[s.support(S)] = True
+        out.append(Witness(int(t), [np.asarray(f) for f in F], [np.asarray(x) for x in sg], False))
+    return out
+
+
 def find_witnesses(lat: Lattice, *, count: np.ndarray, primary: np.ndarray, candidate: np.ndarray,
                    known: np.ndarray, singleton: np.ndarray, same_contributor: dict[int, np.ndarray],
                    order: np.ndarray, singleton_sum: np.ndarray | None = None,
@@ -368,16 +407,7 @@ def find_witnesses(lat: Lattice, *, count: np.ndarray, primary: np.ndarray, cand
     suppression (:class:`_Pruner`)."""
     cost = np.where(candidate, count, 0.0)
     cost[known | singleton] = np.inf
-    interior = np.full(lat.size, False)
-    grid = [np.arange(int(np.sum(g.level == 0))) for g in lat.groups]
-    flat_int = np.zeros([1] * len(grid), dtype=np.int64)
-    for k, gr in enumerate(grid):
-        shape = [1] * len(grid)
-        shape[k] = len(gr)
-        flat_int = flat_int + gr.reshape(shape) * lat.strides[k]
-    interior[flat_int.ravel()] = True
-    interior[lat.row_flat] = False
-    cost[interior] = np.inf        # an empty inner cell is known to be empty: a witness cannot use it
+    cost[empty_interior(lat)] = np.inf   # an empty inner cell is known to be empty: a witness cannot use it
     s = _Search(lat, cost, candidate, primary, singleton, same_contributor)
     if singleton_sum is not None:
         s.singleton_sum = singleton_sum
@@ -406,22 +436,26 @@ def find_witnesses(lat: Lattice, *, count: np.ndarray, primary: np.ndarray, cand
 
 def witness_matrix(lat: Lattice, witnesses: list[Witness], n_rows: int) -> sp.csc_matrix:
     """Inner rows x witnesses: each witness's integer vector over the inner cells."""
-    row_of = {int(f): r for r, f in enumerate(lat.row_flat.tolist())}
-    ri, ci, vi = [], [], []
+    order = np.argsort(lat.row_flat, kind="stable")
+    sorted_flat = lat.row_flat[order]
+    flats, signs, cols = [], [], []
     for j, w in enumerate(witnesses):
         flat = np.zeros(1, dtype=np.int64)
         sign = np.ones(1)
         for k, (f, s) in enumerate(zip(w.corners, w.signs)):
-            flat = (flat[:, None] + f[None, :] * lat.strides[k]).ravel()
-            sign = (sign[:, None] * s[None, :]).ravel()
-        for fl, sg in zip(flat.tolist(), sign.tolist()):
-            r = row_of.get(fl)
-            if r is None:
-                raise AssertionError("a witness uses an empty inner cell")
-            ri.append(r)
-            ci.append(j)
-            vi.append(sg)
-    return sp.csc_matrix((vi, (ri, ci)), shape=(n_rows, len(witnesses)))
+            flat = (flat[:, None] + np.asarray(f, dtype=np.int64)[None, :] * lat.strides[k]).ravel()
+            sign = (sign[:, None] * np.asarray(s, dtype=float)[None, :]).ravel()
+        flats.append(flat)
+        signs.append(sign)
+        cols.append(np.full(len(flat), j, dtype=np.int64))
+    if not witnesses:
+        return sp.csc_matrix((n_rows, 0))
+    flat = np.concatenate(flats)
+    pos = np.minimum(np.searchsorted(sorted_flat, flat), max(len(sorted_flat) - 1, 0))
+    if not len(sorted_flat) or np.any(sorted_flat[pos] != flat):
+        raise AssertionError("a witness uses an empty inner cell")
+    return sp.csc_matrix((np.concatenate(signs), (order[pos], np.concatenate(cols))),
+                         shape=(n_rows, len(witnesses)))
 
 
 def verify(X: sp.csc_matrix, Y: sp.csc_matrix, *, published: np.ndarray, singleton_row: np.ndarray,
