@@ -28,6 +28,13 @@ _LUNAR_MONTH = r"(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap|{m})(?:\s+(?:âm
 _LUNAR_DAY = r"(?:mùng|mồng|mung)\s+(?:0?[1-9]|10)(?!\d|[/.-]\d)"  # "mùng 9-3" is the day-month "9-3"
 _TIME = r"(?:[01]?\d|2[0-3])\s?(?::|h|giờ|gio|g)\s?[0-5]\d(?:\s?(?:p|phút|phut)(?![\w]))?"
 
+# Days of the week: "thứ Hai" ... "thứ Bảy" (capitalised: lower case "thứ hai" is also "second"), "Chủ nhật",
+# "thứ 2" ... "thứ 7" after a part of the day or before "tuần này/sau/trước" ("chiều thứ 7", "thứ 5 tuần sau").
+_WEEKDAY_NAME = r"(?:(?-i:[tT]hứ)\s+(?-i:Hai|Ba|Tư|Năm|Sáu|Bảy)|(?:chủ nhật|chu nhat))(?![\w])"
+_WEEKDAY_ANY = r"(?:(?:thứ|thu)\s+(?:hai|ba|tư|tu|năm|nam|sáu|sau|bảy|bay|[2-7])|chủ nhật|chu nhat|cn)(?![\w])"
+_PART_OF_DAY = r"(?:sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|hôm|hom|ca sáng|ca chiều|ca tối|ca đêm|ca chieu|ca sang)"
+_HOUR_MARK = r"(?:[01]?\d|2[0-3])\s?(?:h|giờ|gio)(?:\s?[0-5]\d)?"
+
 
 class DateTimeRecognizer(VietnamesePatternRecognizer):
     """Dates and times as written in Vietnamese notes and in XML 130 (`yyyymmddHHMM`, `yyyymmdd`);
@@ -35,7 +42,8 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
 
     ENTITY = "DATE_TIME"
     NEEDS = (r"(?i:\d\s?(?:[/.:hg-]|giờ|gio)|\d\s+(?:tháng|thang)|\d\s*(?:/|năm|nam)|\d{8}|(?:tháng|thang)\s+\d"
-             r"|(?:mùng|mồng|mung)\s+\d|(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap))")
+             r"|(?:mùng|mồng|mung)\s+\d|(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap)|(?:năm|nam)\s+\d"
+             r"|th[ứu]\s+[\w]|ch[ủu] nh)")
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern("dmy", rf"(?=\d)(?<![\d/.-]){_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep)(?:{_YEAR}|\d{{2}})(?![\d]|[/.-]\d)", 0.85),
@@ -100,7 +108,20 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
             rf"(?=\d)(?<![\w/.,:-]){_DAY}/{_MONTH}\s?[-–]\s?{_DAY}/{_MONTH}(?:/(?:{_YEAR}|\d{{2}}))?(?![\d]|[/.,-]\d)",
             0.7,
         ),
-        Pattern("time", rf"(?<![\d:.,]){_TIME}(?![\d])", 0.6),
+        # A weekday with the date after it is one date ("thứ Hai, 30/3", "Chủ nhật 17/5", "thứ Sáu (10/5)").
+        Pattern("weekday_date", rf"(?<![\w]){_WEEKDAY_ANY}(?:,?\s+{_DAY_MONTH}|\s*\({_DAY_MONTH}\))(?![\d]|[/.-]\d)", 0.75),
+        Pattern(
+            "weekday",
+            rf"(?<![\w])(?:{_WEEKDAY_NAME}|(?<={_PART_OF_DAY}\s+)(?:thứ|thu)\s+[2-7](?![\w/]|[.,-]\d)"
+            rf"|(?:thứ|thu)\s+[2-7](?=\s+(?:tuần|tuan)\s+(?:này|nay|sau|trước|truoc|tới|toi)))",
+            0.6,
+        ),
+        # A year after "năm" ("năm 2019", "Năm 2021"); not "nam 2019" (unaccented "nam" is also "male").
+        Pattern("year", rf"(?<![\w])(?:năm|Năm|NĂM)\s+{_YEAR}(?![\d]|[/.,-]\d)", 0.6),
+        # Clock hours joined by dashes: a range or a schedule ("11h-13h", "6h - 11h - 17h", "19h - 7h").
+        Pattern("hour_range", rf"(?<![\d:.,]){_HOUR_MARK}(?:\s?[-–]\s?{_HOUR_MARK})+(?![\w/])", 0.6),
+        # "22h 10/3": the minutes of "22h 10" would be the day of the date after it.
+        Pattern("time", rf"(?<![\d:.,]){_TIME}(?![\d]|(?<=\s\d\d)[/.-]\d)", 0.6),
         # A whole hour is a clock time only after "lúc"/"vào"... or before a part of the day;
         # otherwise it is a duration or an interval ("trước ăn 1 giờ", "3 giờ/lần").
         Pattern(
