@@ -128,6 +128,8 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
             "hour",
             r"(?:\b(?:lúc|luc|vào|vao|từ|tu|đến|den|tới|toi|khoảng|khoang)\s+(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))(?![\w/])"
             r"|(?<![\d:.,])(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))\s+(?=(?:sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|hôm|hom|ngày|ngay)\b)"
+            # An hour before the date it belongs to ("22h 10/3", "16h 27/3").
+            r"|(?<![\d:.,])(?P<pii>(?:[01]?\d|2[0-3])h)\s+(?=(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?!\d))"
             # An afternoon or evening hour as a limit ("trước 16h", "sau 20h"): 13h-23h are not durations there.
             r"|\b(?:trước|truoc|sau)\s+(?P<pii>(?:1[3-9]|2[0-3])h)(?![\w/])"
             # The hours of a monitoring log, each before its reading ("Theo dõi: 13h HA 150/95, 14h HA 140/90").
