@@ -116,8 +116,9 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
             rf"|(?:thứ|thu)\s+[2-7](?=\s+(?:tuần|tuan)\s+(?:này|nay|sau|trước|truoc|tới|toi)))",
             0.6,
         ),
-        # A year after "năm" ("năm 2019", "Năm 2021"); not "nam 2019" (unaccented "nam" is also "male").
-        Pattern("year", rf"(?<![\w])(?:năm|Năm|NĂM)\s+{_YEAR}(?![\d]|[/.,-]\d)", 0.6),
+        # A year after "năm" ("năm 2019", "Năm 2021"); not "nam 2019" (unaccented "nam" is also "male"),
+        # not a year of birth ("sinh năm 1990" is the AGE recognizer's).
+        Pattern("year", rf"(?<![\w])(?<!(?:sinh|Sinh|SINH)[ \t]+)(?:năm|Năm|NĂM)\s+{_YEAR}(?![\d]|[/.,-]\d)", 0.6),
         # Clock hours joined by dashes: a range or a schedule ("11h-13h", "6h - 11h - 17h", "19h - 7h").
         Pattern("hour_range", rf"(?<![\d:.,]){_HOUR_MARK}(?:\s?[-–]\s?{_HOUR_MARK})+(?![\w/])", 0.6),
         # "22h 10/3": the minutes of "22h 10" would be the day of the date after it.
