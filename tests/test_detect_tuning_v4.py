@@ -49,6 +49,8 @@ POSITIVE = {
         ("Lịch tiêm chủng Chủ nhật 21/6 dời sang thứ Ba 23/6.", ["Chủ nhật 21/6", "thứ Ba 23/6"]),
         ("Buổi hội chẩn sáng thứ Tư (8/7) có khoa Nhi.", ["thứ Tư (8/7)"]),
         ("Cháu được đưa đến chiều thứ Bảy, đã hạ sốt.", ["thứ Bảy"]),
+        ("Ngày 9/4 (thứ Năm) có kết quả cấy máu.", ["9/4", "thứ Năm"]),
+        ("Tái khám thứ 3 tuần sau.", ["thứ 3"]),
         ("Trực ca tối thu 6 ở khoa Cấp cứu.", ["thu 6"]),
         ("Từng mổ ruột thừa năm 2009 tại tỉnh.", ["năm 2009"]),
         ("Khám ngoài giờ 17h-20h các ngày trong tuần.", ["17h-20h"]),
@@ -90,6 +92,7 @@ NEGATIVE = {
     "DATE_TIME": [
         "Bệnh nhân sốt vào ngày thứ 5 của bệnh.",
         "Đây là lần thứ hai bà nhập viện.",
+        "Phòng khám làm việc từ thứ Hai đến thứ Bảy.",
         "Con thứ ba của gia đình, nặng 3200 g.",
         "Uống 2 viên x 3 lần, mỗi lần cách 6h.",
         "Phòng 205, giường 11, tầng 3.",

@@ -28,9 +28,7 @@ _LUNAR_MONTH = r"(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap|{m})(?:\s+(?:âm
 _LUNAR_DAY = r"(?:mùng|mồng|mung)\s+(?:0?[1-9]|10)(?!\d|[/.-]\d)"  # "mùng 9-3" is the day-month "9-3"
 _TIME = r"(?:[01]?\d|2[0-3])\s?(?::|h|giờ|gio|g)\s?[0-5]\d(?:\s?(?:p|phút|phut)(?![\w]))?"
 
-# Days of the week: "thứ Hai" ... "thứ Bảy" (capitalised: lower case "thứ hai" is also "second"), "Chủ nhật",
-# "thứ 2" ... "thứ 7" after a part of the day or before "tuần này/sau/trước" ("chiều thứ 7", "thứ 5 tuần sau").
-_WEEKDAY_NAME = r"(?:(?-i:[tT]hứ)\s+(?-i:Hai|Ba|Tư|Năm|Sáu|Bảy)|(?:chủ nhật|chu nhat))(?![\w])"
+# Days of the week: "thứ Hai" ... "thứ Bảy", "thứ 2" ... "thứ 7", "Chủ nhật", "CN".
 _WEEKDAY_ANY = r"(?:(?:thứ|thu)\s+(?:hai|ba|tư|tu|năm|nam|sáu|sau|bảy|bay|[2-7])|chủ nhật|chu nhat|cn)(?![\w])"
 _PART_OF_DAY = r"(?:sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|hôm|hom|ca sáng|ca chiều|ca tối|ca đêm|ca chieu|ca sang)"
 _HOUR_MARK = r"(?:[01]?\d|2[0-3])\s?(?:h|giờ|gio)(?:\s?[0-5]\d)?"
@@ -110,10 +108,14 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         ),
         # A weekday with the date after it is one date ("thứ Hai, 30/3", "Chủ nhật 17/5", "thứ Sáu (10/5)").
         Pattern("weekday_date", rf"(?<![\w]){_WEEKDAY_ANY}(?:,?\s+{_DAY_MONTH}|\s*\({_DAY_MONTH}\))(?![\d]|[/.-]\d)", 0.75),
+        # A weekday alone is a date when it names one day: after a part of the day ("sáng thứ Ba", "ca chiều thứ 7"),
+        # in brackets after its date ("12/3 (thứ Năm)") or before "tuần này/sau" ("thứ 5 tuần sau"); not in a
+        # schedule ("làm việc từ thứ Hai đến thứ Sáu").
         Pattern(
             "weekday",
-            rf"(?<![\w])(?:{_WEEKDAY_NAME}|(?<={_PART_OF_DAY}\s+)(?:thứ|thu)\s+[2-7](?![\w/]|[.,-]\d)"
-            rf"|(?:thứ|thu)\s+[2-7](?=\s+(?:tuần|tuan)\s+(?:này|nay|sau|trước|truoc|tới|toi)))",
+            rf"(?<=(?<![\w]){_PART_OF_DAY}[ \t]+){_WEEKDAY_ANY}"
+            rf"|(?<={_DAY_MONTH}[ \t]*\([ \t]*){_WEEKDAY_ANY}(?=[ \t]*\))"
+            rf"|(?<![\w]){_WEEKDAY_ANY}(?=\s+(?:tuần|tuan)\s+(?:này|nay|sau|trước|truoc|tới|toi))",
             0.6,
         ),
         # A year after "năm" ("năm 2019", "Năm 2021"); not "nam 2019" (unaccented "nam" is also "male"),

@@ -5,7 +5,7 @@ from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
 
 # The staff member's code: letters, digits and up to three "-"/"." parts ("ĐD-1187", "BV2-0718", "KD-DS-0093",
 # "TD-115-027", "NT07"), optionally a "/" suffix.
-_CODE = r"[A-ZĐ]{0,5}\d{0,4}(?:[-.][A-ZĐ0-9]{1,6}){0,3}(?:/[A-ZĐ]{2,8}-?[A-Z]{0,5})?"
+_CODE = r"[A-ZĐ]{0,5}\d{0,10}(?:[-.][A-ZĐ0-9]{1,6}){0,3}(?:/[A-ZĐ]{2,8}-?[A-Z]{0,5})?"
 # A label that says the code is a staff member's: "mã nhân viên", "mã NV", "MSNV", "mã ĐTV", "mã GĐV", "mã CB" ...
 _STAFF_LABEL = (
     r"(?:\b(?:mã|ma)\s*(?:số\s*|so\s*)?(?:nhân viên|nhan vien|nv|bs|bác sĩ|bac si|bác sỹ|đd|dd|điều dưỡng"
