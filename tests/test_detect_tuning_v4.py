@@ -101,6 +101,8 @@ NEGATIVE = {
         "Lô sản xuất 230415, hạn dùng 2027, giá 45.000 đồng.",
         "Mã ICD: K35.8, K80.2 và E11.9.",
         "Thuốc Amlodipin 5mg, Metformin 850mg, 2 viên/ngày.",
+        "Đã xuất hóa đơn số 0078812 cho người nhà, tổng 3.400.000 đồng.",
+        "Mã số sổ bảo hiểm xã hội của bà: 7901234567.",
     ],
 }
 

@@ -15,9 +15,10 @@ _DOCUMENT = (
     r"|giải phẫu bệnh|giai phau benh|sinh thiết|sinh thiet|mã bệnh nhân|mã người bệnh|mã|ma\b|đơn|don\b|bồi thường|boi thuong"
     r"|(?-i:GCT|GRV|GBT|GCS))"
 )
-# An identity or insurance card, a licence, a lot, a staff member or a facility is not a patient's record.
+# An identity or insurance card, a licence, an invoice, a lot, a staff member or a facility is not a patient's record.
 _NOT_A_RECORD = regex.compile(
-    r"(?i)\b(?:cccd|cmnd|căn cước|can cuoc|chứng minh|chung minh|hộ chiếu|ho chieu|thẻ|the bhyt|bhxh|phép|phep"
+    r"(?i)\b(?:cccd|cmnd|căn cước|can cuoc|chứng minh|chung minh|hộ chiếu|ho chieu|thẻ|the bhyt|bhxh|bảo hiểm xã hội"
+    r"|bao hiem xa hoi|hóa đơn|hoá đơn|hoa don|phép|phep"
     r"|chứng chỉ|chung chi|cchn|thuế|thue|điện thoại|dien thoai|sđt|sdt|đt|liên hệ|lien he|nhân viên|nhan vien|cán bộ|can bo|bác sĩ|bac si|tvv|tư vấn viên|lô|lo\b|sản xuất|đăng ký|dang ky|icd|atc|nhà|nha\b"
     r"|(?:mã|ma)\s+(?:số\s+)?(?:thuốc|thuoc|cơ sở|co so|bệnh viện|benh vien|khoa|kcb|đơn vị|don vi|vật tư|dịch vụ|giường))"
 )
