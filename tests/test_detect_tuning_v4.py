@@ -16,6 +16,16 @@ import pytest
 from detect_cases import found, negative_cases, positive_cases
 
 POSITIVE = {
+    "PERSON": [
+        ("Người chết: Rahul Sharma, 54 tuổi.", ["Rahul Sharma"]),
+        ("Chứng kiến: Mẫn Thị Hoà, hàng xóm.", ["Mẫn Thị Hoà"]),
+        ("bs truc dem: mac thi thu, goi sdt 0912 448 370.", ["mac thi thu"]),
+        ("dsdh phan van quang ban thuoc ca sang.", ["phan van quang"]),
+        ("BS trực đêm: Đỗ Văn Lực ký y lệnh.", ["Đỗ Văn Lực"]),
+    ],
+    "LOCATION": [
+        ("Dịch sởi lan rộng ở tỉnh Hà Giang.", ["tỉnh Hà Giang"]),
+    ],
     "PHONE_NUMBER": [
         ("Chị gái nhắn số 0 9 4 1 . 2 6 7 . 8 0 3 để liên lạc.", ["0 9 4 1 . 2 6 7 . 8 0 3"]),
         ("Liên lạc 0 8 6 5 - 4 4 0 - 2 9 1 sau 17h.", ["0 8 6 5 - 4 4 0 - 2 9 1"]),
@@ -70,6 +80,15 @@ POSITIVE = {
 }
 
 NEGATIVE = {
+    "PERSON": [
+        "Bác sĩ trực tiếp khám cho bệnh nhân.",
+        "Người lập biên bản ký xác nhận.",
+    ],
+    "LOCATION": [
+        "Chuyển Bệnh viện Đa khoa tỉnh Hà Giang điều trị tiếp.",
+        "Công văn của BHXH tỉnh Bắc Kạn gửi các cơ sở.",
+        "Bệnh viện Đa khoa Trung ương Cần Thơ nhận bệnh nhân.",
+    ],
     "PHONE_NUMBER": [
         "Tổng đài 1900 9095 và 1800 6613 hoạt động 24/7; gọi 115 khi cấp cứu.",
         "Giá dịch vụ 1.250.000 đồng, hóa đơn số 0045871.",
