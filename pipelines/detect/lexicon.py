@@ -77,6 +77,14 @@ HONORIFICS = (
     "bệnh nhân nam", "bn nữ", "bn nam", "BN nữ", "BN nam", "người bệnh nữ", "người bệnh nam", "thai phụ",
     # Call-centre and office roles, and a caller's own name ("tổng đài viên Hà My", "xưng là Tuấn").
     "tổng đài viên", "tư vấn viên", "phiên dịch viên", "luật sư", "tài xế", "xưng là", "xưng tên",
+    # Roles of people in certificates, minutes and claims ("người chết: …", "chứng kiến: …", "thẩm định viên …").
+    "người chết", "người làm chứng", "người chứng kiến", "chứng kiến", "người nhận xác", "người lập biên bản",
+    "người được bảo hiểm", "người tham gia", "người nộp", "thẩm định viên", "giám định viên", "chuyên viên",
+    "điện thoại viên", "đtv", "dsđh", "dsth", "dscđ", "dsdh", "dscd",
+) + tuple(
+    # A role on duty or in charge before the name ("BS trực đêm: …", "ds phu trach: …"), accented or not.
+    f"{role} {duty}" for role in ("bs", "bác sĩ", "bac si", "đd", "dd", "điều dưỡng", "dieu duong", "ds", "dược sĩ", "duoc si", "ktv")
+    for duty in ("trực", "trực đêm", "trực ngày", "phụ trách", "truc", "truc dem", "truc ngay", "phu trach")
 )
 
 # Single-word kinship and politeness terms: before a lone given name they are followed by a space,

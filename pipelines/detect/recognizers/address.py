@@ -26,10 +26,11 @@ _UNIT_TAIL_LOOSE = rf"[ \t]*[.:]?[ \t]*(?P<name>{_NUM}(?![\w/])|{_CAPITALISED_RU
 _UNIT_TAIL_STREET = rf"[ \t]*[.:]?[ \t]*(?P<name>{_NUM}(?![\w/])|{_CAPITALISED_RUN}|{_LOWER_PERSON_RUN})"
 
 # Address unit keywords (identifiers.md §11), accented and not. Keys are the component kinds.
+# "bản" (a highland village) is not "biên bản" (minutes), "văn bản" (a document) or "phiên bản" (a version).
 _KEYWORDS = {
     "house": r"(?i:số nhà|so nha|nhà số|nha so|sn)",
     "street": r"(?i:đường|duong|phố|pho|đại lộ|dai lo|quốc lộ|quoc lo|tỉnh lộ|tinh lo|ngõ|ngo|ngách|ngach|hẻm|hem|kiệt|kiet)|(?-i:QL|ĐL|DL)(?!\p{L})",
-    "hamlet": r"(?i:khu tập thể|khối phố|khoi pho|tổ dân cư|to dan cu|khu tap the|tổ dân phố|to dan pho|khu dân cư|khu dan cu|khu phố|khu pho|khu đô thị|khu do thi|thôn|thon|ấp|xóm|xom|bản|buôn|buon|làng|khóm|khom|khối|khoi|tổ|cụm|cum|sóc|soc|plei|phum|đội)|(?-i:TDP|KP|KDC|KĐT)(?!\p{L})|(?i:khu)|(?-i:Ap|AP)(?!\p{L})",
+    "hamlet": r"(?i:khu tập thể|khối phố|khoi pho|tổ dân cư|to dan cu|khu tap the|tổ dân phố|to dan pho|khu dân cư|khu dan cu|khu phố|khu pho|khu đô thị|khu do thi|thôn|thon|ấp|xóm|xom|(?<!(?:biên|bien|văn|van|phiên|phien)[ \t])bản|buôn|buon|làng|khóm|khom|khối|khoi|tổ|cụm|cum|sóc|soc|plei|phum|đội)|(?-i:TDP|KP|KDC|KĐT)(?!\p{L})|(?i:khu)|(?-i:Ap|AP)(?!\p{L})",
     "ward": r"(?i:phường|phuong|xã|thị trấn|thi tran|đặc khu|dac khu)|(?-i:xa|Xa|XA|P\.|X\.|TT\.|Tt\.)",
     "district": r"(?i:quận|huyện|huyen|thị xã|thi xa)|(?-i:quan|Quan|QUAN|Q\.|H\.|TX\.|Tx\.)",
     "city": r"(?i:thành phố|thanh pho)|(?-i:TP\.?|Tp\.?)",

@@ -1,6 +1,11 @@
+import regex
 from presidio_analyzer import Pattern
 
 from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
+
+
+_GROUPED_AFTER_LABEL = (r"\b(?:bhxh|bảo hiểm xã hội|bao hiem xa hoi)(?:\s+(?:số|so|là|la))?\s*[:#.]?\s*"
+                        r"(?P<pii>\d{2,5}(?:[ .]\d{2,5}){1,4})(?![\d]|[.,]\d)")
 
 
 class BhxhRecognizer(VietnamesePatternRecognizer):
@@ -11,7 +16,14 @@ class BhxhRecognizer(VietnamesePatternRecognizer):
     """
 
     ENTITY = "VN_BHXH"
-    NEEDS = r"\d{10}"
+    NEEDS = r"\d{10}|(?i:bhxh|bảo hiểm xã hội|bao hiem xa hoi)"
     FLAGS = CASE_INSENSITIVE
-    PATTERNS = [Pattern("bhxh_10", r"(?<![\dA-Za-z.,/-])\d{10}(?![\d/]|[.,]\d)", 0.1)]
+    PATTERNS = [
+        Pattern("bhxh_10", r"(?<![\dA-Za-z.,/-])\d{10}(?![\d/]|[.,]\d)", 0.1),
+        # Written in digit groups right after its label ("sổ BHXH số 7912 3345 06"): no context needed.
+        Pattern("bhxh_grouped", _GROUPED_AFTER_LABEL, 0.85),
+    ]
     CONTEXT = ["bhxh", "bảo hiểm xã hội", "bao hiem xa hoi", "sổ bảo hiểm", "so bao hiem", "xã hội", "xa hoi"]
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        return len(regex.sub(r"\D", "", pattern_text)) != 10

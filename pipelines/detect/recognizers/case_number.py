@@ -33,7 +33,7 @@ _UNIT_AFTER = regex.compile(
 )
 # "12-3" right after the number: a day and month, not a case number.
 _DATE_LIKE_AFTER = regex.compile(r"[/-](?:0?[1-9]|1[0-2])(?![\d])")
-_STRONG_LEAD = regex.compile(rf"{_LEAD}(?P<between>{_BETWEEN})[\s,\"“”]*(?P<label>(?:từ\s+)?(?:mã\s+)?(?:số|so|thứ|thu)\b|(?:là|gồm|bao gồm|như|từ)(?=\s*\d{{2}}))?[\s:.#\"“”]*(?={_NUMBER})", CASE_INSENSITIVE)
+_STRONG_LEAD = regex.compile(rf"{_LEAD}(?P<between>{_BETWEEN})[\s,\"“”]*(?P<label>(?:từ\s+)?(?:mã\s+)?(?:số|so|thứ|thu)\b|(?:là|gồm|bao gồm|như|từ)(?=\s*(?:\d{{2}}|\d\.\d{{3}})))?[\s:.#\"“”]*(?={_NUMBER})", CASE_INSENSITIVE)
 _FIRST_NUMBER = regex.compile(_NUMBER)
 # Nouns that take a number of their own ("xe buýt số 32", "cây xăng số 12", "nhà số 5"), and a
 # capitalised name ("Petrolimex số 12"): the number is theirs, not the case's.

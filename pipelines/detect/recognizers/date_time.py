@@ -28,6 +28,11 @@ _LUNAR_MONTH = r"(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap|{m})(?:\s+(?:âm
 _LUNAR_DAY = r"(?:mùng|mồng|mung)\s+(?:0?[1-9]|10)(?!\d|[/.-]\d)"  # "mùng 9-3" is the day-month "9-3"
 _TIME = r"(?:[01]?\d|2[0-3])\s?(?::|h|giờ|gio|g)\s?[0-5]\d(?:\s?(?:p|phút|phut)(?![\w]))?"
 
+# Days of the week: "thứ Hai" ... "thứ Bảy", "thứ 2" ... "thứ 7", "Chủ nhật", "CN".
+_WEEKDAY_ANY = r"(?:(?:thứ|thu)\s+(?:hai|ba|tư|tu|năm|nam|sáu|sau|bảy|bay|[2-7])|chủ nhật|chu nhat|cn)(?![\w])"
+_PART_OF_DAY = r"(?:sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|hôm|hom|ca sáng|ca chiều|ca tối|ca đêm|ca chieu|ca sang)"
+_HOUR_MARK = r"(?:[01]?\d|2[0-3])\s?(?:h|giờ|gio)(?:\s?[0-5]\d)?"
+
 
 class DateTimeRecognizer(VietnamesePatternRecognizer):
     """Dates and times as written in Vietnamese notes and in XML 130 (`yyyymmddHHMM`, `yyyymmdd`);
@@ -35,7 +40,8 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
 
     ENTITY = "DATE_TIME"
     NEEDS = (r"(?i:\d\s?(?:[/.:hg-]|giờ|gio)|\d\s+(?:tháng|thang)|\d\s*(?:/|năm|nam)|\d{8}|(?:tháng|thang)\s+\d"
-             r"|(?:mùng|mồng|mung)\s+\d|(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap))")
+             r"|(?:mùng|mồng|mung)\s+\d|(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap)|(?:năm|nam)\s+\d"
+             r"|th[ứu]\s+[\w]|ch[ủu] nh)")
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern("dmy", rf"(?=\d)(?<![\d/.-]){_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep)(?:{_YEAR}|\d{{2}})(?![\d]|[/.-]\d)", 0.85),
@@ -100,13 +106,33 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
             rf"(?=\d)(?<![\w/.,:-]){_DAY}/{_MONTH}\s?[-–]\s?{_DAY}/{_MONTH}(?:/(?:{_YEAR}|\d{{2}}))?(?![\d]|[/.,-]\d)",
             0.7,
         ),
-        Pattern("time", rf"(?<![\d:.,]){_TIME}(?![\d])", 0.6),
+        # A weekday with the date after it is one date ("thứ Hai, 30/3", "Chủ nhật 17/5", "thứ Sáu (10/5)").
+        Pattern("weekday_date", rf"(?<![\w]){_WEEKDAY_ANY}(?:,?\s+{_DAY_MONTH}|\s*\({_DAY_MONTH}\))(?![\d]|[/.-]\d)", 0.75),
+        # A weekday alone is a date when it names one day: after a part of the day ("sáng thứ Ba", "ca chiều thứ 7"),
+        # in brackets after its date ("12/3 (thứ Năm)") or before "tuần này/sau" ("thứ 5 tuần sau"); not in a
+        # schedule ("làm việc từ thứ Hai đến thứ Sáu").
+        Pattern(
+            "weekday",
+            rf"(?<=(?<![\w]){_PART_OF_DAY}[ \t]+){_WEEKDAY_ANY}"
+            rf"|(?<={_DAY_MONTH}[ \t]*\([ \t]*){_WEEKDAY_ANY}(?=[ \t]*\))"
+            rf"|(?<![\w]){_WEEKDAY_ANY}(?=\s+(?:tuần|tuan)\s+(?:này|nay|sau|trước|truoc|tới|toi))",
+            0.6,
+        ),
+        # A year after "năm" ("năm 2019", "Năm 2021"); not "nam 2019" (unaccented "nam" is also "male"),
+        # not a year of birth ("sinh năm 1990" is the AGE recognizer's).
+        Pattern("year", rf"(?<![\w])(?<!(?:sinh|Sinh|SINH)[ \t]+)(?:năm|Năm|NĂM)\s+{_YEAR}(?![\d]|[/.,-]\d)", 0.6),
+        # Clock hours joined by dashes: a range or a schedule ("11h-13h", "6h - 11h - 17h", "19h - 7h").
+        Pattern("hour_range", rf"(?<![\d:.,]){_HOUR_MARK}(?:\s?[-–]\s?{_HOUR_MARK})+(?![\w/])", 0.6),
+        # "22h 10/3": the minutes of "22h 10" would be the day of the date after it.
+        Pattern("time", rf"(?<![\d:.,]){_TIME}(?![\d]|(?<=\s\d\d)[/.-]\d)", 0.6),
         # A whole hour is a clock time only after "lúc"/"vào"... or before a part of the day;
         # otherwise it is a duration or an interval ("trước ăn 1 giờ", "3 giờ/lần").
         Pattern(
             "hour",
             r"(?:\b(?:lúc|luc|vào|vao|từ|tu|đến|den|tới|toi|khoảng|khoang)\s+(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))(?![\w/])"
             r"|(?<![\d:.,])(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))\s+(?=(?:sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|hôm|hom|ngày|ngay)\b)"
+            # An hour before the date it belongs to ("22h 10/3", "16h 27/3").
+            r"|(?<![\d:.,])(?P<pii>(?:[01]?\d|2[0-3])h)\s+(?=(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?!\d))"
             # An afternoon or evening hour as a limit ("trước 16h", "sau 20h"): 13h-23h are not durations there.
             r"|\b(?:trước|truoc|sau)\s+(?P<pii>(?:1[3-9]|2[0-3])h)(?![\w/])"
             # The hours of a monitoring log, each before its reading ("Theo dõi: 13h HA 150/95, 14h HA 140/90").

@@ -22,6 +22,15 @@ _KINSHIP_BEFORE = regex.compile(
 )
 
 
+# A facility or an authority named after its province ("Bệnh viện Đa khoa tỉnh Phú Thọ", "BV tỉnh Cao Bằng",
+# "BHXH tỉnh Long An", "Sở Y tế Nghệ An"): the place name is part of the facility's name, which is not PII.
+_FACILITY_BEFORE = regex.compile(
+    r"(?i:bệnh viện|benh vien|bv|bvđk|bvdk|ttyt|trung tâm y tế|trung tam y te|cdc|sở y tế|so y te|bhxh"
+    r"|bảo hiểm xã hội|bao hiem xa hoi)(?:[ \t]+(?i:đa khoa|da khoa|trung ương|trung uong|sản nhi|nhi|khu vực|khu vuc"
+    r"|y học cổ truyền|phục hồi chức năng|phổi|lao|tâm thần|mắt|ung bướu|quân y|tỉnh|tinh|thành phố|tp\.?))*[ \t]+$"
+)
+
+
 def inside_proper_name(text: str, start: int) -> bool:
     """True if the word before start is capitalised and does not start a sentence ("Bệnh viện Việt Đức",
     "Đại học Nha Trang"): a name found there is part of a longer proper name."""
@@ -73,6 +82,8 @@ class LocationRecognizer(VietnamesePatternRecognizer):
         span = text[start:end]
         if _KINSHIP_BEFORE.search(text[max(0, start - 12):start]):
             return True  # "bà Nga", "anh Hải Phòng": a person's name
+        if _FACILITY_BEFORE.search(text[max(0, start - 60):start]):
+            return True
         if pattern.name == "province_lower_after_cue":
             return False
         if pattern.name == "province_lower_after_address":

@@ -1,4 +1,6 @@
-from presidio_analyzer import Pattern
+from typing import List
+
+from presidio_analyzer import Pattern, RecognizerResult
 
 import regex
 
@@ -10,11 +12,13 @@ _CODE = r"(?P<pii>[A-Z0-9](?:[A-Z0-9._/-]{0,38}[A-Z0-9])?)"
 # "giấy hẹn khám lại số 118/GH-KKB", "số phiếu xét nghiệm XN-25-77120", "mã điều trị TB25-118".
 _DOCUMENT = (
     r"(?:hồ sơ|ho so|bệnh án|benh an|đơn thuốc|don thuoc|phiếu|phieu|giấy|giay|sổ|mã điều trị|ma dieu tri"
-    r"|giải phẫu bệnh|giai phau benh|sinh thiết|sinh thiet|mã bệnh nhân|mã người bệnh|mã|ma\b)"
+    r"|giải phẫu bệnh|giai phau benh|sinh thiết|sinh thiet|mã bệnh nhân|mã người bệnh|mã|ma\b|đơn|don\b|bồi thường|boi thuong"
+    r"|(?-i:GCT|GRV|GBT|GCS))"
 )
-# An identity or insurance card, a licence, a lot, a staff member or a facility is not a patient's record.
+# An identity or insurance card, a licence, an invoice, a lot, a staff member or a facility is not a patient's record.
 _NOT_A_RECORD = regex.compile(
-    r"(?i)\b(?:cccd|cmnd|căn cước|can cuoc|chứng minh|chung minh|hộ chiếu|ho chieu|thẻ|the bhyt|bhxh|phép|phep"
+    r"(?i)\b(?:cccd|cmnd|căn cước|can cuoc|chứng minh|chung minh|hộ chiếu|ho chieu|thẻ|the bhyt|bhxh|bảo hiểm xã hội"
+    r"|bao hiem xa hoi|hóa đơn|hoá đơn|hoa don|phép|phep"
     r"|chứng chỉ|chung chi|cchn|thuế|thue|điện thoại|dien thoai|sđt|sdt|đt|liên hệ|lien he|nhân viên|nhan vien|cán bộ|can bo|bác sĩ|bac si|tvv|tư vấn viên|lô|lo\b|sản xuất|đăng ký|dang ky|icd|atc|nhà|nha\b"
     r"|(?:mã|ma)\s+(?:số\s+)?(?:thuốc|thuoc|cơ sở|co so|bệnh viện|benh vien|khoa|kcb|đơn vị|don vi|vật tư|dịch vụ|giường))"
 )
@@ -23,14 +27,23 @@ _NOT_A_CODE = regex.compile(r"(?i)(?:covid|sars|ncov|h\d+n\d+|icd)")
 # a series letter and a space before a numbered paper ("CS 1108/2025"), or a long number ("0101250045213");
 # at least two digits.
 _RECORD_CODE = (r"(?-i:(?P<pii>(?=[A-ZĐ0-9/ -]*\d)(?:[A-ZĐ]{1,4} (?=\d{1,7}/\d))?[A-ZĐ]{0,5}\d{0,4}(?:[-/][A-ZĐ0-9]{1,8}){1,3}"
-                r"|\d{6,15}))")
+                r"|[A-ZĐ]{1,5}\d{2,4}\.\d{3,8}|\d{6,15}))")
 # A code that carries its own series letters, a year or sub-series and a serial ("BT-2025-00419", "DT-25-031902")
 # needs no "số" after the paper it numbers ("Hồ sơ bồi thường BT-2025-00419").
 _SELF_EVIDENT_CODE = regex.compile(r"[A-ZĐ]{2,5}-(?:[A-ZĐ0-9]{1,8}-)+\d{4,8}")
 # The national e-prescription code (Đơn thuốc quốc gia): the facility's 5-digit code, a serial of letters and
 # digits (7 in the standard, shorter ones are written too), "-" and the prescription kind (c basic, n narcotic,
 # h psychotropic, y traditional medicine): "79031ND2K8T-c".
-_E_PRESCRIPTION = r"(?<![\w-])(?-i:\d{5}(?=[A-Z0-9]{0,6}[A-Z])[A-Z0-9]{5,7}-[cnhy])(?![\w-])"
+_E_PRESCRIPTION = r"(?<![\w-])(?-i:(?=[A-Z0-9]{0,11}[A-Z])\d{2}[A-Z0-9]{3}[A-Z0-9]{5,7}-[cnhy])(?![\w-])"
+
+
+# The next item of a list of codes: ", ", "; ", "và", "hoặc" and a code.
+_LIST_NEXT = regex.compile(r"\s*(?:,|;|và|va|hoặc|hoac)\s*(?:và\s+)?(?P<code>[A-ZĐ0-9][A-ZĐ0-9._/-]{2,38}[A-ZĐ0-9])(?![\w/-])")
+
+
+def _code_shape(code: str) -> str:
+    """A code's layout: its letters kept, each run of digits one "9" ("BA25-14208" -> "BA9-9")."""
+    return regex.sub(r"\d+", "9", code)
 
 
 class PatientIdRecognizer(VietnamesePatternRecognizer):
@@ -45,6 +58,9 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
         # Not after "mã" ("mã BN 25007381"): "BN" is then part of the label and record_label takes the number.
         # The press writes its case numbers with a thousands dot ("BN 1.384").
         Pattern("bn_number", r"(?<![\w])(?<!\b(?:mã|ma)[\s_]*)(?-i:BN|Bn|bn)[\s.#-]?(?:\d{1,3}(?:\.\d{3})+|\d{1,10})(?![\w/]|[.,]\d)", 0.85),
+        # "BN" and a record code of its own ("BN26-1187"), or "BN" then a lettered code ("BN B2604455").
+        Pattern("bn_code", r"(?<![\w])(?-i:BN|bn)\d{2,4}-\d{3,8}(?![\w/-])"
+                r"|(?<![\w])(?-i:BN|bn)[\s:]+(?P<pii>(?-i:[A-Z]{1,3}\d{5,10}))(?![\w/-])", 0.85),
         Pattern("e_prescription", _E_PRESCRIPTION, 0.85),
         # Archive numbers with their year ("LT 3307/25", "số LT: 1234/2024").
         Pattern("archive_number", r"(?<![\w])(?-i:LT|SLT|SLTr)[\s.:#-]*\d{1,7}/\d{2,4}(?![\w/])", 0.85),
@@ -58,7 +74,7 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
         # A code after a record or paper and "số"/"mã"/":", a few words between ("giấy ra viện số 2025/1147").
         Pattern(
             "document_code",
-            rf"\b{_DOCUMENT}(?P<words>(?:[ \t]+\(?[^\W\d_]+\)?){{0,4}}?)[ \t]*(?:số|so|mã|ma|:)?[ \t]*[:#.]?[ \t]*"
+            rf"\b{_DOCUMENT}(?P<words>(?:[ \t]+\(?[^\W\d_]+\)?){{0,6}}?)[ \t]*(?:số|so|mã|ma|:)?[ \t]*[:#.]?[ \t]*"
             + _RECORD_CODE + r"(?![\w/-])",
             0.85,
         ),
@@ -82,6 +98,25 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []
+
+    def find(self, text: str) -> List[RecognizerResult]:
+        results = super().find(text)
+        return results + self._list_continuations(text, results) if results else results
+
+    def _list_continuations(self, text: str, results: List[RecognizerResult]) -> List[RecognizerResult]:
+        """Codes that go on a list after a found code, with the same letters and layout
+        ("BA25-14208 và BA25-19977", "HS-TT-0091, HS-TT-0094", "B2604455, B2604461, B2604470")."""
+        out: List[RecognizerResult] = []
+        for found in results:
+            code = text[found.start:found.end]
+            shape = _code_shape(code)
+            if not regex.search(r"[^\W\d_]", code):
+                continue  # bare numbers: the case-number recognizer follows their lists
+            position = found.end
+            while (nxt := _LIST_NEXT.match(text, position)) is not None and _code_shape(nxt.group("code")) == shape:
+                out.append(self.result(nxt.start("code"), nxt.end("code"), found.score, "list_continuation"))
+                position = nxt.end("code")
+        return out
 
     def invalidate_span(self, text: str, start: int, end: int, match, pattern: Pattern) -> bool:
         if pattern.name != "document_code":

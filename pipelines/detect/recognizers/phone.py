@@ -4,16 +4,25 @@ from presidio_analyzer import Pattern
 
 from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer, preceding_text
 
-_SEP = r"[\s.\-]?"
+# Between digit groups: a space, dot, dash or middle dot, with a space either side ("0383 · 611 · 029",
+# "0 3 8 8 . 5 0 2 . 7 1 9"), or nothing.
+_SEP = r"(?:[ \t]?[.\-·][ \t]?|\s)?"
 # Mobile prefixes after the 2018 renumbering (identifiers.md §7.1).
 # A separator may cut the prefix too ("09 12 34 56 78").
-_MOBILE = r"(?:3[\s.\-]?[2-9]|5[\s.\-]?[25689]|7[\s.\-]?[06-9]|8[\s.\-]?[1-9]|9[\s.\-]?\d)"
+_MOBILE = rf"(?:3{_SEP}[2-9]|5{_SEP}[25689]|7{_SEP}[06-9]|8{_SEP}[1-9]|9{_SEP}\d)"
 # Fixed-line national numbers (libphonenumber pattern quoted in identifiers.md §7.2).
 _LANDLINE_AREA = r"2(?:0[3-9]|1[0-689]|2[0-25-9]|3[2-9]|4[2-8]|5[124-9]|6[0-39]|7[0-7]|8[2-7]|9[0-4679])"
 _LANDLINE_NATIONAL = regex.compile(_LANDLINE_AREA + r"\d{7}")
 # "+84", "84", "+84 (0)": the country code, with the trunk zero some writers keep in brackets.
-_INTL = r"(?:\(\+?84\)[\s.-]?|00[\s.-]?84[\s.-]?|\+?84[\s.-]?(?:\(0\)[\s.-]?)?)"
+# The trunk zero may also stay unbracketed after "+84" ("+84.0915.337.664").
+_INTL = r"(?:\(\+?84\)[\s.-]?|00[\s.-]?84[\s.-]?|\+84[\s.-]?(?:\(0\)[\s.-]?|0(?=[35789]))?|84[\s.-]?(?:\(0\)[\s.-]?)?)"
 _EXTENSION = r"(?:số máy lẻ|máy lẻ|may le|số nội bộ|so noi bo|nội bộ|noi bo|máy nhánh|nhánh|nhanh|số lẻ|ext\.?|extension|x)"
+# An internal extension on its own, after its keyword ("ĐT nội bộ 2418", "máy lẻ 42", "ext. 15"): the digits only.
+_EXTENSION_ALONE = (r"(?<![\w])(?:số máy lẻ|máy lẻ|may le|máy nhánh|may nhanh|ext\.?|extension"
+                    r"|(?:số|so|đt|dt|điện thoại|dien thoai|gọi|goi)\s+(?:nội bộ|noi bo))[\s.:]*(?P<pii>\d{1,5})(?![\d]|[.,/]\d)")
+# A number read out digit by digit in words ("không chín một hai ..."): nine digits or more.
+_DIGIT_WORD = r"(?:không|một|hai|ba|bốn|tư|năm|lăm|sáu|bảy|bẩy|tám|chín)"
+_SPELLED = rf"(?<![\w]){_DIGIT_WORD}(?:[ \t]*[,.\-]?[ \t]+{_DIGIT_WORD}){{8,11}}(?![\w])"
 _PHONE_LABEL = r"(?:sđt|sdt|đt|dt|điện thoại|dien thoai|di động|di dong|liên hệ|lien he|hotline|zalo|tel|phone|gọi|goi)"
 # A foreign number in international form ("+856 20 5512 3874", "+82 10 4471 2236"): "+", a country code other than
 # 84 and digit groups; kept only if libphonenumber finds it a valid number of that country.
@@ -31,11 +40,13 @@ class PhoneRecognizer(VietnamesePatternRecognizer):
     "ext. 15", "số nội bộ 105") is a PHONE_NUMBER span of its own, the keyword left out."""
 
     ENTITY = "PHONE_NUMBER"
-    NEEDS = r"\d"
+    NEEDS = rf"\d|(?i:{_DIGIT_WORD}[ \t,.\-]+{_DIGIT_WORD}[ \t,.\-]+{_DIGIT_WORD})"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern("mobile", rf"(?<![\d+])(?:{_INTL}|0){_SEP}\(?{_MOBILE}\)?(?:{_SEP}\d){{7}}(?!\d)", 0.7),
-        Pattern("landline", rf"(?<![\d+])(?:{_INTL}\(?|\(?0)2\d\)?(?:[\s.\-)]{{0,2}}\d){{8}}(?!\d)", 0.5),
+        Pattern("landline", rf"(?<![\d+])(?:{_INTL}\(?|\(?0{_SEP})2{_SEP}\d\)?(?:[\s.\-)·]{{0,3}}\d){{8}}(?!\d)", 0.5),
+        # Eleven digits grouped 4-3-4, the layout of the old 11-digit mobiles ("0909 284 5617").
+        Pattern("mobile_434", r"(?<![\d+.,])0[1-9]\d{2}(?P<s>[ .\-])\d{3}(?P=s)\d{4}(?![\d]|[.,]\d)", 0.5),
         # A mobile number written digit by digit ("0 9 7 6 1 2 3 4 5 8"): one space between all ten digits.
         Pattern("mobile_spaced", r"(?<![\d+][ ]?)0 (?:[35789]) (?:\d )(?:\d ){6}\d(?![ ]?\d)", 0.6),
         # Pre-2018 11-digit mobile numbers still appear in old notes: only after a phone label.
@@ -47,6 +58,8 @@ class PhoneRecognizer(VietnamesePatternRecognizer):
             0.55,
         ),
         Pattern("foreign", _FOREIGN, 0.6),
+        Pattern("extension", _EXTENSION_ALONE, 0.55),
+        Pattern("spelled", _SPELLED, 0.55),
         Pattern("mobile_old", rf"{_PHONE_LABEL}[\s:.]*(?P<pii>(?:\+?84|0){_SEP}1[2-9]\d(?:{_SEP}\d){{7}})(?!\d)", 0.6),
     ]
     # No Presidio context words: every result already clears the threshold, so context would only

@@ -1,28 +1,53 @@
+import regex
 from presidio_analyzer import Pattern
 
 from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
 
+# The staff member's code: letters, digits and up to three "-"/"." parts ("ĐD-1187", "BV2-0718", "KD-DS-0093",
+# "TD-115-027", "NT07"), optionally a "/" suffix.
+_CODE = r"[A-ZĐ]{0,5}\d{0,10}(?:[-.][A-ZĐ0-9]{1,6}){0,3}(?:/[A-ZĐ]{2,8}-?[A-Z]{0,5})?"
+# A label that says the code is a staff member's: "mã nhân viên", "mã NV", "MSNV", "mã ĐTV", "mã GĐV", "mã CB" ...
+_STAFF_LABEL = (
+    r"(?:\b(?:mã|ma)\s*(?:số\s*|so\s*)?(?:nhân viên|nhan vien|nv|bs|bác sĩ|bac si|bác sỹ|đd|dd|điều dưỡng"
+    r"|dieu duong|ktv|kỹ thuật viên|ky thuat vien|tvv|tư vấn viên|tu van vien|đtv|dtv|điện thoại viên|dien thoai vien"
+    r"|gđv|gdv|giám định viên|giam dinh vien|cb|cán bộ|can bo|cbyt|ds|dược sĩ|duoc si|người thực hiện|nguoi thuc hien)"
+    r"|\bmsnv|\bmnv|\bcchn\s*số|\bsố\s*cchn"
+    r"|\bso\s*cchn|\bchứng chỉ hành nghề(?:\s*số)?|\bchung chi hanh nghe(?:\s*so)?)"
+)
+# A staff role, the person's name, then the code in brackets or after "mã" ("ĐTV Trịnh Hải Yến mã CSKH-0391",
+# "giám định viên phụ trách Quan Văn Đức (GDV-26-0318)", "nv bán hàng: Tuấn (mã NT07)").
+_ROLE = (r"(?:đtv|dtv|điện thoại viên|tvv|tư vấn viên|giám sát|giam sat|giám định viên|giam dinh vien|gđv|chuyên viên"
+         r"|chuyen vien|cán bộ|can bo|nhân viên|nhan vien|nv|điều dưỡng|dieu duong|đd|dược sĩ|duoc si|ds|bác sĩ|bac si|bs"
+         r"|ktv|kỹ thuật viên|hộ sinh|nhs)")
+_NAME = r"(?-i:\p{Lu}\p{Ll}*)(?:\s+(?-i:\p{Lu}\p{Ll}*)){0,4}"
+_ROLE_NAME_CODE = (
+    rf"\b{_ROLE}(?:\s+[^\W\d_]+){{0,3}}?[\s:]+{_NAME}\s*(?:\(\s*(?:(?:mã|ma|msnv)\s*[:.]?\s*)?|,?\s*(?:mã|ma|msnv)\s*[:.]?\s*)"
+    r"(?P<pii>(?-i:(?!BN)[A-ZĐ]{1,6}[A-ZĐ0-9]{0,6}(?:-[A-ZĐ0-9]{1,8}){0,3}))(?![\w]|[./]\w)"
+)
+
 
 class StaffIdRecognizer(VietnamesePatternRecognizer):
-    """Practitioner certificates (`012345/BYT-CCHN`, `004417/HNO-CCHN`, `0831/CCHN-D-SYT-HCM`, `-GPHN`)
-    and labelled staff codes (`mã nhân viên ĐD-1187`, `mã TVV TV-027`: a call-centre adviser)."""
+    """Practitioner certificates (`012345/BYT-CCHN`, `004417/HNO-CCHN`, `0831/CCHN-D-SYT-HCM`, `-GPHN`),
+    labelled staff codes (`mã nhân viên ĐD-1187`, `mã TVV TV-027`, `MSNV BV2-0718`, `mã GĐV GDV-79-0142`) and
+    the code after a staff role and name (`ĐTV Lê Thị A mã CSKH-0391`, `giám định viên Trần B (GDV-26-0318)`)."""
 
     ENTITY = "VN_STAFF_ID"
-    NEEDS = r"\d{3}"
+    NEEDS = r"\d{2}"
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
-        Pattern("cchn", r"(?<![\w/])\d{3,7}\s?/\s?[A-ZĐ]{2,8}(?:\s?-\s?|\s?/\s?)(?:CCHND?|GPHN)(?![\w])", 0.95),
+        Pattern("cchn", r"(?<![\w/])\d{2,7}\s?/\s?[A-ZĐ]{2,8}(?:\s?-\s?|\s?/\s?)(?:CCHND?|GPHN)(?![\w])", 0.95),
         # Provincial forms with the certificate code first: "0831/CCHN-D-SYT-HCM", "1234/CCHND-SYT-BD".
-        Pattern("cchn_provincial", r"(?<![\w/])\d{3,7}\s?/\s?(?:CCHND?|GPHN)(?:-[A-ZĐ]{1,6}){1,4}(?![\w-])", 0.95),
-        Pattern(
-            "staff_code",
-            r"(?:\b(?:mã|ma)\s*(?:số\s*|so\s*)?(?:nhân viên|nhan vien|nv|bs|bác sĩ|bac si|bác sỹ|đd|dd|điều dưỡng"
-            r"|dieu duong|ktv|tvv|tư vấn viên|tu van vien|cán bộ|can bo|người thực hiện|nguoi thuc hien)|\bmsnv|\bmnv|\bcchn\s*số|\bsố\s*cchn"
-            r"|\bso\s*cchn|\bchứng chỉ hành nghề(?:\s*số)?|\bchung chi hanh nghe(?:\s*so)?)\s*[:.#]?\s*"
-            r"(?P<pii>[A-ZĐ]{0,4}[-.]?\d{3,10}(?:/[A-ZĐ]{2,8}-?[A-Z]{0,5})?)(?![\w])",
-            0.85,
-        ),
+        Pattern("cchn_provincial", r"(?<![\w/])\d{2,7}\s?/\s?(?:CCHND?|GPHN)(?:-[A-ZĐ]{1,6}){1,4}(?![\w-])", 0.95),
+        # Above a record code's score: under a staff label the code is the staff member's.
+        Pattern("staff_code", rf"{_STAFF_LABEL}\s*[:.#]?\s*(?P<pii>{_CODE})(?![\w])", 0.9),
+        Pattern("role_name_code", _ROLE_NAME_CODE, 0.9),
     ]
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        """A code needs two digits, three if it has no letters ("mã NV 12" is too short to be a code)."""
+        digits = sum(ch.isdigit() for ch in pattern_text)
+        letters = regex.search(r"[^\W\d_]", pattern_text) is not None
+        return digits < 2 or (not letters and digits < 3)
