@@ -20,3 +20,19 @@ def positive_cases(table: dict[str, list[tuple[str, list[str]]]]) -> list[tuple[
 
 def negative_cases(table: dict[str, list[str]]) -> list[tuple[str, str]]:
     return [(entity_type, text) for entity_type, texts in table.items() for text in texts]
+
+
+def case_tests(positive: dict, negative: dict):
+    """The two tests of a case table module: ``test_finds, test_ignores = case_tests(POSITIVE, NEGATIVE)``
+    (every positive finds exactly its spans of its type; every negative finds nothing of its type)."""
+    import pytest
+
+    @pytest.mark.parametrize("entity_type,text,expected", positive_cases(positive))
+    def test_finds(analyzer, entity_type, text, expected):
+        assert found(analyzer, text, entity_type) == expected
+
+    @pytest.mark.parametrize("entity_type,text", negative_cases(negative))
+    def test_ignores(analyzer, entity_type, text):
+        assert found(analyzer, text, entity_type) == []
+
+    return test_finds, test_ignores

@@ -7,7 +7,7 @@ A positive case names the exact spans expected; a negative case must give no ent
 """
 import pytest
 
-from detect_cases import found, negative_cases, positive_cases
+from detect_cases import case_tests
 from pipelines.detect import phoner
 
 POSITIVE = {
@@ -83,14 +83,7 @@ NEGATIVE = {
 }
 
 
-@pytest.mark.parametrize("entity_type,text,expected", positive_cases(POSITIVE))
-def test_finds(analyzer, entity_type, text, expected):
-    assert found(analyzer, text, entity_type) == expected
-
-
-@pytest.mark.parametrize("entity_type,text", negative_cases(NEGATIVE))
-def test_ignores(analyzer, entity_type, text):
-    assert found(analyzer, text, entity_type) == []
+test_finds, test_ignores = case_tests(POSITIVE, NEGATIVE)
 
 
 @pytest.mark.parametrize("name, kind", [

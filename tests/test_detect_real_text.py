@@ -4,9 +4,8 @@ phone extensions, provincial certificates. Every string here was written for thi
 
 A positive case names the exact span expected; a negative case must give no entity of that type.
 """
-import pytest
 
-from detect_cases import found, negative_cases, positive_cases
+from detect_cases import case_tests, found, negative_cases, positive_cases
 
 from pipelines.detect import detect_plain, detect_texts, redact_texts
 
@@ -157,14 +156,7 @@ NEGATIVE = {
     "VN_STAFF_ID": ["Công văn số 45/BYT-KCB", "Thông tư 15/2020/TT-BYT"],
 }
 
-@pytest.mark.parametrize("entity_type,text,expected", positive_cases(POSITIVE))
-def test_finds_real_text_forms(analyzer, entity_type, text, expected):
-    assert found(analyzer, text, entity_type) == expected
-
-
-@pytest.mark.parametrize("entity_type,text", negative_cases(NEGATIVE))
-def test_ignores_look_alikes(analyzer, entity_type, text):
-    assert found(analyzer, text, entity_type) == []
+test_finds, test_ignores = case_tests(POSITIVE, NEGATIVE)
 
 
 def test_second_pass_needs_a_first_mention(analyzer):

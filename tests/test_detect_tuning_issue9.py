@@ -5,9 +5,8 @@ here was written for this test (none is taken from a scored set).
 
 A positive case names the exact spans expected; a negative case must give no entity of that type.
 """
-import pytest
 
-from detect_cases import found, negative_cases, positive_cases
+from detect_cases import case_tests
 
 
 POSITIVE = {
@@ -108,11 +107,4 @@ NEGATIVE = {
 }
 
 
-@pytest.mark.parametrize("entity_type,text,expected", positive_cases(POSITIVE))
-def test_finds(analyzer, entity_type, text, expected):
-    assert found(analyzer, text, entity_type) == expected
-
-
-@pytest.mark.parametrize("entity_type,text", negative_cases(NEGATIVE))
-def test_ignores(analyzer, entity_type, text):
-    assert found(analyzer, text, entity_type) == []
+test_finds, test_ignores = case_tests(POSITIVE, NEGATIVE)

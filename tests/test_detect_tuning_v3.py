@@ -9,9 +9,8 @@ doses, lab values, lot numbers, hotlines, counts, ICD codes, blood groups, speci
 Every string here was written for this test; none is taken from v3 or any other scored set.
 A positive case names the exact spans expected; a negative case must give no entity of that type.
 """
-import pytest
 
-from detect_cases import found, negative_cases, positive_cases
+from detect_cases import case_tests
 
 
 POSITIVE = {
@@ -135,11 +134,4 @@ NEGATIVE = {
 }
 
 
-@pytest.mark.parametrize("entity_type,text,expected", positive_cases(POSITIVE))
-def test_finds(analyzer, entity_type, text, expected):
-    assert found(analyzer, text, entity_type) == expected
-
-
-@pytest.mark.parametrize("entity_type,text", negative_cases(NEGATIVE))
-def test_ignores(analyzer, entity_type, text):
-    assert found(analyzer, text, entity_type) == []
+test_finds, test_ignores = case_tests(POSITIVE, NEGATIVE)
