@@ -1,0 +1,31 @@
+"""SMS / Zalo-style messages between staff and patients' families (v6, hand-written, blind)."""
+
+GENRE = "sms"
+ITEMS = [
+    "c oi e la ng nha bn [[P|tran van hung]] giuong 8, bs cho e hoi may h thi mo a",
+    "Chao chi [[P|Diem]], chau [[P|Khoa]] da het sot, chieu nay [[D|16h]] chi len lam thu tuc ra vien nhe.",
+    "a [[P|Tuan]] oi so cua bs [[P|Lanh]] la [[PH|0934.55.12.08]] nhe, goi sau [[D|20h]] bs moi ranh",
+    "Khoa Nhi thong bao: be [[P|Gia Bao]] can nhin an tu [[D|0h]] de noi soi sang [[D|thu 4]].",
+    "ok e cam on c nhieu",
+    "Me oi con o [[ADR|so 5 kiet 112 Ong Ich Khiem]] roi, xe cap cuu toi chua",
+    "BS nhan: KQ xet nghiem cua ba [[P|Lien]] binh thuong, ko can lo, [[D|thu 6]] tai kham.",
+    "em gui anh ma the bhyt cua me e: [[BHYT|gd4797923011842]]",
+    "[[P|Hiếu]] ơi, mai [[D|7h30]] có mặt ở phòng mổ nhé, mang theo phim chụp.",
+    "Cho e hoi benh an cua chong e ma so [[PID|bn26050331]] da co kq sinh thiet chua a",
+    "Dạ em là ĐD [[P|Quyên]] khoa HSTC, người nhà BN [[P|Kpă Hlim]] lên cổng khu B gặp BS nhé.",
+    "sdt con trai ba [[P|Chieu]]: [[PH|097 4423 118]], goi k dc thi goi [[PH|0243 8691 027]]",
+    "Anh [[P|Thành]] ơi sáng [[D|thứ 7 (14/3)]] bố em được phẫu thuật đúng không ạ?",
+    "Tin nhan tu dong: Lich hen tai kham cua Quy khach luc [[D|8h00]] [[D|ngay 22/04/2026]]. Tra loi HUY de huy.",
+    "e dang o [[ADR|cho Hom]] mua do cho me, 15p nua e len",
+    "Chú ơi cháu gửi số CCCD của bà: [[CCCD|038157004426]], ngày sinh [[D|3/3/1957]].",
+    "Zalo nhom khoa: ca dem nay 3 bn nang, can them 1 dd tang cuong.",
+    "ba [[P|lanh]] dang do roi a, an dc nua bat chao",
+    "Gui chi [[P|Thao]]: chuyen khoan vien phi vao TK benh vien, ghi noi dung ma BN [[PID|0426118]] nha chi.",
+    "ok bac si, em nho roi, thuoc uong 3 lan ngay sau an",
+    "Em [[P|Đức]] trực, có gì anh chị nhắn zalo [[PH|0868 339 447]], em trả lời liền.",
+    "mẹ em bị té ở [[ADR|sân chung cư CT4 Văn Khê]] nên đưa vô viện lúc [[D|5h]] sáng nay",
+    "Kính gửi gia đình cụ [[P|Lạc]]: bác sĩ [[P|Vân]] xin hẹn gặp gia đình lúc [[D|14h]] [[D|thứ Hai 9/3]] để trao đổi.",
+    "c gui e email de nhan ket qua nhe: [[EM|ngocdiep.kt92@gmail.com]]",
+    "nha e o [[ADR|thon 3 xa Hoa Khanh, Buon Ma Thuot]] xa lam, cho e hoi co xe chuyen ko",
+    "Be [[P|Su]] [[A|2 tuoi 4 thang]] bi so mui 3 ngay, em co can dua di kham ko bs",
+]
