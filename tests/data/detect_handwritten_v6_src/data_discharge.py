@@ -32,3 +32,11 @@ ITEMS = [
     "Kết quả giải phẫu bệnh: viêm ruột thừa mủ, không thấy tế bào ác tính.",
     "Đã tư vấn chế độ ăn giảm muối, tập thể dục 30 phút/ngày, đo HA tại nhà.",
 ]
+
+ITEMS += [
+    "Mã số người bệnh: [[PID|26-0118-447]]; số ra viện [[PID|RV/2026/00913]].",
+    "Thẻ BHYT [[BHYT|HC 4 01 0144 228 903]], mã BHXH [[BHXH|0135 227 640]], CCCD [[CCCD|001302006619]].",
+    "Liên hệ khi cần: khoa Ngoại tổng hợp [[PH|0258.3521.066]] máy lẻ [[PH|320]], hoặc BS điều trị [[PH|0905-216-773]].",
+    "Phó khoa BS.CKI [[P|Yên Thị Hạnh]], CCHN [[SID|002118/KHH-CCHN]], ký tên đóng dấu.",
+    "Email nhận tóm tắt bệnh án: [[EM|hannah.becker@web.de]] (người bệnh yêu cầu bản tiếng Anh).",
+]

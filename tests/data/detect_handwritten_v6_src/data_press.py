@@ -2,7 +2,7 @@
 
 GENRE = "press"
 ITEMS = [
-    "Chiều [[D|12/3]], CDC Đắk Lắk cho biết đã ghi nhận thêm 14 ca sởi, nâng tổng số ca từ đầu năm lên 212.",
+    "Chiều [[D|12/3]], CDC Đắk Lắk cho biết đã ghi nhận thêm 14 ca sởi, nâng tổng số ca từ đầu năm lên 219.",
     "Bệnh nhi [[P|H.T.N.]] ([[A|3 tuổi]], trú [[ADR|xã Cư Né, huyện Krông Búk]]) chưa tiêm vắc xin sởi, nhập viện trong tình trạng viêm phổi.",
     "Ca bệnh [[PID|1.318]] là nam, [[A|27 tuổi]], làm việc tại [[ADR|khu công nghiệp Quang Minh]], có triệu chứng sốt từ [[D|ngày 2/3]].",
     "Vụ ngộ độc sau tiệc cưới tại [[ADR|thôn Đồng Vạng, xã Tiến Thắng]] khiến 47 người nhập viện, trong đó 5 người nặng.",
@@ -23,7 +23,7 @@ ITEMS = [
     "Hai du khách [[LOC|Úc]] là [[P|Liam]] và [[P|Chloe]] bị ngộ độc rượu methanol sau khi uống tại một quán bar ở [[ADR|phố Tạ Hiện]].",
     "Ngày [[D|21]] và [[D|22/5]], ngành y tế phun hóa chất diệt muỗi tại [[ADR|phường Hòa Minh, quận Liên Chiểu]].",
     "Ông [[P|Lâm Quang Hiếu]], Trưởng trạm y tế [[ADR|xã Phước Thành]], cho biết đã tiêm bù cho 240 trẻ.",
-    "Cháu [[P|Nguyễn Bảo Ngân]], [[A|8 tháng tuổi]], nhà ở [[ADR|hẻm 142 đường Bùi Minh Trực, phường 5, quận 8]], sốt 5 ngày mới đi khám.",
+    "Cháu [[P|Nguyễn Bảo Ngân]], [[A|7 tháng tuổi]], nhà ở [[ADR|hẻm 146 đường Bùi Minh Trực, phường 5, quận 8]], sốt 5 ngày mới đi khám.",
     "Theo thống kê, giá mỗi suất ăn là 35.000 đồng, do một cơ sở ở ngoại thành cung cấp.",
     "Trong số 19 ca tử vong do sốt xuất huyết, có 11 ca là trẻ em.",
     "Ca bệnh [[PID|2.047]] và ca bệnh [[PID|2.048]] là hai vợ chồng, cùng đi chợ [[ADR|chợ Đông Ba]] hằng ngày.",
@@ -33,4 +33,19 @@ ITEMS = [
     "Vụ cháy tại [[ADR|chung cư mini ngõ 29 Khương Hạ]] làm 6 người phải nhập viện vì ngạt khói.",
     "Ông [[P|Kha Văn Dẻo]], [[A|64 tuổi]], bị chó dại cắn ở [[ADR|bản Huổi Một, xã Nậm Ty]] hôm [[D|9/1]].",
     "Đến [[D|17h]] [[D|ngày 25/6]], 23 bệnh nhân đã xuất viện, còn 4 người đang điều trị.",
+]
+
+ITEMS += [
+    "Ca bệnh số [[PID|4.712]] và [[PID|4.713]] liên quan ổ dịch ở [[ADR|xóm trọ đường Tô Ngọc Vân, phường Linh Đông]].",
+    "Bệnh nhân [[PID|BN 3018]] (nữ, [[A|52 tuổi]]) và [[PID|BN 3021]] (nam, [[A|24 tuổi]]) đã có kết quả dương tính.",
+    "Người dân cần hỗ trợ có thể gọi ông [[P|Lê Hữu Tài]], cán bộ y tế xã, số [[PH|0919 224 035]].",
+    "Ca bệnh [[PID|198]] là bé gái [[A|14 tháng tuổi]] ở [[ADR|thị trấn Ea Drăng]].",
+]
+
+ITEMS += [
+    "Ổ dịch sốt xuất huyết tại [[ADR|tổ dân phố 7, phường Tân Lợi]] và [[ADR|hẻm 35 Nguyễn Công Trứ]] đã được xử lý.",
+    "Nhóm công nhân [[ADR|nhà máy gạch Tuynel Xuân Mai]] bị ngộ độc khí sau khi vệ sinh lò.",
+    "Bệnh nhân [[PID|BN 8842]] từng đến [[ADR|siêu thị Co.opmart Rạch Miễu]] và [[ADR|nhà thờ Đức Bà]] trước khi có triệu chứng.",
+    "Hai ca bệnh [[PID|2.961]] và [[PID|2.962]] đã hồi phục, người nhà liên hệ số [[PH|0274 3822 609]] của trạm y tế phường.",
+    "Các chuyên gia khuyến cáo không ăn cá nóc, nấm rừng lạ và cóc dưới mọi hình thức.",
 ]

@@ -7,7 +7,7 @@ ITEMS = [
     "Địa chỉ: [[ADR|xóm Nà Tấc, xã Bảo Linh, huyện Định Hóa]], [[LOC|Thái Nguyên]].",
     "Lý do chuyển tuyến: vượt khả năng chuyên môn, nghi nhồi máu cơ tim cấp, ST chênh lên DII DIII aVF.",
     "Đã xử trí: Aspirin 300mg nhai, Clopidogrel 300mg, thở oxy, lập đường truyền.",
-    "Chuyển tuyến hồi [[D|05 giờ 50 phút]], [[D|ngày 19 tháng 01 năm 2026]], phương tiện xe cứu thương, có ĐD [[P|Hoàng Thu Trang]] đi kèm.",
+    "Chuyển tuyến hồi [[D|05 giờ 50 phút]], [[D|ngày 19 tháng 01 năm 2026]], phương tiện xe cứu thương, có ĐD [[P|Hoàng Thị Trang]] đi kèm.",
     "Mã chuyển tuyến: [[PID|CT.19012026.0077]]; thẻ BHYT [[BHYT|DT2191905113482]].",
     "Y, bác sĩ khám, điều trị: [[P|Lăng Văn Hải]], CCHN [[SID|000842/TNG-CCHN]].",
     "Kính chuyển BS [[P|Đoàn]] khoa Thận: bn [[PID|BN 7731]] suy thận mạn gđ 4, nhờ đánh giá chạy thận.",
@@ -28,4 +28,17 @@ ITEMS = [
     "Tuyến dưới đã chẩn đoán viêm màng não chưa loại trừ, chọc dịch não tủy chưa làm.",
     "Email liên hệ: [[EM|khambenh.dinhhoa@gmail.com]], fax ghi ngoài bì thư.",
     "Tiền sử gia đình không ghi nhận bệnh di truyền.",
+]
+
+ITEMS += [
+    "Số hồ sơ chuyển: [[PID|CV-0418/2026]], bệnh nhân [[P|Tòng Văn Piệng]], thẻ BHYT [[BHYT|DK2141426007731]].",
+    "CCCD: [[CCCD|014088002947]]; BHXH: [[BHXH|1422 0071 38]]; ĐT người nhà: [[PH|0813 226 904]].",
+    "BS chuyển tuyến [[P|Lò Thị Thoa]], CCHN [[SID|0004275/SL-CCHN]], ĐT [[PH|0212.3855.109]].",
+    "Người nhận bàn giao tuyến trên: BS [[P|Nghiêm Văn Hợi]], mã NV [[SID|BV-TW-6631]], lúc [[D|13h05]].",
+]
+
+ITEMS += [
+    "BS tiếp nhận tuyến trên [[P|Nông Văn Tường]], CCHN [[SID|018833/BYT-CCHN]], SĐT [[PH|0904 772 315]], email [[EM|tuong.nv@bvtwtn.vn]].",
+    "Người bệnh từ chối chuyển tuyến, đã ký giấy cam kết, tiếp tục điều trị tại chỗ.",
+    "Tuyến huyện không có bác sĩ chuyên khoa Ung bướu, đề nghị chuyển tuyến trên điều trị tiếp.",
 ]

@@ -25,7 +25,26 @@ ITEMS = [
     "Em [[P|Đức]] trực, có gì anh chị nhắn zalo [[PH|0868 339 447]], em trả lời liền.",
     "mẹ em bị té ở [[ADR|sân chung cư CT4 Văn Khê]] nên đưa vô viện lúc [[D|5h]] sáng nay",
     "Kính gửi gia đình cụ [[P|Lạc]]: bác sĩ [[P|Vân]] xin hẹn gặp gia đình lúc [[D|14h]] [[D|thứ Hai 9/3]] để trao đổi.",
-    "c gui e email de nhan ket qua nhe: [[EM|ngocdiep.kt92@gmail.com]]",
+    "c gui e email de nhan ket qua nhe: [[EM|kimdiep.kt92@gmail.com]]",
     "nha e o [[ADR|thon 3 xa Hoa Khanh, Buon Ma Thuot]] xa lam, cho e hoi co xe chuyen ko",
     "Be [[P|Su]] [[A|2 tuoi 4 thang]] bi so mui 3 ngay, em co can dua di kham ko bs",
+]
+
+ITEMS += [
+    "bs oi e la con ba [[P|Nhan]], so e [[PH|0359449217]], ba e ma bn [[PID|bn0260917]] ah",
+    "A [[P|Khải]] gọi em số này [[PH|0968.22.77.41]] hoặc [[PH|0708 115 336]] nha, máy kia hết pin.",
+    "DD [[P|Trâm]] nhắn: mã hồ sơ của bác là [[PID|HS26-00718]], thẻ bhyt [[BHYT|hn4010133807725]] còn hạn.",
+    "bs [[P|Kiên]] (mã [[SID|BS-1177]]) nhờ chị gửi lại số BHXH của anh: [[BHXH|0109 3347 21]]",
+    "số cccd của mẹ e đây ạ [[CCCD|0341 7200 5518]]",
+    "Em gửi lại sđt bác sĩ: [[PH|0917-06-03-29]], anh lưu lại giúp em.",
+]
+
+ITEMS += [
+    "so ba e [[PH|09 03 44 61 28]], so cau e [[PH|0.983.117.402]], goi ai cung dc a",
+    "dạ bs [[P|Lê Na]] nhận: số zalo cá nhân của chị là [[PH|0777 215 036]], có gì nhắn chị.",
+    "e quen mang the, ma so bhxh cua e la [[BHXH|7912334018]] co dc ko a",
+    "Khoa Sản nhắn: mẹ bé [[P|Tép]] lên lấy giấy chứng sinh số [[PID|CS-26-01273]] tại quầy 2.",
+    "ok, mai e mang giay to len",
+    "dạ vâng ạ, em cảm ơn bác sĩ nhiều",
+    "thuoc uong het roi thi nhan e de e dat lich kham lai nha",
 ]
