@@ -2,7 +2,7 @@
 
 GENRE = "clinical"
 ITEMS = [
-    "BN [[P|Lò Văn Pếnh]], [[A|61 tuổi]], vào khoa lúc [[D|03h40]] [[D|ngày 9/2]], sốt 39,2 độ, SpO2 91%.",
+    "BN [[P|Lò Văn Pếnh]], [[A|61 tuổi]], vào khoa lúc [[D|03h40]] ngày [[D|9/2]], sốt 39,2 độ, SpO2 91%.",
     "[[PID|bn2381046]] - đau thượng vị 2 ngày, tiền sử loét dạ dày, cho PPI 40mg x 2 lần/ngày.",
     "Ghi nhận của ĐD [[P|Trịnh Thị Quế]]: [[D|22h15]] bệnh nhân kêu đau vết mổ, VAS 6/10, báo BS trực.",
     "Mạch 96 l/p, HA 100/60 mmHg, nhịp thở 22 l/p, nước tiểu 12 giờ khoảng 450 ml.",
@@ -18,7 +18,7 @@ ITEMS = [
     "Bé [[P|Bảo Châu]], [[A|11 tháng tuổi]], tiêu chảy 6 lần/ngày, mẹ là chị [[P|Lê Thị Kim Ánh]] chăm.",
     "Lúc [[D|16:20]] bệnh nhân tụt HA 80/50, tăng tốc độ dịch NaCl 0,9% 500ml/h, báo kíp trực.",
     "Nghi ngờ sốt xuất huyết ngày thứ 4, Hct 46%, tiểu cầu 38 G/L, không có dấu hiệu xuất huyết niêm.",
-    "[[P|Mr. Daniel Whitmore]], [[A|63 years]], khách du lịch, ngất tại [[ADR|phố đi bộ Nguyễn Huệ]].",
+    "Mr. [[P|Daniel Whitmore]], [[A|63 years]], khách du lịch, ngất tại [[ADR|phố đi bộ Nguyễn Huệ]].",
     "ĐD [[P|Phương]] phát thuốc lúc [[D|20h]], bn từ chối uống Amlodipin 5mg vì chóng mặt.",
     "Khám lại sau 1 tuần, vết mổ khô, cắt chỉ xen kẽ, không sốt, không đau.",
     "Tiền sử: mổ ruột thừa [[D|tháng 8/2011]], dị ứng Penicillin, hút thuốc 20 bao-năm.",
@@ -32,7 +32,7 @@ ITEMS = [
     "Ca đêm: không có bệnh nhân nặng, 2 bệnh nhân sốt nhẹ đã hạ sốt bằng Paracetamol 500mg.",
     "chị [[P|Giàng Thị Dua]] [[A|19 tuổi]], người Hmông, mang thai lần đầu 37 tuần, nhà ở [[ADR|bản Sín Chải, xã Tả Van]].",
     "Siêu âm: gan nhiễm mỡ độ II, túi mật có sỏi 12mm, không giãn đường mật.",
-    "Tái khám hẹn [[D|ngày 28/4]], mang theo sổ khám bệnh và phim X-quang cũ.",
+    "Tái khám hẹn ngày [[D|28/4]], mang theo sổ khám bệnh và phim X-quang cũ.",
     "BS ghi: ông [[P|Thái]] đêm qua ngủ được, sáng nay còn ho khạc đờm vàng.",
 ]
 

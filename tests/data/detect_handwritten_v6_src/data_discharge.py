@@ -4,7 +4,7 @@ GENRE = "discharge"
 ITEMS = [
     "GIẤY RA VIỆN - Họ tên người bệnh: [[P|PHẠM THỊ NGUYỆT]], Tuổi: [[A|45]], Nữ.",
     "Địa chỉ: [[ADR|số 27 ngách 41/12 phố Khương Hạ, phường Khương Đình]], [[LOC|Hà Nội]].",
-    "Vào viện lúc [[D|09 giờ 15 phút]], [[D|ngày 03 tháng 3 năm 2026]]; ra viện [[D|ngày 11/3/2026]].",
+    "Vào viện lúc [[D|09 giờ 15 phút]], ngày [[D|03 tháng 3 năm 2026]]; ra viện ngày [[D|11/3/2026]].",
     "Mã lưu trữ: [[PID|LT-2603-01187]]; Số vào viện: [[PID|26/0045219]].",
     "Chẩn đoán: Viêm túi mật cấp do sỏi (K80.0), đã phẫu thuật nội soi cắt túi mật.",
     "Phương pháp điều trị: kháng sinh Ceftriaxone 2g/ngày x 5 ngày, giảm đau, bù dịch.",
@@ -18,7 +18,7 @@ ITEMS = [
     "Bé [[P|Vũ Gia Hân]], [[A|4 tuổi 7 tháng]], ra viện sau 6 ngày điều trị viêm phổi.",
     "Mẹ bé: [[P|Ngô Thị Bích Thủy]], điện thoại [[PH|0388.206.514]].",
     "Thuốc mang về: Metformin 850mg 1 viên x 2 lần/ngày, Amlodipin 5mg 1 viên sáng, dùng 30 ngày.",
-    "Giấy ra viện số [[PID|1472/GRV-BVĐK]], cấp [[D|ngày 25 tháng 02 năm 2026]].",
+    "Giấy ra viện số [[PID|1472/GRV-BVĐK]], cấp ngày [[D|25 tháng 02 năm 2026]].",
     "CCCD người bệnh: [[CCCD|036185007743]].",
     "Ghi chú: bệnh nhân không mang theo phim cũ, đã trả kết quả CT scanner lồng ngực.",
     "Discharge summary - Patient: [[P|Kim Ji-woo]], [[A|33 years]], nationality [[LOC|Korea]], admitted [[D|Feb 26, 2026]].",

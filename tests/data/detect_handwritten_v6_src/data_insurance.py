@@ -19,7 +19,7 @@ ITEMS = [
     "Cán bộ BHXH [[P|Hầu Văn Pó]] (mã CB [[SID|BHXH-ĐB-0207]]) xác nhận đã điều chỉnh.",
     "Tỷ lệ hồ sơ bị từ chối thanh toán tháng 2 là 2,3%, chủ yếu sai mã ICD.",
     "Người thụ hưởng: [[P|Trần Thế Vinh]], BHXH số [[BHXH|0198 776 320]].",
-    "Hồ sơ nghỉ thai sản của chị [[P|Dương Mỹ Lệ]], sinh con [[D|ngày 2/2/2026]], số BHXH [[BHXH|3126 4417 05]].",
+    "Hồ sơ nghỉ thai sản của chị [[P|Dương Mỹ Lệ]], sinh con ngày [[D|2/2/2026]], số BHXH [[BHXH|3126 4417 05]].",
     "Nơi đăng ký KCB ban đầu: Trạm Y tế phường Bến Nghé, mã 79-024.",
     "Xuất toán dịch vụ kỹ thuật nội soi dạ dày thực hiện 2 lần trong 1 ngày.",
     "Chi phí vận chuyển người bệnh từ [[ADR|huyện Mèo Vạc]] lên tỉnh: 1.150.000đ, đủ điều kiện thanh toán.",

@@ -4,11 +4,11 @@ GENRE = "press"
 ITEMS = [
     "Chiều [[D|12/3]], CDC Đắk Lắk cho biết đã ghi nhận thêm 14 ca sởi, nâng tổng số ca từ đầu năm lên 219.",
     "Bệnh nhi [[P|H.T.N.]] ([[A|3 tuổi]], trú [[ADR|xã Cư Né, huyện Krông Búk]]) chưa tiêm vắc xin sởi, nhập viện trong tình trạng viêm phổi.",
-    "Ca bệnh [[PID|1.318]] là nam, [[A|27 tuổi]], làm việc tại [[ADR|khu công nghiệp Quang Minh]], có triệu chứng sốt từ [[D|ngày 2/3]].",
+    "Ca bệnh [[PID|1.318]] là nam, [[A|27 tuổi]], làm việc tại [[ADR|khu công nghiệp Quang Minh]], có triệu chứng sốt từ ngày [[D|2/3]].",
     "Vụ ngộ độc sau tiệc cưới tại [[ADR|thôn Đồng Vạng, xã Tiến Thắng]] khiến 47 người nhập viện, trong đó 5 người nặng.",
     "Theo Sở Y tế, mẫu thức ăn gồm gỏi cá, nem chua đã được gửi đi xét nghiệm, chưa có kết quả.",
     "Nạn nhân là anh [[P|Quách Văn Tiến]] ([[A|35 tuổi]], ngụ [[ADR|phường Long Bình Tân, TP Biên Hòa]]).",
-    "Vụ tai nạn xảy ra khoảng [[D|21h30]] [[D|ngày 14/2]] trên [[ADR|đường Võ Nguyên Giáp, đoạn qua phường Phước Mỹ]].",
+    "Vụ tai nạn xảy ra khoảng [[D|21h30]] ngày [[D|14/2]] trên [[ADR|đường Võ Nguyên Giáp, đoạn qua phường Phước Mỹ]].",
     "Năm nay, [[LOC|TP.HCM]] ghi nhận 8.421 ca sốt xuất huyết, giảm 12% so với cùng kỳ.",
     "Bệnh nhân thứ [[PID|73]] tử vong là cụ ông [[A|81 tuổi]] ở [[ADR|quận Bình Tân]], có bệnh nền đái tháo đường.",
     "Ông [[P|Võ Thành Sang]], Phó giám đốc Sở Y tế, cho hay ổ dịch ở [[ADR|ấp Mỹ Hòa 2]] đã được khoanh vùng.",
@@ -32,7 +32,7 @@ ITEMS = [
     "Thời tiết nắng nóng kéo dài, ngành y tế khuyến cáo người dân ngủ màn, diệt lăng quăng.",
     "Vụ cháy tại [[ADR|chung cư mini ngõ 29 Khương Hạ]] làm 6 người phải nhập viện vì ngạt khói.",
     "Ông [[P|Kha Văn Dẻo]], [[A|64 tuổi]], bị chó dại cắn ở [[ADR|bản Huổi Một, xã Nậm Ty]] hôm [[D|9/1]].",
-    "Đến [[D|17h]] [[D|ngày 25/6]], 23 bệnh nhân đã xuất viện, còn 4 người đang điều trị.",
+    "Đến [[D|17h]] ngày [[D|25/6]], 23 bệnh nhân đã xuất viện, còn 4 người đang điều trị.",
 ]
 
 ITEMS += [

@@ -15,7 +15,7 @@ ITEMS = [
     "Dạ em là ĐD [[P|Quyên]] khoa HSTC, người nhà BN [[P|Kpă Hlim]] lên cổng khu B gặp BS nhé.",
     "sdt con trai ba [[P|Chieu]]: [[PH|097 4423 118]], goi k dc thi goi [[PH|0243 8691 027]]",
     "Anh [[P|Thành]] ơi sáng [[D|thứ 7 (14/3)]] bố em được phẫu thuật đúng không ạ?",
-    "Tin nhan tu dong: Lich hen tai kham cua Quy khach luc [[D|8h00]] [[D|ngay 22/04/2026]]. Tra loi HUY de huy.",
+    "Tin nhan tu dong: Lich hen tai kham cua Quy khach luc [[D|8h00]] ngay [[D|22/04/2026]]. Tra loi HUY de huy.",
     "e dang o [[ADR|cho Hom]] mua do cho me, 15p nua e len",
     "Chú ơi cháu gửi số CCCD của bà: [[CCCD|038157004426]], ngày sinh [[D|3/3/1957]].",
     "Zalo nhom khoa: ca dem nay 3 bn nang, can them 1 dd tang cuong.",
