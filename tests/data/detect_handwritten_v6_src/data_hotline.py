@@ -39,7 +39,7 @@ ITEMS += [
     "Danh sách gọi lại: [[PH|0906 337 812]]; [[PH|0336.904.227]]; [[PH|84-91-556-7730]]; [[PH|0287 300 4418]] ext [[PH|52]].",
     "Người gọi [[P|Mã Thị Liễu]] xin số BS khoa Sản, đã cho số trực [[PH|0292 3821 733]] (số công khai của khoa).",
     "Tổng đài viên [[P|Quốc]] - mã [[SID|HL-0336]]; tổng đài viên [[P|Diệu]] - mã [[SID|HL-0341]]; ca [[D|6h - 14h]].",
-    "Khách hàng phản ánh mã BN [[PID|BN 7120554]] bị ghi sai giới tính trên phiếu thu.",
+    "Khách hàng phản ánh hồ sơ [[PID|BN 7120554]] bị ghi sai giới tính trên phiếu thu.",
     "Tổng đài tư vấn sức khỏe sinh sản 1800 6152 hoạt động cả ngày, miễn phí cước gọi.",
     "Ghi chú ca: nhiều cuộc gọi hỏi về vắc xin cúm mùa, giá 356.000đ/mũi.",
 ]

@@ -19,7 +19,7 @@ ITEMS = [
     "GIỜ VÀO: [[D|10 : 35]]    NGÀY: [[D|14 / 03 / 2026]]",
     "KẾT QUẢ XÉT NGHIỆM|WBC 12.4|NEU 78%|HGB 131|PLT 245",
     "NGHỀ NGHIỆP:Công nhân NƠI LÀM VIỆC:[[ADR|Công ty CP Thép Hòa Phát Hải Dương]]",
-    "HỌTÊN NGƯỜIBỆNH:[[P|Hmoong Thị Xuyên]]TUỔI:[[A|23]]ĐC:[[ADR|Bản Pá Khôm,xã Chiềng Khoi]]",
+    "HỌTÊN NGƯỜIBỆNH:[[P|Mùa Thị Xuyên]]TUỔI:[[A|23]]ĐC:[[ADR|Bản Pá Khôm,xã Chiềng Khoi]]",
     "PHIẾU KHÁM BỆNH VÀO VIỆN - Trang 1/3",
     "SỐ LƯU TRỮ:[[PID|LT.2026.004415]]   MÃ Y TẾ: [[PID|26041188]]",
     "NGƯỜI NHÀ (khi cần báo tin): [[P|PHÙNG VĂN TỴ]] - [[ADR|SỐ 3 NGÕ 17 PHỐ HÀNG CHIẾU]] - ĐT: [[PH|024 3828 1196]]",

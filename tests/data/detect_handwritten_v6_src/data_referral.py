@@ -13,7 +13,7 @@ ITEMS = [
     "Kính chuyển BS [[P|Đoàn]] khoa Thận: [[PID|BN 7731]] suy thận mạn gđ 4, nhờ đánh giá chạy thận.",
     "Tình trạng lúc chuyển: tỉnh, M 110 l/p, HA 90/60, SpO2 94% với oxy 5 l/p.",
     "Xin giới thiệu cháu [[P|Trần Nhật Minh]], [[A|6 tuổi]], con anh [[P|Trần Văn Dũng]], ở [[ADR|tổ 9, phường Quyết Thắng, TP Lai Châu]].",
-    "Referral: Mrs [[P|Somchai Keo]] ([[A|41 y/o]]), [[LOC|Lao]] citizen, from [[ADR|Lao Bảo]], suspected TB meningitis.",
+    "Referral: Mr [[P|Somchai Keo]] ([[A|41 y/o]]), [[LOC|Lao]] citizen, from [[ADR|Lao Bảo]], suspected TB meningitis.",
     "Kết quả xét nghiệm gửi kèm: công thức máu, sinh hóa, X-quang phổi 1 phim, điện tim 1 bản.",
     "Liên hệ BS chuyển: [[PH|0987 21 66 09]] (di động) hoặc trực khoa [[PH|0208 3857 204]] máy lẻ [[PH|15]].",
     "Hồ sơ số [[PID|HS-0319/NT]], người bệnh [[P|Khổng Thị Duyên]], nữ, SN [[A|1978]].",
