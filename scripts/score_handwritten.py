@@ -18,9 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from handwritten_sets import read_set, score, spans  # noqa: E402
-
-from pipelines.detect import detect_texts, shared_analyzer  # noqa: E402
+from handwritten_sets import predict, read_set, score  # noqa: E402
 
 
 def detector_commit() -> str:
@@ -30,10 +28,10 @@ def detector_commit() -> str:
 
 def score_document(set_path: Path, *, blind: bool, note: str) -> dict:
     records = read_set(set_path)
-    found = detect_texts([r["text"] for r in records], analyzer=shared_analyzer(), n_process=1)
-    predictions = [{"id": r["id"], "entities": [{"start": s, "end": e, "entity_type": t} for s, e, t in spans(p)]}
-                   for r, p in zip(records, found)]
-    report = score(records, {p["id"]: spans(p["entities"]) for p in predictions})
+    found = predict(records)
+    predictions = [{"id": r["id"], "entities": [{"start": s, "end": e, "entity_type": t} for s, e, t in found[r["id"]]]}
+                   for r in records]
+    report = score(records, found)
     return {"set": str(set_path.resolve().relative_to(ROOT)), "blind": blind, "note": note,
             "detector_commit": detector_commit(), "token_unit": "token", "texts": len(records),
             "confusion": report.get("confusion"), "levels": report["levels"], "predictions": predictions}

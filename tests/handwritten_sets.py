@@ -20,9 +20,14 @@ def score(records: list[dict], predicted: dict[str, list]) -> dict:
     return evaluate({r["id"]: spans(r["entities"]) for r in records}, predicted, {r["id"]: r["text"] for r in records})
 
 
-def score_detector(records: list[dict]) -> dict:
+def predict(records: list[dict]) -> dict[str, list[tuple[int, int, str]]]:
+    """The detector's spans of every record: id -> [(start, end, type)]."""
     predictions = detect_texts([r["text"] for r in records], analyzer=shared_analyzer(), n_process=1)
-    return score(records, {r["id"]: spans(p) for r, p in zip(records, predictions)})
+    return {r["id"]: spans(p) for r, p in zip(records, predictions)}
+
+
+def score_detector(records: list[dict]) -> dict:
+    return score(records, predict(records))
 
 
 def rescore_stored(records: list[dict], stored: Path) -> tuple[dict, dict]:

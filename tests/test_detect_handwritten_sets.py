@@ -25,7 +25,7 @@ The floors only stop regressions; the comments give the scores they come from.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -46,7 +46,6 @@ class HandwrittenSet:
     recall_min: dict[str, float]
     precision_min: dict[str, float]
     every_type_present: bool = False
-    extra: dict = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
