@@ -32,7 +32,7 @@ SURNAMES = (
     "Tăng Thạch Thân Tiêu Tôn Tống Triệu Trình Từ Văn Vi Vương Yên Âu Bạch Biện Cù Cung Hàn "
     "Mùa Hạng Cháng Vừ Tráng Chảo Sình Danh Lò Cầm Quàng Hoàng "
     "Hầu Hoa Khương Lò Lạc Lò Mã Nông Ninh Sầm Sùng Thào Giàng Vàng Lầu Hạ Tiết Trang Ứng Viên Lữ "
-    "Nhữ Ngạc Âu Dư Đậu Đường Hồng Kha Lạng Lường Mông Nhan Ôn Phương Quản Tường Ung Vòng"
+    "Nhữ Ngạc Âu Dư Đậu Đường Hồng Kha Lạng Lường Mông Nhan Ôn Phương Quản Tường Ung Vòng Ưng Bế"
 ).split()
 
 # Middle and given names (identifiers.md §12.1-12.3 plus common ones); used to accept ALL-CAPS
@@ -54,7 +54,7 @@ NAME_SYLLABLES = (
     "Thể Thi Thiệu Thọ Thống Thuận Thức Tiếp Tịnh Tôn Trà Triết Triều Trịnh Trực Tuân Tuyên Tư "
     "Ưng Vịnh Võ Vượng Xương Yến Ái Châu Cầm Diên Dịu Đoan Hảo Huỳnh Khuyên Lụa Mận Ngà Nhạn "
     "Phấn Quế Sen Thắm Thanh Thêu Thủy Trúc Tươi Xoan Phong Phương Đức Trãi Du Lợi Kiệt Trinh "
-    "Hiếu Nhã Hợp Vĩ Hy Khoa Doanh Dân Bắc Hòa Huấn Quỳ Nghiêm Triệu"
+    "Hiếu Nhã Hợp Vĩ Hy Khoa Doanh Dân Bắc Hòa Huấn Quỳ Nghiêm Triệu Thìn Chương Luyến Xuyên Tun Bi Bo Tí Mít"
 ).split()
 
 # Kinship, politeness and professional titles that precede a name (identifiers.md §12.4, §11).
@@ -81,6 +81,12 @@ HONORIFICS = (
     "người chết", "người làm chứng", "người chứng kiến", "chứng kiến", "người nhận xác", "người lập biên bản",
     "người được bảo hiểm", "người tham gia", "người nộp", "thẩm định viên", "giám định viên", "chuyên viên",
     "điện thoại viên", "đtv", "dsđh", "dsth", "dscđ", "dsdh", "dscd",
+    # Callers, claimants, workers and the English titles of translated summaries ("Mr. Okafor", "Patient: …").
+    "người gọi", "người báo tin", "người khai tử", "người khai", "người lao động", "khách hàng", "nhân viên",
+    "bs điều trị", "bác sĩ điều trị", "bs khám", "bác sĩ khám", "mr", "mrs", "ms", "miss", "dr", "patient",
+    # Village and road roles whose last word is also a place word ("trưởng thôn Ksor Nhưn", "tài xế …").
+    "trưởng thôn", "trưởng bản", "trưởng ấp", "trưởng xóm", "trưởng khu phố", "già làng", "tổ trưởng", "chủ quán",
+    "chủ quầy", "chủ tiệm", "chủ nhà hàng", "chủ cửa hàng",
 ) + tuple(
     # A role on duty or in charge before the name ("BS trực đêm: …", "ds phu trach: …"), accented or not.
     f"{role} {duty}" for role in ("bs", "bác sĩ", "bac si", "đd", "dd", "điều dưỡng", "dieu duong", "ds", "dược sĩ", "duoc si", "ktv")
@@ -115,7 +121,7 @@ PLACE_OR_FACILITY_WORDS = (
     "cty", "nhà văn hóa", "nhà văn hoá", "bến xe", "bến", "sân bay", "quỹ", "giải", "giải thưởng",
     "chùa", "đền", "nhà thờ", "viện", "khoa", "phòng", "ga", "tượng", "sông", "núi", "đảo", "buôn", "bản",
     "đồn", "tiểu học", "mầm non", "trường thpt", "ủy ban", "ubnd", "huyện đội", "trại",
-    "địa chỉ", "trú tại", "quê quán",
+    "địa chỉ", "trú tại", "quê quán", "nhà thuốc", "quầy thuốc", "hiệu thuốc",
 )
 
 # Title-case bigrams that start with a surname but are common words (folded).

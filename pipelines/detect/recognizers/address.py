@@ -9,7 +9,8 @@ from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 from ..lexicon import (
     AIRPORTS, CENTRAL_CITIES, COUNTRIES, FOREIGN_CITIES, HEALTH_FACILITY_NICKNAMES, SURNAMES, alternation, below_province_cities,
     capitalised_variants, case_variants, fold,
-    folded_local_place_names, folded_name_syllables, folded_province_names, folded_surnames, province_names, strip_accents,
+    folded_local_place_names, folded_name_syllables, folded_province_names, folded_surnames, has_diacritics, province_names,
+    strip_accents,
 )
 from .base import CASE_SENSITIVE, WORD, VietnamesePatternRecognizer
 from .location import inside_proper_name
@@ -21,15 +22,18 @@ _LOWER_RUN = r"\p{Ll}+(?:[ \t]+\p{Ll}+){1,3}"
 _LOWER_PERSON_RUN = "(?:" + alternation({v for v in case_variants(SURNAMES) if v.islower()}) + r")(?:[ \t]+\p{Ll}+){1,3}"
 # House numbers and hamlets take a number or a capitalised name; wards, districts, cities and
 # streets may also be written in lower case (checked against the gazetteer / name lists).
-_UNIT_TAIL_STRICT = rf"[ \t]*[.:]?[ \t]*(?P<name>{_NUM}(?![\w/])|{_CAPITALISED_RUN})"
-_UNIT_TAIL_LOOSE = rf"[ \t]*[.:]?[ \t]*(?P<name>{_NUM}(?![\w/])|{_CAPITALISED_RUN}|{_LOWER_RUN})"
-_UNIT_TAIL_STREET = rf"[ \t]*[.:]?[ \t]*(?P<name>{_NUM}(?![\w/])|{_CAPITALISED_RUN}|{_LOWER_PERSON_RUN})"
+# A unit's number is not a decimal ("đường 1,1 mmol/L" is a glucose level).
+_UNIT_NUM = rf"{_NUM}(?![\w/]|[.,]\d)"
+_UNIT_TAIL_STRICT = rf"[ \t]*[.:]?[ \t]*(?P<name>{_UNIT_NUM}|{_CAPITALISED_RUN})"
+_UNIT_TAIL_LOOSE = rf"[ \t]*[.:]?[ \t]*(?P<name>{_UNIT_NUM}|{_CAPITALISED_RUN}|{_LOWER_RUN})"
+_UNIT_TAIL_STREET = (rf"[ \t]*[.:]?[ \t]*(?P<name>{_UNIT_NUM}|{_CAPITALISED_RUN}|{_LOWER_PERSON_RUN}"
+                     r"|(?i:số|so)[ \t]+\d{1,3}[A-Za-z]?(?![\w/]))")
 
 # Address unit keywords (identifiers.md §11), accented and not. Keys are the component kinds.
 # "bản" (a highland village) is not "biên bản" (minutes), "văn bản" (a document) or "phiên bản" (a version).
 _KEYWORDS = {
     "house": r"(?i:số nhà|so nha|nhà số|nha so|sn)",
-    "street": r"(?i:đường|duong|phố|pho|đại lộ|dai lo|quốc lộ|quoc lo|tỉnh lộ|tinh lo|ngõ|ngo|ngách|ngach|hẻm|hem|kiệt|kiet)|(?-i:QL|ĐL|DL)(?!\p{L})",
+    "street": r"(?i:đường|duong|phố|pho|đại lộ|dai lo|quốc lộ|quoc lo|tỉnh lộ|tinh lo|cao tốc|đường cao tốc|ngõ|ngo|ngách|ngach|hẻm|hem|kiệt|kiet)|(?-i:QL|ĐL|DL)(?!\p{L})",
     "hamlet": r"(?i:khu tập thể|khối phố|khoi pho|tổ dân cư|to dan cu|khu tap the|tổ dân phố|to dan pho|khu dân cư|khu dan cu|khu phố|khu pho|khu đô thị|khu do thi|thôn|thon|ấp|xóm|xom|(?<!(?:biên|bien|văn|van|phiên|phien)[ \t])bản|buôn|buon|làng|khóm|khom|khối|khoi|tổ|cụm|cum|sóc|soc|plei|phum|đội)|(?-i:TDP|KP|KDC|KĐT)(?!\p{L})|(?i:khu)|(?-i:Ap|AP)(?!\p{L})",
     "ward": r"(?i:phường|phuong|xã|thị trấn|thi tran|đặc khu|dac khu)|(?-i:xa|Xa|XA|P\.|X\.|TT\.|Tt\.)",
     "district": r"(?i:quận|huyện|huyen|thị xã|thi xa)|(?-i:quan|Quan|QUAN|Q\.|H\.|TX\.|Tx\.)",
@@ -60,6 +64,10 @@ _POI_KEYWORDS = (
     "văn miếu", "khu tưởng niệm", "nghĩa trang", "khu chế xuất", "khu kinh tế", "làng nghề", "chợ đêm",
     "shop", "showroom", "đại lý", "cảng cá", "bến cá", "nhà khách", "khu tái định cư", "tiệm bánh", "tiệm cắt tóc",
     "cửa hiệu", "quán ăn", "quán nhậu", "quán cà phê", "quán cafe", "trạm dừng chân", "trạm thu phí",
+    # Schools, crèches, work sites and shops named in reports and messages (issue 9, v5 round).
+    "điểm trường", "nhà trẻ", "nha tre", "nhóm trẻ", "nhom tre", "trường thpt", "truong thpt", "trường thcs", "truong thcs",
+    "truong tieu hoc", "truong mam non", "công trường", "nông trường", "lâm trường", "bếp ăn", "tạp hóa", "tạp hoá",
+    "bãi đá",
 )
 # Landforms and waters are keywords in lower case only: capitalised they start a proper name ("Hồ Chí Minh",
 # "Cầu Giấy", "Bến Tre", "Núi Thành", "Sông Cầu", "Mũi Né"); "cầu" is also the end of "yêu cầu", "nhu cầu" ...
@@ -67,7 +75,21 @@ _POI_KEYWORDS = (
 _POI_LOWER_KEYWORDS = ("đèo", "hồ", "núi", "sông", "suối", "thác", "vịnh", "rừng", "bến", "đồi", "cồn", "bãi", "cầu")
 _POI_KEYWORD = ("(?i:" + alternation(_POI_KEYWORDS) + r")|(?-i:KCN|KTX|CCN|TTTM)(?!\p{L})|(?-i:"
                 + alternation(_POI_LOWER_KEYWORDS) + ")")
-_COMPOUND_BEFORE_CAU = regex.compile(r"(?i:yêu|nhu|toàn|địa|cần|khẩn|mưu|cung|vọng|sở|thỉnh|tiểu|hồng|bạch|quả|bóng)[ \t]+$")
+# Keywords that are also the second syllable of common words: "lao động", "di động", "hoạt động" are not a
+# cave, "hiện trường", "môi trường", "thị trường" not a school; "chủ quán", "chủ quầy" are an owner, whose name follows.
+_COMPOUND_BEFORE = {
+    "động": regex.compile(r"(?i:lao|di|hoạt|vận|tác|chủ|bị|hành|cảm|kích|biến|dao|lưu|sinh|rung|cử|khởi|tự|náo|chấn|xúc|lay"
+                          r"|manh|bạo|phát|kinh|hiếu|lãnh|bất|giao|co|chuyển|vọng|linh|thụ|xao|báo|huy|sống|cơ|năng)[ \t]+$"),
+    "trường": regex.compile(r"(?i:hiện|môi|thị|lập|chiến|thương|đấu|pháp|sa|hội|ra|đến|vào|tới|sân)[ \t]+$"),
+}
+_OWNER_BEFORE = regex.compile(r"(?i:chủ|bà chủ|ông chủ|chủ nhân|người quản lý)[ \t]+$")
+# "trưởng thôn Ksor Nhưn", "phó ấp Năm": a role named after its unit, then the person holding it.
+_ROLE_BEFORE_UNIT = regex.compile(r"(?:^|[^\w])(?i:trưởng|phó|truong|pho)[ \t]+$")
+# A number after a keyword that is a clock time ("hiện trường 10h35") or a phone number ("công ty 0935 118 247").
+_TIME_OR_PHONE_VALUE = regex.compile(r"(?:[01]?\d|2[0-3])[hH](?:[0-5]\d)?(?!\w)|0\d{2,}|\d{5,}|\d+(?:[ \t.]\d+){2,}")
+# A surname keyword then a middle name is a person ("Lăng Thị Xuyên", "huyện Lò Thị Phương").
+_MIDDLE_NAME_AFTER = regex.compile(r"(?:Thị|THỊ|Văn|VĂN)[ \t]+\p{Lu}")
+_COMPOUND_BEFORE_CAU = regex.compile(r"(?i:bán|yêu|nhu|toàn|địa|cần|khẩn|mưu|cung|vọng|sở|thỉnh|tiểu|hồng|bạch|quả|bóng)[ \t]+$")
 _POI_KIND_WORDS = (
     r"(?:bar|karaoke|cafe|cà phê|ca phe|café|coffee|ăn|an|phở|pho|bia|nhậu|nướng|lẩu|cơm|bún|bánh mì|hải sản|chay|tạp hoá|tạp hóa"
     r"|thời trang|massage|quốc tế|quoc te|nội địa|đầu mối|dau moi|dân sinh|đêm|tiểu học|mầm non|trung học cơ sở|trung học phổ thông"
@@ -83,11 +105,13 @@ _POI_CORE = r"(?:(?:\p{Lu}[\p{L}\d&'’.-]*|\d+[\p{L}]*)(?:[ \t]+(?:\p{Lu}[\p{L}
 # joining words, or any two words before an administrative unit.
 _POI_JOIN = (r"(?:[ \t]+(?:sự|sinh quân|học|hoá|hóa|nghệ thuật|quốc gia|máy|xanh|cơ sở|quân sự|thể thao|văn hóa|văn hoá)"
              r"(?=[ \t]+(?:\p{Lu}|\d|tỉnh|thành phố))|(?:[ \t]+\p{Ll}+){0,2}[ \t]+(?:tỉnh|thành phố|TP\.?|huyện|quận)(?=[ \t]+\p{Lu}))")
-_POI_NAME = rf"(?:{_POI_CORE}(?:{_POI_JOIN}[ \t]+{_POI_CORE})*(?:[ \t]+(?:sự|sinh quân)(?![\w]))?)"
+# Two names joined by a spaced dash name an intersection or a road ("ngã tư Điện Biên Phủ - Đinh Tiên Hoàng").
+_POI_NAME = (rf"(?:{_POI_CORE}(?:{_POI_JOIN}[ \t]+{_POI_CORE})*(?:[ \t]+[-–][ \t]+{_POI_CORE})?"
+             rf"(?:[ \t]+(?:sự|sinh quân)(?![\w]))?)")
 _POI = rf"(?=[\p{{L}}])(?<![\w.])(?<!(?i:quê|que)[ \t])(?P<kw>{_POI_KEYWORD})(?:[ \t]+(?i:{_POI_KIND_WORDS})){{0,3}}[ \t]+(?P<name>{_POI_NAME})"
 _HEALTH_WORDS = regex.compile(
     r"^(?:bệnh viện|benh vien|bv|phòng khám|phong kham|pk|trạm y tế|tram y te|tyt|trung tâm y tế|trung tam y te|ttyt|bệnh xá"
-    r"|nhà thuốc|nha thuoc|viện|cdc|hcdc|trung tâm kiểm soát)\b",
+    r"|nhà thuốc|nha thuoc|quầy thuốc|quay thuoc|hiệu thuốc|hieu thuoc|viện|cdc|hcdc|trung tâm kiểm soát)\b",
     regex.IGNORECASE,
 )
 # An address unit right after a health facility's name is part of that name ("Trung tâm Y tế huyện
@@ -99,7 +123,7 @@ _FACILITY_WORD = (
 )
 _FACILITY_BEFORE = regex.compile(
     r"(?i:bệnh viện|benh vien|\bbv|phòng khám|phong kham|trạm y tế|tram y te|\btyt|trung tâm y tế|trung tam y te|\bttyt|bệnh xá"
-    r"|trung tâm kiểm soát bệnh tật|trung tâm kiểm soát dịch bệnh|\bcdc|nhà thuốc|nha thuoc|\bubnd|ủy ban nhân dân|uỷ ban nhân dân"
+    r"|trung tâm kiểm soát bệnh tật|trung tâm kiểm soát dịch bệnh|\bcdc|nhà thuốc|nha thuoc|quầy thuốc|quay thuoc|hiệu thuốc|\bubnd|ủy ban nhân dân|uỷ ban nhân dân"
     r"|công an|huyện ủy|huyện uỷ|thành ủy|thành uỷ|tỉnh ủy|tỉnh uỷ|quận ủy|quận uỷ|sở y tế)"
     rf"(?:[ \t]+{_FACILITY_WORD}){{0,8}}[ \t]*$"
 )
@@ -129,12 +153,19 @@ _ADDRESS_TRIGGER = regex.compile(
     r"ngụ ở|sống tại|song tai|ở tại|nhà ở|nha o|quê quán|que quan|nơi ở|noi o|ở|tại|tuổi\s*,)\s*[:,]?\s*$",
     regex.IGNORECASE,
 )
-_GAP = regex.compile(r"[ \t]*(?:[,;]|[-–])?[ \t]*")
+# Between two parts of one address: a comma or a dash, or the words of a road segment or a direction
+# ("Quốc lộ 1A đoạn qua huyện Quỳnh Lưu", "cầu Thăng Long, hướng Nội Bài").
+_GAP = regex.compile(r"[ \t]*(?:[,;]|[-–])?[ \t]*(?:(?i:đoạn qua|đoạn|hướng về|hướng đi|hướng)[ \t]+)?")
 # Frequent words that, written without diacritics, look like surnames (không/Khổng, là/La, từ/Từ ...).
 _COMMON_UNACCENTED_WORDS = frozenset("khong la tu ha lam van tang vi luc dau do da de co hoa ban lo cu mai to".split())
-_STOP_WORDS = frozenset(fold(w) for w in (
-    "Quận Huyện Tỉnh Thành Phường Xã Thị TP Tp Tổ Thôn Ấp Xóm Khu Đường Phố Số Ngõ Hẻm Bản Việt Nam".split()
-))
+_STOP_WORD_LIST = "Quận Huyện Tỉnh Thành Phường Xã Thị TP Tp Tổ Thôn Ấp Xóm Khu Đường Phố Số Ngõ Hẻm Bản Việt Nam".split()
+_STOP_WORDS = frozenset(fold(w) for w in _STOP_WORD_LIST)
+# Compared as written when the word has diacritics: "Tân Tô", "Pù Quăn" go on, "Tổ", "Quận" stop a name.
+_STOP_WORDS_AS_WRITTEN = frozenset(w.lower() for w in _STOP_WORD_LIST)
+# A number right after a unit keyword is the unit's, not a house on a street ("Quận 3 Võ Văn Tài" is a district
+# and a person).
+_UNIT_KEYWORD_BEFORE = regex.compile(r"(?:^|[^\w])(?i:quận|quan|phường|phuong|huyện|xã|tổ|khu phố|khu pho|ấp|thôn|xóm|đội|khối"
+                                     r"|p\.|q\.)[ \t]*$")
 
 
 _FOLDED_COUNTRIES = frozenset(fold(c) for c in COUNTRIES)
@@ -208,6 +239,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         # or city ("Lý Thường Kiệt, TP Vinh", "Trần Phú, quận Ba Đình").
         Pattern("street_bare", rf"(?=\p{{Lu}})(?<![\w.])(?:{_TITLE_SURNAME_ALT})(?:[ \t]+\p{{Lu}}\p{{Ll}}*){{1,3}}(?=[ \t]*,[ \t]*{_UNIT_AFTER_STREET})", 0.6),
         Pattern("house_number", rf"(?<![\w/.,])(?i:số|so)[ \t]+{_NUM}(?![\w/])", 0.3),
+        # A house number right before its street keyword ("67 phố Bạch Mai", "12 ngõ 4"): weak, it joins the street.
+        Pattern("house_before_street", rf"(?<![\w/.,]){_NUM}(?=[ \t]+(?:{_KEYWORDS['street']}))", 0.3),
         Pattern(
             "number_street",
             rf"(?<![\w/.,]){_NUM}[ \t]+(?:\p{{Lu}}\p{{Ll}}+(?:[ \t]+\p{{Lu}}\p{{Ll}}*){{0,4}}|\p{{Lu}}{{2,}}(?:[ \t]+\p{{Lu}}+){{0,4}})",
@@ -235,7 +268,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
 
     def _component_end_core(self, text: str, match, pattern: Pattern):
         name = pattern.name
-        if name == "house_number" or name == "compact_unit":
+        if name in ("house_number", "compact_unit", "house_before_street"):
             return match.end(), False
         if name == "house_extra":
             return match.end(), False
@@ -260,25 +293,34 @@ class AddressRecognizer(VietnamesePatternRecognizer):
             count = self._title_run(words)
             # Street names without a keyword have two or more syllables ("12 Lê Lợi"); one word
             # after a number is usually something else ("52 TUỔI").
-            if count < 2:
+            if count < 2 or _UNIT_KEYWORD_BEFORE.search(text, max(0, match.start() - 12), match.start()):
                 return None
             # "quán pizza số 106 Trần Thái Tông", "(36 Ngô Quyền)": a house on a street named after a person.
             strong = (fold(words[0][2]) in folded_surnames() and _STREET_NUMBER_BEFORE.search(text[max(0, match.start() - 12):match.start()])
                       is not None)
             return words[count - 1][1], strong
         kind = name.removeprefix("unit_")
+        if kind in ("hamlet", "ward") and _ROLE_BEFORE_UNIT.search(text, max(0, match.start() - 8), match.start()):
+            return None
         value_start, value_end = match.span("name")
         value = text[value_start:value_end]
         keyword = match.group("kw")
         if value[0].isdigit():
+            if _TIME_OR_PHONE_VALUE.fullmatch(value):
+                return None  # "chau Quan: 7h" is a name and a time
             # "số nhà 12" is weak alone; "phường 5", "tổ 7", "đường 3/2" are strong.
             return value_end, kind != "house"
         if kind == "house":
             return None
+        if kind == "street" and regex.match(r"(?i:số|so)[ \t]+\d", value):
+            return value_end, True  # "đường số 7", "duong so 7"
         words = self._name_words(text, value_start, value_end)
         if len(words[0][2]) == 1 and (text[words[0][1]:words[0][1] + 1] == "." or keyword.endswith(".")):
             return None  # "H.T.M", "H.C" after "H." are a person's initials, not a district
         folded_words = [fold(w) for _, _, w in words]
+        if (len(words) > 1 and kind != "street" and folded_words[0] in folded_surnames()
+                and _MIDDLE_NAME_AFTER.match(text, words[1][0])):
+            return None  # "BHXH huyện Lò Thị Phương": the unit of an office, then a person
         if kind in ("ward", "district", "city"):
             for size in range(min(4, len(words)), 0, -1):
                 candidate = " ".join(folded_words[:size])
@@ -325,6 +367,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         if not words and not match.group("name")[:1].isdigit():
             return None
         name = match.group("name")
+        if self._not_a_place_keyword(text, match, keyword.lower(), name):
+            return None
         if keyword in _POI_LOWER_KEYWORDS and (name[:1].isdigit() or (
                 keyword == "cầu" and _COMPOUND_BEFORE_CAU.search(text, max(0, match.start() - 8), match.start()))):
             return None  # "tiểu cầu 197", "yêu cầu Công an"
@@ -350,6 +394,18 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         if len(words) == 1 and end == words[0][1] and not name[:1].isdigit():
             end = self._lower_name_end(text, end)
         return end, True
+
+    @staticmethod
+    def _not_a_place_keyword(text: str, match, keyword: str, name: str) -> bool:
+        """The keyword ends a common word ("lao động", "hiện trường"), follows an owner ("chủ quầy Võ Thị Xinh"),
+        is a surname before a middle name ("Lăng Thị Xuyên"), or takes a clock time or a phone number."""
+        before = text[max(0, match.start() - 16):match.start()]
+        compound = _COMPOUND_BEFORE.get(keyword)
+        if (compound is not None and compound.search(before)) or _OWNER_BEFORE.search(before):
+            return True
+        if match.group("kw")[:1].isupper() and fold(match.group("kw")) in folded_surnames() and _MIDDLE_NAME_AFTER.match(name):
+            return True
+        return _TIME_OR_PHONE_VALUE.match(name) is not None
 
     @staticmethod
     def _lower_name_end(text: str, end: int) -> int:
@@ -397,7 +453,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         for index, (_, _, word) in enumerate(words):
             if _style(word) == "lower":
                 break
-            if index > 0 and fold(word) in _STOP_WORDS:
+            if index > 0 and (word.lower() in _STOP_WORDS_AS_WRITTEN or (not has_diacritics(word) and fold(word) in _STOP_WORDS)):
                 break
             count += 1
         return count

@@ -36,6 +36,8 @@ _UPPER_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v.isupper()
 _LOWER_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v.islower()})
 _HONORIFIC_ALT = alternation(case_variants(list(HONORIFICS)))
 _WORD_RE = regex.compile(WORD)
+_ENGLISH_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr"})
+_SURNAME_FORMS = frozenset(case_variants(SURNAMES))  # as written: "Lăng" is not the listed "Lạng"
 
 # "bà", "BS.", "người nhà:", "mẹ là" ... right before the name (compared on lower-case text).
 _TRIGGER_BEFORE = regex.compile(
@@ -73,6 +75,8 @@ _DATE_OR_CASE_BEFORE = regex.compile(
     r"(?:(?:ngày|hôm|sáng|chiều|tối|trưa|đêm|từ|đến)\s+\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?"
     r"|(?:bệnh nhân|ca bệnh|ca|bn|người bệnh)(?:\s+(?:số|thứ))?\s*\d{1,6}|covid\s*-?\s*19|sars-cov-2)\s*,?\s*$"
 )
+# "BHXH Quận 3 Võ Văn Tài": the number of a district or ward, not a house number, before a name.
+_UNIT_NUMBER_BEFORE = regex.compile(r"(?:^|[^\w])(?:quận|quan|phường|phuong|q\.|p\.)[ \t]*\d{1,2}[ \t]+$")
 # "Hoàng Việt, 23 tuổi": a name followed by an age is a person even if it is also a ward's name.
 _AGE_AFTER = regex.compile(r"\s*[,(]\s*(?:\d{1,3}\s*(?:tuổi|tuoi)|sinh năm|nam|nữ)\b")
 # Words after which a capitalised given name alone is a person ("của Nhung", "Theo Hương,", "đến nhà Phúc").
@@ -101,7 +105,9 @@ _AMBIGUOUS_GIVEN = frozenset(fold(w) for w in (
 ))
 _PLACE_CUE_BEFORE = regex.compile(r"(?:^|[^\w])(?i:ở|tại|từ|đến|về|qua|sang|đi)[ \t]+$")
 # "Tuổi Trẻ Online" is a newspaper: "Trẻ" there is not the kinship word "trẻ".
-_NEWSPAPER_BEFORE = regex.compile(r"(?i:tuổi trẻ|thanh niên|người lao động|tiền phong|dân trí|lao động)[ \t]+$")
+# Written as a title ("Người Lao Động") or after "báo": "người lao động Bế Thị Ly" is a worker and her name.
+_NEWSPAPER_BEFORE = regex.compile(r"(?:(?-i:Tuổi Trẻ|Thanh Niên|Người Lao Động|Tiền Phong|Dân Trí|Lao Động)"
+                                  r"|(?i:báo)[ \t]+(?i:tuổi trẻ|thanh niên|người lao động|tiền phong|dân trí|lao động))[ \t]+$")
 _CLANS_FIRST = alternation({v for v in case_variants(list(HIGHLAND_CLANS_FIRST)) if v[:1].isupper()})
 # Kinship and role words that, after a bare name, say it is a person ("Thu là em gái", "(Chi - con dâu)").
 _KIN_AFTER = r"(?:em|con|chị|anh|vợ|chồng|mẹ|bố|cha|ông|bà|cháu|bạn|cô|chú|dì|cậu|hai|ba|người|hàng xóm)(?!\w)"
@@ -356,7 +362,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         if place is not None and trigger is not None and trigger.start() < place.start():
             place = None
         has_trigger = trigger is not None
-        if place is not None or (_HOUSE_NUMBER_BEFORE.search(before) and not _DATE_OR_CASE_BEFORE.search(before)):
+        if place is not None or (_HOUSE_NUMBER_BEFORE.search(before) and not _DATE_OR_CASE_BEFORE.search(before)
+                                 and not _UNIT_NUMBER_BEFORE.search(before)):
             return None
         previous = _PREVIOUS_WORD.search(raw_before)
         if previous is not None and not has_trigger:
@@ -375,9 +382,13 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             return self._letter_alone(text, start, end, raw_before, has_trigger)
         if pattern.name == "middle_thi_van":
             words = text[start:end].split()
-            if fold(words[0]) in folded_surnames() or not all(is_name_syllable(w) for w in words[2:]):
-                return None  # a listed surname is the other patterns' case; the given names must be known
-            if (fold(words[0]) in _HONORIFIC_WORDS or fold(words[0]) in _PLACE_FIRST_WORDS
+            # After "Thị" (a woman's middle name, never a place's second word) an unlisted given name of syllable
+            # shape is taken ("Pờ Thị Sú", "Lăng Thị Xuyên"); after "Văn" the given names must be known.
+            thi = fold(words[1]) == "thi"
+            if words[0] in _SURNAME_FORMS or not all(
+                    is_name_syllable(w) or (thi and _VIETNAMESE_SYLLABLE.fullmatch(fold(w))) for w in words[2:]):
+                return None  # a listed surname is the other patterns' case
+            if (fold(words[0]) in _HONORIFIC_WORDS or (fold(words[0]) in _PLACE_FIRST_WORDS and not thi)
                     or fold(" ".join(words)) in folded_local_place_names() or fold(" ".join(words[1:])) in folded_local_place_names()):
                 return None
             self._scores[(start, end, pattern.name)] = 0.75 if has_trigger else 0.7
@@ -726,6 +737,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             return None
         if not is_name_syllable(first) and _style(first) == "title" and _AGE_RIGHT_AFTER.match(text, words[0][1]):
             return 1, 0.7  # "Bệnh nhân Lựu (58 tuổi)": an unlisted given name, an age right after it
+        if honorific in _ENGLISH_TITLES and _style(first) == "title":
+            return 1, 0.75  # "Mr. Okafor": an English title is followed by a surname, any surname
         if not is_name_syllable(first):
             # An unlisted capitalised word right after a kinship word is a name ("ông Chứ"), unless
             # the two make a place ("Bà Rịa", "Bà Điểm") or the capitals continue (a longer proper name).
