@@ -24,7 +24,7 @@ _LOWER_PERSON_RUN = "(?:" + alternation({v for v in case_variants(SURNAMES) if v
 # streets may also be written in lower case (checked against the gazetteer / name lists).
 # A unit's number is not a decimal ("đường 1,1 mmol/L" is a glucose level).
 _UNIT_NUM = rf"{_NUM}(?![\w/]|[.,]\d)"
-_UNIT_TAIL_STRICT = rf"[ \t]*[.:]?[ \t]*(?P<name>{_UNIT_NUM}|{_CAPITALISED_RUN})"
+_UNIT_TAIL_STRICT = rf"[ \t]*[.:]?[ \t]*(?P<name>{_UNIT_NUM}|{_CAPITALISED_RUN}|(?i:số|so)[ \t]+\d{{1,3}}[A-Za-z]?(?![\w/]))"
 _UNIT_TAIL_LOOSE = rf"[ \t]*[.:]?[ \t]*(?P<name>{_UNIT_NUM}|{_CAPITALISED_RUN}|{_LOWER_RUN})"
 _UNIT_TAIL_STREET = (rf"[ \t]*[.:]?[ \t]*(?P<name>{_UNIT_NUM}|{_CAPITALISED_RUN}|{_LOWER_PERSON_RUN}"
                      r"|(?i:số|so)[ \t]+\d{1,3}[A-Za-z]?(?![\w/]))")
@@ -87,6 +87,7 @@ _OWNER_BEFORE = regex.compile(r"(?i:chủ|bà chủ|ông chủ|chủ nhân|ngư�
 _ROLE_BEFORE_UNIT = regex.compile(r"(?:^|[^\w])(?i:trưởng|phó|truong|pho)[ \t]+$")
 # A number after a keyword that is a clock time ("hiện trường 10h35") or a phone number ("công ty 0935 118 247").
 _TIME_OR_PHONE_VALUE = regex.compile(r"(?:[01]?\d|2[0-3])[hH](?:[0-5]\d)?(?!\w)|0\d{2,}|\d{5,}|\d+(?:[ \t.]\d+){2,}")
+_SURNAME_BEFORE = regex.compile(r"(?<![\w])(?:" + alternation({v for v in case_variants(SURNAMES) if v[:1].isupper()}) + r")[ \t]+$")
 # A surname keyword then a middle name is a person ("Lăng Thị Xuyên", "huyện Lò Thị Phương").
 _MIDDLE_NAME_AFTER = regex.compile(r"(?:Thị|THỊ|Văn|VĂN)[ \t]+\p{Lu}")
 _COMPOUND_BEFORE_CAU = regex.compile(r"(?i:bán|yêu|nhu|toàn|địa|cần|khẩn|mưu|cung|vọng|sở|thỉnh|tiểu|hồng|bạch|quả|bóng)[ \t]+$")
@@ -98,7 +99,7 @@ _POI_KIND_WORDS = (
     r"|bia hơi|cháo|bún bò|mì|hủ tiếu|gà|vịt|dê|bò|cá|heo|lợn|bò sữa|pizza|trà sữa|kem|sinh tố|bánh|bánh kem|tóc|cắt tóc"
     r"|làm tóc|nail|gội đầu|giặt là|tạp phẩm|vàng bạc|điện thoại|xe máy|ô tô|quần áo|giày dép|mỹ phẩm|nội thất|điện tử"
     r"|tiện lợi|bách hóa|bách hoá|xăng dầu|nghỉ dưỡng|sinh thái|vui chơi|giải trí|ẩm thực|đi bộ|hội nghị|thể thao|golf"
-    r"|thủy điện|thuỷ điện|nhân tạo|trọ|nghỉ|nước ngọt|nước|lưu niệm)"
+    r"|thủy điện|thuỷ điện|nhân tạo|trọ|nghỉ|nước ngọt|nước|lưu niệm|cao tốc|cầu)"
 )
 _POI_CORE = r"(?:(?:\p{Lu}[\p{L}\d&'’.-]*|\d+[\p{L}]*)(?:[ \t]+(?:\p{Lu}[\p{L}\d&'’.-]*|\d+))*)"
 # Lower-case words inside a name ("Trường Quân sự tỉnh Hà Nam", "Trường Văn hóa Thể thao"): a few
@@ -108,7 +109,11 @@ _POI_JOIN = (r"(?:[ \t]+(?:sự|sinh quân|học|hoá|hóa|nghệ thuật|quốc
 # Two names joined by a spaced dash name an intersection or a road ("ngã tư Điện Biên Phủ - Đinh Tiên Hoàng").
 _POI_NAME = (rf"(?:{_POI_CORE}(?:{_POI_JOIN}[ \t]+{_POI_CORE})*(?:[ \t]+[-–][ \t]+{_POI_CORE})?"
              rf"(?:[ \t]+(?:sự|sinh quân)(?![\w]))?)")
-_POI = rf"(?=[\p{{L}}])(?<![\w.])(?<!(?i:quê|que)[ \t])(?P<kw>{_POI_KEYWORD})(?:[ \t]+(?i:{_POI_KIND_WORDS})){{0,3}}[ \t]+(?P<name>{_POI_NAME})"
+# A shop named after its owner keeps the title ("quán cơm Bà Ba", "tiệm tạp hóa bà Tư"); the gate of a place is
+# part of it ("cổng chợ Đông Ba").
+_POI_OWNER = r"(?:(?i:bà|ông|cô|chú|dì|cậu|thím)[ \t]+)"
+_POI = (rf"(?=[\p{{L}}])(?<![\w.])(?<!(?i:quê|que)[ \t])(?:(?i:cổng|cong)[ \t]+)?(?P<kw>{_POI_KEYWORD})"
+        rf"(?P<kind>(?:[ \t]+(?i:{_POI_KIND_WORDS})){{0,3}})[ \t]+(?P<owner>{_POI_OWNER})?(?P<name>{_POI_NAME})")
 _HEALTH_WORDS = regex.compile(
     r"^(?:bệnh viện|benh vien|bv|phòng khám|phong kham|pk|trạm y tế|tram y te|tyt|trung tâm y tế|trung tam y te|ttyt|bệnh xá"
     r"|nhà thuốc|nha thuoc|quầy thuốc|quay thuoc|hiệu thuốc|hieu thuoc|viện|cdc|hcdc|trung tâm kiểm soát)\b",
@@ -124,7 +129,7 @@ _FACILITY_WORD = (
 _FACILITY_BEFORE = regex.compile(
     r"(?i:bệnh viện|benh vien|\bbv|phòng khám|phong kham|trạm y tế|tram y te|\btyt|trung tâm y tế|trung tam y te|\bttyt|bệnh xá"
     r"|trung tâm kiểm soát bệnh tật|trung tâm kiểm soát dịch bệnh|\bcdc|nhà thuốc|nha thuoc|quầy thuốc|quay thuoc|hiệu thuốc|\bubnd|ủy ban nhân dân|uỷ ban nhân dân"
-    r"|công an|huyện ủy|huyện uỷ|thành ủy|thành uỷ|tỉnh ủy|tỉnh uỷ|quận ủy|quận uỷ|sở y tế)"
+    r"|công an|bhxh|bảo hiểm xã hội|huyện ủy|huyện uỷ|thành ủy|thành uỷ|tỉnh ủy|tỉnh uỷ|quận ủy|quận uỷ|sở y tế)"
     rf"(?:[ \t]+{_FACILITY_WORD}){{0,8}}[ \t]*$"
 )
 # A number after a point-of-interest keyword followed by one of these is a size ("khách sạn 9 tầng").
@@ -239,6 +244,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         # or city ("Lý Thường Kiệt, TP Vinh", "Trần Phú, quận Ba Đình").
         Pattern("street_bare", rf"(?=\p{{Lu}})(?<![\w.])(?:{_TITLE_SURNAME_ALT})(?:[ \t]+\p{{Lu}}\p{{Ll}}*){{1,3}}(?=[ \t]*,[ \t]*{_UNIT_AFTER_STREET})", 0.6),
         Pattern("house_number", rf"(?<![\w/.,])(?i:số|so)[ \t]+{_NUM}(?![\w/])", 0.3),
+        # A kilometre mark before its road ("km 18 quốc lộ 5"): weak, it joins the road.
+        Pattern("km_mark", rf"(?<![\w.])(?i:km)[ \t]*\d{{1,4}}(?:[+.]\d{{1,3}})?(?=[ \t]+(?:{_KEYWORDS['street']}))", 0.3),
         # A house number right before its street keyword ("67 phố Bạch Mai", "12 ngõ 4"): weak, it joins the street.
         Pattern("house_before_street", rf"(?<![\w/.,]){_NUM}(?=[ \t]+(?:{_KEYWORDS['street']}))", 0.3),
         Pattern(
@@ -268,7 +275,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
 
     def _component_end_core(self, text: str, match, pattern: Pattern):
         name = pattern.name
-        if name in ("house_number", "compact_unit", "house_before_street"):
+        if name in ("house_number", "compact_unit", "house_before_street", "km_mark"):
             return match.end(), False
         if name == "house_extra":
             return match.end(), False
@@ -312,8 +319,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
             return value_end, kind != "house"
         if kind == "house":
             return None
-        if kind == "street" and regex.match(r"(?i:số|so)[ \t]+\d", value):
-            return value_end, True  # "đường số 7", "duong so 7"
+        if kind in ("street", "hamlet") and regex.match(r"(?i:số|so)[ \t]+\d", value):
+            return value_end, True  # "đường số 7", "duong so 7", "tổ dân phố số 6"
         words = self._name_words(text, value_start, value_end)
         if len(words[0][2]) == 1 and (text[words[0][1]:words[0][1] + 1] == "." or keyword.endswith(".")):
             return None  # "H.T.M", "H.C" after "H." are a person's initials, not a district
@@ -380,6 +387,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
             return None
         if keyword.lower() in ("công ty", "cty", "trường", "thành", "ga", "đình", "đền", "thành") and words and len(words) == 1 and fold(words[0][2]) in _POI_STOP:
             return None
+        if match.group("owner") and not match.group("kind").strip():
+            return None  # "chợ bà Tư" may be a person at the market; "quán cơm bà Tư" is a shop
         if name.split()[0].lower() in _POI_STOP_AS_WRITTEN:
             return None  # with its diacritics: "chợ Ba Vì" is a market, "chợ Bà ..." is not
         # "Chợ Rẫy" is a hospital; "khu cách ly Trung tâm Y tế ..." names a health facility.
@@ -405,6 +414,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
             return True
         if match.group("kw")[:1].isupper() and fold(match.group("kw")) in folded_surnames() and _MIDDLE_NAME_AFTER.match(name):
             return True
+        if match.group("kw")[:1].isupper() and _SURNAME_BEFORE.search(before):
+            return True  # "Phan Đình Khởi": the keyword is a middle name
         return _TIME_OR_PHONE_VALUE.match(name) is not None
 
     @staticmethod
@@ -453,6 +464,9 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         for index, (_, _, word) in enumerate(words):
             if _style(word) == "lower":
                 break
+            if index > 0 and fold(word) == "viet" and (index + 1 == len(words) or fold(words[index + 1][2]) != "nam"):
+                count += 1  # "Triệu Việt Vương": "Việt" stops a name only as "Việt Nam"
+                continue
             if index > 0 and (word.lower() in _STOP_WORDS_AS_WRITTEN or (not has_diacritics(word) and fold(word) in _STOP_WORDS)):
                 break
             count += 1

@@ -13,10 +13,12 @@ _DATE_WORD = (r"(?:ngày|ngay|hôm|hom|từ|tu|đến|den|lúc|luc|sáng|sang|ch
 # Before a bare "2-3" these make it a count or a dose ("uống 2-3 viên", "có 3-4 kết quả"), after it a unit does.
 _NOT_DATE_BEFORE = (r"(?:tuổi|tuoi|số|so|lần|lan|tỷ lệ|apgar|mục tiêu|muc tieu|[<>≤≥=]|uống|uong|tiêm|tiem|dùng|dung|nhỏ|xịt|truyền|thở|có|co|hơn|được"
                     r"|khoảng|khoang|mỗi|moi|x|cấp|độ|giai đoạn|grade|type|nhóm|lớp|phục hồi được|lực|luc|cơ lực|sức cơ"
-                    r"|điểm|diem|glasgow|gcs|vas|mức|muc|thang|tỉ lệ|tỷ số|ti le|para|pare|lần thứ)")
+                    r"|điểm|diem|glasgow|gcs|vas|mức|muc|thang|tỉ lệ|tỷ số|ti le|para|pare|lần thứ|thứ|thu"
+                    r"|hoạt động|hoat dong|phục vụ|phuc vu|mở cửa|mo cua|hỗ trợ|ho tro|trực|truc|duy trì|duy tri)")
 _UNIT_AFTER = (r"(?:ngày|ngay|tuần|tuan|tháng|thang|năm|nam|giờ|gio|h|lần|lan|người|nguoi|ca|bệnh nhân|trường hợp|tuổi|tuoi"
                r"|%|mẫu|km|kg|độ|viên|vien|ống|ong|gói|goi|lọ|chai|ml|mg|g|giọt|lít|cái|miếng|liều|đợt|cm|mm|nhát|bữa"
-               r"|cữ|nhịp|kết quả|ket qua|bệnh nền|phút|phut|tiếng|điểm|x)")
+               r"|cữ|nhịp|kết quả|ket qua|bệnh nền|phút|phut|tiếng|tieng|điểm|x|bát|bat|chén|chen|cốc|coc|ly|thìa|thia"
+               r"|muỗng|muong|suất|suat|phần|phan|v|mmol|mmhg|mg/dl)")
 # After "ngày 2-3" these make it a dose or a frequency ("ngày 2-3 lần", "uống ngày 1-2 viên").
 _DOSE_UNIT = r"(?:lần|lan|viên|vien|ống|ong|gói|goi|lọ|chai|ml|mg|giọt|liều|nhát|bữa|cữ|tuần|tuan|giờ|gio|phút|phut|ngày|ngay)"
 # A pain score out of ten a few words after "đau" ("đau vết mổ 3/10", "đau > 6/10") is not a date.
@@ -26,7 +28,10 @@ _PAIN_SCORE_BEFORE = regex.compile(r"\b(?:đau|dau|vas|nrs)(?:\s+[^\W\d_]+|\s*\d
 # Lunar months by name ("tháng Giêng", "tháng Chạp") and days 1-10 of a lunar month ("mùng 6", "mồng 10").
 _LUNAR_MONTH = r"(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap|{m})(?:\s+(?:âm lịch|am lich|âl))?".format(m=r"(?:0?[1-9]|1[0-2])")
 _LUNAR_DAY = r"(?:mùng|mồng|mung)\s+(?:0?[1-9]|10)(?!\d|[/.-]\d)"  # "mùng 9-3" is the day-month "9-3"
-_TIME = r"(?:[01]?\d|2[0-3])\s?(?::|h|giờ|gio|g)\s?[0-5]\d(?:\s?(?:p|phút|phut)(?![\w]))?"
+_TIME = (r"(?:(?:[01]?\d|2[0-3])\s?(?::|h|giờ|gio|g)\s?[0-5]\d(?:\s?(?:p|phút|phut)(?![\w]))?"
+         r"|(?:[01]?\d|2[0-3])\s?(?:giờ|gio)\s+(?:kém|kem)\s+[0-5]?\d(?:\s?(?:phút|phut))?)")  # "7 giờ kém 15"
+_EN_MONTH = (r"(?-i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|April|June|July|August"
+             r"|September|October|November|December)")
 
 # Days of the week: "thứ Hai" ... "thứ Bảy", "thứ 2" ... "thứ 7", "Chủ nhật", "CN".
 _WEEKDAY_ANY = r"(?:(?:thứ|thu)\s+(?:hai|ba|tư|tu|năm|nam|sáu|sau|bảy|bay|[2-7])|chủ nhật|chu nhat|cn)(?![\w])"
@@ -41,20 +46,46 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
     ENTITY = "DATE_TIME"
     NEEDS = (r"(?i:\d\s?(?:[/.:hg-]|giờ|gio)|\d\s+(?:tháng|thang)|\d\s*(?:/|năm|nam)|\d{8}|(?:tháng|thang)\s+\d"
              r"|(?:mùng|mồng|mung)\s+\d|(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap)|(?:năm|nam)\s+\d"
-             r"|th[ứu]\s+[\w]|ch[ủu] nh)")
+             r"|th[ứu]\s+[\w]|ch[ủu] nh|\d,?\s+(?:19|20)\d\d|\bt[2-7]\b)")
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern("dmy", rf"(?=\d)(?<![\d/.-]){_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep)(?:{_YEAR}|\d{{2}})(?![\d]|[/.-]\d)", 0.85),
         Pattern("iso", rf"(?<![\d/-]){_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}})?)?(?![\d])", 0.85),
         Pattern("compact_datetime", rf"(?<!\d){_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d(?!\d)", 0.75),
         Pattern("compact_date", rf"(?<!\d){_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)", 0.6),
-        Pattern("month_year", rf"(?=\d)(?<![\d/.-]){_MONTH}[/.-]{_YEAR}(?![\d]|[/.-]\d)", 0.7),
+        # Not the number of a register ("Quyển số: 01/2026").
+        Pattern("month_year", rf"(?=\d)(?<![\d/.-])(?<!(?:số|so|Số|SỐ)\s*[:.]?\s*){_MONTH}[/.-]{_YEAR}(?![\d]|[/.-]\d)", 0.7),
         Pattern(
             "words",
             rf"\b(?:ngày|ngay)\s+(?P<pii>{_DAY}\s+(?:tháng|thang)\s+{_MONTH}(?:\s*(?:,\s*)?(?:năm|nam)\s+{_YEAR})?)(?!\d)",
             0.85,
         ),
         Pattern("month_words", rf"\b(?:tháng|thang)\s+{_MONTH}\s*(?:/|năm|nam)\s*{_YEAR}(?!\d)", 0.8),
+        # A full date in words needs no "ngày" before it ("Ngày ra viện: 28 tháng 11 năm 2026").
+        Pattern("day_words", rf"(?<![\d/.,]){_DAY}\s+(?:tháng|thang)\s+{_MONTH}\s*(?:,\s*)?(?:năm|nam)\s+{_YEAR}(?!\d)", 0.8),
+        # English dates in translated summaries: "Nov 9, 2026", "14 November 2026", "March 3rd, 2026".
+        Pattern(
+            "english",
+            rf"(?<![\w]){_EN_MONTH}\.?\s+{_DAY}(?:st|nd|rd|th)?,?\s+{_YEAR}(?!\d)"
+            rf"|(?<![\w.,/]){_DAY}(?:st|nd|rd|th)?\s+{_EN_MONTH}\.?,?\s+{_YEAR}(?!\d)",
+            0.8,
+        ),
+        # A day of the month alone after "ngày" ("đến ngày 12 đã tự thở", "ngay 15 len lay thuoc"): not a dose, a count,
+        # an illness or post-operative day ("ngày 3 lần", "ngày 2 sau mổ", "ngày 5 của bệnh").
+        Pattern(
+            "day_alone",
+            rf"(?<![\w])(?<!(?:mỗi|moi|trong|mấy|may|số|so|những|nhung|các|cac)\s+)(?:ngày|ngay)\s+(?P<pii>{_DAY})"
+            rf"(?![\d/.,:-]|\s*(?:{_DOSE_UNIT}|{_UNIT_AFTER}|sau|của|cua|thứ|thu|đầu|dau|điều|dieu|hậu|hau|nằm|nam|tới|toi|ra"
+            rf"|đêm|dem|và|va|đến|den|tháng|thang|hoặc|hoac|-)(?![\w]))",
+            0.5,
+        ),
+        # Weekdays abbreviated in messages: "t7 em dua me len", "hen t3 nhe".
+        Pattern(
+            "weekday_short",
+            r"(?<![\w/.-])(?-i:t[2-7])(?=\s+(?:em|e|anh|a|chị|chi|c|mình|minh|tôi|sáng|sang|chiều|chieu|tối|tuần|tuan|này|nay"
+            r"|sau|tới|nhé|nhe|được|duoc|có|co|sẽ|se|mới|moi|đi|di|lên|len|về|ve)(?![\w])|\s*[,.?!]|\s*$)",
+            0.5,
+        ),
         # Day-month without year is only a date after a date word ("ngày 12-3", "từ 5/6").
         Pattern(
             "day_month",
@@ -129,12 +160,18 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         # otherwise it is a duration or an interval ("trước ăn 1 giờ", "3 giờ/lần").
         Pattern(
             "hour",
-            r"(?:\b(?:lúc|luc|vào|vao|từ|tu|đến|den|tới|toi|khoảng|khoang)\s+(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))(?![\w/])"
+            r"(?:\b(?:lúc|luc|vào|vao|từ|tu|đến|den|tới|toi|mai|nay)\s+(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))(?![\w/])"
+            # "khoảng 1h trước" is a duration, "khoảng 9h" a time.
+            r"|\b(?:khoảng|khoang)\s+(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))(?![\w/])(?!\s+(?:trước|truoc|sau|nữa|nua)(?![\w]))"
+            # The route of an order before its hour ("Ceftriaxon 2g TMC 8h"), an hour after another ("lúc 8h và 20h").
+            r"|(?<=(?-i:TMC|TM|TB|TDD|TTM|TDW|IV|IM|SC)\s)(?P<pii>(?:[01]?\d|2[0-3])h)(?![\w/])"
+            r"|(?<=(?<![\d:.,])(?:[01]?\d|2[0-3])\s?h(?:[0-5]\d)?\s*(?:,|và|va|hoặc|hoac)\s*)(?P<pii>(?:[01]?\d|2[0-3])\s?h)(?![\w/])"
             r"|(?<![\d:.,])(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))\s+(?=(?:sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|hôm|hom|ngày|ngay)\b)"
             # An hour before the date it belongs to ("22h 10/3", "16h 27/3").
             r"|(?<![\d:.,])(?P<pii>(?:[01]?\d|2[0-3])h)\s+(?=(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?!\d))"
             # An afternoon or evening hour as a limit ("trước 16h", "sau 20h"): 13h-23h are not durations there.
             r"|\b(?:trước|truoc|sau)\s+(?P<pii>(?:1[3-9]|2[0-3])h)(?![\w/])"
+            r"|\b(?:trước|truoc)\s+(?P<pii>(?:[6-9]|1[0-2])h)(?![\w/])"
             # The hours of a monitoring log, each before its reading ("Theo dõi: 13h HA 150/95, 14h HA 140/90").
             r"|(?:^|(?<=[:;,]\s?))(?P<pii>(?:[01]?\d|2[0-3])h)\s+(?=(?-i:[A-Z][A-Za-z]{0,4}\d?)\s+\d))",
             0.5,

@@ -62,6 +62,13 @@ _HONORIFIC_WORDS = frozenset(v for v in case_variants(list(HONORIFICS)) if v.isl
 _HONORIFIC_EXACT = frozenset(h.lower() for h in HONORIFICS)
 _LOWER_SURNAMES_EXACT = frozenset(s.lower() for s in SURNAMES)
 _COMMON_UNACCENTED_WORDS = frozenset("khong la tu ha lam van tang vi luc dau do da de co hoa ban lo cu mai to than".split())
+# Common words that, typed without diacritics, follow "van"/"thi" without being a given name ("tu van thuoc").
+_UNACCENTED_FUNCTION_WORDS = frozenset(
+    "vao ra bi da dang se co la o tai tu den di ve len xuong kham nhap duoc khong ko chua va voi cua cho nay do sau "
+    "truoc luc ngay gio tuoi giuong phong khoa benh vien thuoc uong tiem mo xet nghiem hoi goi noi bao nhe oi a".split())
+# Two-word phrases that, typed without diacritics, start like a surname and a name syllable.
+_UNACCENTED_PHRASES = frozenset({"cam on", "nhan tin", "tu van", "chi phi", "ha sot", "mai mot", "hoang mang", "trinh bay",
+                                 "ton thuong", "kim tiem", "luu y", "vu viec", "tong dai", "ton tai"})
 _COMMON_MIDDLE_NAMES = frozenset("van thi huu duc cong quang minh xuan ngoc thu kim thuy mai thanh hoang dinh ba duy gia".split())
 _HOUSE_NUMBER_BEFORE = regex.compile(r"(?<![\w/])\d+[a-z]?(?:[/-]\d+[a-z]?)*\s*,?\s*$")
 # The word right before a candidate, on the same line and separated by spaces only.
@@ -73,8 +80,12 @@ _ROMAN = frozenset("IVX")
 # "bệnh nhân 188 L.T.H.").
 _DATE_OR_CASE_BEFORE = regex.compile(
     r"(?:(?:ngày|hôm|sáng|chiều|tối|trưa|đêm|từ|đến)\s+\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?"
-    r"|(?:bệnh nhân|ca bệnh|ca|bn|người bệnh)(?:\s+(?:số|thứ))?\s*\d{1,6}|covid\s*-?\s*19|sars-cov-2)\s*,?\s*$"
+    r"|(?:bệnh nhân|ca bệnh|ca|bn|người bệnh)(?:\s+(?:số|thứ))?\s*\d{1,6}|covid\s*-?\s*19|sars-cov-2"
+    r"|(?<![\w/])\d{1,3}\s*(?:t|tuổi|tuoi))\s*,?\s*$"  # "Cù Thị Lan Hương 45t, Cù Minh Nhật": an age
 )
+_STAY_BEFORE_VIEN = regex.compile(r"(?:^|[^\w])(?:ra|nhập|vào|xuất|nằm|chuyển)[ \t]+viện[ \t]*:?[ \t]*$")
+_SURNAME_THI = regex.compile(r"(?:" + alternation({v for v in case_variants(SURNAMES) if v[:1].isupper()})
+                             + r")[ \t]+(?:Thị|THỊ)[ \t]+\p{Lu}")
 # "BHXH Quận 3 Võ Văn Tài": the number of a district or ward, not a house number, before a name.
 _UNIT_NUMBER_BEFORE = regex.compile(r"(?:^|[^\w])(?:quận|quan|phường|phuong|q\.|p\.)[ \t]*\d{1,2}[ \t]+$")
 # "Hoàng Việt, 23 tuổi": a name followed by an age is a person even if it is also a ward's name.
@@ -198,6 +209,14 @@ def _letter_could_be_name(text: str, start: int, end: int) -> bool:
             or _letter_in_people_list(text, start, end))
 
 
+def _unlisted_given_after_middle(words, index: int) -> bool:
+    """A lower-case word typed without diacritics right after "thi"/"van" that is not a listed syllable but has a
+    Vietnamese syllable's shape and is no common word: a given name ("nguyen van beo", "ma thi dua")."""
+    word = words[index][2]
+    return (index == 2 and words[1][2] in ("thi", "van") and word.islower() and not has_diacritics(word)
+            and word not in _UNACCENTED_FUNCTION_WORDS and _VIETNAMESE_SYLLABLE.fullmatch(word) is not None)
+
+
 def _looks_like_clan(word: str) -> bool:
     """An unlisted Ê Đê / Jrai clan name: not a Kinh syllable and starting with a consonant cluster."""
     return len(word) >= 3 and not is_name_syllable(word) and _CLUSTER_START.match(word) is not None
@@ -220,6 +239,8 @@ def _in_brackets_after_person(text: str, start: int, end: int, raw_before: str) 
 
 
 def _style(word: str) -> str:
+    if len(word) > 2 and word[1] in "'’" and word[0].isupper():
+        word = word[2:]  # "K'Nhung", "H'Hen": the style of the name after the prefix
     if len(word) == 1:
         return "letter" if word.isupper() else "lower"
     if word.isupper():
@@ -301,9 +322,15 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         # "Theo Hương,", "Hiền kể"); the word must be a known name syllable and not a place.
         Pattern("given_alone", _GIVEN_ALONE, 0.7),
         # An initial before a verb or a comma ("T. có đi chơi", "Ngoài K., ..."), "NH." after a kinship word.
-        Pattern("initial_alone", r"(?<![\w.])(?P<pii>\p{Lu}{1,2}\.)(?=[ \t]*[,)]|[ \t]+[-–]|[ \t]+\p{Ll})", 0.6),
+        Pattern("initial_alone", r"(?<![\w./])(?P<pii>\p{Lu}{1,2}\.)(?=[ \t]*[,)]|[ \t]+[-–]|[ \t]+\p{Ll})", 0.6),
         # A single capital standing for a person in a case report ("bệnh nhân 243 là A, vợ là B, A đưa B đi khám").
         Pattern("letter_alone", r"(?<![\w.'’-])(?P<pii>[A-Z])(?![\w.'’-])", 0.6),
+        # Messages typed without diacritics: "a"/"e"/"c" (anh, em, chị) before a name ("a Khai oi", "c vu thi ngoan hoi").
+        Pattern(
+            "chat_kinship",
+            rf"(?<![\w.'’-])(?:a|e|c)[ \t]+(?P<pii>\p{{Lu}}[a-z]+|(?:{_LOWER_SURNAMES})(?:[ \t]+[a-z]+){{1,3}})(?![\w'’.-])",
+            0.6,
+        ),
         # Foreign names (two or more Latin words without diacritics) after a title: "Bệnh nhân Peter James Walker".
         Pattern(
             "foreign_after_title",
@@ -361,6 +388,10 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         # "điều dưỡng Lan", "con trai Nam": a longer title or kinship word beats the place word in it.
         if place is not None and trigger is not None and trigger.start() < place.start():
             place = None
+        # "giấy ra viện: Cung Văn Hạnh" is a discharge, not an institute; "huyện Lò Thị Phương" is an office's
+        # district then a woman's name ("Thị" is no place's middle word).
+        if place is not None and (_STAY_BEFORE_VIEN.search(before) or _SURNAME_THI.match(text, start)):
+            place = None
         has_trigger = trigger is not None
         if place is not None or (_HOUSE_NUMBER_BEFORE.search(before) and not _DATE_OR_CASE_BEFORE.search(before)
                                  and not _UNIT_NUMBER_BEFORE.search(before)):
@@ -372,6 +403,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             # the longer name is its own candidate.
             if _style(word) in ("title", "upper") and word.lower() not in _HONORIFIC_WORDS and is_name_syllable(word):
                 return None
+        if pattern.name == "chat_kinship":
+            return self._chat_kinship(text, start, end)
         if pattern.name in ("highland_h", "highland_y"):
             return self._highland(text, start, end, pattern, has_trigger, previous)
         if pattern.name == "highland_clan_first":
@@ -431,6 +464,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                 and (len(words) == 2 or not all(is_name_syllable(w) for _, _, w in words[1:]))):
             return None  # "Ông Bảy", "Ông Wang Jianguo": a title before a given or foreign name, not the surname Ông
         honorific = text[match.start():start].strip(" \t.:,-").lower() if pattern.name in ("honorific_name", "surname_lower") else ""
+        honorific = regex.sub(r"[ \t]+(?:là|la)$", "", honorific)  # "tên cháu là Bi": the kinship word is "cháu"
         if honorific.startswith("chi") and regex.search(r"(?i)(?:^|[^\w])(?:dia|địa)[ \t]+$", text[:match.start()]):
             return None  # "dia chi: Dong Hung" is "địa chỉ", not "chị"
         if pattern.name == "surname_lower" and honorific in _AMBIGUOUS_UNACCENTED and (
@@ -447,11 +481,14 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                     accepted = unaccented
         if accepted is None and pattern.name == "honorific_name":
             separator = text[match.start() + len(honorific):start] if honorific else " "
-            if honorific in _KINSHIP_FORMS and separator.strip(" \t"):
+            if honorific in _KINSHIP_FORMS and separator.strip(" \t") not in ("", "là", "la"):
                 return None  # "bà: Lan" is not how a name follows a kinship word
             accepted = self._accept_given_name(text, words, honorific)
-            if accepted is None or accepted[0] == 1:
-                accepted = self._accept_capitalised_run(words) or accepted
+            run = self._accept_capitalised_run(words)
+            # "ông Sơn Ngọc Thành": a longer run of name syllables beats the two-word given name.
+            if run is not None and (accepted is None or accepted[0] == 1 or (
+                    run[0] > accepted[0] and all(is_name_syllable(w) for _, _, w in words[:run[0]]))):
+                accepted = run
         if accepted is None:
             return None
         count, score = accepted
@@ -533,6 +570,27 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         self._scores[(start, end, "given_alone")] = 0.6
         return start, end
 
+    def _chat_kinship(self, text, start, end):
+        """A name after "a"/"e"/"c" in a message without diacritics: a listed given name (Title Case, not a place,
+        not followed by more capitals) or a lower-case full name."""
+        if has_diacritics(text[max(0, start - 40):end + 40]):
+            return None
+        words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text, start, end)]
+        if len(words) == 1:
+            word = words[0][2]
+            if not is_name_syllable(word) or not self._repeatable_given(word) or regex.match(r"[ \t]+\p{Lu}", text[end:end + 2]):
+                return None
+            self._scores[(start, end, "chat_kinship")] = 0.6
+            return start, end
+        if len(words) < 3 or words[1][2] not in _COMMON_MIDDLE_NAMES:
+            return None  # "e cam on": a lower-case full name has a middle name
+        accepted = self._accept_full_name(words, True, accented_context=False)
+        if accepted is None:
+            return None
+        name_end = words[accepted[0] - 1][1]
+        self._scores[(start, name_end, "chat_kinship")] = 0.6
+        return start, name_end
+
     def _clan_first(self, text, start, end, pattern):
         """Jrai / Bahnar names with the clan first; the given names must not be a place ("Nay Hà Nội")."""
         words = text[start:end].split()
@@ -597,6 +655,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                 forms.add(" ".join(words[-2:]))
             elif len(words) == 1 and ("." in name and len(name) >= 4):
                 forms.add(name.rstrip("."))
+            elif len(words) == 1 and self._repeatable_given(name):
+                forms.add(name)  # "chi hoi dd Ngan nhe, so Ngan la …": the bare name again
         if not forms:
             return results
         extra = []
@@ -618,6 +678,15 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
             ))
         return EntityRecognizer.remove_duplicates(results + extra) if extra else results
+
+    @staticmethod
+    def _repeatable_given(name: str) -> bool:
+        """A one-word given name found after a title, whose later bare mentions are the same person: Title Case,
+        three letters or more, and never a number, a direction or a place name alone."""
+        folded = fold(name)
+        return (len(name) >= 3 and _style(name) == "title" and folded not in _AMBIGUOUS_GIVEN
+                and name.lower() not in _NEVER_GIVEN_ALONE and folded not in folded_local_place_names()
+                and folded not in folded_province_names() and folded not in _folded_countries())
 
     @staticmethod
     def _mentions(text: str, forms: set[str]):
@@ -650,16 +719,18 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             first = words[0][2]
             if accented_context and first not in _LOWER_SURNAMES_EXACT:
                 return None
-            if not accented_context and first in _COMMON_UNACCENTED_WORDS:
-                return None  # "la anh" is "là anh"
+            if not accented_context and first in _COMMON_UNACCENTED_WORDS and not (len(words) > 2 and words[1][2] == "thi"):
+                return None  # "la anh" is "là anh"; "ha thi ngoc" is a name
+            if not accented_context and len(words) > 1 and f"{first} {words[1][2]}" in _UNACCENTED_PHRASES:
+                return None  # "em cam on chi" is "em cảm ơn chị"
         count = 1
         all_known = True
-        for _, _, word in words[1:4]:
+        for index, (_, _, word) in enumerate(words[1:4], 1):
             word_style = _style(word)
             if style == "lower" and accented_context:
                 known = word in lower_name_syllables() or word.replace("oà", "òa").replace("uý", "úy") in lower_name_syllables()
             else:
-                known = is_name_syllable(word)
+                known = is_name_syllable(word) or (style == "lower" and _unlisted_given_after_middle(words, index))
             if style == "title" and (word_style == "title" or word_style == "letter"):
                 all_known = all_known and (known or word_style == "letter")
             elif style == "upper" and (word_style in ("upper", "letter")):
@@ -695,8 +766,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         if len(words) < 3 or has_diacritics(words[0][2] + words[1][2]) or fold(words[1][2]) not in _COMMON_MIDDLE_NAMES:
             return None
         count = 2
-        for _, _, word in words[2:4]:
-            if has_diacritics(word) or not (word.islower() and is_name_syllable(word)):
+        for index, (_, _, word) in enumerate(words[2:4], 2):
+            if has_diacritics(word) or not (word.islower() and (is_name_syllable(word) or _unlisted_given_after_middle(words, index))):
                 break
             count += 1
         return (count, 0.7) if count >= 3 else None
@@ -742,7 +813,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         if not is_name_syllable(first):
             # An unlisted capitalised word right after a kinship word is a name ("ông Chứ"), unless
             # the two make a place ("Bà Rịa", "Bà Điểm") or the capitals continue (a longer proper name).
-            if honorific not in KINSHIP_WORDS or _style(first) != "title":
+            if honorific not in _KINSHIP_FORMS or honorific in _AMBIGUOUS_UNACCENTED or _style(first) != "title":
                 return None
             place = fold(honorific + " " + first)
             if place in folded_local_place_names() or place in folded_province_names():
