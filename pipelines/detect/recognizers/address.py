@@ -245,9 +245,9 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         Pattern("street_bare", rf"(?=\p{{Lu}})(?<![\w.])(?:{_TITLE_SURNAME_ALT})(?:[ \t]+\p{{Lu}}\p{{Ll}}*){{1,3}}(?=[ \t]*,[ \t]*{_UNIT_AFTER_STREET})", 0.6),
         Pattern("house_number", rf"(?<![\w/.,])(?i:số|so)[ \t]+{_NUM}(?![\w/])", 0.3),
         # A kilometre mark before its road ("km 18 quốc lộ 5"): weak, it joins the road.
-        Pattern("km_mark", rf"(?<![\w.])(?i:km)[ \t]*\d{{1,4}}(?:[+.]\d{{1,3}})?(?=[ \t]+(?:{_KEYWORDS['street']}))", 0.3),
+        Pattern("km_mark", rf"(?=[kK])(?<![\w.])(?i:km)[ \t]*\d{{1,4}}(?:[+.]\d{{1,3}})?(?=[ \t]+(?:{_KEYWORDS['street']}))", 0.3),
         # A house number right before its street keyword ("67 phố Bạch Mai", "12 ngõ 4"): weak, it joins the street.
-        Pattern("house_before_street", rf"(?<![\w/.,]){_NUM}(?=[ \t]+(?:{_KEYWORDS['street']}))", 0.3),
+        Pattern("house_before_street", rf"(?=\d)(?<![\w/.,]){_NUM}(?=[ \t]+(?:{_KEYWORDS['street']}))", 0.3),
         Pattern(
             "number_street",
             rf"(?<![\w/.,]){_NUM}[ \t]+(?:\p{{Lu}}\p{{Ll}}+(?:[ \t]+\p{{Lu}}\p{{Ll}}*){{0,4}}|\p{{Lu}}{{2,}}(?:[ \t]+\p{{Lu}}+){{0,4}})",

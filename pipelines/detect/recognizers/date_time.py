@@ -25,6 +25,8 @@ _DOSE_UNIT = r"(?:lần|lan|viên|vien|ống|ong|gói|goi|lọ|chai|ml|mg|giọt
 # ("đau 4/10, giảm còn 2/10": a later score of the same pain too).
 _PAIN_SCORE_BEFORE = regex.compile(r"\b(?:đau|dau|vas|nrs)(?:\s+[^\W\d_]+|\s*\d{1,2}/10\s*[,;]?){0,4}\s*[<>≤≥=]?\s*$",
                                    regex.IGNORECASE)
+_DURATION_AGO = regex.compile(r"\s+(?:trước|truoc|sau|nữa|nua)(?![\w])", regex.IGNORECASE)
+_ABOUT_BEFORE = regex.compile(r"(?:khoảng|khoang)\s+$", regex.IGNORECASE)
 # Lunar months by name ("tháng Giêng", "tháng Chạp") and days 1-10 of a lunar month ("mùng 6", "mồng 10").
 _LUNAR_MONTH = r"(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap|{m})(?:\s+(?:âm lịch|am lich|âl))?".format(m=r"(?:0?[1-9]|1[0-2])")
 _LUNAR_DAY = r"(?:mùng|mồng|mung)\s+(?:0?[1-9]|10)(?!\d|[/.-]\d)"  # "mùng 9-3" is the day-month "9-3"
@@ -62,19 +64,19 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         ),
         Pattern("month_words", rf"\b(?:tháng|thang)\s+{_MONTH}\s*(?:/|năm|nam)\s*{_YEAR}(?!\d)", 0.8),
         # A full date in words needs no "ngày" before it ("Ngày ra viện: 28 tháng 11 năm 2026").
-        Pattern("day_words", rf"(?<![\d/.,]){_DAY}\s+(?:tháng|thang)\s+{_MONTH}\s*(?:,\s*)?(?:năm|nam)\s+{_YEAR}(?!\d)", 0.8),
+        Pattern("day_words", rf"(?=\d)(?<![\d/.,]){_DAY}\s+(?:tháng|thang)\s+{_MONTH}\s*(?:,\s*)?(?:năm|nam)\s+{_YEAR}(?!\d)", 0.8),
         # English dates in translated summaries: "Nov 9, 2026", "14 November 2026", "March 3rd, 2026".
         Pattern(
             "english",
-            rf"(?<![\w]){_EN_MONTH}\.?\s+{_DAY}(?:st|nd|rd|th)?,?\s+{_YEAR}(?!\d)"
-            rf"|(?<![\w.,/]){_DAY}(?:st|nd|rd|th)?\s+{_EN_MONTH}\.?,?\s+{_YEAR}(?!\d)",
+            rf"(?-i:(?=[JFMASOND][a-z]))(?<![\w]){_EN_MONTH}\.?\s+{_DAY}(?:st|nd|rd|th)?,?\s+{_YEAR}(?!\d)"
+            rf"|(?=\d)(?<![\w.,/]){_DAY}(?:st|nd|rd|th)?\s+(?-i:(?=[JFMASOND][a-z])){_EN_MONTH}\.?,?\s+{_YEAR}(?!\d)",
             0.8,
         ),
         # A day of the month alone after "ngày" ("đến ngày 12 đã tự thở", "ngay 15 len lay thuoc"): not a dose, a count,
         # an illness or post-operative day ("ngày 3 lần", "ngày 2 sau mổ", "ngày 5 của bệnh").
         Pattern(
             "day_alone",
-            rf"(?<![\w])(?<!(?:mỗi|moi|trong|mấy|may|số|so|những|nhung|các|cac)\s+)(?:ngày|ngay)\s+(?P<pii>{_DAY})"
+            rf"(?=[nN])(?<![\w])(?<!(?:mỗi|moi|trong|mấy|may|số|so|những|nhung|các|cac)\s+)(?:ngày|ngay)\s+(?P<pii>{_DAY})"
             rf"(?![\d/.,:-]|\s*(?:{_DOSE_UNIT}|{_UNIT_AFTER}|sau|của|cua|thứ|thu|đầu|dau|điều|dieu|hậu|hau|nằm|nam|tới|toi|ra"
             rf"|đêm|dem|và|va|đến|den|tháng|thang|hoặc|hoac|-)(?![\w]))",
             0.5,
@@ -82,7 +84,7 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         # Weekdays abbreviated in messages: "t7 em dua me len", "hen t3 nhe".
         Pattern(
             "weekday_short",
-            r"(?<![\w/.-])(?-i:t[2-7])(?=\s+(?:em|e|anh|a|chị|chi|c|mình|minh|tôi|sáng|sang|chiều|chieu|tối|tuần|tuan|này|nay"
+            r"(?-i:(?=t[2-7]))(?<![\w/.-])(?-i:t[2-7])(?=\s+(?:em|e|anh|a|chị|chi|c|mình|minh|tôi|sáng|sang|chiều|chieu|tối|tuần|tuan|này|nay"
             r"|sau|tới|nhé|nhe|được|duoc|có|co|sẽ|se|mới|moi|đi|di|lên|len|về|ve)(?![\w])|\s*[,.?!]|\s*$)",
             0.5,
         ),
@@ -160,20 +162,22 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
         # otherwise it is a duration or an interval ("trước ăn 1 giờ", "3 giờ/lần").
         Pattern(
             "hour",
-            r"(?:\b(?:lúc|luc|vào|vao|từ|tu|đến|den|tới|toi|mai|nay)\s+(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))(?![\w/])"
-            # "khoảng 1h trước" is a duration, "khoảng 9h" a time.
-            r"|\b(?:khoảng|khoang)\s+(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))(?![\w/])(?!\s+(?:trước|truoc|sau|nữa|nua)(?![\w]))"
-            # The route of an order before its hour ("Ceftriaxon 2g TMC 8h"), an hour after another ("lúc 8h và 20h").
-            r"|(?<=(?-i:TMC|TM|TB|TDD|TTM|TDW|IV|IM|SC)\s)(?P<pii>(?:[01]?\d|2[0-3])h)(?![\w/])"
-            r"|(?<=(?<![\d:.,])(?:[01]?\d|2[0-3])\s?h(?:[0-5]\d)?\s*(?:,|và|va|hoặc|hoac)\s*)(?P<pii>(?:[01]?\d|2[0-3])\s?h)(?![\w/])"
+            r"(?:\b(?:lúc|luc|vào|vao|từ|tu|đến|den|tới|toi|khoảng|khoang|mai|nay)\s+(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))(?![\w/])"
             r"|(?<![\d:.,])(?P<pii>(?:[01]?\d|2[0-3])\s?(?:giờ|gio|h))\s+(?=(?:sáng|sang|chiều|chieu|tối|toi|trưa|trua|đêm|dem|hôm|hom|ngày|ngay)\b)"
             # An hour before the date it belongs to ("22h 10/3", "16h 27/3").
             r"|(?<![\d:.,])(?P<pii>(?:[01]?\d|2[0-3])h)\s+(?=(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?!\d))"
             # An afternoon or evening hour as a limit ("trước 16h", "sau 20h"): 13h-23h are not durations there.
-            r"|\b(?:trước|truoc|sau)\s+(?P<pii>(?:1[3-9]|2[0-3])h)(?![\w/])"
-            r"|\b(?:trước|truoc)\s+(?P<pii>(?:[6-9]|1[0-2])h)(?![\w/])"
+            # Before "trước" a morning hour too ("ra viện trước 10h").
+            r"|\b(?:trước|truoc)\s+(?P<pii>(?:[6-9]|1\d|2[0-3])h)(?![\w/])|\bsau\s+(?P<pii>(?:1[3-9]|2[0-3])h)(?![\w/])"
             # The hours of a monitoring log, each before its reading ("Theo dõi: 13h HA 150/95, 14h HA 140/90").
             r"|(?:^|(?<=[:;,]\s?))(?P<pii>(?:[01]?\d|2[0-3])h)\s+(?=(?-i:[A-Z][A-Za-z]{0,4}\d?)\s+\d))",
+            0.5,
+        ),
+        # The route of an order before its hour ("Ceftriaxon 2g TMC 8h"), an hour after another ("lúc 8h và 20h").
+        Pattern(
+            "hour_in_order",
+            r"(?-i:(?=[TIS][A-Z]))(?-i:\b(?:TMC|TM|TB|TDD|TTM|TDW|IV|IM|SC))\s(?P<pii>(?:[01]?\d|2[0-3])h)(?![\w/])"
+            r"|(?=\d)(?<![\d:.,])(?:[01]?\d|2[0-3])\s?h(?:[0-5]\d)?\s*(?:,|và|va|hoặc|hoac)\s*(?P<pii>(?:[01]?\d|2[0-3])\s?h)(?![\w/])",
             0.5,
         ),
     ]
@@ -182,5 +186,8 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
     CONTEXT: list = []
 
     def invalidate_span(self, text: str, start: int, end: int, match, pattern) -> bool:
-        """A bare "3/10" a few words after "đau" is a pain score ("đau vết mổ 3/10"), not a date."""
+        """A bare "3/10" a few words after "đau" is a pain score ("đau vết mổ 3/10"), not a date; "khoảng 1h trước"
+        (about an hour ago) is a duration, not a clock time."""
+        if pattern.name == "hour":
+            return _DURATION_AGO.match(text, end) is not None and _ABOUT_BEFORE.search(text, max(0, start - 12), start) is not None
         return pattern.name == "day_month_bare" and _PAIN_SCORE_BEFORE.search(preceding_text(text, start, 50)) is not None

@@ -328,7 +328,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         # Messages typed without diacritics: "a"/"e"/"c" (anh, em, chị) before a name ("a Khai oi", "c vu thi ngoan hoi").
         Pattern(
             "chat_kinship",
-            rf"(?<![\w.'’-])(?:a|e|c)[ \t]+(?P<pii>\p{{Lu}}[a-z]+|(?:{_LOWER_SURNAMES})(?:[ \t]+[a-z]+){{1,3}})(?![\w'’.-])",
+            rf"(?=[aec][ \t])(?<![\w.'’-])(?:a|e|c)[ \t]+(?P<pii>\p{{Lu}}[a-z]+|(?:{_LOWER_SURNAMES})(?:[ \t]+[a-z]+){{1,3}})(?![\w'’.-])",
             0.6,
         ),
         # Foreign names (two or more Latin words without diacritics) after a title: "Bệnh nhân Peter James Walker".
