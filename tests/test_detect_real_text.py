@@ -59,8 +59,8 @@ POSITIVE = {
         ("Bệnh nhân ở khách sạn từ ngày 3-6/9.", ["3-6/9"]),
         ("Đi du lịch ngày 21-24/5 cùng gia đình.", ["21-24/5"]),
         ("Xét nghiệm các ngày 9, 10, 12/11 đều âm tính.", ["9, 10, 12/11"]),
-        ("Nghỉ làm từ ngày 2 đến 8/10.", ["2 đến 8/10"]),
-        ("Lấy mẫu các ngày 14/3, 16/3 và 18/3.", ["14/3, 16/3 và 18/3"]),
+        ("Nghỉ làm từ ngày 2 đến 8/10.", ["2", "8/10"]),  # joined by a word: two dates, as the hand-written sets annotate
+        ("Lấy mẫu các ngày 14/3, 16/3 và 18/3.", ["14/3, 16/3", "18/3"]),
         ("Ông bắt đầu ho từ đầu tháng 5.", ["đầu tháng 5"]),  # a vague date keeps its word, as the hand-written sets annotate it
         ("Trong tháng 11 bà không đi đâu.", ["tháng 11"]),
         ("Nhập viện lúc 20h ngày 4/12.", ["20h", "4/12"]),

@@ -1,5 +1,7 @@
+from typing import List
+
 import regex
-from presidio_analyzer import Pattern
+from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
 from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer, preceding_text
 
@@ -25,6 +27,9 @@ _DOSE_UNIT = r"(?:lần|lan|viên|vien|ống|ong|gói|goi|lọ|chai|ml|mg|giọt
 # ("đau 4/10, giảm còn 2/10": a later score of the same pain too).
 _PAIN_SCORE_BEFORE = regex.compile(r"\b(?:đau|dau|vas|nrs)(?:\s+[^\W\d_]+|\s*\d{1,2}/10\s*[,;]?){0,4}\s*[<>≤≥=]?\s*$",
                                    regex.IGNORECASE)
+# A word between two days of a list ("ngày 20 và 21/4", "từ ngày 2 đến 8/10") separates two dates (the hand-written
+# sets' rule); a comma or a dash keeps one ("9, 10, 12/11", "3-6/9").
+_WORD_JOINER = regex.compile(r"\s+(?:và|va|đến|den|tới|toi|hoặc|hoac)\s+(?:(?:ngày|ngay)\s+)?(?=\d)", regex.IGNORECASE)
 _DURATION_AGO = regex.compile(r"\s+(?:trước|truoc|sau|nữa|nua)(?![\w])", regex.IGNORECASE)
 _ABOUT_BEFORE = regex.compile(r"(?:khoảng|khoang)\s+$", regex.IGNORECASE)
 # Lunar months by name ("tháng Giêng", "tháng Chạp") and days 1-10 of a lunar month ("mùng 6", "mồng 10").
@@ -184,6 +189,20 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []
+
+    def find(self, text: str) -> List[RecognizerResult]:
+        """Pattern results, each list of days joined by a word split into its dates."""
+        results = super().find(text)
+        if not any(_WORD_JOINER.search(text, r.start, r.end) for r in results):
+            return results
+        split: list[RecognizerResult] = []
+        for r in results:
+            start = r.start
+            for joiner in _WORD_JOINER.finditer(text, r.start, r.end):
+                split.append(self.result(start, joiner.start(), r.score, "day_list"))
+                start = joiner.end()
+            split.append(r if start == r.start else self.result(start, r.end, r.score, "day_list"))
+        return EntityRecognizer.remove_duplicates(split)
 
     def invalidate_span(self, text: str, start: int, end: int, match, pattern) -> bool:
         """A bare "3/10" a few words after "đau" is a pain score ("đau vết mổ 3/10"), not a date; "khoảng 1h trước"
