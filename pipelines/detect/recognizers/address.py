@@ -325,9 +325,9 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         if len(words[0][2]) == 1 and (text[words[0][1]:words[0][1] + 1] == "." or keyword.endswith(".")):
             return None  # "H.T.M", "H.C" after "H." are a person's initials, not a district
         folded_words = [fold(w) for _, _, w in words]
-        if (len(words) > 1 and kind != "street" and folded_words[0] in folded_surnames()
-                and _MIDDLE_NAME_AFTER.match(text, words[1][0])):
-            return None  # "BHXH huyện Lò Thị Phương": the unit of an office, then a person
+        if (len(words) > 2 and kind != "street" and folded_words[0] in folded_surnames() and folded_words[1] == "thi"
+                and " ".join(folded_words[:3]) not in folded_local_place_names()):
+            return None  # "BHXH huyện Lò Thị Phương": the unit of an office, then a woman's name
         if kind in ("ward", "district", "city"):
             for size in range(min(4, len(words)), 0, -1):
                 candidate = " ".join(folded_words[:size])
