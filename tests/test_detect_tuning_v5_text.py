@@ -19,7 +19,10 @@ Every string here was written for this test; none is taken from v5 or any other 
 A positive case names the exact spans expected; a negative case must give no entity of that type.
 """
 
-from detect_cases import case_tests
+import pytest
+from detect_cases import case_tests, positive_cases
+
+from pipelines.detect import detect_texts
 
 POSITIVE = {
     "PERSON": [
@@ -123,3 +126,10 @@ NEGATIVE = {
 }
 
 test_finds, test_ignores = case_tests(POSITIVE, NEGATIVE)
+
+
+@pytest.mark.parametrize("entity_type,text,expected", positive_cases(POSITIVE))
+def test_batch_path_finds_the_same(analyzer, entity_type, text, expected):
+    """The batch path skips a recognizer whose cheap pre-filter (NEEDS) rules the text out: the new forms pass it."""
+    [entities] = detect_texts([text], analyzer=analyzer, n_process=1)
+    assert [text[e["start"]:e["end"]] for e in entities if e["entity_type"] == entity_type] == expected

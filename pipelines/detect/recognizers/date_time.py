@@ -53,7 +53,8 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
     ENTITY = "DATE_TIME"
     NEEDS = (r"(?i:\d\s?(?:[/.:hg-]|giờ|gio)|\d\s+(?:tháng|thang)|\d\s*(?:/|năm|nam)|\d{8}|(?:tháng|thang)\s+\d"
              r"|(?:mùng|mồng|mung)\s+\d|(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap)|(?:năm|nam)\s+\d"
-             r"|th[ứu]\s+[\w]|ch[ủu] nh|\d,?\s+(?:19|20)\d\d|\bt[2-7]\b)")
+             r"|th[ứu]\s+[\w]|ch[ủu] nh|\d,?\s+(?:19|20)\d\d|\d\s+\p{L}{3,9}\.?,?\s+(?:19|20)\d\d|\bt[2-7]\b"
+             r"|(?:ngày|ngay)\s+\d)")
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern("dmy", rf"(?=\d)(?<![\d/.-]){_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep)(?:{_YEAR}|\d{{2}})(?![\d]|[/.-]\d)", 0.85),
