@@ -54,7 +54,7 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
     NEEDS = (r"(?i:\d\s?(?:[/.:hg-]|giờ|gio)|\d\s+(?:tháng|thang)|\d\s*(?:/|năm|nam)|\d{8}|(?:tháng|thang)\s+\d"
              r"|(?:mùng|mồng|mung)\s+\d|(?:tháng|thang)\s+(?:giêng|gieng|chạp|chap)|(?:năm|nam)\s+\d"
              r"|th[ứu]\s+[\w]|ch[ủu] nh|\d,?\s+(?:19|20)\d\d|\d\s+\p{L}{3,9}\.?,?\s+(?:19|20)\d\d|\bt[2-7]\b"
-             r"|(?:ngày|ngay)\s+\d)")
+             r"|(?:ngày|ngay)\s+\d{1,2}(?!\d|\s*(?:lần|lan|viên|vien|ống|ong|gói|goi|ml|mg|giọt|giot)(?!\w)))")
     FLAGS = CASE_INSENSITIVE
     PATTERNS = [
         Pattern("dmy", rf"(?=\d)(?<![\d/.-]){_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep)(?:{_YEAR}|\d{{2}})(?![\d]|[/.-]\d)", 0.85),
