@@ -87,6 +87,7 @@ _OWNER_BEFORE = regex.compile(r"(?i:chủ|bà chủ|ông chủ|chủ nhân|ngư�
 _ROLE_BEFORE_UNIT = regex.compile(r"(?:^|[^\w])(?i:trưởng|phó|truong|pho)[ \t]+$")
 # A number after a keyword that is a clock time ("hiện trường 10h35") or a phone number ("công ty 0935 118 247").
 _TIME_OR_PHONE_VALUE = regex.compile(r"(?:[01]?\d|2[0-3])[hH](?:[0-5]\d)?(?!\w)|0\d{2,}|\d{5,}|\d+(?:[ \t.]\d+){2,}")
+_NUMBERED_VALUE = regex.compile(r"(?i:số|so)[ \t]+\d")
 _SURNAME_BEFORE = regex.compile(r"(?<![\w])(?:" + alternation({v for v in case_variants(SURNAMES) if v[:1].isupper()}) + r")[ \t]+$")
 # A surname keyword then a middle name is a person ("Lăng Thị Xuyên", "huyện Lò Thị Phương").
 _MIDDLE_NAME_AFTER = regex.compile(r"(?:Thị|THỊ|Văn|VĂN)[ \t]+\p{Lu}")
@@ -319,7 +320,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
             return value_end, kind != "house"
         if kind == "house":
             return None
-        if kind in ("street", "hamlet") and regex.match(r"(?i:số|so)[ \t]+\d", value):
+        if kind in ("street", "hamlet") and _NUMBERED_VALUE.match(value):
             return value_end, True  # "đường số 7", "duong so 7", "tổ dân phố số 6"
         words = self._name_words(text, value_start, value_end)
         if len(words[0][2]) == 1 and (text[words[0][1]:words[0][1] + 1] == "." or keyword.endswith(".")):

@@ -36,6 +36,7 @@ _UPPER_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v.isupper()
 _LOWER_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v.islower()})
 _HONORIFIC_ALT = alternation(case_variants(list(HONORIFICS)))
 _WORD_RE = regex.compile(WORD)
+_CAPITAL_NEXT = regex.compile(r"[ \t]+\p{Lu}")
 _ENGLISH_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr"})
 _SURNAME_FORMS = frozenset(case_variants(SURNAMES))  # as written: "Lăng" is not the listed "Lạng"
 
@@ -464,7 +465,8 @@ class PersonRecognizer(VietnamesePatternRecognizer):
                 and (len(words) == 2 or not all(is_name_syllable(w) for _, _, w in words[1:]))):
             return None  # "Ông Bảy", "Ông Wang Jianguo": a title before a given or foreign name, not the surname Ông
         honorific = text[match.start():start].strip(" \t.:,-").lower() if pattern.name in ("honorific_name", "surname_lower") else ""
-        honorific = regex.sub(r"[ \t]+(?:là|la)$", "", honorific)  # "tên cháu là Bi": the kinship word is "cháu"
+        if honorific.endswith((" là", " la", "\tlà", "\tla")):
+            honorific = honorific[:-2].rstrip(" \t")  # "tên cháu là Bi": the kinship word is "cháu"
         if honorific.startswith("chi") and regex.search(r"(?i)(?:^|[^\w])(?:dia|địa)[ \t]+$", text[:match.start()]):
             return None  # "dia chi: Dong Hung" is "địa chỉ", not "chị"
         if pattern.name == "surname_lower" and honorific in _AMBIGUOUS_UNACCENTED and (
@@ -578,7 +580,7 @@ class PersonRecognizer(VietnamesePatternRecognizer):
         words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text, start, end)]
         if len(words) == 1:
             word = words[0][2]
-            if not is_name_syllable(word) or not self._repeatable_given(word) or regex.match(r"[ \t]+\p{Lu}", text[end:end + 2]):
+            if not is_name_syllable(word) or not self._repeatable_given(word) or _CAPITAL_NEXT.match(text, end):
                 return None
             self._scores[(start, end, "chat_kinship")] = 0.6
             return start, end
