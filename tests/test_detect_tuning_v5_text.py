@@ -83,6 +83,7 @@ POSITIVE = {
         ("Cháu mua xôi ở cổng chợ Tân Định.", ["cổng chợ Tân Định"]),
         ("Nhà ở tổ 9, khu phố Tân Tô, phường Tân Tạo.", ["tổ 9, khu phố Tân Tô, phường Tân Tạo"]),
         ("Em học tại điểm trường Nà Hẩu, xã Nà Hẩu.", ["điểm trường Nà Hẩu, xã Nà Hẩu"]),
+        ("Sáng nay các cháu vẫn đến trường Tiểu học Kim Liên.", ["trường Tiểu học Kim Liên"]),
     ],
 }
 

@@ -80,7 +80,7 @@ _POI_KEYWORD = ("(?i:" + alternation(_POI_KEYWORDS) + r")|(?-i:KCN|KTX|CCN|TTTM)
 _COMPOUND_BEFORE = {
     "động": regex.compile(r"(?i:lao|di|hoạt|vận|tác|chủ|bị|hành|cảm|kích|biến|dao|lưu|sinh|rung|cử|khởi|tự|náo|chấn|xúc|lay"
                           r"|manh|bạo|phát|kinh|hiếu|lãnh|bất|giao|co|chuyển|vọng|linh|thụ|xao|báo|huy|sống|cơ|năng)[ \t]+$"),
-    "trường": regex.compile(r"(?i:hiện|môi|thị|lập|chiến|thương|đấu|pháp|sa|hội|ra|đến|vào|tới|sân)[ \t]+$"),
+    "trường": regex.compile(r"(?i:hiện|môi|thị|lập|chiến|thương|đấu|pháp|sa)[ \t]+$"),
 }
 _OWNER_BEFORE = regex.compile(r"(?i:chủ|bà chủ|ông chủ|chủ nhân|người quản lý)[ \t]+$")
 # "trưởng thôn Ksor Nhưn", "phó ấp Năm": a role named after its unit, then the person holding it.
