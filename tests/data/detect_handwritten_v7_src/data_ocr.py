@@ -1,0 +1,37 @@
+"""Text of scanned forms as OCR returns it (v7, hand-written, blind)."""
+
+GENRE = "ocr_form"
+
+ITEMS = [
+    "HỌ VÀ TÊN:[[P|DƯƠNG THỊ LIỄU]] NĂM SINH:[[A|1968]] GIỚI: NỮ",
+    "MÃ BN: [[PID|BN-26-0072815]] | SỐ VV: [[PID|26/VV/44127]]",
+    "ĐỊA CHỈ: [[ADR|SỐ 9 NGÕ 62 PHỐ LÊ THANH NGHỊ, BÁCH KHOA, HAI BÀ TRƯNG]], [[LOC|HÀ NỘI]]",
+    "SỐ THẺ BHYT: [[BHYT|D N 4 0 1 0 1 2 1 8 8 3 0 5 4]]",
+    "NGÀY VÀO VIỆN: [[D|2 8 / 1 1 / 2 0 2 6]]  GIỜ: [[D|0 9 : 1 5]]",
+    "ĐIỆN THOẠI LIÊN HỆ:[[PH|0 9 7 1 2 4 6 3 8 0]]",
+    "CHẨN ĐOÁN: J44.1 | BỆNH KÈM: I50.0 | MÃ KHOA: K05",
+    "Trang 2/4  MS: 02/BV-01  Khoa: HỒI SỨC TÍCH CỰC  Buồng: 03  Giường: 11",
+    "NGƯỜI NHÀ: [[P|lê văn tịch]]  QUAN HỆ: con  SĐT: [[PH|0 3 6 5 . 2 2 1 . 9 0 4]]",
+    "BÁC SĨ ĐIỀU TRỊ: [[P|KIM VĂN THÀNH]]  CCHN: [[SID|003941 / HNO-CCHN]]",
+    "Số CCCD/CMND [[CCCD|0 0 1 0 6 8 0 1 2 5 7 7]]  Ngày cấp: [[D|0 4 / 0 6 / 2 0 2 1]]",
+    "PHIẾU KHÁM BỆNH VÀO VIỆN | Số: [[PID|PK-2611-3072]] | Ngày: [[D|30.11.2026]]",
+    "MẠCH: 96 l/p NHIỆT ĐỘ: 38,2 °C HUYẾT ÁP: 100/60 mmHg NHỊP THỞ: 24 l/p CÂN NẶNG: 52 kg",
+    "NGHỀ NGHIỆP: Công nhân  NƠI LÀM VIỆC: [[ADR|CÔNG TY CP THÉP HÒA PHÁT, KCN PHỐ NỐI A]]",
+    "DÂN TỘC: Kinh  QUỐC TỊCH: [[LOC|Việt Nam]]",
+    "HỌTÊN NGƯỜIBỆNH [[P|NGUYỄNTHỊ HẢI ĐƯỜNG]]",
+    "Tuổi | [[A|7]] | Giới | Nam | Cân nặng | 21 kg",
+    "TỜ ĐIỀU TRỊ  Số tờ: 05  Khoa: NỘI TIM MẠCH",
+    "[[D|03/12]] [[D|07:30]] | BN tỉnh, đỡ khó thở | Furosemid 20mg 1 ống TMC",
+    "ĐD thực hiện: [[P|Tô Thị Lệ]]  Mã NV: [[SID|NV08127]]",
+    "NG ƯỜI LIÊN HỆ KHI CẦN: [[P|TR ẦN VĂN TÍ]] ([[PH|09 12 6 8 0 4 4 1]])",
+    "E-MAIL: [[EM|hoaiduong.nt@gmail.com]]",
+    "XÉT NGHIỆM | Hb 98 g/L | Tiểu cầu 210 G/L | Glucose 6,8 mmol/L | HbA1c 7,9 %",
+    "GIẤY CAM ĐOAN | Tôi tên: [[P|Sùng A Vư]] | Sinh năm: [[A|1987]] | Trú tại: [[ADR|bản Tả Phìn, xã Tả Phìn]]",
+    "MÃ SỐ BHXH:[[BHXH|3 1 1 0 2 4 7 7 8 5]]",
+    "Người bệnh/người nhà ký, ghi rõ họ tên: ........................",
+    "NGÀY [[D|0 2 THÁNG 1 2 NĂM 2 0 2 6]]  BÁC SĨ KHÁM BỆNH  [[P|Phan Quốc Duy]]",
+    "ĐỊA CHỈ:[[ADR|Ấp 3,Xã Tân Thạnh Đông,H.Củ Chi]],[[LOC|TP.HCM]]  SĐT:[[PH|0909-418-227]]",
+    "SỐ LƯU TRỮ: ______  MÃ KHOA: ______  (Dành cho phòng KHTH)",
+    "ĐIỆN THOẠI: [[PH|0978 624\n105]]  ĐT CƠ QUAN: [[PH|0225 3 746\n208]]",
+    "SỐ: ........ /GRV   QUYỂN SỐ: 04",
+]

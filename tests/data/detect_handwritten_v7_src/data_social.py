@@ -1,0 +1,37 @@
+"""Patients' families posting in Facebook / Zalo groups and forums (v7, hand-written, blind)."""
+
+GENRE = "social"
+
+ITEMS = [
+    "Cả nhà ơi giúp em với 😭 bố em là [[P|Nguyễn Văn Tịnh]] [[A|62 tuổi]] đang nằm ICU BV Chợ Rẫy, ai có kinh nghiệm chữa viêm phổi nặng chỉ em với ạ",
+    "Em xin chân thành cảm ơn BS [[P|Lương Đức Minh]] khoa Ngoại Tiêu hóa BV Bạch Mai đã mổ cho mẹ em hôm [[D|26/11]] 🙏❤️",
+    "KÊU GỌI ỦNG HỘ: bé [[P|Hà Gia Huy]], [[A|4 tuổi]], ở [[ADR|xóm Đồng Tâm, xã Nghĩa Hưng, huyện Nghĩa Đàn]], [[LOC|Nghệ An]], bị ung thư máu, mọi người liên hệ mẹ bé chị [[P|Thắm]] [[PH|0986 420 713]] ạ",
+    "moi nguoi oi cho e hoi BV nao kham tuyen giap tot o [[LOC|HN]] a, e o [[ADR|Gia Lam]]",
+    "Có ai biết sốt xuất huyết ngày thứ 4 tiểu cầu 45 G/L thì có cần nhập viện không ạ 😥",
+    "Cảm ơn tập thể y bác sĩ khoa Sơ sinh, đặc biệt chị điều dưỡng [[P|Thơ]] đã chăm bé nhà em suốt 3 tuần 🥰",
+    "Ai ở gần [[ADR|chợ Bà Chiểu]] cho em xin 2 đơn vị máu nhóm O+ gấp, chồng em là [[P|Trần Quốc Khánh]] đang mổ ở BV Nhân dân Gia Định, gọi em [[PH|0903-617-284]] 🙏🙏",
+    "Review BV Nhi TW: nên đi sớm, lấy số qua app, mang theo thẻ BHYT và sổ khám, gửi xe ở cổng phụ nhé mn.",
+    "Chi [[P|Nguyen Thi Phuong Thao]] oi, cho e xin sdt BS [[P|Kien]] kham nhi buoi toi voi a",
+    "Nhà mình ai có nhu cầu gửi đồ ăn cho bệnh nhân chạy thận ở [[ADR|hẻm 42 Trần Bình Trọng, phường 1, quận 5]] thì ib mình nhé 🍱",
+    "Mẹ em [[P|Lý Thị Mến]] sinh ngày [[D|14/08/1958]], CCCD [[CCCD|001158024731]] bị rơi mất ví ở BV K cơ sở Tân Triều, ai nhặt được cho em xin lại 😢",
+    "[[P|Hoàng Văn Sử]] ơi, bác sĩ dặn tái khám [[D|thứ Hai 14/12]] nhé em, nhớ mang giấy ra viện",
+    "Nhóm mình có ai từng điều trị ở Viện Huyết học chưa ạ, chi phí ghép tủy khoảng bao nhiêu ạ?",
+    "CAM ON BS [[P|LE HOANG QUAN]] VA CAC ANH CHI KHOA CAP CUU DA CUU SONG BO EM 🙏🙏🙏",
+    "Zalo nhóm hỗ trợ người nhà BN ung thư: liên hệ admin [[P|Quỳnh]] [[PH|0916 338 450]] nha mọi người",
+    "Bé nhà em tên [[P|Bin]], [[A|18 tháng tuổi]], sốt 3 ngày ko hạ, có nên đưa vào viện Nhi luôn ko mn 😰",
+    "Ai có con học [[ADR|trường mầm non Họa Mi, phường Tân Định]] lớp Chồi 2 thì lưu ý nhé, lớp đã có 5 bé bị tay chân miệng 😷",
+    "Hôm qua em đi tiêm vắc xin cúm, tiêm xong hơi sốt nhẹ, uống hạ sốt là ổn nhé mọi người.",
+    "UPDATE: bé [[P|Huy]] đã mổ xong hôm [[D|28/11]], cảm ơn mọi người đã ủng hộ tổng 186 triệu, mình sẽ sao kê công khai.",
+    "Em là [[P|Phạm Thị Diệu Linh]], con gái bệnh nhân [[P|Phạm Văn Lũy]] ([[PID|BN 2611-57720]]), bố em đã mất sáng [[D|30/11]], gia đình xin cảm ơn các bác sĩ BV Đa khoa tỉnh Thái Bình.",
+    "ai o [[ADR|quan 7]] biet phong kham da lieu nao ok ko a, be nha e bi cham 2 thang roi",
+    "Chồng mình là [[P|Mark Jensen]], người [[LOC|Đan Mạch]], bị tai nạn xe máy ở [[ADR|đèo Hải Vân]], ai biết phiên dịch tiếng Anh ở BV Đà Nẵng không ạ 🙏",
+    "Thuốc Tamiflu 75mg giờ mua ở đâu ạ, em tìm 4 nhà thuốc đều hết 😩",
+    "Gửi lời cảm ơn tới ê kíp BS [[P|Rơ Mah Hlip]] BV Đa khoa tỉnh Gia Lai đã cứu sống mẹ con em sau ca sinh khó đêm [[D|17/11]]",
+    "Tìm người thân: anh [[P|Lò Văn Khiêm]], [[A|35t]], đang điều trị trầm cảm thì bỏ đi từ [[D|27/11]], lần cuối thấy ở [[ADR|bến xe Mỹ Đình]], ai thấy báo giúp [[PH|0345 771 062]] 🙏",
+    "Mn cho hỏi thẻ BHYT của con em số [[BHYT|TE1797920155634]] có dùng khám ở BV quận Tân Phú được ko ạ",
+    "Tháng này ca sốt xuất huyết tăng mạnh, mọi người nhớ lật úp dụng cụ chứa nước, ngủ màn nhé 🦟",
+    "Ai muốn gửi đồ cho bé [[P|Mây]] ở khoa Ung bướu thì mail cho mình [[EM|quyquy.giupbe2026@gmail.com]] nha 💕",
+    "Cô [[P|Tuyết]] dạy ở [[ADR|trường THCS Nguyễn Du]] bị đột quỵ, đang nằm BV 115, học trò cũ ai muốn thăm cô thì vào buổi chiều nhé",
+    "Đừng tin mấy trang bán thuốc chữa ung thư trên mạng nha cả nhà, mất tiền mà bệnh nặng thêm.",
+    "Ai cần máu nhóm AB liên hệ: anh [[P|Tiến]] [[PH|0937 224 610]], chị [[P|Giao]] [[PH|0382 660 193]], hoặc em [[PH|0708 455 172]] 🩸",
+]
