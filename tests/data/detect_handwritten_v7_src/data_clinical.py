@@ -32,4 +32,5 @@ ITEMS = [
     "Ông [[P|Lầu Mí Chơ]] [[A|67 tuổi]], con trai [[P|Lầu Mí Dình]] đi cùng làm phiên dịch.",
     "Tóm tắt: BN nữ [[A|72t]], vào viện vì khó thở, chẩn đoán suy tim EF 32%, đang dùng furosemid 40mg/ngày.",
     "Liên hệ BS trực: [[PH|0904\n337 218]] hoặc máy lẻ [[PH|4412]].",
+    "Thẻ BHYT [[BHYT|HC4010198553207]] của BN [[P|Ngô Văn Sự]] có giá trị đến [[D|31/03/2027]].",
 ]

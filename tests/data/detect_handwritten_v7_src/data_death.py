@@ -32,4 +32,5 @@ ITEMS = [
     "Người chết thường trú tại [[ADR|ấp Phú Hữu, xã Phú Hữu, huyện Châu Thành]], [[LOC|Hậu Giang]]; mã số BHXH [[BHXH|9310255847]].",
     "Giờ tử vong ghi trên bệnh án và trên giấy báo tử phải trùng khớp, điều dưỡng trưởng kiểm tra lại.",
     "Người ký xác nhận: BS [[P|Khổng Minh Tiệp]], CCHN [[SID|002145/\nHNO-CCHN]].",
+    "Người khai tử: anh [[P|Hoàng Văn Chương]], CMND [[CCCD|186702335]], [[PH|0975 006 218]].",
 ]

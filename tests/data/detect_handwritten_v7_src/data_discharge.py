@@ -31,4 +31,5 @@ ITEMS = [
     "Khi cần gọi [[PH|0258 3 560 114]] (phòng KHTH) hoặc tổng đài 1900 6198.",
     "Ra viện buổi chiều, BN tự đi về, không cần xe cứu thương.",
     "Tóm tắt diễn biến: bệnh nhân [[P|Trịnh]] vào viện [[D|cuối tháng 11]], được nội soi gắp dị vật thực quản.",
+    "Hẹn xét nghiệm lại HbA1c sau 3 tháng, mục tiêu dưới 7%.",
 ]

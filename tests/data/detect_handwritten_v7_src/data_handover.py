@@ -34,4 +34,5 @@ ITEMS = [
     "Nhắc: đủ 2 người kiểm tra khi truyền máu, ghi rõ vào phiếu truyền máu theo quy định.",
     "G4 [[P|Đàng Năng Khoa]], người Chăm ở [[ADR|thôn Vĩnh Thuận, xã Phước Thái]], [[LOC|Ninh Thuận]], vào viện [[D|30/11]] vì rắn cắn.",
     "Số người nhà cần báo khi có diễn biến: G6 [[PH|0972 115 608]], G9 [[PH|0384.260.771]], G17 [[PH|0865-904-312]].",
+    "G19 [[P|Triệu Văn Sình]] (BHYT [[BHYT|CN3 11 1198 204 557]]) hết hạn thẻ, người nhà đang làm lại.",
 ]

@@ -32,4 +32,5 @@ ITEMS = [
     "Người gọi hỏi giá chụp MRI, đã hướng dẫn xem bảng giá trên trang web của bệnh viện.",
     "Kíp 115 báo về: BN [[P|Y Kông Ktla]] đã tử vong trước khi đến viện, người nhà xin đưa về [[ADR|buôn Ako Dhông]].",
     "Tổng đài viên lưu ý không đọc lại số CCCD của người gọi qua loa ngoài.",
+    "Người gọi đọc số CCCD [[CCCD|001 2 04 019 663]] của con trai [[P|Tạ Minh Quang]] để tra cứu kết quả xét nghiệm.",
 ]

@@ -32,4 +32,5 @@ ITEMS = [
     "Email hỏi tình trạng hồ sơ từ [[EM|tramtonnu.bt@gmail.com]] đã được trả lời trong ngày.",
     "Người lao động [[P|Nguyễn Văn Hiếu]], mã BHXH [[BHXH|0109 882 137]], bị tai nạn lao động tại [[ADR|xưởng cơ khí Đông Á, KCN Quang Minh]] ngày [[D|12/11/2026]].",
     "Danh sách thẻ hộ gia đình: [[BHYT|HG4 36 3602 118 447]], [[BHYT|HG4 36 3602 118 452]], [[BHYT|HG4 36 3602 118 469]].",
+    "Số định danh cá nhân [[CCCD|040178 009 215]], mã BHXH [[BHXH|4023117865]], thẻ [[BHYT|GD4 40 4023 117 865]] – bà [[P|Hồ Thị Ngạn]].",
 ]

@@ -34,4 +34,6 @@ ITEMS = [
     "SỐ LƯU TRỮ: ______  MÃ KHOA: ______  (Dành cho phòng KHTH)",
     "ĐIỆN THOẠI: [[PH|0978 624\n105]]  ĐT CƠ QUAN: [[PH|0225 3 746\n208]]",
     "SỐ: ........ /GRV   QUYỂN SỐ: 04",
+    "SỐ BHXH: [[BHXH|0 1 3 5 . 7 7 2 . 0 4 8]]",
+    "Email người bệnh:__ [[EM|kieudiem.pham91@yahoo.com.vn]]",
 ]

@@ -32,4 +32,5 @@ ITEMS = [
     "Đơn thuốc điện tử đã gửi tới e-mail [[EM|kieudao66@gmail.com]] của người bệnh ngày [[D|2/12]].",
     "Sổ theo dõi thuốc hướng thần: [[D|14:30]], cấp 2 viên rotundin cho bà [[P|Thân Thị Nguyên]] theo đơn BS [[P|Lâm]].",
     "Lịch trực nhà thuốc BV: [[D|24/12]] DS [[P|Quan Văn Lộ]] ([[SID|1209/CCHN-D-SYT-HNO]]), [[D|25/12]] DS [[P|Đặng Thị Bé]] ([[SID|0876/CCHN-D-SYT-BN]]).",
+    "Kho dược báo hết Augmentin 625mg, dùng thay bằng Curam 625mg cùng hoạt chất.",
 ]

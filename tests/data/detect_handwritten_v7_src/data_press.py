@@ -9,7 +9,7 @@ ITEMS = [
     "Theo Sở Y tế, chiều [[D|23/11]], 14 người ăn cỗ cưới tại nhà ông [[P|Lò Văn Tún]] ở [[ADR|bản Co Muông, xã Chiềng Bôm]] đã nhập viện vì ngộ độc.",
     "Nạn nhân là anh [[P|L.V.H.]] ([[A|28 tuổi]], trú [[ADR|xã Đông Sơn, huyện Chương Mỹ]]), bị điện giật khi sửa mái tôn tại [[ADR|xưởng gỗ Hùng Vượng]].",
     "Bé gái [[P|Vi Thị Khánh Linh]] ([[A|6 tuổi]]) bị chó cắn vào mặt khi chơi gần [[ADR|chợ Nà Phặc]], đã được tiêm huyết thanh kháng dại.",
-    "Bệnh nhân thứ [[PID|1.427]] tử vong là cụ ông [[A|88 tuổi]], có bệnh nền tăng huyết áp.",
+    "Bệnh nhân thứ [[PID|1.427]] là cụ ông [[A|88 tuổi]], có bệnh nền tăng huyết áp, đang điều trị tại khoa Hồi sức.",
     "Bộ Y tế khuyến cáo người dân không ăn nấm lạ, cá nóc và thực phẩm không rõ nguồn gốc.",
     "Các BN [[PID|5531]], [[PID|5532]] và [[PID|5540]] là người nhà của [[PID|BN 5529]], cùng sống tại [[ADR|chung cư Era Town, phường Phú Mỹ, quận 7]].",
     "Ổ dịch sởi tại [[ADR|thôn 2, xã Ea Tiêu, huyện Cư Kuin]] có 11 ca, ca đầu tiên là cháu [[P|H'Yăm Byă]] ([[A|2 tuổi]]), chưa tiêm vắc xin.",
@@ -34,4 +34,5 @@ ITEMS = [
     "Giám đốc Sở Y tế, ông [[P|Nguyễn Đình Tuân]], yêu cầu các bệnh viện báo cáo số ca hằng ngày trước [[D|16h]].",
     "Bệnh viện Đa khoa khu vực Cẩm Phả đã tiếp nhận 9 nạn nhân vụ sập giàn giáo.",
     "Sáng nay, lực lượng chức năng đã phong tỏa tạm thời khu vực và phun khử khuẩn.",
+    "Người dân thấy dấu hiệu nghi ngộ độc liên hệ 115 hoặc đường dây nóng 1900 9137.",
 ]

@@ -32,4 +32,5 @@ ITEMS = [
     "Người bệnh xin chuyển về BV gần nhà ở [[ADR|huyện Đức Trọng]] để tiện chăm sóc.",
     "Nơi chuyển đến đề nghị liên hệ [[PH|(0263) 3 822 560]] – máy lẻ [[PH|208]].",
     "Danh sách BN chuyển tuyến trong ngày: [[PID|bn2612301]], [[PID|bn2612317]], [[PID|bn2612342]], đều chuyển BV Phổi Trung ương.",
+    "Mã số BHXH người bệnh: [[BHXH|5108224390]], SĐT con trai: [[PH|+84 388 904 117]].",
 ]

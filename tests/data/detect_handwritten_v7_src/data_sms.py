@@ -33,4 +33,5 @@ ITEMS = [
     "anh [[P|duong van bao]] so cmnd [[CCCD|245 118 730]] nha e",
     "vang, e cam on bs a",
     "so dt nha e [[PH|0913\n582 640]] hoac so ban [[PH|0243 8 526 117]]",
+    "cccd me e [[CCCD|0 3 4 1 6 5 0 0 7 2 2 9]] a, bhxh [[BHXH|3417 006 522]]",
 ]

@@ -34,4 +34,6 @@ ITEMS = [
     "Cô [[P|Tuyết]] dạy ở [[ADR|trường THCS Nguyễn Du]] bị đột quỵ, đang nằm BV 115, học trò cũ ai muốn thăm cô thì vào buổi chiều nhé",
     "Đừng tin mấy trang bán thuốc chữa ung thư trên mạng nha cả nhà, mất tiền mà bệnh nặng thêm.",
     "Ai cần máu nhóm AB liên hệ: anh [[P|Tiến]] [[PH|0937 224 610]], chị [[P|Giao]] [[PH|0382 660 193]], hoặc em [[PH|0708 455 172]] 🩸",
+    "Em cần tìm người thân của cụ bà tên [[P|Đinh Thị Mùi]], khoảng [[A|80 tuổi]], được đưa vào BV Xanh Pôn sáng nay, cụ chỉ nhớ nhà ở [[ADR|gần chợ Kim Liên]] 🙏",
+    "Xin cảm ơn mọi người đã chia sẻ, bé đã được chuyển viện an toàn ❤️",
 ]
