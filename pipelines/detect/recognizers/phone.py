@@ -2,11 +2,11 @@ import phonenumbers
 import regex
 from presidio_analyzer import Pattern
 
-from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer, preceding_text
+from .base import CASE_INSENSITIVE, DASH, VietnamesePatternRecognizer, preceding_text
 
-# Between digit groups: a space, dot, dash or middle dot, with a space either side ("0383 · 611 · 029",
-# "0 3 8 8 . 5 0 2 . 7 1 9"), or nothing.
-_SEP = r"(?:[ \t]?[.\-·][ \t]?|\s)?"
+# Between digit groups: a space, dot, dash (also a non-breaking or en dash, "0399 ‑ 018 ‑ 746") or middle dot,
+# with a space either side ("0383 · 611 · 029", "0 3 8 8 . 5 0 2 . 7 1 9"), or nothing.
+_SEP = r"(?:[ \t\u00a0\u202f]?(?:[.·]|" + DASH + r")[ \t\u00a0\u202f]?|\s)?"
 # Mobile prefixes after the 2018 renumbering (identifiers.md §7.1).
 # A separator may cut the prefix too ("09 12 34 56 78").
 _MOBILE = rf"(?:3{_SEP}[2-9]|5{_SEP}[25689]|7{_SEP}[06-9]|8{_SEP}[1-9]|9{_SEP}\d)"
