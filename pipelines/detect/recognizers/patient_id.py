@@ -5,6 +5,7 @@ from presidio_analyzer import Pattern, RecognizerResult
 import regex
 
 from .base import CAPITALISED_NAME, CASE_INSENSITIVE, VietnamesePatternRecognizer
+from .case_number import IN_A_PERIOD
 
 _CODE = r"(?P<pii>[A-Z0-9](?:[A-Z0-9._/-]{0,38}[A-Z0-9])?)"
 # Papers and records that carry a patient's own number: "hồ sơ số HS25-004431", "đơn thuốc số DT-25-009812",
@@ -23,6 +24,7 @@ _NOT_A_RECORD = regex.compile(
     r"|chứng chỉ|chung chi|cchn|thuế|thue|điện thoại|dien thoai|sđt|sdt|đt|liên hệ|lien he|nhân viên|nhan vien|cán bộ|can bo|bác sĩ|bac si|tvv|tư vấn viên|lô|lo\b|sản xuất|đăng ký|dang ky|icd|atc|nhà|nha\b"
     r"|zalo|hotline|tel\b|phone|di động|di dong|fax|viber"
     r"|phản hồi|phan hoi|công văn|cong van|quyết định|quyet dinh|văn bản|van ban|hoàn trả|hoan tra|kho\b"
+    r"|ổ dịch|o dich|ghi âm|ghi am|đkkcb|dkkcb|(?:mã|ma)\s+(?:mẫu|mau\b)"
     r"|(?:của|cua)\s+(?:trung tâm|trung tam|cơ quan|co quan|sở|so\b|bộ|bo\b|cục|cuc)"
     r"|(?:mã|ma)\s+(?:số\s+)?(?:thuốc|thuoc|cơ sở|co so|bệnh viện|benh vien|khoa|kcb|đơn vị|don vi|vật tư|dịch vụ|giường))"
 )
@@ -98,7 +100,9 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
         Pattern("name_then_code", _NAME_THEN_CODE, 0.85),
         Pattern(
             "patient_number",
-            r"\b(?:bệnh nhân|benh nhan|người bệnh|nguoi benh|ca bệnh|ca benh|ca)\s+(?:số|so|thứ|thu)\s*[:.]?\s*(?P<pii>\d{1,6})(?![\w/])",
+            r"\b(?:bệnh nhân|benh nhan|người bệnh|nguoi benh|ca bệnh|ca benh|ca)\s+(?:số|so|thứ|thu)\s*[:.]?\s*(?P<pii>\d{1,6})(?![\w/])"
+            # "bệnh nhân thứ 2 trong ngày": an ordinal within a period.
+            rf"(?!{IN_A_PERIOD})",
             0.85,
         ),
         Pattern(
