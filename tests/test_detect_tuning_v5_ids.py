@@ -61,7 +61,9 @@ POSITIVE = {
         ("bệnh nhân Đào Văn Khải (mã BN: K2604417) chuyển khoa.", ["K2604417"]),
         ("Các bệnh nhân 11.204-11.219 ở cùng ký túc xá.", ["11.204-11.219"]),
         ("Chùm ca bệnh 4410-4416 ở một trường học.", ["4410-4416"]),
+        ("Bệnh nhân thứ 87 của đợt dịch sống ở phường Tân Định.", ["87"]),
         ("BN 2207-2210 đã xuất viện.", ["BN 2207", "2210"]),
+        ("Bác sĩ hội chẩn mã BA26-00123 đồng ý mổ.", ["BA26-00123"]),
     ],
     "VN_STAFF_ID": [
         ("ĐTV Hằng mã 1022-TV-031 trả lời cuộc gọi.", ["1022-TV-031"]),
@@ -101,12 +103,15 @@ NEGATIVE = {
         "Zalo: 0563-118-274, gọi sau 17h.",
         "Mã ổ dịch SXH-HN-04 đã đóng.",
         "Mã mẫu XN-7720 gửi viện Pasteur.",
+        "bn Ngô Văn Dũng (P.104, tầng 3) đau bụng.",
+        "Giấy đề nghị thanh toán số: 4500000 đồng.",
     ],
     "VN_STAFF_ID": [
         "Bác sĩ kê đơn mã DT-26-0091 cho người bệnh.",
         "Bác sĩ điều trị mã BN 2231 đã ra y lệnh.",
         "Điều dưỡng chỉ định mã XN-4417 cho bà.",
         "Mã NV của em chưa cấp.",
+        "Bác sĩ hội chẩn mã BA26-00123 đồng ý mổ.",
     ],
     "VN_ADDRESS": [
         "Liên hệ phòng nhân sự công ty 0918 427 365 để xác nhận.",

@@ -45,7 +45,7 @@ _NOT_A_CASE_BETWEEN = regex.compile(
 )
 _NEXT = regex.compile(_SEP + r"(?P<n>" + _NUMBER + r")")
 # "thứ 2 trong tuần", "thứ 3 của tháng": an ordinal within a period counts events, it numbers no case.
-IN_A_PERIOD = (r"\s+(?:trong|của|cua|kể từ|ke tu)\s+(?:ngày|ngay|tuần|tuan|tháng|thang|năm|nam|quý|quy|đợt|dot|hôm|hom"
+IN_A_PERIOD = (r"\s+(?:trong|của|cua|kể từ|ke tu)\s+(?:ngày|ngay|tuần|tuan|tháng|thang|năm|nam|quý|quy|hôm|hom"
                r"|đầu|dau)\b")
 _ORDINAL_IN_PERIOD = regex.compile(IN_A_PERIOD, regex.IGNORECASE)
 # A range written with a dash and no spaces ("27.501-27.533") is one span, dash included.

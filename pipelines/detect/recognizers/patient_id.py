@@ -36,19 +36,20 @@ _NOT_A_CODE = regex.compile(r"(?i)(?:covid|sars|ncov|h\d+n\d+|icd)")
 # serial ("79031NT2611-00418").
 _RECORD_CODE = (r"(?-i:(?P<pii>(?=[A-ZĐ0-9/ -]*\d)(?:[A-ZĐ]{1,4} (?=\d{1,7}/\d))?[A-ZĐ]{0,5}\d{0,4}(?:[-/][A-ZĐ0-9]{1,8}){1,3}"
                 r"|[A-ZĐ]{0,5}\.?\d{2,4}(?:\.\d{3,8}){1,2}|(?=[A-ZĐ0-9]*[A-ZĐ])\d[A-ZĐ0-9]{3,15}-\d{3,8}|\d{6,15}))")
-# A number in thousands groups ("12.500.000") is an amount, not a code.
+# A number in thousands groups ("12.500.000") or followed by a currency is an amount, not a code.
 _THOUSANDS = regex.compile(r"\d{1,3}(?:\.\d{3})+")
-_MONEY_AFTER = regex.compile(r"\s*(?:đ\b|đồng|dong\b|vnđ|vnd|triệu|trieu|nghìn|nghin|ngàn|ngan\b)", regex.IGNORECASE)
+_MONEY_AFTER = regex.compile(r"\s*(?:đ\b|(?:đồng|dong\b)(?!\s+(?:ý|thời|y\b|thoi))|vnđ|vnd|triệu|trieu|nghìn|nghin|ngàn|ngan\b)", regex.IGNORECASE)
 # A code that carries its own series letters, a year or sub-series and a serial, joined by "-", "." or "/"
 # ("BT-2025-00419", "DT-25-031902", "NT.26.04128", "RV-0927/26", "HSGĐ/2611/0587") needs no "số" after the
 # paper it numbers ("Hồ sơ bồi thường BT-2025-00419", "bệnh án NT.26.04128").
 _SELF_EVIDENT_CODE = regex.compile(r"[A-ZĐ]{2,5}\d{0,4}(?:[-./][A-ZĐ0-9]{1,8})+[-./]\d{3,8}|[A-ZĐ]{2,5}-\d{3,8}/\d{2,4}")
 # The patient's name then the record code in brackets ("bn Khổng Minh Tiến (BA26-30771)", "bệnh nhân Lò Thị Xuân
-# (mã BN: B2604455)"): a code with letters and a serial of three digits or more.
+# (mã BN: B2604455)"): a code with letters and a serial of three digits or more (a room "P.104" is not one).
 _NAME_THEN_CODE = (
     rf"\b(?:bn|bệnh nhân|benh nhan|người bệnh|nguoi benh|bệnh nhi|benh nhi)[\s:]+{CAPITALISED_NAME}\s*\(\s*"
     r"(?:(?:mã|ma)(?:\s*(?-i:BN|BA|HS))?\s*[:.]?\s*)?"
-    r"(?P<pii>(?-i:(?!BHYT|BHXH|CCCD|CMND)[A-ZĐ]{1,5}\d{0,4}(?:[-./][A-ZĐ0-9]{1,8})*[-./]\d{3,8}|[A-ZĐ]{1,3}\d{5,12}))\s*[),;]"
+    r"(?P<pii>(?-i:(?!BHYT|BHXH|CCCD|CMND)(?:[A-ZĐ]{2,5}\d{0,4}|[A-ZĐ]\d{1,4})(?:[-./][A-ZĐ0-9]{1,8})*[-./]\d{3,8}"
+    r"|[A-ZĐ]{1,3}\d{5,12}))\s*[),;]"
 )
 # The national e-prescription code (Đơn thuốc quốc gia): the facility's 5-digit code, a serial of letters and
 # digits (7 in the standard, shorter ones are written too), "-" and the prescription kind (c basic, n narcotic,
@@ -109,7 +110,7 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
             "record_label",
             r"(?:\b(?:mã|ma)[\s_]*(?:số\s*|so\s*)?(?:bn|bệnh nhân|benh nhan|người bệnh|nguoi benh|y tế|y te|hsba|hồ sơ|ho so"
             r"|bệnh án|benh an|lk|liên kết|lien ket|lưu trữ|luu tru|đợt điều trị|dot dieu tri|khám|kham|tiếp nhận|tiep nhan"
-            r"|(?-i:BA|HSBA))"
+            r"|(?-i:BA|HSBA)(?![\w]))"
             r"|\bsố[\s_]*(?:hồ sơ|bệnh án|lưu trữ|vào viện|hsba|ra viện|phiếu|nhập viện)(?:\s+bệnh án)?"
             r"|\bso[\s_]*(?:ho so|benh an|luu tru|vao vien|hsba|ra vien|phieu|nhap vien)"
             r"|\bma_(?:lk|bn|hsba|yte)|\bso_luu_tru|\bpid|\bmrn|\bmbn|\bmã hs)"
@@ -149,8 +150,8 @@ class PatientIdRecognizer(VietnamesePatternRecognizer):
         # "mã HIV-0341": a bare "mã" or ":" needs a code with letters; staff certificates are VN_STAFF_ID.
         if "CCHN" in code or _NOT_A_RECORD.search(label) or _NOT_A_CODE.match(code):
             return True
-        if _THOUSANDS.fullmatch(code) or _MONEY_AFTER.match(text, end):
-            return True
+        if _THOUSANDS.fullmatch(code) or (not regex.search(r"[^\W\d_]", code) and _MONEY_AFTER.match(text, end)):
+            return True  # an amount
         said_number = regex.search(r"(?i)(?:^|[^\w])(?:số|so|mã|ma)(?![\w])|:", label) is not None
         if not said_number and not _SELF_EVIDENT_CODE.fullmatch(code):
             return True

@@ -25,11 +25,14 @@ _ROLE_NAME_CODE = (
     rf"\b{_ROLE}(?:\s+[^\W\d_]+){{0,3}}?[\s:]+{CAPITALISED_NAME}\s*(?:\(\s*(?:(?:mã|ma|msnv)\s*[:.]?\s*)?|,?\s*(?:mã|ma|msnv)\s*[:.]?\s*)"
     rf"(?P<pii>{_ROLE_CODE})(?![\w]|[./]\w)"
 )
-# A role, at most two words of what the person does, and "mã" with the code ("cán bộ thẩm định mã TĐ-HN-0662",
-# "nhân viên tiếp đón mã TĐ-07"); not after a paper, a patient or a drug ("bác sĩ kê đơn mã DT-26-0091").
+# An office role, at most two words of what the person does, and "mã" with the code ("cán bộ thẩm định mã TĐ-HN-0662",
+# "nhân viên tiếp đón mã TĐ-07"); not after a paper, a patient or a drug. Clinicians are left out: after
+# "bác sĩ hội chẩn mã ..." the code is the patient's record.
+_OFFICE_ROLE = (r"(?:đtv|dtv|điện thoại viên|tvv|tư vấn viên|giám sát|giam sat|giám định viên|giam dinh vien|gđv|chuyên viên"
+                r"|chuyen vien|cán bộ|can bo|nhân viên|nhan vien|nv)")
 _NOT_A_DUTY_WORD = (r"(?!(?:đơn|don|phiếu|phieu|hồ|ho|sơ|so|bệnh|benh|án|an|thuốc|thuoc|bn|giường|giuong|khoa|phòng"
                     r"|phong|xét|xet|nghiệm|nghiem|lô|lo|thẻ|the|icd|chỉ|chi|số)(?![\w]))")
-_ROLE_DUTY_CODE = (rf"\b{_ROLE}(?:\s+{_NOT_A_DUTY_WORD}(?-i:\p{{Ll}}+)){{0,2}}\s+(?:mã|ma|msnv)\s*[:.]?\s*"
+_ROLE_DUTY_CODE = (rf"\b{_OFFICE_ROLE}(?:\s+{_NOT_A_DUTY_WORD}(?-i:\p{{Ll}}+)){{0,2}}\s+(?:mã|ma|msnv)\s*[:.]?\s*"
                    rf"(?P<pii>{_ROLE_CODE})(?![\w]|[./]\w)")
 # Between a staff label and the code: "của em là", "cua toi la", "là" ("ma NV cua e la DD2341").
 _WHOSE = r"(?:\s+(?:của|cua)\s+[^\W\d_]+(?:\s+[^\W\d_]+)?)?(?:\s+(?:là|la))?"
