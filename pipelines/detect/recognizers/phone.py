@@ -35,7 +35,7 @@ _BHXH_CONTEXT = regex.compile(r"(?:bhxh|bảo hiểm xã hội|bao hiem xa hoi|m
 
 class PhoneRecognizer(VietnamesePatternRecognizer):
     """Vietnamese mobile and landline numbers, national or +84 form (also "+84 (0) 912 …", "(+84)", "0084"), with
-    spaces/dots/dashes or one space between every digit; foreign numbers in "+" form that libphonenumber
+    spaces/dots/dashes (any dash: non-breaking, en, em) or one space between every digit; foreign numbers in "+" form that libphonenumber
     finds valid ("+856 20 5512 3874"); a landline's extension ("máy lẻ 212",
     "ext. 15", "số nội bộ 105") is a PHONE_NUMBER span of its own, the keyword left out."""
 
