@@ -12,7 +12,7 @@ _ID_LABEL = (r"(?i:cccd|cmnd|cmt|căn[ \t]+cước|can[ \t]+cuoc|chứng[ \t]+mi
 # After the label (or two, "CCCD/CMND"): whose card it is, then "số", "là", ":" ... and, on the same line or the
 # next (a form's field), the number, its digits in any grouping with spaces, dots or dashes between them, one
 # digit at a time too ("0 3 4 1 9 0 ...", "079-185-002-341").
-_LABELLED = (rf"(?<![^\W_]){_ID_LABEL}(?:[ \t]*/[ \t]*{_ID_LABEL})?{OWNER_AFTER_LABEL}(?:[ \t]*(?i:số|so|là|la)(?![^\W_]))?"
+_LABELLED = (rf"(?=[cCdDđĐ])(?<![^\W_]){_ID_LABEL}(?:[ \t]*/[ \t]*{_ID_LABEL})?{OWNER_AFTER_LABEL}(?:[ \t]*(?i:số|so|là|la)(?![^\W_]))?"
              r"[ \t]*[:#.]?[ \t]*(?:\n[ \t]*)?"
              rf"(?P<pii>\d(?:{DIGIT_SEPARATOR}\d){{11}}|\d(?:{DIGIT_SEPARATOR}\d){{8}})(?!{DIGIT_SEPARATOR}\d|[.,/]\d)")
 

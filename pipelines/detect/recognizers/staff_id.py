@@ -32,7 +32,7 @@ _OFFICE_ROLE = (r"(?:đtv|dtv|điện thoại viên|tvv|tư vấn viên|giám s�
                 r"|chuyen vien|cán bộ|can bo|nhân viên|nhan vien|nv)")
 _NOT_A_DUTY_WORD = (r"(?!(?:đơn|don|phiếu|phieu|hồ|ho|sơ|so|bệnh|benh|án|an|thuốc|thuoc|bn|giường|giuong|khoa|phòng"
                     r"|phong|xét|xet|nghiệm|nghiem|lô|lo|thẻ|the|icd|chỉ|chi|số)(?![\w]))")
-_ROLE_DUTY_CODE = (rf"\b{_OFFICE_ROLE}(?:\s+{_NOT_A_DUTY_WORD}(?-i:\p{{Ll}}+)){{0,2}}\s+(?:mã|ma|msnv)\s*[:.]?\s*"
+_ROLE_DUTY_CODE = (rf"(?=[đĐdDtTgGcCnN])\b{_OFFICE_ROLE}(?:\s+{_NOT_A_DUTY_WORD}(?-i:\p{{Ll}}+)){{0,2}}\s+(?:mã|ma|msnv)\s*[:.]?\s*"
                    rf"(?P<pii>{_ROLE_CODE})(?![\w]|[./]\w)")
 # Between a staff label and the code: "của em là", "cua toi la", "là" ("ma NV cua e la DD2341").
 _WHOSE = r"(?:\s+(?:của|cua)\s+[^\W\d_]+(?:\s+[^\W\d_]+)?)?(?:\s+(?:là|la))?"
