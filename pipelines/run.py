@@ -335,10 +335,30 @@ def _metadata(spec, frozen, summary: ReleaseSummary, lateness: int) -> dict:
             "software_version": __version__}
     if spec.disclosure["method"] != "dp":
         return meta | {"suppressed_cells": summary.suppressed_cells, "utility": summary.utility,
-                       "held_back": summary.held_back}
+                       "held_back": summary.held_back, "interval_audit": interval_audit_summary(frozen)}
     from pipelines.dp import dataset as dp_dataset
     return meta | {"dp": dp_dataset.manifest_entry(spec, frozen), "columns": dp_dataset.interval_columns(spec)}
 
+
+
+AUDIT_FIGURES = ("checked", "certified", "local", "lp", "unaudited", "findings_left")
+
+
+def interval_audit_summary(frozen: list) -> dict:
+    """The protect-time interval audit over every period of a release: suppressed cells checked, proved
+    wide enough by certificates, by local LPs or by the full LP, left ``unaudited`` by the time cap, and
+    findings left; ``complete`` only when no cell was left unaudited and no finding remained (a period
+    frozen before the audit kept its figures counts as not audited)."""
+    totals = dict.fromkeys(AUDIT_FIGURES, 0)
+    not_audited = []
+    for f in frozen:
+        audit = f.meta.get("stats", {}).get("audit") or {}
+        if not audit.get("ran"):
+            not_audited.append(f.period)
+        for k in AUDIT_FIGURES:
+            totals[k] += int(audit.get(k, 0) or 0)
+    return totals | {"periods_not_audited": not_audited,
+                     "complete": not not_audited and not totals["unaudited"] and not totals["findings_left"]}
 
 
 def _record(workdir: Workdir, spec, s: ReleaseSummary, undated: int) -> None:

@@ -465,3 +465,16 @@ def test_cells_the_lp_does_not_reach_in_time_are_unaudited_not_protected():
             audit_intervals(weak, inner, AB)
         finally:
             audit_module.audit_release = original
+
+
+def test_the_lp_audit_prints_nothing_on_stdout():
+    """HiGHS prints a banner on the C-level stdout for the first model of a process; CLI output stays clean."""
+    import subprocess
+    import sys
+    code = ("import numpy as np, scipy.sparse as sp\n"
+            "from pipelines.disclose.audit import feasible_ranges\n"
+            "cons = sp.csr_matrix(np.array([[1.0, 1.0]]))\n"
+            "low, high = feasible_ranges(cons, np.array([10.0]), np.array([10.0]), sp.csr_matrix(np.eye(2)))\n"
+            "print(low.tolist(), high.tolist())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "[0.0, 0.0] [10.0, 10.0]\n", out.stdout

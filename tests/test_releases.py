@@ -127,3 +127,17 @@ def test_published_counts_follow_the_rules_and_the_audit_refuses_otherwise(workd
     with pytest.raises(ReleaseAuditError, match="policy floor"):
         publish_release(workdir, dataclasses.replace(spec.published_view(), disclosure=spec.disclosure | {"min_count": 1}), "v-bad",
                         {"national_quarter_sex": table.assign(encounters=[10])}, metadata={})
+
+
+def test_the_manifest_says_how_much_of_the_interval_audit_was_done(workdir, tmp_path):
+    import json
+    config = write_datasets(tmp_path)
+    write_safe(workdir, "b1", q1_batch())
+    [s] = release(workdir, as_of=dt.date(2025, 5, 1), config=config)
+    audit = json.loads((s.path / "manifest.json").read_text(encoding="utf-8"))["disclosure"]["interval_audit"]
+    frozen = json.loads((workdir.restricted / "releases" / "enc" / "2025-Q1" / "period.json").read_text())
+    period = frozen["stats"]["audit"]
+    assert audit["checked"] == int(period["checked"]) > 0
+    assert audit["certified"] + audit["local"] + audit["lp"] >= audit["checked"] - audit["unaudited"]
+    assert audit["complete"] is (audit["unaudited"] == 0 and audit["findings_left"] == 0)
+    assert audit["periods_not_audited"] == []

@@ -74,11 +74,20 @@ def nfc_with_offsets(text: str) -> tuple[str, list[int] | None]:
     return "".join(piece for _, piece in pieces), offsets
 
 
+def _ends_with_a_phone_number(result, phone_ends: dict[int, int]) -> bool:
+    """An address span that ends with a phone number ("công ty 0935 118 247", "di động 0 9 0 2 ..."): the
+    address recognizer took the number for a place's number."""
+    return result.entity_type == "VN_ADDRESS" and phone_ends.get(result.end, result.start) > result.start
+
+
 def resolve_overlaps(results) -> list[dict]:
     """Deterministic overlap resolution: the longest span wins, then the higher score, then the
-    earlier start, then the entity name. Returns dicts sorted by position."""
+    earlier start, then the entity name; an address that ends with a phone number gives way to it.
+    Returns dicts sorted by position."""
+    phone_ends = {r.end: r.start for r in results if r.entity_type == "PHONE_NUMBER"}
     candidates = sorted(
-        ({"start": r.start, "end": r.end, "entity_type": r.entity_type, "score": round(float(r.score), 4)} for r in results),
+        ({"start": r.start, "end": r.end, "entity_type": r.entity_type, "score": round(float(r.score), 4)} for r in results
+         if not _ends_with_a_phone_number(r, phone_ends)),
         key=lambda r: (-(r["end"] - r["start"]), -r["score"], r["start"], r["entity_type"]),
     )
     kept: list[dict] = []

@@ -26,6 +26,9 @@ cell (an absence), which the audit reports as ``zero_deducible`` in its figures,
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,9 +103,40 @@ def feasible_ranges(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, targets
     return mins, maxs
 
 
-def _highs_model(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> "highspy.Highs":
-    h = highspy.Highs()
+_BANNER_SHOWN = False
+
+
+def new_highs() -> "highspy.Highs":
+    """A silent HiGHS instance. HiGHS prints its banner to the C-level stdout when the first instance of
+    a process is made, before any option can be set; that would corrupt the stdout of CLI commands
+    (``andanh release --json | jq``), so the first construction runs with file descriptor 1 on
+    ``/dev/null``."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        h = highspy.Highs()
+    else:
+        with _stdout_to_devnull():
+            h = highspy.Highs()
+        _BANNER_SHOWN = True
     h.setOptionValue("output_flag", False)
+    return h
+
+
+@contextlib.contextmanager
+def _stdout_to_devnull():
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _highs_model(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> "highspy.Highs":
+    h = new_highs()
     inf = highspy.kHighsInf
     n = cons.shape[1]
     h.addCols(n, np.zeros(n), np.zeros(n), np.full(n, inf), 0, np.array([], np.int32), np.array([], np.int32),

@@ -195,13 +195,14 @@ def build_manifest(workdir: Workdir, spec, version: str, tables: dict, report: A
         "software": {"andanh": __version__, "duckdb": duckdb.__version__, "pyarrow": pa.__version__},
         "tables": tables, "rows": sum(t["rows"] for t in tables.values()),
         "suppressed_cells": sum(t["suppressed_cells"] for t in tables.values()),
-        "disclosure": {"method": report.method, "config": dict(spec.disclosure or {}), "audit": report.to_dict()},
+        "disclosure": {"method": report.method, "config": dict(spec.disclosure or {}), "audit": report.to_dict()}
+        | ({"interval_audit": metadata["interval_audit"]} if "interval_audit" in metadata else {}),
         "source_batches": batches,
         "lineage": batch_lineage(workdir, batches),
         "data_dictionary": ["DATA_DICTIONARY.md", "data_dictionary.json"],
         "signature": {"algorithm": "Ed25519", "key_id": signer, "public_key": PUBLIC_KEY_FILE,
                       "signed_file": MANIFEST, "signature_file": SIGNATURE},
-        "metadata": {k: v for k, v in metadata.items() if k not in ("columns",)},
+        "metadata": {k: v for k, v in metadata.items() if k not in ("columns", "interval_audit")},
         "extra_columns": metadata.get("columns", {}),
     }
 

@@ -125,3 +125,14 @@ def preceding_text(text: str, start: int, width: int = 40) -> str:
 WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)?"
 WORD_BOUNDARY_BEFORE = r"(?<![^\W_])"
 WORD_BOUNDARY_AFTER = r"(?![^\W_])"
+
+# Between the digits of an identifier as people type it: a dot, a middle dot or any dash (also the
+# non-breaking and en/em dashes word processors put in), a space either side, or one or two spaces.
+DASH = r"[\-‐‑‒–—]"
+DIGIT_SEPARATOR = r"(?:[ \t\u00a0\u202f]{0,2}(?:[.·]|" + DASH + r")[ \t\u00a0\u202f]{0,2}|[ \t\u00a0\u202f]{1,2})?"
+# Between an identifier's label and its number: whose it is ("mã BHXH của bố", "CCCD vợ ông Điệp:"),
+# up to four words before a colon, or "của" and up to three words.
+OWNER_AFTER_LABEL = (r"(?:[ \t]+(?i:của|cua)(?:[ \t]+[^\W\d_]+){1,3}?"
+                     r"|(?:[ \t]+[^\W\d_]+){1,4}?(?=[ \t]*:))?")
+# A person's name as written in a record: one to five capitalised words ("Quế", "Khổng Minh Tiến").
+CAPITALISED_NAME = r"(?-i:\p{Lu}\p{Ll}*)(?:\s+(?-i:\p{Lu}\p{Ll}*)){0,4}"

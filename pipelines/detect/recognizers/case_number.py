@@ -44,7 +44,22 @@ _NOT_A_CASE_BETWEEN = regex.compile(
     r"|(?-i:\b\p{Lu}\p{L}*\b)(?=[\s\"“”]*$)"
 )
 _NEXT = regex.compile(_SEP + r"(?P<n>" + _NUMBER + r")")
+# "thứ 2 trong tuần", "thứ 3 của tháng": an ordinal within a period counts events, it numbers no case.
+IN_A_PERIOD = (r"\s+(?:trong|của|cua|kể từ|ke tu)\s+(?:ngày|ngay|tuần|tuan|tháng|thang|năm|nam|quý|quy|hôm|hom"
+               r"|đầu|dau)\b")
+_ORDINAL_IN_PERIOD = regex.compile(IN_A_PERIOD, regex.IGNORECASE)
+# A range written with a dash and no spaces ("27.501-27.533") is one span, dash included.
+_RANGE_DASH = regex.compile(r"[-–]")
 _BARE_NUMBER = r"(?<![\w.,/:-])(?P<n>{})(?![\w/]|[.,:-]\d)"
+
+
+def _add_item(spans: list[tuple[int, int, float]], text: str, start: int, end: int, score: float,
+              joined: bool = True) -> None:
+    """Add the next number of a list; the end of a dash range ("27.501-27.533") joins the span before it."""
+    if joined and spans and _RANGE_DASH.fullmatch(text, spans[-1][1], start):
+        spans[-1] = (spans[-1][0], end, score)
+    else:
+        spans.append((start, end, score))
 
 
 class CaseNumberRecognizer(VietnamesePatternRecognizer):
@@ -73,14 +88,18 @@ class CaseNumberRecognizer(VietnamesePatternRecognizer):
             first = _FIRST_NUMBER.match(text, position)
             if first is None or not self._is_case_number(text, first.start(), first.end()):
                 continue
+            if (lead.group("label") or "").lower() in ("thứ", "thu") and _ORDINAL_IN_PERIOD.match(text, first.end()):
+                continue
             spans.append((first.start(), first.end(), self.SCORE))
+            after_bn = lead.group().lstrip()[:2].lower() == "bn"
             numbers.add(first.group().replace(".", ""))
             position = first.end()
             while True:
                 nxt = _NEXT.match(text, position)
                 if nxt is None or not self._is_case_number(text, nxt.start("n"), nxt.end("n")):
                     break
-                spans.append((nxt.start("n"), nxt.end("n"), self.SCORE))
+                # After "BN" the first number's span is "BN 1234" (bn_number): a range stays two spans.
+                _add_item(spans, text, nxt.start("n"), nxt.end("n"), self.SCORE, joined=not after_bn)
                 numbers.add(nxt.group("n").replace(".", ""))
                 position = nxt.end()
         if numbers:

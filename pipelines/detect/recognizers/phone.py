@@ -2,11 +2,11 @@ import phonenumbers
 import regex
 from presidio_analyzer import Pattern
 
-from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer, preceding_text
+from .base import CASE_INSENSITIVE, DASH, VietnamesePatternRecognizer, preceding_text
 
-# Between digit groups: a space, dot, dash or middle dot, with a space either side ("0383 · 611 · 029",
-# "0 3 8 8 . 5 0 2 . 7 1 9"), or nothing.
-_SEP = r"(?:[ \t]?[.\-·][ \t]?|\s)?"
+# Between digit groups: a space, dot, dash (also a non-breaking or en dash, "0399 ‑ 018 ‑ 746") or middle dot,
+# with a space either side ("0383 · 611 · 029", "0 3 8 8 . 5 0 2 . 7 1 9"), or nothing.
+_SEP = r"(?:[ \t\u00a0\u202f]?(?:[.·]|" + DASH + r")[ \t\u00a0\u202f]?|\s)?"
 # Mobile prefixes after the 2018 renumbering (identifiers.md §7.1).
 # A separator may cut the prefix too ("09 12 34 56 78").
 _MOBILE = rf"(?:3{_SEP}[2-9]|5{_SEP}[25689]|7{_SEP}[06-9]|8{_SEP}[1-9]|9{_SEP}\d)"
@@ -35,7 +35,7 @@ _BHXH_CONTEXT = regex.compile(r"(?:bhxh|bảo hiểm xã hội|bao hiem xa hoi|m
 
 class PhoneRecognizer(VietnamesePatternRecognizer):
     """Vietnamese mobile and landline numbers, national or +84 form (also "+84 (0) 912 …", "(+84)", "0084"), with
-    spaces/dots/dashes or one space between every digit; foreign numbers in "+" form that libphonenumber
+    spaces/dots/dashes (any dash: non-breaking, en, em) or one space between every digit; foreign numbers in "+" form that libphonenumber
     finds valid ("+856 20 5512 3874"); a landline's extension ("máy lẻ 212",
     "ext. 15", "số nội bộ 105") is a PHONE_NUMBER span of its own, the keyword left out."""
 

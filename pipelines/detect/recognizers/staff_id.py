@@ -1,7 +1,7 @@
 import regex
 from presidio_analyzer import Pattern
 
-from .base import CASE_INSENSITIVE, VietnamesePatternRecognizer
+from .base import CAPITALISED_NAME, CASE_INSENSITIVE, VietnamesePatternRecognizer
 
 # The staff member's code: letters, digits and up to three "-"/"." parts ("ĐD-1187", "BV2-0718", "KD-DS-0093",
 # "TD-115-027", "NT07"), optionally a "/" suffix.
@@ -19,11 +19,23 @@ _STAFF_LABEL = (
 _ROLE = (r"(?:đtv|dtv|điện thoại viên|tvv|tư vấn viên|giám sát|giam sat|giám định viên|giam dinh vien|gđv|chuyên viên"
          r"|chuyen vien|cán bộ|can bo|nhân viên|nhan vien|nv|điều dưỡng|dieu duong|đd|dược sĩ|duoc si|ds|bác sĩ|bac si|bs"
          r"|ktv|kỹ thuật viên|hộ sinh|nhs)")
-_NAME = r"(?-i:\p{Lu}\p{Ll}*)(?:\s+(?-i:\p{Lu}\p{Ll}*)){0,4}"
+# A code after a role: letters first ("CSKH-0391"), or a unit number first with a lettered part ("115-ĐP-014").
+_ROLE_CODE = r"(?-i:(?!BN)[A-ZĐ]{1,6}[A-ZĐ0-9]{0,6}(?:-[A-ZĐ0-9]{1,8}){0,3}|\d{2,6}-[A-ZĐ]{1,6}(?:-[A-ZĐ0-9]{1,8}){0,2})"
 _ROLE_NAME_CODE = (
-    rf"\b{_ROLE}(?:\s+[^\W\d_]+){{0,3}}?[\s:]+{_NAME}\s*(?:\(\s*(?:(?:mã|ma|msnv)\s*[:.]?\s*)?|,?\s*(?:mã|ma|msnv)\s*[:.]?\s*)"
-    r"(?P<pii>(?-i:(?!BN)[A-ZĐ]{1,6}[A-ZĐ0-9]{0,6}(?:-[A-ZĐ0-9]{1,8}){0,3}))(?![\w]|[./]\w)"
+    rf"\b{_ROLE}(?:\s+[^\W\d_]+){{0,3}}?[\s:]+{CAPITALISED_NAME}\s*(?:\(\s*(?:(?:mã|ma|msnv)\s*[:.]?\s*)?|,?\s*(?:mã|ma|msnv)\s*[:.]?\s*)"
+    rf"(?P<pii>{_ROLE_CODE})(?![\w]|[./]\w)"
 )
+# An office role, at most two words of what the person does, and "mã" with the code ("cán bộ thẩm định mã TĐ-HN-0662",
+# "nhân viên tiếp đón mã TĐ-07"); not after a paper, a patient or a drug. Clinicians are left out: after
+# "bác sĩ hội chẩn mã ..." the code is the patient's record.
+_OFFICE_ROLE = (r"(?:đtv|dtv|điện thoại viên|tvv|tư vấn viên|giám sát|giam sat|giám định viên|giam dinh vien|gđv|chuyên viên"
+                r"|chuyen vien|cán bộ|can bo|nhân viên|nhan vien|nv)")
+_NOT_A_DUTY_WORD = (r"(?!(?:đơn|don|phiếu|phieu|hồ|ho|sơ|so|bệnh|benh|án|an|thuốc|thuoc|bn|giường|giuong|khoa|phòng"
+                    r"|phong|xét|xet|nghiệm|nghiem|lô|lo|thẻ|the|icd|chỉ|chi|số)(?![\w]))")
+_ROLE_DUTY_CODE = (rf"(?=[đĐdDtTgGcCnN])\b{_OFFICE_ROLE}(?:\s+{_NOT_A_DUTY_WORD}(?-i:\p{{Ll}}+)){{0,2}}\s+(?:mã|ma|msnv)\s*[:.]?\s*"
+                   rf"(?P<pii>{_ROLE_CODE})(?![\w]|[./]\w)")
+# Between a staff label and the code: "của em là", "cua toi la", "là" ("ma NV cua e la DD2341").
+_WHOSE = r"(?:\s+(?:của|cua)\s+[^\W\d_]+(?:\s+[^\W\d_]+)?)?(?:\s+(?:là|la))?"
 
 
 class StaffIdRecognizer(VietnamesePatternRecognizer):
@@ -39,8 +51,9 @@ class StaffIdRecognizer(VietnamesePatternRecognizer):
         # Provincial forms with the certificate code first: "0831/CCHN-D-SYT-HCM", "1234/CCHND-SYT-BD".
         Pattern("cchn_provincial", r"(?<![\w/])\d{2,7}\s?/\s?(?:CCHND?|GPHN)(?:-[A-ZĐ]{1,6}){1,4}(?![\w-])", 0.95),
         # Above a record code's score: under a staff label the code is the staff member's.
-        Pattern("staff_code", rf"{_STAFF_LABEL}\s*[:.#]?\s*(?P<pii>{_CODE})(?![\w])", 0.9),
+        Pattern("staff_code", rf"{_STAFF_LABEL}{_WHOSE}\s*[:.#]?\s*(?P<pii>{_CODE})(?![\w])", 0.9),
         Pattern("role_name_code", _ROLE_NAME_CODE, 0.9),
+        Pattern("role_duty_code", _ROLE_DUTY_CODE, 0.9),
     ]
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).

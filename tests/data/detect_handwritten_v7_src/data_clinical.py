@@ -1,0 +1,36 @@
+"""Clinical and progress notes, nursing notes, consultation minutes (v7, hand-written, blind)."""
+
+GENRE = "clinical"
+
+ITEMS = [
+    "Bệnh nhân [[P|Đoàn Thị Hiền]], [[A|54 tuổi]], vào viện lúc [[D|9h20]] ngày [[D|28/11/2026]] vì đau bụng hạ sườn phải.",
+    "Khám: tim nhịp đều 88 l/p, phổi ran nổ đáy phải, bụng mềm, gan lách không sờ thấy.",
+    "Tiền sử: THA 10 năm, ĐTĐ type 2 từ [[D|năm 2018]], mổ sỏi mật [[D|năm 2020]].",
+    "Họ tên: [[P|TRIỆU THỊ PHIN]]  Tuổi: [[A|37]]  Giới: Nữ  Dân tộc: Dao  Địa chỉ: [[ADR|thôn Khuổi Pụt, xã Phi Hải, huyện Quảng Hòa]], [[LOC|Cao Bằng]]",
+    "Mã BN: [[PID|26118407]] – Số vào viện: [[PID|VV/26/031775]] – Khoa Nội tiết, giường 9.",
+    "Chẩn đoán: E11.9 Đái tháo đường type 2; I10 Tăng huyết áp; K21.0 Trào ngược dạ dày thực quản.",
+    "Theo lời người nhà (con gái [[P|Vân]], [[PH|0915 027 483]]), BN ngã trong nhà tắm khoảng [[D|5h]] sáng.",
+    "Y lệnh: Cefotaxim 1g x 2 lọ tiêm TMC [[D|8h - 20h]], Natri clorid 0,9% 500 ml truyền TM XL g/p.",
+    "Hội chẩn liên khoa [[D|14h]] ngày [[D|01/12/2026]], chủ trì: TS.BS [[P|Khúc Thành Vinh]], thư ký: BS [[P|Đinh Hải Vy]].",
+    "Xét nghiệm: WBC 15,6 G/L, NEU 82%, CRP 96 mg/L, procalcitonin 2,4 ng/mL, creatinin 118 µmol/L.",
+    "BS điều trị: [[P|Tạ Quang Nhật]] – CCHN số [[SID|005218/HNO-CCHN]].",
+    "Bệnh nhân là người [[LOC|Hàn Quốc]], tên [[P|Park Min-seo]], [[A|41 tuổi]], đi du lịch ở [[ADR|bán đảo Sơn Trà]] thì đau bụng dữ dội.",
+    "Diễn biến [[D|2/12]]: BN tỉnh, hết sốt, ăn được nửa bát cháo, đại tiện 1 lần phân vàng.",
+    "Tư vấn BN và người nhà về chế độ ăn giảm muối, tập vận động nhẹ, tái khám sau 1 tháng.",
+    "ĐD [[P|Trương Thị Gương]], [[D|15h30]]: BN đau nhiều vùng mổ, VAS 6/10, đã báo BS trực.",
+    "Người bệnh [[P|Hờ A Sử]] ([[A|23t]], dân tộc Mông, ở [[ADR|bản Pa Cheo, xã Bản Hồ, thị xã Sa Pa]], [[LOC|Lào Cai]]) không nói được tiếng Kinh.",
+    "Khai thác thêm: BN làm công nhân [[ADR|công ty TNHH Hansol Vina, KCN Yên Phong]], tiếp xúc dung môi 5 năm.",
+    "Siêu âm bụng: gan nhiễm mỡ độ II, túi mật nhiều sỏi, sỏi lớn nhất 18 mm, không giãn đường mật.",
+    "SĐT người nhà: [[PH|0392 551 806]] (chồng – anh [[P|Tuấn]]), [[PH|0274 3 827 915]] (cơ quan).",
+    "BN [[P|Ksor H'Luyến]] được chuyển sang khoa Sản lúc [[D|23:10]], kèm hồ sơ [[PID|BA26-40517]].",
+    "Giấy cam kết phẫu thuật: người đại diện [[P|Quách Văn Dũng]], CCCD [[CCCD|038084011295]], quan hệ: chồng.",
+    "Khoa hết giường, BN nằm ghép giường 12 với BN giường 12B, đã báo điều dưỡng trưởng.",
+    "Bé [[P|Diệp Bảo Hân]], [[A|5 tuổi 4 tháng]], cân nặng 17 kg, sốt cao co giật lần đầu lúc [[D|1h45]] [[D|30/11]].",
+    "Nhận xét của trưởng khoa, BS [[P|Vũ Thế Khanh]]: đồng ý chỉ định mổ cấp cứu.",
+    "Điện tim: nhịp xoang 76 l/p, trục trung gian, ST chênh lên 2 mm ở V2-V4.",
+    "Người bệnh khai sống tại [[ADR|số 7 ngách 21 ngõ 95 Chùa Bộc, Đống Đa]], làm bảo vệ ở [[ADR|chung cư Hapulico, Thanh Xuân]].",
+    "Ông [[P|Lầu Mí Chơ]] [[A|67 tuổi]], con trai [[P|Lầu Mí Dình]] đi cùng làm phiên dịch.",
+    "Tóm tắt: BN nữ [[A|72t]], vào viện vì khó thở, chẩn đoán suy tim EF 32%, đang dùng furosemid 40mg/ngày.",
+    "Liên hệ BS trực: [[PH|0904\n337 218]] hoặc máy lẻ [[PH|4412]].",
+    "Thẻ BHYT [[BHYT|HC4010198553207]] của BN [[P|Ngô Văn Sự]] có giá trị đến [[D|31/03/2027]].",
+]

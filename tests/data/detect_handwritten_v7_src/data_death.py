@@ -1,0 +1,36 @@
+"""Death certificates, death reviews and death reports (v7, hand-written, blind)."""
+
+GENRE = "death"
+
+ITEMS = [
+    "GIẤY BÁO TỬ số [[PID|0188/GBT-BVĐKTT]]",
+    "Họ và tên người chết: [[P|LÒ VĂN PHẤN]], Nam, sinh năm [[A|1951]], dân tộc Thái.",
+    "Nơi cư trú: [[ADR|bản Lướt, xã Tông Lạnh, huyện Thuận Châu]], [[LOC|tỉnh Sơn La]].",
+    "Đã chết vào lúc [[D|04 giờ 25 phút]], ngày [[D|27 tháng 11 năm 2026]], tại khoa Hồi sức tích cực.",
+    "Nguyên nhân tử vong: sốc nhiễm khuẩn, suy đa tạng; bệnh chính: viêm phúc mạc do thủng dạ dày.",
+    "Người đi khai tử: [[P|Lò Thị Hiên]], quan hệ: con gái, CCCD [[CCCD|014189005362]].",
+    "Biên bản kiểm điểm tử vong BN [[P|Tăng Văn Hỷ]] ([[A|84 tuổi]]), chủ trì: PGS.TS [[P|Quản Trọng Nghị]].",
+    "Kết luận: chẩn đoán đúng, xử trí kịp thời, tiên lượng nặng từ khi vào viện, không có sai sót chuyên môn.",
+    "Thời điểm phát hiện: [[D|thứ Bảy 28/11]], khoảng [[D|2h]] sáng, ĐD trực thấy BN ngừng tuần hoàn.",
+    "Báo cáo tử vong mẹ: sản phụ [[P|Giàng Thị Mỉ]], [[A|22 tuổi]], sinh con thứ 3 tại nhà ở [[ADR|bản Tà Cuồng, xã Nậm Manh]], [[LOC|Lai Châu]], băng huyết sau sinh.",
+    "Thi thể nam không rõ danh tính, khoảng [[A|40-45 tuổi]], được đưa đến lúc [[D|23h50]] [[D|24/11/2026]] từ [[ADR|bãi đá sông Hồng, chân cầu Chương Dương]].",
+    "Giấy báo tử cấp cho gia đình ông [[P|Cao Văn Tước]], địa chỉ [[ADR|số 41 ngõ Quỳnh, Thanh Nhàn, Hai Bà Trưng]], [[LOC|Hà Nội]].",
+    "Người ký: Giám đốc BV, BS CKII [[P|Thân Đức Huấn]], CCHN [[SID|000946/BG-CCHN]].",
+    "Thời gian từ khi vào viện đến khi tử vong: 6 giờ 30 phút.",
+    "Trẻ sơ sinh con bà [[P|Mùi Thị Chiêm]] tử vong lúc [[D|07:12]], sau sinh 3 giờ, cân nặng 1.100 g.",
+    "Báo cáo nhanh ca tử vong do sốt xuất huyết: BN [[P|T.V.H.]] ([[A|17t]]), học sinh [[ADR|trường THPT Trần Phú, quận Sơn Trà]].",
+    "Trích lục khai tử số [[PID|317/TLKT-BS]] do UBND phường Hòa Cường cấp ngày [[D|30/11/2026]].",
+    "Đề nghị khoa hoàn thiện hồ sơ tử vong trong 24 giờ và gửi về phòng KHTH.",
+    "[[PID|BN 26-011593]] tử vong trên đường chuyển viện, người nhà (anh [[P|Dũng]], [[PH|0 3 3 5 . 4 1 8 . 2 6 9]]) xin đưa về.",
+    "Deceased: [[P|Hans Müller]], male, [[A|76 years]], citizen of [[LOC|Germany]], died [[D|25 November 2026]] at [[D|18:40]]; embassy informed.",
+    "Tử vong ngoại viện: ông [[P|Rơ Ô Blưk]] được người nhà chở đến từ [[ADR|plei Ia Băng, xã Ia Băng, huyện Đak Đoa]] lúc [[D|5h10]], đã tử vong trước khi đến.",
+    "Mổ tử thi: không thực hiện theo nguyện vọng gia đình.",
+    "Giấy báo tử cấp lại lần 2 theo đơn của bà [[P|Ngô Thị Hường]], [[A|59 tuổi]], [[PH|0916-275-340]].",
+    "Ngày, tháng, năm sinh: [[D|19/03/1942]]; Nơi sinh: [[ADR|xã Quảng Phú, huyện Quảng Điền]], [[LOC|Thừa Thiên Huế]].",
+    "Biên bản kiểm điểm tử vong số [[PID|KĐTV-26/017]], thư ký: ThS.ĐD [[P|Lã Thị Thảo]].",
+    "Tử vong ngày thứ 3 sau mổ, nguyên nhân trực tiếp: nhồi máu phổi.",
+    "Người chết thường trú tại [[ADR|ấp Phú Hữu, xã Phú Hữu, huyện Châu Thành]], [[LOC|Hậu Giang]]; mã số BHXH [[BHXH|9310255847]].",
+    "Giờ tử vong ghi trên bệnh án và trên giấy báo tử phải trùng khớp, điều dưỡng trưởng kiểm tra lại.",
+    "Người ký xác nhận: BS [[P|Khổng Minh Tiệp]], CCHN [[SID|002145/\nHNO-CCHN]].",
+    "Người khai tử: anh [[P|Hoàng Văn Chương]], CMND [[CCCD|186702335]], [[PH|0975 006 218]].",
+]

@@ -1,0 +1,38 @@
+"""Nursing and doctor shift handovers and ward-round notes (v7, hand-written, blind)."""
+
+GENRE = "handover"
+
+ITEMS = [
+    "Giao ban sáng [[D|3/12]]: G12 bà [[P|Lò Thị Pặn]] [[A|71t]], COPD đợt cấp, SpO2 91% thở oxy 2 l/p, đêm qua ổn.",
+    "G14 – ông [[P|Khổng Văn Triều]], [[PID|BN 2612-08815]], sau mổ ngày 2, dẫn lưu ra 80 ml dịch hồng.",
+    "Ca đêm bàn giao: G3 [[P|Thạch Sóc Khanh]], G5 [[P|Đinh Thị Rớt]], G7 trống, G9 chờ chuyển khoa.",
+    "G8: sốt 38,9 độ, đã cho paracetamol 500 mg uống, cấy máu 2 mẫu, chờ kq.",
+    "Giường 21 cụ [[P|Vương]] (vợ là bà [[P|Mạc Thị Dịu]], SĐT [[PH|0368 114 592]]) xin ra viện [[D|thứ Sáu 11/12]], BS chưa đồng ý.",
+    "Khoa còn 34 BN, 3 BN nặng (G2, G6, G17), 2 BN thở máy, 1 ca chờ mổ cấp cứu.",
+    "[[D|7h30]] đi buồng cùng TK, BN [[P|H.T.Q.]] [[A|46 tuổi]] đau thượng vị, đề nghị nội soi dạ dày.",
+    "ĐD [[P|Chu Thị Hằng]] (mã NV [[SID|DD-HSTC-0417]]) nhận ca từ ĐD [[P|Phùng Minh Khuê]] lúc [[D|19h05]].",
+    "Lưu ý: G11 dị ứng ceftriaxon, G15 ăn lỏng, G19 theo dõi đường máu mao mạch 4 lần/ngày.",
+    "BN [[P|y khoang niê]] G4, người nhà chỉ nói tiếng Ê Đê, đã gọi phiên dịch của viện.",
+    "[[PID|bn2611473]] giường 10 – [[P|Sùng Thị Mỷ]], [[A|19t]], thai 32 tuần dọa đẻ non, đang truyền magnesi sulfat.",
+    "BN mới vào trong đêm: [[P|Lê Đình Khoát]] ([[A|61t]], NMCT), [[P|Ngô Thị Thùy Dương]] ([[A|33t]], VRT), [[P|Arjun Mehta]] ([[A|27t]], quốc tịch [[LOC|Ấn Độ]], SXH).",
+    "Thuốc cần lĩnh bổ sung: 10 lọ meropenem 1g, 20 ống furosemid 20mg, 2 chai albumin 20%.",
+    "Ward round [[D|14h]]: bed 6 Mr [[P|Grant Holloway]], day 3 post-op, afebrile; bed 8 Ms [[P|Sato Mirei]] awaiting CT.",
+    "G2 bà [[P|Nghiêm]] đã tỉnh, con trai là [[P|Tú]] trực đêm, sđt [[PH|0977.308.126]].",
+    "BN giường 5 tỉnh, tiếp xúc tốt, HA 130/85, M 92, T 37,2, tiểu 1.800 ml/ngày.",
+    "Hội chẩn khoa lúc [[D|10h15]] [[D|thứ Năm 3/12]] cho BN [[P|Trịnh Văn Cẩn]], mã BA [[PID|26.0117.342]].",
+    "DS lấy máu sáng mai: G1 [[P|Lụa]], G4 [[P|Tấn]], G9 [[P|Kpă Nhuin]], G13 [[P|Đoàn]].",
+    "Trực đêm [[D|2/12]]: BS [[P|Vi Thị Ngần]] (CCHN [[SID|004826/LS-CCHN]]), ĐD [[P|Hoàng Tiến Dũng]], hộ lý [[P|Cù Văn Lộc]].",
+    "Máy monitor G7 báo lỗi, đã báo phòng VTTBYT, tạm dùng máy dự phòng số 2.",
+    "G16 cụ [[P|Tòng Văn Ún]] (SN [[A|1946]]) té ngã ở nhà tại [[ADR|bản Nà Sản, xã Chiềng Mung, huyện Mai Sơn]], [[LOC|tỉnh Sơn La]].",
+    "[[PID|BN 26-05382]] G20 còn đau nhiều, xin thêm giảm đau đêm, BS trực đã cho morphin 3 mg TDD.",
+    "G3 đường máu 14,2 mmol/L lúc đói, tăng Lantus lên 18 UI tối.",
+    "Bàn giao BN chuyển khoa: [[P|Lục Thị Nhài]], [[A|44t]], mã BN [[PID|2611-30518]], kèm phim và 2 đơn thuốc.",
+    "Ông [[P|Kha]] G18 đòi về, đã ký cam kết, người nhà là cháu [[P|Hiển]], số [[PH|086 543 1297]].",
+    "Sáng nay cắt chỉ G10, thay băng G12, G14; G21 rút sonde tiểu.",
+    "BN mới: [[P|nguyen thi huyen sam]] G22, [[A|29t]], thai 38w, ối vỡ lúc [[D|3h40]].",
+    "Trưởng tua trực [[D|Chủ nhật 6/12]]: BS [[P|Đặng Quốc Việt]], mã NV [[SID|BS-0592]].",
+    "Nhắc: đủ 2 người kiểm tra khi truyền máu, ghi rõ vào phiếu truyền máu theo quy định.",
+    "G4 [[P|Đàng Năng Khoa]], người Chăm ở [[ADR|thôn Vĩnh Thuận, xã Phước Thái]], [[LOC|Ninh Thuận]], vào viện [[D|30/11]] vì rắn cắn.",
+    "Số người nhà cần báo khi có diễn biến: G6 [[PH|0972 115 608]], G9 [[PH|0384.260.771]], G17 [[PH|0865-904-312]].",
+    "G19 [[P|Triệu Văn Sình]] (BHYT [[BHYT|CN3 11 1198 204 557]]) hết hạn thẻ, người nhà đang làm lại.",
+]

@@ -1,0 +1,36 @@
+"""115 dispatch, complaint lines, call centres, psychological support line (v7, hand-written, blind)."""
+
+GENRE = "hotline"
+
+ITEMS = [
+    "Cuộc gọi 115 lúc [[D|22:47]]: chị [[P|Nghiêm Thị Tú Uyên]] báo chồng ngã cầu thang, địa chỉ [[ADR|số 12 ngõ 176 Trương Định, Hai Bà Trưng]], SĐT [[PH|0983 520 644]].",
+    "Tổng đài 1900 2038 tiếp nhận 217 cuộc gọi trong ngày, chủ yếu hỏi về lịch tiêm và thẻ BHYT.",
+    "Người gọi không xưng tên, giọng nữ, báo có người ngất ở [[ADR|cổng chợ Hôm]], gọi từ số [[PH|0706 193 584]].",
+    "ĐTV [[P|Phùng Thị Nhàn]] (mã ĐTV [[SID|ĐTV-115-043]]) chuyển cuộc gọi cho kíp xe số 3 lúc [[D|22:50]].",
+    "Kíp xe xuất phát sau 2 phút, đến hiện trường sau 11 phút, BN tỉnh, được đưa về BV Việt Đức.",
+    "Khiếu nại qua đường dây nóng: ông [[P|Cổ Văn Sang]] phản ánh bị thu tiền giường sai, xin gọi lại số [[PH|0203 3 611 478]].",
+    "Người gọi: [[P|Jennifer Cole]], công dân [[LOC|Úc]], đang ở [[ADR|khách sạn Caravelle, số 19 Công Trường Lam Sơn]], hỏi phòng khám có bác sĩ nói tiếng Anh, số [[PH|+61 412 558 903]].",
+    "Đường dây nóng Sở Y tế: bà [[P|Trần Thị Giàu]] ([[A|70t]]) phản ánh nhân viên BV thái độ không tốt; đã chuyển BV xác minh.",
+    "Khuyến cáo người gọi gọi lại 115 nếu tình trạng xấu đi trước khi xe đến.",
+    "Hồ sơ cấp cứu ngoại viện [[PID|CC115-26-12057]]: BN nam khoảng [[A|25 tuổi]], tai nạn giao thông tại [[ADR|ngã tư Hàng Xanh]].",
+    "Tư vấn tâm lý: người gọi tự giới thiệu là [[P|Vy]], [[A|17 tuổi]], học [[ADR|trường THPT Marie Curie]], có ý nghĩ tự làm hại bản thân.",
+    "Số gọi đến: [[PH|0 9 6 4 - 2 0 7 - 3 1 5]], người gọi xưng là con dâu bà [[P|Ma Thị Hoạt]].",
+    "Tổng đài BHYT ghi nhận: bà [[P|Đồng Thị Khuyến]], mã số BHXH [[BHXH|2213 0458 19]], hỏi vì sao thẻ hết hạn.",
+    "Hướng dẫn người gọi sơ cứu: đặt nằm nghiêng an toàn, không cho ăn uống, nới lỏng quần áo.",
+    "Cuộc gọi lúc [[D|3h12]] [[D|thứ Tư 2/12]] từ [[ADR|thôn Cổ Dương, xã Tiên Dương, Đông Anh]] báo sản phụ chuyển dạ tại nhà.",
+    "Người gọi để lại email [[EM|minhchau.ng79@outlook.com]] để nhận phản hồi khiếu nại.",
+    "ĐTV ghi: khách hàng [[P|lam van cuong]] gọi từ Zalo [[PH|84 912 675 781]], tiếng hay bị ngắt.",
+    "Cuộc gọi nhầm, người gọi hỏi số taxi, đã hướng dẫn gọi tổng đài khác.",
+    "Phản ánh của anh [[P|Đào Văn Thiện]] về việc BV yêu cầu mua thêm vật tư: đã liên hệ phòng QLCL theo số [[PH|024 3869 2517]] nhánh [[PH|331]].",
+    "Chị [[P|Hạ]] báo con [[P|Gấu]] [[A|2 tuổi]] nuốt pin cúc áo lúc [[D|19h40]], nhà ở [[ADR|chung cư Ecohome 3, Đông Ngạc]].",
+    "Các đường dây nóng 1900 2038 và 1800 6612 hoạt động 24/7.",
+    "Cuộc gọi số 14 trong ca: anh [[P|Lê Văn Chiến]], CCCD [[CCCD|044 092 003 718]], xác nhận lịch khám [[D|8h]] ngày [[D|5/12]].",
+    "Ghi âm cuộc gọi GA-261203-0147 được lưu 90 ngày theo quy định.",
+    "Người gọi là cô giáo [[P|Lục Thị Mỵ]] ở [[ADR|điểm trường Lũng Cú, xã Lũng Cú]], [[LOC|Tuyên Quang]], báo 4 học sinh đau bụng sau bữa trưa.",
+    "Thông tin BN do người nhà cung cấp: [[P|Giáp Văn Tới]], SN [[A|1979]], thẻ BHYT [[BHYT|DN 4 24 2413 771 620]].",
+    "Tư vấn viên [[P|Kha Minh Triết]], mã [[SID|CSKH-0728]], kết thúc cuộc gọi lúc [[D|20:03]].",
+    "Người gọi hỏi giá chụp MRI, đã hướng dẫn xem bảng giá trên trang web của bệnh viện.",
+    "Kíp 115 báo về: BN [[P|Y Kông Ktla]] đã tử vong trước khi đến viện, người nhà xin đưa về [[ADR|buôn Ako Dhông]].",
+    "Tổng đài viên lưu ý không đọc lại số CCCD của người gọi qua loa ngoài.",
+    "Người gọi đọc số CCCD [[CCCD|001 2 04 019 663]] của con trai [[P|Tạ Minh Quang]] để tra cứu kết quả xét nghiệm.",
+]

@@ -1,0 +1,36 @@
+"""BHYT appraisal, BHXH records, direct payment, private health-insurance claims (v7, hand-written, blind)."""
+
+GENRE = "insurance"
+
+ITEMS = [
+    "Hồ sơ giám định [[PID|GĐ-BHYT-26-01742]]: người bệnh [[P|Bạch Thị Tuyền]], thẻ [[BHYT|HC4 01 0124 906 115]], KCB ngày [[D|14/11/2026]].",
+    "Từ chối thanh toán 2 ngày giường do chỉ định nhập viện không phù hợp với tình trạng bệnh.",
+    "Mã số BHXH: [[BHXH|0124906115]], CCCD: [[CCCD|001186017452]] – [[P|BẠCH THỊ TUYỀN]], sinh năm [[A|1986]].",
+    "GĐV [[P|Cấn Văn Thọ]], mã GĐV [[SID|GĐV-01-0582]], ký ngày [[D|18/11/2026]].",
+    "Yêu cầu bồi thường số [[PID|YCBT-2612-00215]] của khách hàng [[P|Tôn Nữ Bảo Trâm]], hợp đồng bảo hiểm sức khỏe, ĐT [[PH|0935 470 226]].",
+    "Quyền lợi nội trú tối đa 80 triệu/năm, đồng chi trả 10%, thời gian chờ 30 ngày.",
+    "Hồ sơ thanh toán trực tiếp [[PID|TTTT-26-0583]]: BN [[P|Âu Văn Lượng]] tự đi KCB trái tuyến tại [[LOC|TP.HCM]] ngày [[D|09/11/2026]].",
+    "Cán bộ thu BHXH [[P|Lý Minh Hoàng]], mã cán bộ [[SID|BHXH-TB-0619]], đến [[ADR|xóm 4, xã Vũ Hội, huyện Vũ Thư]] đối chiếu danh sách hộ gia đình.",
+    "Danh sách hộ: chủ hộ [[P|Bùi Văn Khẩn]] ([[A|1962]]), vợ [[P|Lê Thị Dợn]] ([[A|1965]]), con [[P|Bùi Văn Tiệp]] ([[A|1993]]).",
+    "Đề nghị cơ sở KCB điều chỉnh mã dịch vụ kỹ thuật theo Thông tư 23/2024/TT-BYT.",
+    "Claim form – Insured: [[P|Nguyen Hoang Long]], DOB [[D|02/09/1984]], employer: [[ADR|Samsung Display Vietnam, Yen Phong IP]], email [[EM|long.nh@samsung-dv.vn]].",
+    "BHXH tỉnh Bắc Ninh chuyển hồ sơ của ông [[P|Vũ Văn Lạng]] hưởng chế độ ốm đau 14 ngày, số sổ BHXH [[BHXH|2708 1135 46]].",
+    "Xác minh qua điện thoại với BS [[P|Tào Minh Khởi]] (khoa Ngoại) số [[PH|0222.3.853.906]]: BN nằm viện từ [[D|3]] đến [[D|10/11]].",
+    "Chi phí ngoài danh mục: 1.250.000 đồng tiền vật tư, không thanh toán.",
+    "Hồ sơ bồi thường [[PID|BT26-HN-02296]] bị treo vì thiếu giấy ra viện bản gốc, đã nhắn khách [[P|Châu Thị Bích Liên]] qua Zalo [[PH|0388 705 912]].",
+    "Thẻ BHYT cấp lại: [[BHYT|BT2797914228063]], hưởng 80%, nơi KCB ban đầu: Phòng khám Đa khoa Sài Gòn, từ [[D|01/01/2026]].",
+    "Giám định chủ động phát hiện [[PID|BN 26014557]] và [[PID|BN 26014581]] nhập viện cùng ngày tại 2 cơ sở khác nhau, nghi dùng chung thẻ.",
+    "Tỷ lệ hồ sơ bị xuất toán tháng này là 3,2%, giảm 0,8% so với tháng trước.",
+    "Người thụ hưởng: [[P|Y Wang Mlô]] (con), địa chỉ [[ADR|buôn Kmrơng Prông A, xã Ea Tu]], [[LOC|Đắk Lắk]].",
+    "Nhân viên thẩm định [[P|Mẫn Quốc Toàn]], mã NV [[SID|TĐ-0341]], đề nghị bồi thường 18.600.000 đồng.",
+    "Khách hàng [[P|Sophie Laurent]] (quốc tịch [[LOC|Pháp]]) nộp hóa đơn khám tại phòng khám quốc tế, tổng 4.200.000 đồng.",
+    "Thẻ BHYT hộ gia đình được giảm mức đóng từ người thứ hai trở đi theo quy định.",
+    "Hồ sơ hưởng thai sản: [[P|Trương Thị Kim Cương]], sinh con ngày [[D|05/10/2026]], làm việc tại [[ADR|công ty TNHH Pouchen Việt Nam, Biên Hòa]].",
+    "Đối chiếu CMND cũ [[CCCD|271 845 602]] với CCCD mới [[CCCD|075 093 001 284]] của ông [[P|Đinh Công Tráng]].",
+    "GĐV gọi lại cho người bệnh số [[PH|0912.44.76.03]] lúc [[D|15:20]] để xác minh, không ai nghe máy.",
+    "Quy trình: tiếp nhận – kiểm tra hồ sơ – giám định – duyệt chi – trả kết quả trong 15 ngày làm việc.",
+    "Email hỏi tình trạng hồ sơ từ [[EM|tramtonnu.bt@gmail.com]] đã được trả lời trong ngày.",
+    "Người lao động [[P|Nguyễn Văn Hiếu]], mã BHXH [[BHXH|0109 882 137]], bị tai nạn lao động tại [[ADR|xưởng cơ khí Đông Á, KCN Quang Minh]] ngày [[D|12/11/2026]].",
+    "Danh sách thẻ hộ gia đình: [[BHYT|HG4 36 3602 118 447]], [[BHYT|HG4 36 3602 118 452]], [[BHYT|HG4 36 3602 118 469]].",
+    "Số định danh cá nhân [[CCCD|040178 009 215]], mã BHXH [[BHXH|4023117865]], thẻ [[BHYT|GD4 40 4023 117 865]] – bà [[P|Hồ Thị Ngạn]].",
+]

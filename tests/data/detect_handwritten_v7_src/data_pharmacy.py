@@ -1,0 +1,36 @@
+"""Prescriptions, sales books, narcotics slips, ADR reports, pharmacist advice (v7, hand-written, blind)."""
+
+GENRE = "pharmacy"
+
+ITEMS = [
+    "Đơn thuốc số [[PID|DT26-207314]] – Họ tên: [[P|Kiều Văn Đạo]], [[A|66 tuổi]], Nam.",
+    "Chẩn đoán: I11.9 Bệnh tim do tăng huyết áp; E78.5 Rối loạn lipid máu.",
+    "1) Losartan 50mg x 30 viên, uống 1 viên sáng; 2) Atorvastatin 20mg x 30 viên, 1 viên tối.",
+    "BS kê đơn: [[P|Hồ Sĩ Lâm]] – CCHN [[SID|011294/BYT-CCHN]] – ký ngày [[D|02/12/2026]].",
+    "Mã đơn thuốc quốc gia: [[PID|48013KTT2612-00517-N]].",
+    "Sổ bán thuốc kê đơn [[D|3/12]]: bà [[P|Phí Thị Quyên]] mua Amoxicillin 500mg x 20 viên theo đơn BV Thanh Nhàn, SĐT [[PH|0372 668 014]].",
+    "Dược sĩ phụ trách chuyên môn: DS [[P|Lương Thị Ngát]], CCHN [[SID|3318/CCHN-D-SYT-HNO]].",
+    "Phiếu lĩnh thuốc gây nghiện: Morphin 10mg/ml x 10 ống cho BN [[P|Hứa Văn Tằng]], giường 7, mã BA [[PID|26.0209.551]].",
+    "Lô vắc xin sắp hết hạn, tồn kho còn 46 liều, đề nghị ưu tiên sử dụng trước.",
+    "Amoxicillin/clavulanat 1g, Số lô: 2511084, NSX: [[D|11/2025]], HD: [[D|10/2027]].",
+    "Báo cáo ADR số [[PID|ADR-26-0589]]: BN nữ [[P|T.T.B.]], [[A|29 tuổi]], nổi mẩn ngứa toàn thân 30 phút sau tiêm ceftriaxon.",
+    "Người báo cáo: DS lâm sàng [[P|Ninh Văn Hậu]], email [[EM|ninhhau.dls@bvdkpt.vn]], ĐT [[PH|0210 3 846 229]].",
+    "Tương tác: clarithromycin làm tăng nồng độ simvastatin, tránh dùng đồng thời.",
+    "Giao thuốc tận nhà cho cụ [[P|Đàm Thị Nhuần]], [[ADR|số 36 hẻm 7 Nguyễn Thiện Thuật, phường Bàn Cờ]], người nhận: cháu [[P|Bích]].",
+    "Đơn thuốc ARV mã [[PID|OPC-BD-01864]] cấp cho BN [[P|Trần Văn Khá]], lĩnh thuốc [[D|thứ Tư 9/12]].",
+    "Thẻ BHYT [[BHYT|CH4 48 4800 913 275]] còn hạn đến [[D|28/02/2027]], đồng chi trả 20%.",
+    "Paracetamol 10–15 mg/kg/lần, cách 4–6 giờ, tối đa 60 mg/kg/ngày.",
+    "Kiểm kê tủ trực khoa Nhi [[D|cuối tháng 11]]: thiếu 2 ống diazepam, ĐD [[P|Phó Thị Dậu]] đã giải trình.",
+    "Nhà thuốc Hạnh Nguyên nhắc khách: không bán kháng sinh khi không có đơn của bác sĩ.",
+    "Đơn thuốc gửi qua Zalo [[PH|0359.207.443]] của chị [[P|Đỗ Thị Hảo]], đã soạn sẵn chờ lấy.",
+    "Phiếu xuất thuốc cho BN nội trú [[PID|bn2612093]]: Vancomycin 1g x 6 lọ; người lĩnh: ĐD [[P|Trương Văn Kiệt]], mã NV [[SID|ĐD-NK-0339]].",
+    "Thuốc chống chỉ định ở phụ nữ có thai 3 tháng đầu; thận trọng ở người suy gan.",
+    "Tư vấn cho mẹ bé [[P|Bống]] ([[A|3 tuổi]], 14 kg): siro ibuprofen 100mg/5ml, uống 7 ml khi sốt trên 38,5 độ.",
+    "Người mua: [[P|Yusuf Rahimov]], quốc tịch [[LOC|Uzbekistan]], mua thuốc chống say tàu xe, thanh toán bằng thẻ.",
+    "Chứng chỉ [[SID|0471/CCHN-D-SYT-ĐNa]] của DS [[P|Âu Dương Thục Nhi]] được treo tại quầy.",
+    "Insulin Novomix 30 Flexpen bảo quản 2–8 độ, sau khi mở nắp dùng trong 28 ngày.",
+    "Đơn thuốc điện tử đã gửi tới e-mail [[EM|kieudao66@gmail.com]] của người bệnh ngày [[D|2/12]].",
+    "Sổ theo dõi thuốc hướng thần: [[D|14:30]], cấp 2 viên rotundin cho bà [[P|Thân Thị Nguyên]] theo đơn BS [[P|Lâm]].",
+    "Lịch trực nhà thuốc BV: [[D|24/12]] DS [[P|Quan Văn Lộ]] ([[SID|1209/CCHN-D-SYT-HNO]]), [[D|25/12]] DS [[P|Đặng Thị Bé]] ([[SID|0876/CCHN-D-SYT-BN]]).",
+    "Kho dược báo hết Augmentin 625mg, dùng thay bằng Curam 625mg cùng hoạt chất.",
+]

@@ -1,0 +1,38 @@
+"""Press case reports: epidemics, poisoning, accidents, drowning, fire (v7, hand-written, blind)."""
+
+GENRE = "press"
+
+ITEMS = [
+    "Bệnh nhân [[PID|4.217]] là nữ, [[A|31 tuổi]], ở [[ADR|phường Phương Liệt, quận Thanh Xuân]], có tiếp xúc gần với [[PID|BN 4.196]].",
+    "Ca bệnh [[PID|63]]: nam, [[A|8 tuổi]], học sinh [[ADR|trường tiểu học Kim Đồng, phường Hạ Long, TP Nam Định]].",
+    "Từ đầu năm đến nay, cả nước ghi nhận hơn 98.400 ca sốt xuất huyết, 27 ca tử vong.",
+    "Theo Sở Y tế, chiều [[D|23/11]], 14 người ăn cỗ cưới tại nhà ông [[P|Lò Văn Tún]] ở [[ADR|bản Co Muông, xã Chiềng Bôm]] đã nhập viện vì ngộ độc.",
+    "Nạn nhân là anh [[P|L.V.H.]] ([[A|28 tuổi]], trú [[ADR|xã Đông Sơn, huyện Chương Mỹ]]), bị điện giật khi sửa mái tôn tại [[ADR|xưởng gỗ Hùng Vượng]].",
+    "Bé gái [[P|Vi Thị Khánh Linh]] ([[A|6 tuổi]]) bị chó cắn vào mặt khi chơi gần [[ADR|chợ Nà Phặc]], đã được tiêm huyết thanh kháng dại.",
+    "Bệnh nhân thứ [[PID|1.427]] là cụ ông [[A|88 tuổi]], có bệnh nền tăng huyết áp, đang điều trị tại khoa Hồi sức.",
+    "Bộ Y tế khuyến cáo người dân không ăn nấm lạ, cá nóc và thực phẩm không rõ nguồn gốc.",
+    "Các BN [[PID|5531]], [[PID|5532]] và [[PID|5540]] là người nhà của [[PID|BN 5529]], cùng sống tại [[ADR|chung cư Era Town, phường Phú Mỹ, quận 7]].",
+    "Ổ dịch sởi tại [[ADR|thôn 2, xã Ea Tiêu, huyện Cư Kuin]] có 11 ca, ca đầu tiên là cháu [[P|H'Yăm Byă]] ([[A|2 tuổi]]), chưa tiêm vắc xin.",
+    "Vụ tai nạn xảy ra lúc [[D|21h15]] ngày [[D|30/11]] trên [[ADR|quốc lộ 14 đoạn qua xã Đắk Hà]], khiến ông [[P|A Thuân]] ([[A|46 tuổi]], người Ba Na) tử vong tại chỗ.",
+    "Theo bác sĩ [[P|Phan Hữu Tình]], bệnh nhân uống rượu pha cồn công nghiệp mua ở [[ADR|quán tạp hóa đầu ngõ 68 Nguyễn Khoái]].",
+    "Các chuyên gia cho biết cuối năm là mùa cao điểm của cúm A và viêm phổi ở trẻ nhỏ.",
+    "Hai du khách quốc tịch [[LOC|Nga]] bị sóng cuốn khi tắm ở [[ADR|bãi Dài, Cam Ranh]], người được cứu là ông [[P|Dmitri Volkov]] ([[A|39 tuổi]]).",
+    "Sản phụ [[P|Đ.T.N.]] ([[A|27 tuổi]], ở [[ADR|xã Hòa Phong, huyện Tây Hòa]], [[LOC|Phú Yên]]) sinh ba bé trai nặng 1,6–1,9 kg.",
+    "Ca bệnh số [[PID|14]] là vợ của ca [[PID|11]], cùng làm tại [[ADR|công ty may Việt Tiến, KCN Tân Tạo]].",
+    "Chị [[P|Quàng Thị Ón]] (mẹ cháu bé) kể: \"Con tôi chỉ ăn một miếng bánh ở cổng [[ADR|trường mầm non Sơn Ca, thị trấn Mường Ảng]] rồi nôn liên tục\".",
+    "Năm nay, tỷ lệ tiêm đủ mũi vắc xin sởi ở trẻ 9–18 tháng tuổi mới đạt 87%.",
+    "Bệnh nhân [[PID|2.806]] (nam, [[A|54 tuổi]]) từng đến [[ADR|quán cà phê Mộc Miên, 24 Hai Bà Trưng, phường Sài Gòn]] ngày [[D|18/11]].",
+    "Vụ cháy tại [[ADR|khu trọ số 15 hẻm 190 Lê Văn Thọ, Gò Vấp]] làm 3 người bị bỏng, trong đó em [[P|Trần Minh Khôi]] ([[A|13 tuổi]]) bỏng 40%.",
+    "Bác sĩ [[P|Lê Thị Kim Oanh]], BV Nhi Trung ương, cho biết trong tháng qua khoa tiếp nhận nhiều trẻ viêm phổi do Mycoplasma.",
+    "Từ [[PID|BN 3102]] đến [[PID|BN 3117]] đều là F1 của ổ dịch tại [[ADR|chợ đầu mối Hóc Môn]].",
+    "Hiện 5 bệnh nhân nặng vẫn đang thở máy, tiên lượng dè dặt.",
+    "Ngày [[D|27/11]], HCDC ghi nhận ca cúm A/H5N1 ở bé trai [[A|11 tuổi]] tại [[ADR|xã Tân Phú Trung, huyện Củ Chi]], nhà nuôi gà thả vườn.",
+    "Nhóm 6 học sinh lớp 9 [[ADR|trường THCS Ngô Quyền]] đuối nước khi tắm ở [[ADR|hồ thủy lợi Khe Chè, xã Tràng Lương]].",
+    "Từ [[D|giữa tháng 10]], người dân [[ADR|tổ dân phố 5, phường Nghĩa Tân]] đã phản ánh nước giếng có mùi lạ.",
+    "Sở Y tế đã lấy 12 mẫu thực phẩm gửi Viện Vệ sinh dịch tễ Trung ương xét nghiệm.",
+    "Ông [[P|Thạch Sà Mol]] ([[A|60 tuổi]], [[ADR|ấp Ô Rồm, xã Hòa Ân, huyện Cầu Kè]], [[LOC|Trà Vinh]]) bị rắn hổ mang cắn khi đi làm ruộng.",
+    "Giám đốc Sở Y tế, ông [[P|Nguyễn Đình Tuân]], yêu cầu các bệnh viện báo cáo số ca hằng ngày trước [[D|16h]].",
+    "Bệnh viện Đa khoa khu vực Cẩm Phả đã tiếp nhận 9 nạn nhân vụ sập giàn giáo.",
+    "Sáng nay, lực lượng chức năng đã phong tỏa tạm thời khu vực và phun khử khuẩn.",
+    "Người dân thấy dấu hiệu nghi ngộ độc liên hệ 115 hoặc đường dây nóng 1900 9137.",
+]

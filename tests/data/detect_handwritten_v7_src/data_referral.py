@@ -1,0 +1,36 @@
+"""Referral letters and transfer slips (v7, hand-written, blind)."""
+
+GENRE = "referral"
+
+ITEMS = [
+    "GIẤY CHUYỂN TUYẾN số [[PID|0781/GCT-TTYT]] – Kính gửi: Bệnh viện Đa khoa tỉnh Quảng Ngãi.",
+    "Giới thiệu người bệnh: [[P|Phạm Thị Nhạn]], Nữ, [[A|63 tuổi]], Địa chỉ: [[ADR|thôn Phước Lộc, xã Tịnh Hà]], [[LOC|Quảng Ngãi]].",
+    "Dấu hiệu lâm sàng: đau ngực trái lan vai, vã mồ hôi, HA 90/60 mmHg, mạch 110 l/p.",
+    "Lý do chuyển tuyến: vượt khả năng chuyên môn; phương tiện: xe cứu thương; người hộ tống: ĐD [[P|Từ Văn Mẫn]].",
+    "Chuyển lúc [[D|15 giờ 20]] ngày [[D|30/11/2026]]; BS ký: [[P|Lê Thị Ánh Nguyên]].",
+    "Số hồ sơ: [[PID|HS-26-00713]]; mã chuyển tuyến [[PID|CT-51-2611-00219]].",
+    "Thuốc đã dùng: Aspirin 81mg x 4 viên nhai, Clopidogrel 75mg x 4 viên, Morphin 3mg TMC.",
+    "Thẻ BHYT số: [[BHYT|HT3 51 5102 448 176]], nơi ĐKKCB ban đầu: TYT xã Tịnh Hà.",
+    "Phiếu chuyển viện: bé [[P|La Thị Thanh Trúc]], [[A|3 tuổi]], sinh ngày [[D|12/05/2023]], chuyển từ BV Sản Nhi Cà Mau lên BV Nhi Đồng 1.",
+    "Người liên hệ: mẹ bé, chị [[P|Kha Thị Nết]], [[PH|0945 662 038]].",
+    "Tình trạng lúc chuyển: tỉnh, thở oxy qua mask 6 l/p, SpO2 94%, đường truyền tĩnh mạch tốt.",
+    "Referral letter – To: Dept. of Neurosurgery, Cho Ray Hospital. Patient [[P|Tanaka Hiroshi]], [[A|52 years]], citizen of [[LOC|Japan]], engineer at [[ADR|Amata Industrial Park, Bien Hoa]].",
+    "Chẩn đoán tuyến dưới: Xuất huyết não (I61); BS chuyển: [[P|Hầu A Lềnh]] – [[SID|001187/YB-CCHN]].",
+    "Kèm theo: 1 phim CT sọ não, 1 bản tóm tắt bệnh án, 2 đơn thuốc.",
+    "Địa chỉ liên hệ người nhà: [[ADR|126/6 Lý Thường Kiệt, khu phố 2, phường Lộc Sơn, TP Bảo Lộc]], [[LOC|Lâm Đồng]].",
+    "Giấy chuyển viện ký lúc [[D|22h10]], BS trực: [[P|Y Blưn Kbuôr]], CCHN [[SID|000362/ĐLK-CCHN]].",
+    "Đề nghị tuyến trên gửi lại kết quả điều trị để tuyến dưới theo dõi tiếp.",
+    "Người bệnh [[P|Lưu Thị Hằng Nga]], [[A|38t]], CMND [[CCCD|231 458 307]], được chuyển từ PK Hữu Nghị lên BV Quân y 175.",
+    "Phiếu chuyển [[PID|563-26/PC]] – [[PID|bn 2612044]] – chuyển khoa Hồi sức lúc [[D|0h20]] [[D|3/12]].",
+    "Liên hệ BS tuyến dưới qua Zalo [[PH|0389 447 215]] hoặc email [[EM|bs.lenguyen.tyt@gmail.com]].",
+    "Chưa làm được xét nghiệm troponin do trạm y tế xã chưa có máy.",
+    "Bệnh nhân khai làm phụ hồ tại [[ADR|công trình chung cư The Emerald, đường Lê Trọng Tấn]], ngã từ giàn giáo tầng 4.",
+    "BN [[P|Lý Ca Xá]] (người Hà Nhì), [[A|9 tuổi]], rắn lục cắn lúc [[D|17h]] [[D|21/11]], chuyển từ BV huyện Mường Tè.",
+    "Thông tin bàn giao: người nhận [[P|Khương Thị Loan]], khoa Cấp cứu tuyến trên, lúc [[D|06:35]].",
+    "Tình trạng BN xấu đi trên đường, đã đặt NKQ, bóp bóng, adrenalin 1mg TM x 2 lần.",
+    "Giấy chuyển tuyến kèm bản sao CCCD [[CCCD|0 5 2 0 9 5 0 0 3 8 1 6]] của anh [[P|Võ Thành Được]].",
+    "Người bệnh xin chuyển về BV gần nhà ở [[ADR|huyện Đức Trọng]] để tiện chăm sóc.",
+    "Nơi chuyển đến đề nghị liên hệ [[PH|(0263) 3 822 560]] – máy lẻ [[PH|208]].",
+    "Danh sách BN chuyển tuyến trong ngày: [[PID|bn2612301]], [[PID|bn2612317]], [[PID|bn2612342]], đều chuyển BV Phổi Trung ương.",
+    "Mã số BHXH người bệnh: [[BHXH|5108224390]], SĐT con trai: [[PH|+84 388 904 117]].",
+]

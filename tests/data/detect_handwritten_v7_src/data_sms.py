@@ -1,0 +1,37 @@
+"""SMS and Zalo messages between staff and patients' families (v7, hand-written, blind)."""
+
+GENRE = "sms"
+
+ITEMS = [
+    "chi [[P|Hue]] oi, kq xn cua be [[P|Tom]] co roi nhe, mai [[D|8h]] c qua lay",
+    "Bv thong bao: BN [[P|NGUYEN VAN SY]] co lich mo [[D|7h]] [[D|thu 5 (17/12)]], nhin an tu [[D|22h]] hom truoc",
+    "ok a, e se bao lai khoa",
+    "e la dd [[P|Thanh]] khoa noi, gd bn g12 goi lai so nay giup e: [[PH|0394557218]]",
+    "Ma BN cua me c la [[PID|26120718]], so the BHYT [[BHYT|hn4010125870336]] nhe e",
+    "Cam on bs [[P|Tuan]] nhieu a, me e do nhieu roi 🙏",
+    "kq sieu am binh thuong, ko can lo nhe, uong thuoc theo don la dc",
+    "anh [[P|Kien]] oi cccd cua bo e day a: [[CCCD|036057004912]]",
+    "Nhắn từ BV: Quý khách [[P|Hà Thị Xoan]] có lịch tái khám [[D|13/12/2026]] lúc [[D|9:30]], hủy lịch gọi [[PH|028 3855 4137]].",
+    "toi nay e truc, c gui do an cho ba o g5 nha, ghi ten [[P|Nguyen Thi Dieu]] ngoai hop",
+    "e gui a sdt bs [[P|Hoang]] khoa than: [[PH|090 841 2637]]",
+    "Phong kham van lam viec binh thuong trong dip le, nho mang so kham",
+    "[[D|t6]] nay c dua ba len kham lai nhe, nho mang phim chup",
+    "Gui dd [[P|Thuy]]: [[PID|bn2612557]] g9 can doi bang luc [[D|14h]]",
+    "Chi oi dia chi nha e la [[ADR|so 45 kiet 134 Ngo Quyen, An Hai Bac, Son Tra]], chi goi xe cap cuu giup e voi",
+    "da nhan, cam on c nhieu nha",
+    "Zalo cua e: [[PH|0826 331 509]] ([[P|Trieu]]), co gi c nhan e",
+    "Xac nhan: BN [[P|LY THI SUNG]] da dat lich tiem mui 2 luc [[D|15h30]] [[D|thu 4 16/12]]",
+    "bac oi chau ten [[P|Vien]], con ba [[P|Ngot]] o [[ADR|xom Chua, xa Dong Tien]] day a",
+    "e chuyen khoan vien phi roi nha c, c kiem tra giup e",
+    "Mail kq gui vao [[EM|trieu.pham.1988@gmail.com]] giup e nhe",
+    "so bhxh cua e: [[BHXH|7914 552 083]]",
+    "a oi mai lay mau luc [[D|6h]] nhe, nhin an sang, ko uong sua",
+    "Thong bao cua khoa San: san phu [[P|KSOR H'BLANG]] da sinh be gai luc [[D|2h05]], me con khoe",
+    "con ho nhieu ve dem, sot nhe 37,8 thi co can uong thuoc ko bs",
+    "Bs [[P|Khue]] oi, e la me be [[P|Soc]], be o g14 khoa nhi, bi non 3 lan tu sang",
+    "e gui lai dia chi giao thuoc: [[ADR|thon 5, xa Cu Pui, Krong Bong]], [[LOC|Dak Lak]]",
+    "anh [[P|duong van bao]] so cmnd [[CCCD|245 118 730]] nha e",
+    "vang, e cam on bs a",
+    "so dt nha e [[PH|0913\n582 640]] hoac so ban [[PH|0243 8 526 117]]",
+    "cccd me e [[CCCD|0 3 4 1 6 5 0 0 7 2 2 9]] a, bhxh [[BHXH|3417 006 522]]",
+]
