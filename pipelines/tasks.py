@@ -26,7 +26,7 @@ DETERMINISTIC_ERRORS = (
     "pipelines.deidentify.vault:VaultKeyMissing", "pipelines.settings:SettingsError",
     "pipelines.hierarchies.base:HierarchyError", "pipelines.publish:ReleaseAuditError",
     "pipelines.publish:ReleaseExistsError", "pipelines.publish.signing:SigningKeyError",
-    "pipelines.tasks:NothingStaged", "pipelines.deidentify.shards:ShardsIncomplete",
+    "pipelines.tasks:NothingStaged", "pipelines.shards:ShardsIncomplete",
 )
 
 
