@@ -454,7 +454,7 @@ def _select_shard(con, plan: dict, shard: int, keys: Path) -> int | None:
     if plan["shards"] == 1:
         return None
     path = str(keys).replace("'", "''")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {SHARD_KEYS} AS SELECT DISTINCT episode FROM read_parquet('{path}') "
+    con.execute(f"CREATE OR REPLACE TABLE {SHARD_KEYS} AS SELECT DISTINCT episode FROM read_parquet('{path}') "
                 f"WHERE shard = ? AND episode IS NOT NULL", [shard])
     return shard
 
