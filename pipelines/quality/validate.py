@@ -7,7 +7,9 @@ quarantined as ``xml.orphan_child``. Rows are numbered ``_staged_row`` in staged
 by path, then row in file); reports name rows by that number, never by a personal value.
 
 The checks read the staged Parquet files in place through DuckDB views, and GE sees each column's
-distinct values (:func:`pipelines.quality.engine.run_suite_duckdb`); nothing is copied.
+distinct values (:func:`pipelines.quality.engine.run_suite_duckdb`); nothing is copied. A batch is
+validated in shards of its episodes (``pipelines/quality/shards.py``: plan, one task per shard, close;
+:func:`validate_rows` is one shard's run), the same code in one process and as mapped Airflow tasks.
 
 Outputs (replaced on every run, so re-running a batch is idempotent): the validated zone
 ``restricted/validated/<batch>/`` (verdicts over the staged files, read with
