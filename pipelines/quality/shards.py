@@ -36,6 +36,7 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -161,7 +162,7 @@ def plan_validate(workdir: Workdir | str | os.PathLike, batch_id: str, *, error_
     return plan
 
 
-def rows_to_read(con, workdir: Workdir, batch_id: str, table_id: str, entries: list[dict]) -> list[dict]:
+def rows_to_read(con: duckdb.DuckDBPyConnection, workdir: Workdir, batch_id: str, table_id: str, entries: list[dict]) -> list[dict]:
     """What the shards read of a table: its staged files, or for a table staged in many small files
     one copy of all its rows with ``_staged_row`` (made here, once; the close moves it to the validated
     zone, where downstream reads it)."""
@@ -183,7 +184,7 @@ def rows_to_read(con, workdir: Workdir, batch_id: str, table_id: str, entries: l
              "bytes": size, "staged_files": len(entries)}]
 
 
-def key_table(con, workdir: Workdir, index: dict[str, list[dict]], shards: int) -> pa.Table:
+def key_table(con: duckdb.DuckDBPyConnection, workdir: Workdir, index: dict[str, list[dict]], shards: int) -> pa.Table:
     """Per table each episode key with its rows and its shard (one row per key: small beside the rows)."""
     schema = load_schema()
     parts = []
@@ -200,7 +201,7 @@ def key_table(con, workdir: Workdir, index: dict[str, list[dict]], shards: int) 
 
 def key_counts(keys: pa.Table, shards: int) -> dict:
     """From the key table: per table the rows of each shard; the batch's XML1 keys and how many of them
-    hold more than one XML1 row (each such row fails ``xml1.MA_LK.unique`` in the key's one shard)."""
+    hold more than one XML1 row (all in the key's one shard, where ``xml1.MA_LK.unique`` compares them)."""
     shard_rows = {}
     for table_id in EPISODE_TABLES:
         mine = keys.filter(pc.equal(keys.column("table"), table_id))
@@ -345,7 +346,7 @@ def merge_outputs(outputs: _Outputs, workdir: Workdir, batch_id: str, folders: l
         merged(output_name("quarantine", table_id), ROW, workdir.quarantine / batch_id / f"{table_id}.parquet")
 
 
-def merged_hoso(con, folders: list[Path]) -> dict[str, int]:
+def merged_hoso(con: duckdb.DuckDBPyConnection, folders: list[Path]) -> dict[str, int]:
     """HOSO received, passed and quarantined over every shard: a HOSO with any quarantined row, in any
     shard, is quarantined."""
     files = [f / HOSO_FILE for f in folders if (f / HOSO_FILE).exists()]
