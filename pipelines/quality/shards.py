@@ -7,7 +7,8 @@ one process and the ``andanh_kcb`` DAG maps over Celery workers).
   small key table ``keys.parquet``: per table each episode key (``MA_LK`` without surrounding spaces,
   as the rules match them) with its row count and its shard (MD5 modulo the shards,
   :func:`pipelines.shards.shard_of`); rows without a key go to shard 0. The plan records, per table and
-  shard, the rows each shard must find, the batch's XML1 keys and how many of them are duplicated.
+  shard, the rows each shard must find (each shard checks it found them) and, from the key table, the
+  batch's XML1 keys and how many hold more than one XML1 row. One shard needs no key table.
 - :func:`validate_shard` runs every rule (the same GE suites and DuckDB rules) over the rows whose
   episode is in its shard. Every row of an episode, in every table, is in one shard, so the rules that
   cross rows — ``MA_LK`` unique in XML1, a child's XML1 parent, the XML1 totals against the sum of the
