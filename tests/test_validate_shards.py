@@ -212,3 +212,25 @@ def test_shard_files_are_private(crossing, tmp_path):
     paths = list(vs.work_root(workdir, BATCH).rglob("*"))
     assert vs.keys_path(workdir, BATCH) in paths and vs.shards_dir(workdir, BATCH) / "shard-1" in paths
     assert all(p.stat().st_mode & 0o777 == (0o700 if p.is_dir() else 0o600) for p in paths)
+
+
+def test_rules_that_cannot_run_close_the_gate_with_the_same_reasons_in_any_number_of_shards(crossing, tmp_path):
+    from pipelines.quality.engine import DEFAULT_EXPECTATIONS_DIR
+    suites = tmp_path / "suites"
+    shutil.copytree(DEFAULT_EXPECTATIONS_DIR, suites)
+    for table_id, rule_id, condition in (("xml2", "xml2.NGAY_YL.broken", "CAST(NGAY_YL AS INTEGER) > 0"),
+                                         ("xml1", "xml1.NO_SUCH.broken", "NO_SUCH_COLUMN > 0")):
+        path = suites / f"{table_id}.json"
+        suite = json.loads(path.read_text())
+        suite["expectations"].append({
+            "type": "unexpected_rows_expectation",
+            "kwargs": {"unexpected_rows_query": f"SELECT _staged_row FROM {{batch}} WHERE {condition}"},
+            "meta": {"rule_id": rule_id, "severity": "error", "table": table_id, "fields": ["NGAY_YL"]}})
+        path.write_text(json.dumps(suite))
+    one, four = copy_of(crossing, tmp_path / "one"), copy_of(crossing, tmp_path / "four")
+    s1 = validate_batch(one, BATCH, error_threshold=1.0, expectations_dir=suites, shards=1)
+    s4 = validate_batch(four, BATCH, error_threshold=1.0, expectations_dir=suites, shards=4)
+    assert s4.gate_reasons == s1.gate_reasons and not s4.gate_passed
+    assert [r.split(":")[0] for r in s4.gate_reasons] == ["xml1.NO_SUCH.broken", "xml2.NGAY_YL.broken"]
+    assert outcome(one, BATCH) == outcome(four, BATCH)
+    assert s4.quarantined_episodes == s4.episodes  # a rule that cannot run fails every row (fail closed)
