@@ -4,8 +4,8 @@ with 1 and then 2 Celery workers of one task slot each, from trigger to the run'
 
 Per run: wall seconds, encounters/s, the speed-up of 2 workers over 1, and per task the summed task
 seconds and how many task instances each worker ran, so the report shows which stages spread (the
-mapped ingest and the mapped de-identify shards: as many shards as worker slots, or
-``BENCH_SCALEOUT_SHARDS``) and which run as one task (validate, release). From the one-worker rate, :func:`workers_needed` gives the workers a day's
+mapped ingest and the mapped validate and de-identify shards: as many shards as worker slots, or
+``BENCH_SCALEOUT_SHARDS``) and which run as one task (release). From the one-worker rate, :func:`workers_needed` gives the workers a day's
 encounters need.
 
     python -m bench.scaleout [encounters]      (BENCH_SCALEOUT_ENCOUNTERS, default 10000)
@@ -25,7 +25,7 @@ from bench.common import DATA, load_avg, say, synth_set
 
 ENCOUNTERS = int(os.environ.get("BENCH_SCALEOUT_ENCOUNTERS", "10000"))
 FILES_PER_TASK = int(os.environ.get("BENCH_SCALEOUT_FILES_PER_TASK", "50"))
-SHARDS = os.environ.get("BENCH_SCALEOUT_SHARDS")  # de-identify shards; default: one per worker slot
+SHARDS = os.environ.get("BENCH_SCALEOUT_SHARDS")  # validate and de-identify shards; default: one per worker slot
 NATIONAL_PER_DAY = 500_000  # about 180 million KCB encounters a year
 PROVINCE_PER_DAY = NATIONAL_PER_DAY // 34
 
@@ -62,7 +62,8 @@ def _one_run(source: Path, encounters: int, workers: int) -> dict:
     names = tuple(f"worker{i + 1}" for i in range(workers))
     cluster = LocalCluster(home, workers=names, concurrency=1, broker_url="redis://127.0.0.1:6379/14",
                            env={"ANDANH_FILES_PER_TASK": str(FILES_PER_TASK),
-                                "ANDANH_DEIDENTIFY_SHARDS": SHARDS or str(workers)})
+                                "ANDANH_DEIDENTIFY_SHARDS": SHARDS or str(workers),
+                                "ANDANH_VALIDATE_SHARDS": SHARDS or str(workers)})
     _flush_broker(cluster.broker_url)
     load = load_avg()
     say(f"scale-out: {encounters} encounters on {workers} worker(s) ...")

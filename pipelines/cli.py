@@ -89,7 +89,7 @@ def cmd_validate(args) -> int:
     from pipelines import quality
     from pipelines.run import error_threshold_from_env
     threshold = args.error_threshold if args.error_threshold is not None else error_threshold_from_env()
-    summary = quality.validate_batch(_workdir(args), args.batch, error_threshold=threshold)
+    summary = quality.validate_batch(_workdir(args), args.batch, error_threshold=threshold, shards=args.shards)
     data = summary.to_dict() if hasattr(summary, "to_dict") else vars(summary)
     data["report"] = summary.html_report_path
     _print(args, data, [f"{k}: {v}" for k, v in data.items() if not isinstance(v, (dict, list))])
@@ -379,6 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     workdir_arg(p)
     p.add_argument("--batch", required=True)
     p.add_argument("--error-threshold", type=float, help="largest share of quarantined records (default 0.2)")
+    p.add_argument("--shards", type=int, help="shards of the batch's episodes, validated one after the other "
+                   "(default ANDANH_VALIDATE_SHARDS, else 1)")
 
     p = command("deidentify", cmd_deidentify, "apply the de-identification policy to a validated batch")
     workdir_arg(p)

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     deidentify_shards: int | None = Field(None, ge=1, le=1024, description=(
         "shards of a batch's episodes (by MA_LK), one mapped de-identify task each in andanh_kcb "
         "(default 4 there, 1 in one process; set it to the task slots of the Celery workers)"))
+    validate_shards: int | None = Field(None, ge=1, le=1024, description=(
+        "shards of a batch's episodes (by MA_LK), one mapped validate task each in andanh_kcb "
+        "(default 4 there, 1 in one process)"))
     retry_delay_seconds: int = Field(120, ge=0, description="wait before an Airflow task is retried")
     openlineage_file: Path | None = Field(None, description="file the OpenLineage events are appended to "
                                           "(default <data root>/restricted/lineage/openlineage.jsonl)")

@@ -26,7 +26,7 @@ DETERMINISTIC_ERRORS = (
     "pipelines.deidentify.vault:VaultKeyMissing", "pipelines.settings:SettingsError",
     "pipelines.hierarchies.base:HierarchyError", "pipelines.publish:ReleaseAuditError",
     "pipelines.publish:ReleaseExistsError", "pipelines.publish.signing:SigningKeyError",
-    "pipelines.tasks:NothingStaged", "pipelines.deidentify.shards:ShardsIncomplete",
+    "pipelines.tasks:NothingStaged", "pipelines.shards:ShardsIncomplete",
 )
 
 
@@ -130,15 +130,38 @@ def pull_his(workdir: str | None, url: str, interval_start=None, interval_end=No
 
 
 @fail_fast()
-def validate(batch: dict, error_threshold: float | None = None) -> dict:
-    from pipelines import quality
+def plan_validate(batch: dict, error_threshold: float | None = None) -> list[dict]:
+    """One mapped validate task per shard of the batch (``ANDANH_VALIDATE_SHARDS``)."""
+    from pipelines.quality.shards import default_shards
+    from pipelines.quality.shards import plan_validate as plan_shards
     from pipelines.run import error_threshold_from_env
 
     threshold = error_threshold if error_threshold is not None else error_threshold_from_env()
+    plan = plan_shards(Workdir.at(batch["workdir"]), batch["batch_id"], error_threshold=threshold,
+                       shards=default_shards(mapped=True))
+    return [{"workdir": batch["workdir"], "batch_id": batch["batch_id"], "shard": k, "attempt": plan["attempt"]}
+            for k in range(plan["shards"])]
+
+
+@fail_fast()
+def validate_shard(shard: dict) -> dict:
+    from pipelines.quality.shards import validate_shard as run_shard
+
+    result = run_shard(Workdir.at(shard["workdir"]), shard["batch_id"], shard["shard"])
+    return shard | {"rows": result["rows"], "episodes": result["episodes"]}
+
+
+@fail_fast()
+def close_validate(batch: dict, shards: list[dict]) -> dict:
+    """Commit the batch's validation once every shard task is done, then the gate (fail closed: nothing
+    from this batch goes further) and the reconciliation (a record unaccounted for fails the task too)."""
+    from pipelines import quality
+    from pipelines.quality.shards import close_validate as close_shards
+
     workdir = Workdir.at(batch["workdir"])
-    summary = quality.validate_batch(workdir, batch["batch_id"], error_threshold=threshold)
-    quality.enforce_gate(summary)  # fail closed: nothing from this batch goes further
-    quality.reconcile(workdir, batch["batch_id"])  # a record unaccounted for fails the task too
+    summary = close_shards(workdir, batch["batch_id"])
+    quality.enforce_gate(summary)
+    quality.reconcile(workdir, batch["batch_id"])
     return batch | {"quarantined": summary.quarantined_episodes, "passed": summary.passed_episodes,
                     "report": summary.html_report_path}
 

@@ -1,4 +1,4 @@
-"""Task wiring shared by the AnDanh DAGs: validate -> de-identify (plan, one mapped task per shard, close)
+"""Task wiring shared by the AnDanh DAGs: validate and de-identify (each: plan, one mapped task per shard, close)
 -> release (aggregate, protect, publish).
 
 Lives in plugins/ because Airflow puts that folder on sys.path for the scheduler, the DAG processor
@@ -42,11 +42,21 @@ def his_start_date():
 def process_batch(batch):
     """Wire the stages after ingest for the batch that ``batch`` (an XCom of {workdir, batch_id}) names."""
 
+    @task(inlets=[zone_asset("staging")])
+    def plan_validate(batch: dict) -> list[dict]:
+        from pipelines import tasks
+        return tasks.plan_validate(batch)
+
+    @task(inlets=[zone_asset("staging")])
+    def validate(shard: dict) -> dict:
+        from pipelines import tasks
+        return tasks.validate_shard(shard)
+
     @task(inlets=[zone_asset("staging")], outlets=[zone_asset("restricted/validated"),
                                                    zone_asset("restricted/quarantine")])
-    def validate(batch: dict) -> dict:
+    def close_validate(batch: dict, shards: list[dict]) -> dict:
         from pipelines import tasks
-        return tasks.validate(batch)
+        return tasks.close_validate(batch, shards)
 
     @task(inlets=[zone_asset("restricted/validated")])
     def plan_deidentify(batch: dict) -> list[dict]:
@@ -73,6 +83,7 @@ def process_batch(batch):
                 outlet_events[asset].extra = {"version": versions[asset.extra["dataset"]]}
         return result
 
-    checked = validate(batch)  # de-identify: one mapped task per shard of the batch's episodes
+    planned = plan_validate(batch)  # validate and de-identify: one mapped task per shard of the episodes
+    checked = close_validate(batch, validate.expand(shard=planned))
     release(close_deidentify(checked, deidentify.expand(shard=plan_deidentify(checked))))
-    return checked
+    return planned  # the first task: what the caller's short-circuit gates

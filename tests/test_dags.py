@@ -52,11 +52,11 @@ def test_parse_time_is_short(dagbag):
 
 def test_kcb_dag_shape(dagbag):
     dag = dagbag.dags["andanh_kcb"]
-    order = ["plan", "ingest", "close_ingest", "anything_new", "validate", "plan_deidentify", "deidentify",
-             "close_deidentify", "release"]
+    order = ["plan", "ingest", "close_ingest", "anything_new", "plan_validate", "validate", "close_validate",
+             "plan_deidentify", "deidentify", "close_deidentify", "release"]
     for upstream, downstream in zip(order, order[1:]):
         assert downstream in dag.get_task(upstream).downstream_task_ids
-    assert "close_deidentify" in dag.get_task("validate").downstream_task_ids  # it gets the batch too
-    assert dag.get_task("release").outlets
+    assert "close_deidentify" in dag.get_task("close_validate").downstream_task_ids  # it gets the batch too
+    assert dag.get_task("release").outlets and dag.get_task("close_validate").outlets
     from airflow.sdk.definitions.mappedoperator import MappedOperator
-    assert isinstance(dag.get_task("ingest"), MappedOperator) and isinstance(dag.get_task("deidentify"), MappedOperator)
+    assert all(isinstance(dag.get_task(t), MappedOperator) for t in ("ingest", "validate", "deidentify"))

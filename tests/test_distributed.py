@@ -133,7 +133,7 @@ def test_no_planted_identifier_in_any_airflow_log_and_lineage_names_datasets(clu
     logs = cluster.logs()
     found = [p for p in planted if p in logs]
     assert not found, f"{len(found)} planted identifier(s) in Airflow logs, e.g. a {len(found[0])}-char value"
-    task_logs = [p for p in (cluster.home / "logs").rglob("*.log") if "task_id=validate" in str(p)]
+    task_logs = [p for p in (cluster.home / "logs").rglob("*.log") if "task_id=close_validate" in str(p)]
     events = [line for p in task_logs for line in p.read_text().splitlines() if "openlineage.client" in line
               and "COMPLETE" in line]
     assert events and any("restricted/validated" in e and "staging" in e for e in events)

@@ -130,6 +130,9 @@ def test_dag_runs_end_to_end_in_airflow(synth_set, tmp_path, monkeypatch):
     shards = sorted(ti.map_index for ti in run.get_task_instances() if ti.task_id == "deidentify"
                     and ti.state == "success")
     assert shards == [0, 1, 2, 3]  # de-identify mapped over the batch's shards (ANDANH_DEIDENTIFY_SHARDS' default)
+    validated = sorted(ti.map_index for ti in run.get_task_instances() if ti.task_id == "validate"
+                       and ti.state == "success")
+    assert validated == [0, 1, 2, 3]  # and validate (ANDANH_VALIDATE_SHARDS' default)
     assert_published_and_balanced(workdir, synth_set)
     latest = sorted(p.read_text() for p in workdir.published.rglob("LATEST"))
     # the next day brings no new file: a success that publishes nothing new, nothing retried

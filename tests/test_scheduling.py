@@ -98,8 +98,9 @@ def test_closed_quality_gate_fails_the_validate_task_without_retry(tmp_path, wor
     generate(60, 5, out, defects_rate=0.5)
     batch = _ingest_day(out / "xml", workdir, "2025-03-01")
     monkeypatch.setenv("ANDANH_ERROR_THRESHOLD", "0.0")
+    shards = [tasks.validate_shard(shard) for shard in tasks.plan_validate(batch)]
     with pytest.raises(AirflowFailException, match="QualityGateError"):
-        tasks.validate(batch)
+        tasks.close_validate(batch, shards)
 
 
 @pytest.mark.airflow
@@ -111,7 +112,7 @@ def test_dag_retry_policy():
     assert his_dag.max_active_runs == 1  # catch-up runs one interval after the other
     assert his_dag.start_date.year >= 2026  # a sane start: no years of empty hourly runs
     assert "anything_new" in kcb.get_task("close_ingest").downstream_task_ids
-    assert "validate" in kcb.get_task("anything_new").downstream_task_ids
+    assert "plan_validate" in kcb.get_task("anything_new").downstream_task_ids
 
 
 # --- HIS: commit time, overlap, de-duplication by MA_LK version --------------------------------------

@@ -25,7 +25,6 @@ committed and changes nothing; re-running the batch plans a new attempt that rew
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import secrets
 import shutil
@@ -48,21 +47,19 @@ from pipelines.deidentify.stage import (ROW_POSITION, SPECIAL_DIR, DeidentifySum
                                         as_strings, exempt_columns, merge_counts, positions_path,
                                         read_validated_empty)
 from pipelines.duck import batch_rows
-from pipelines.deidentify.transforms import Keyring, Pseudonymiser, map_distinct
+from pipelines.deidentify.transforms import Keyring, Pseudonymiser
 from pipelines.ledger import Ledger, LedgerEntry
 from pipelines.logs import logged_stage
 from pipelines.quality.validated import (StagedDataChanged, read_validated, validated_tables,
                                          verdicts_path, write_json_atomic)
+from pipelines import shards as shared
 from pipelines.schema import EPISODE_TABLES, load_schema
+from pipelines.shards import (COMMITTED, PLAN, RESULT, ShardsIncomplete, read_json, replace_folder,  # noqa: F401
+                              shard_of, write_parquet_atomic)  # ShardsIncomplete: raised here, by the close
 from pipelines.workdir import Workdir, scratch_path, sha256_file, writes_private
 
-PLAN, PERSONS, COMMITTED, RESULT, VAULT_PAIRS = "plan.json", "persons.parquet", "committed.json", "shard.json", \
-    "vault.arrow"
+PERSONS, VAULT_PAIRS = "persons.parquet", "vault.arrow"
 PERSON_COLUMNS = ["MA_LK", "MA_CSKCB", "SO_CCCD", "MA_THE_BHYT", "MA_BN"]
-
-
-class ShardsIncomplete(RuntimeError):
-    """The close found a shard of the attempt missing or made from other inputs."""
 
 
 def work_root(workdir: Workdir, batch_id: str) -> Path:
@@ -73,26 +70,12 @@ def shards_dir(workdir: Workdir, batch_id: str) -> Path:
     return work_root(workdir, batch_id) / "shards"
 
 
-IN_PROCESS_SHARDS = 1  # one process (andanh run, andanh deidentify): more shards would only add passes
-MAPPED_SHARDS = 4  # the andanh_kcb DAG: as wide as its mapped ingest
-
-
 def default_shards(*, mapped: bool = False) -> int:
     """``ANDANH_DEIDENTIFY_SHARDS``, else 4 shards for mapped tasks and 1 in one process. In one
     process the shards run one after the other and each reads every table of the batch and the batch's
     raw identifiers again, so sharding pays only where the shards run on several workers."""
     from pipelines.settings import get_settings
-    return get_settings().deidentify_shards or (MAPPED_SHARDS if mapped else IN_PROCESS_SHARDS)
-
-
-def shard_of(keys: pa.Array | pa.ChunkedArray, shards: int) -> pa.Array:
-    """The shard of each episode key: MD5 of ``MA_LK`` modulo ``shards`` (stable across processes,
-    machines and versions; a missing key goes to shard 0)."""
-    def one(key: str) -> str:
-        return str(int.from_bytes(hashlib.md5(key.encode("utf-8")).digest()[:8], "big") % shards)
-    if shards == 1:
-        return pa.array([0] * len(keys), pa.int32())
-    return pc.fill_null(map_distinct(keys, one).cast(pa.int32()), 0)
+    return shared.default_shards(get_settings().deidentify_shards, mapped=mapped)
 
 
 def shard_filter(shard: int, shards: int) -> ShardFilter:
@@ -117,10 +100,6 @@ def inputs_fingerprint(workdir: Workdir, batch_id: str, policy: Policy, key_id: 
     return digest.hexdigest()[:32]
 
 
-def read_json(path: Path) -> dict | None:
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-
-
 def read_plan(workdir: Workdir, batch_id: str) -> dict:
     plan = read_json(work_root(workdir, batch_id) / PLAN)
     if plan is None:
@@ -130,8 +109,7 @@ def read_plan(workdir: Workdir, batch_id: str) -> dict:
 
 def committed_attempt(workdir: Workdir, batch_id: str, plan: dict) -> dict | None:
     """The commit record of ``plan``'s attempt, if that attempt was already closed."""
-    committed = read_json(work_root(workdir, batch_id) / COMMITTED)
-    return committed if committed and committed.get("attempt") == plan["attempt"] else None
+    return shared.committed_attempt(work_root(workdir, batch_id), plan)
 
 
 def checked_inputs(workdir: Workdir, batch_id: str, plan: dict) -> tuple[Policy, Keyring]:
@@ -177,12 +155,6 @@ def plan_shards(workdir: Workdir, batch_id: str, *, policy_path: str | Path | No
     return plan
 
 
-def write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    tmp = scratch_path(path.parent, f".{path.stem}", ".parquet")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
-
-
 @writes_private
 @logged_stage("deidentify")
 def deidentify_shard(workdir: Workdir, batch_id: str, shard: int) -> dict:
@@ -191,8 +163,7 @@ def deidentify_shard(workdir: Workdir, batch_id: str, shard: int) -> dict:
     from pipelines.detect.redact import CleanTexts
 
     plan = read_plan(workdir, batch_id)
-    if not 0 <= shard < plan["shards"]:
-        raise ValueError(f"batch {batch_id} has {plan['shards']} shard(s), not a shard {shard}")
+    shared.check_shard_number(batch_id, plan, shard)
     committed = committed_attempt(workdir, batch_id, plan)
     if committed:  # this attempt is closed: its outputs are in the safe zone already
         return committed["shards"][shard]
@@ -249,15 +220,6 @@ def gate_shard(workdir: Workdir, batch_id: str, out: Path, shard: int, policy: P
     return report
 
 
-def replace_folder(new: Path, target: Path) -> None:
-    """Put the folder ``new`` at ``target``, an older one there removed first."""
-    if target.exists():
-        old = scratch_path(target.parent, f"{target.name}-old")
-        os.replace(target, old)
-        shutil.rmtree(old, ignore_errors=True)
-    os.replace(new, target)
-
-
 @writes_private
 @logged_stage("deidentify")
 def close_shards(workdir: Workdir, batch_id: str, results: list[dict] | None = None) -> DeidentifySummary:
@@ -284,15 +246,7 @@ def close_shards(workdir: Workdir, batch_id: str, results: list[dict] | None = N
 
 def completed_shards(workdir: Workdir, batch_id: str, plan: dict) -> list[dict]:
     """Every shard's ``shard.json``, each checked to be of this attempt and these inputs."""
-    found = []
-    for k in range(plan["shards"]):
-        result = read_json(shards_dir(workdir, batch_id) / f"shard-{k}" / RESULT)
-        if result is None:
-            raise ShardsIncomplete(f"batch {batch_id}: shard {k} of {plan['shards']} has not completed")
-        if result["attempt"] != plan["attempt"] or result["inputs"] != plan["inputs"]:
-            raise ShardsIncomplete(f"batch {batch_id}: shard {k} was made by another attempt or from other inputs")
-        found.append(result)
-    return found
+    return shared.completed_shards(shards_dir(workdir, batch_id), batch_id, plan)
 
 
 def merge_safe_files(workdir: Workdir, batch_id: str, folders: list[Path], present: list[str]) -> None:

@@ -1,7 +1,7 @@
 """Validate stage (data-quality gate): Great Expectations suites over a batch's staged XML1–XML5.
 
 Entry points: :func:`validate_batch` (split a batch into validated and quarantined rows, write the
-JSON and HTML reports and ledger counts), :func:`read_validated` (a table's validated rows),
+JSON and HTML reports and ledger counts; in shards of its episodes, :mod:`pipelines.quality.shards`), :func:`read_validated` (a table's validated rows),
 :func:`enforce_gate` (raise :class:`QualityGateError` so an Airflow task fails closed) and
 :func:`reconcile` (raise :class:`ReconciliationError` when a received record is unaccounted for).
 Quarantine review and replay: :mod:`pipelines.quality.quarantine`. Suites live in

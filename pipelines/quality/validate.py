@@ -7,7 +7,9 @@ quarantined as ``xml.orphan_child``. Rows are numbered ``_staged_row`` in staged
 by path, then row in file); reports name rows by that number, never by a personal value.
 
 The checks read the staged Parquet files in place through DuckDB views, and GE sees each column's
-distinct values (:func:`pipelines.quality.engine.run_suite_duckdb`); nothing is copied.
+distinct values (:func:`pipelines.quality.engine.run_suite_duckdb`); nothing is copied. A batch is
+validated in shards of its episodes (``pipelines/quality/shards.py``: plan, one task per shard, close;
+:func:`validate_rows` is one shard's run), the same code in one process and as mapped Airflow tasks.
 
 Outputs (replaced on every run, so re-running a batch is idempotent): the validated zone
 ``restricted/validated/<batch>/`` (verdicts over the staged files, read with
@@ -34,18 +36,13 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines import duck
-from pipelines.ingest import staged_files
 from pipelines.ingest.staging import EXTRA_COLUMN, table_arrow_schema
-from pipelines.ledger import Ledger, LedgerEntry
-from pipelines.logs import logged_stage
 from pipelines.quality.engine import (RuleResult, create_derived_tables, distinct_values, load_suite, run_sql_rules,
                                       run_suite_duckdb, split_suite, suite_derived_tables)
-from pipelines.quality.engine import expectations_dir as default_expectations_dir
 from pipelines.quality.rules import ERROR, WARNING
-from pipelines.quality.validated import (INDEX, file_entries, index_document, read_parquet_sql, verdicts_path,
-                                         write_json_atomic)
+from pipelines.quality.validated import StagedDataChanged, read_parquet_sql, write_json_atomic
 from pipelines.schema import EPISODE_TABLES, LINEAGE_COLUMNS, Schema, load_schema
-from pipelines.workdir import Workdir, scratch_path, sha256_file, writes_private
+from pipelines.workdir import Workdir, scratch_path
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +52,8 @@ EPISODE_RULE = "xml.episode_quarantined"  # on rows that pass themselves but bel
 ROW = "_staged_row"
 NON_STANDARD_COLUMNS = {EXTRA_COLUMN, *LINEAGE_COLUMNS}
 EXAMPLE_ROWS = 5
+HOSO_FILE = "hoso.parquet"
+SHARD_KEYS = "shard_keys"  # the episode keys of the shard being validated (pipelines.quality.shards)
 # A table staged in more files than this is copied once into the scratch database (see _stage_view).
 MAX_FILES_READ_IN_PLACE: int | None = None  # None: from the settings (tests may pin it)
 # DuckDB spills to workdir/tmp beyond this, so a large batch fits beside the other pipeline stages.
@@ -201,20 +200,20 @@ def _run_suites(con: duckdb.DuckDBPyConnection, suites: dict, tables: dict[str, 
 
 
 def _stage_view(con: duckdb.DuckDBPyConnection, table_id: str, entries: list[dict], root: Path,
-                schema: Schema) -> list[str]:
+                schema: Schema, shard: int | None = None) -> list[str]:
     """View ``s_<table>`` over the table's staged Parquet files (no copy: DuckDB reads only the columns
     each query names) with ``_staged_row`` = the file's offset in ``entries`` + the row's position in
-    it; returns the staged columns (without the row number)."""
+    it; returns the staged columns (without the row number). ``entries`` may instead name validate's
+    own copy of the table's rows (:func:`is_rows_file`: numbered already). With ``shard``, only the
+    rows whose episode is in table ``shard_keys`` (and, in shard 0, the rows without an episode)."""
     target = f"s_{table_id}"
     if entries:
-        # file_index is the file's position in the list: its offset is a constant lookup, not a join.
-        offsets = "[" + ", ".join(str(int(e["offset"])) for e in entries) + "]::BIGINT[]"
-        select = (f"SELECT * EXCLUDE (file_row_number), "
-                  f"(({offsets})[file_index::BIGINT + 1] + file_row_number)::BIGINT AS {ROW} "
-                  f"FROM {read_parquet_sql([str(root / e['path']) for e in entries])}")
+        select = _staged_rows_sql(entries, root)
+        if shard is not None:
+            select = _in_shard(con, select, shard)
         # Every query pays a cost per file (about 1-2 ms): many small files are read once into the
         # scratch database, a few large ones are read in place by each query.
-        if _copied_into_scratch(entries):
+        if copied_into_scratch(entries):
             con.execute("SET threads = 1")  # one thread reads many small files faster, in a third of the memory
             try:
                 con.execute(f"CREATE OR REPLACE TABLE {target} AS {select}")
@@ -232,11 +231,37 @@ def _stage_view(con: duckdb.DuckDBPyConnection, table_id: str, entries: list[dic
     return [d[0] for d in con.execute(f"SELECT * FROM {target} LIMIT 0").description if d[0] != ROW]
 
 
-def _copied_into_scratch(entries: list[dict]) -> bool:
+def _staged_rows_sql(entries: list[dict], root: Path) -> str:
+    """The table's staged rows, each with its ``_staged_row``."""
+    source = read_parquet_sql([str(root / e["path"]) for e in entries])
+    if is_rows_file(entries):
+        return f"SELECT * EXCLUDE (file_row_number) FROM {source}"
+    # file_index is the file's position in the list: its offset is a constant lookup, not a join.
+    offsets = "[" + ", ".join(str(int(e["offset"])) for e in entries) + "]::BIGINT[]"
+    return (f"SELECT * EXCLUDE (file_row_number), "
+            f"(({offsets})[file_index::BIGINT + 1] + file_row_number)::BIGINT AS {ROW} FROM {source}")
+
+
+def _in_shard(con: duckdb.DuckDBPyConnection, select: str, shard: int) -> str:
+    """``select`` cut to one shard's rows: those whose episode key is in ``shard_keys`` (plus, in
+    shard 0, those without one)."""
+    columns = [d[0] for d in con.execute(f"SELECT * FROM ({select}) LIMIT 0").description]
+    key = _episode_key("r") if "MA_LK" in columns else "NULL::VARCHAR"
+    keyless = f" OR {key} IS NULL" if shard == 0 else ""
+    return f"SELECT * FROM ({select}) r WHERE {key} IN (SELECT episode FROM {SHARD_KEYS}){keyless}"
+
+
+def is_rows_file(entries: list[dict]) -> bool:
+    """``entries`` name validate's copy of a table's rows (one file with ``_staged_row``), not staged files."""
+    return len(entries) == 1 and "staged_files" in entries[0]
+
+
+def copied_into_scratch(entries: list[dict]) -> bool:
+    """A table staged in so many files that validate copies its rows once (never its own copy)."""
     from pipelines.settings import get_settings
     limit = MAX_FILES_READ_IN_PLACE if MAX_FILES_READ_IN_PLACE is not None else (
         get_settings().validate_max_files_in_place)
-    return len(entries) > limit
+    return len(entries) > limit and not is_rows_file(entries)
 
 
 def _create_suite_view(con: duckdb.DuckDBPyConnection, table_id: str, columns: list[str], present: set[str]) -> str:
@@ -267,23 +292,22 @@ def _failures_frame(results: list[RuleResult]) -> pa.Table:
                      "severity": pa.array(np.concatenate(severities), pa.string())})
 
 
-def _add_results(con, table_id: str, results: list[RuleResult], rule_summaries: list, gate_reasons: list,
+def _add_results(con, table_id: str, results: list[RuleResult], rule_summaries: list, phase: int,
                  create: bool) -> None:
-    """Append rule results to ``f_<table>`` (the long failure table) and to the summaries."""
+    """Append rule results to ``f_<table>`` (the long failure table) and to the summaries, each
+    summary with its place ``[phase, table, position]`` (the order a one-shard run finds them in)."""
     con.register(f"rule_failures_{table_id}", _failures_frame(results))
     if create:
         con.execute(f"CREATE OR REPLACE TEMP TABLE f_{table_id} AS SELECT * FROM rule_failures_{table_id}")
     else:
         con.execute(f"INSERT INTO f_{table_id} SELECT * FROM rule_failures_{table_id}")
     con.unregister(f"rule_failures_{table_id}")
-    for r in results:
-        rule_summaries.append(RuleSummary(
+    for i, r in enumerate(results):
+        rule_summaries.append(([phase, EPISODE_TABLES.index(table_id), i], RuleSummary(
             rule_id=r.rule_id, table=table_id, fields=list(r.fields), severity=r.severity,
             expectation_type=r.expectation_type, element_count=r.element_count,
             unexpected_count=r.unexpected_count, pass_rate=round(r.pass_rate, 6),
-            example_rows=[int(i) for i in r.failed_rows[:EXAMPLE_ROWS]], exception=r.exception))
-        if r.exception:
-            gate_reasons.append(f"{r.rule_id}: the rule could not run ({r.exception})")
+            example_rows=[int(row) for row in r.failed_rows[:EXAMPLE_ROWS]], exception=r.exception)))
 
 
 _WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
@@ -357,7 +381,7 @@ class _Outputs:
     so a run that fails half-way leaves the previous run's outputs whole."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, tmp_dir: Path):
-        self.con, self.tmp_dir, self.pending = con, tmp_dir, []
+        self.con, self.tmp_dir, self.pending, self.moves = con, tmp_dir, [], []
 
     def copy(self, query: str, params: list, target: Path) -> Path:
         zone = target.parent.parent.name  # validated / quarantine
@@ -372,27 +396,45 @@ class _Outputs:
         self.pending.append((tmp, target))
         write_json_atomic(tmp, document)
 
+    def move(self, source: Path, target: Path) -> None:
+        """Move a finished file (not this object's to discard) into place with the others."""
+        self.moves.append((source, target))
+
     def commit(self) -> None:
-        for tmp, target in self.pending:
+        for tmp, target in self.pending + self.moves:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, target)
         self.pending.clear()
+        self.moves.clear()
 
     def discard(self) -> None:
         for tmp, _ in self.pending:
             tmp.unlink(missing_ok=True)
         self.pending.clear()
+        self.moves.clear()
 
 
-@writes_private
-@logged_stage("validate")
 def validate_batch(workdir: Workdir | str | os.PathLike, batch_id: str, *, error_threshold: float = 0.2,
-                   expectations_dir: str | os.PathLike | None = None) -> ValidationSummary:
-    """Validate one ingested batch; write validated/quarantine files, the JSON report and ledger counts."""
+                   expectations_dir: str | os.PathLike | None = None, shards: int | None = None
+                   ) -> ValidationSummary:
+    """Validate one ingested batch; write validated/quarantine files, the JSON report and ledger counts.
+    Plans the batch's shards, validates each, then closes (``pipelines.quality.shards``: the same three
+    steps the ``andanh_kcb`` DAG maps)."""
+    from pipelines.quality.shards import close_validate, plan_validate, validate_shard
+
     workdir = workdir if isinstance(workdir, Workdir) else Workdir.at(workdir)
-    workdir.ensure()
-    schema = load_schema()
-    suite_dir = Path(expectations_dir or default_expectations_dir())
+    plan = plan_validate(workdir, batch_id, error_threshold=error_threshold, expectations_dir=expectations_dir,
+                         shards=shards)
+    for k in range(plan["shards"]):
+        validate_shard(workdir, batch_id, k)
+    return close_validate(workdir, batch_id)
+
+
+def validate_rows(workdir: Workdir, batch_id: str, plan: dict, shard: int, out: Path) -> dict:
+    """Run every rule over one shard's rows (all rows with one shard) in a scratch DuckDB database;
+    write its verdicts, quarantined rows, failures and HOSO verdicts into ``out`` and return its counts
+    and rule summaries (``shard.json``)."""
+    suite_dir = Path(plan["expectations_dir"])
     suites = {t: load_suite(t, suite_dir) for t in EPISODE_TABLES}
     # A scratch database file, not memory: DuckDB keeps the staged copy compressed on disk.
     scratch = scratch_path(workdir.tmp, "validate", ".duckdb")
@@ -401,40 +443,51 @@ def validate_batch(workdir: Workdir | str | os.PathLike, batch_id: str, *, error
     from pipelines.settings import get_settings
     con = duck.connect(get_settings().validate_memory, database=scratch, workdir=workdir)
     try:
-        result = _validate(con, workdir, batch_id, schema, suites, error_threshold, {
-            t: {"name": suites[t].name, "sha256": sha256_file(suite_dir / f"{t}.json")} for t in EPISODE_TABLES})
+        return _validate(con, workdir, batch_id, load_schema(), suites, plan, shard, out)
     finally:
         con.close()
         for leftover in (scratch, scratch.with_suffix(".duckdb.wal")):
             leftover.unlink(missing_ok=True)
-    return result
 
 
-def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict, error_threshold: float,
-              suite_ids: dict[str, dict[str, str]]) -> ValidationSummary:
+def _select_shard(con, plan: dict, shard: int, keys: Path) -> int | None:
+    """Table ``shard_keys`` (the shard's episode keys, from the plan's key table) when the batch has
+    more than one shard; the shard number to cut the staged rows by, or None for every row."""
+    if plan["shards"] == 1:
+        return None
+    path = str(keys).replace("'", "''")
+    con.execute(f"CREATE OR REPLACE TABLE {SHARD_KEYS} AS SELECT DISTINCT episode FROM read_parquet('{path}') "
+                f"WHERE shard = ? AND episode IS NOT NULL", [shard])
+    return shard
+
+
+def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict, plan: dict, shard: int,
+              out: Path) -> dict:
+    from pipelines.quality.shards import keys_path, planned_rows
+
     tables: dict[str, TableSummary] = {}
-    rule_summaries: list[RuleSummary] = []
+    rule_summaries: list[tuple[list[int], RuleSummary]] = []
     staged_columns: dict[str, list[str]] = {}
-    gate_reasons: list[str] = []
-
-    index = {t: file_entries(workdir, staged_files(workdir, batch_id, t)) for t in EPISODE_TABLES}
+    index, staged = plan["index"], plan["staged"]
+    cut = _select_shard(con, plan, shard, keys_path(workdir, batch_id))
     for table_id in EPISODE_TABLES:
         files = index[table_id]
-        columns = _stage_view(con, table_id, files, workdir.root, schema)
+        columns = _stage_view(con, table_id, files, workdir.root, schema, cut)
         staged_columns[table_id] = columns
         registry = schema.table(table_id).columns
         standard = [c for c in columns if c not in NON_STANDARD_COLUMNS]
-        summary = TableSummary(table=table_id, files=len(files), received=0, passed=0, quarantined=0,
+        summary = TableSummary(table=table_id, files=len(staged[table_id]), received=0, passed=0, quarantined=0,
                                warned_rows=0,
                                unknown_columns=sorted(set(standard) - set(registry)) if files else [],
                                missing_columns=sorted(set(registry) - set(standard)) if files else [])
         tables[table_id] = summary
-        summary.received = sum(e["rows"] for e in files)
+        summary.received = con.execute(f"SELECT count(*) FROM s_{table_id}").fetchone()[0] if cut is not None \
+            else sum(e["rows"] for e in files)
+        if summary.received != planned_rows(plan, table_id, shard):
+            raise StagedDataChanged(f"batch {batch_id}: the {table_id} rows of validate shard {shard} are not the "
+                                    "planned ones; plan again")
         _create_suite_view(con, table_id, registry, set(standard))
-        _add_results(con, table_id, [], rule_summaries, gate_reasons, create=True)
-        if summary.drift:
-            gate_reasons.append(f"{table_id}: staged columns differ from the registry "
-                                f"(unknown: {summary.unknown_columns}, missing: {summary.missing_columns})")
+        _add_results(con, table_id, [], rule_summaries, 0, create=True)
 
     # GE runs in a second thread on its own connection while DuckDB runs the SQL rules here: GE is
     # mostly single-threaded Python, DuckDB releases the GIL, so the two overlap.
@@ -454,14 +507,15 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
             with _timed(f"{table_id} SQL rules"):
                 results = run_sql_rules(con, sql, table_id, table_id, tables[table_id].received) \
                     if tables[table_id].received else []
-            _add_results(con, table_id, results, rule_summaries, gate_reasons, create=False)
+            _add_results(con, table_id, results, rule_summaries, 0, create=False)
         # Cross-table rule: every child row needs an XML1 row with the same MA_LK.
         keyless_xml1 = _build_xml1_keys(con, staged_columns)
         for table_id in EPISODE_TABLES[1:]:
             with _timed(f"{table_id} orphans"):
-                rule_summaries.append(_check_orphans(con, table_id, staged_columns, tables[table_id].received))
+                rule_summaries.append(([1, EPISODE_TABLES.index(table_id), 0], _check_orphans(
+                    con, table_id, staged_columns, tables[table_id].received)))
         for table_id, results in suite_results.result().items():
-            _add_results(con, table_id, results, rule_summaries, gate_reasons, create=False)
+            _add_results(con, table_id, results, rule_summaries, 2, create=False)
 
     # Per failing row: its own error rules, failing fields and warnings (small: failing rows only).
     with _timed("episodes"):
@@ -504,63 +558,30 @@ def _validate(con, workdir: Workdir, batch_id: str, schema: Schema, suites: dict
                     SELECT s.{ROW}, b.episode_rule_ids FROM s_{table_id} s
                     JOIN bad_episodes b ON {keys[table_id]} = b.episode) e USING ({ROW})""")
 
-    ledger_entries = []
     outputs = _Outputs(con, workdir.tmp)
     try:
-        _write_outputs(con, outputs, workdir, batch_id, staged_columns, tables, ledger_entries)
-        stored = dict(index)  # where downstream reads each table's rows
-        for table_id in EPISODE_TABLES:
-            if index[table_id] and _copied_into_scratch(index[table_id]):
-                # Many small staged files: downstream reads one file of the table's rows (all of them,
-                # in staged order, with _staged_row) instead of paying the per-file cost again.
-                target = workdir.validated / batch_id / f"{table_id}.rows.parquet"
-                tmp = outputs.copy(f"SELECT * FROM s_{table_id}", [], target)
-                stored[table_id] = [{"path": str(target.relative_to(workdir.root)), "offset": 0,
-                                     "rows": tables[table_id].received, "bytes": tmp.stat().st_size,
-                                     "staged_files": len(index[table_id])}]
-        outputs.write_json(index_document(batch_id, stored), workdir.validated / batch_id / INDEX)
+        _write_outputs(con, outputs, out, batch_id, staged_columns, tables, plan["rows"])
+        _write_hoso(con, outputs, out, staged_columns)
     except BaseException:
         outputs.discard()
         raise
-    ledger_entries.append(LedgerEntry(batch_id, STAGE, "episodes", received=episodes,
-                                      passed=episodes - quarantined_episodes, quarantined=quarantined_episodes))
-    hoso = _count_hoso(con, staged_columns)
-    ledger_entries.append(LedgerEntry(batch_id, STAGE, "hoso", received=hoso["received"], passed=hoso["passed"],
-                                      quarantined=hoso["quarantined"]))
-
-    result = ValidationSummary(batch_id=batch_id, schema_version=schema.version, error_threshold=error_threshold,
-                               episodes=episodes, quarantined_episodes=quarantined_episodes, tables=tables,
-                               rules=sorted(rule_summaries, key=lambda r: (r.table, r.rule_id)),
-                               gate_reasons=gate_reasons, suites=suite_ids, hoso=hoso)
-    if result.error_rate > error_threshold:
-        gate_reasons.insert(0, f"error rate {result.error_rate:.4f} exceeds the threshold {error_threshold}")
     outputs.commit()
-    for table_id in EPISODE_TABLES:  # files this run did not write: older versions' copies, or a
-        # rows file from a run that saw more staged files
-        (workdir.validated / batch_id / f"{table_id}.parquet").unlink(missing_ok=True)
-        if not (index[table_id] and _copied_into_scratch(index[table_id])):
-            (workdir.validated / batch_id / f"{table_id}.rows.parquet").unlink(missing_ok=True)
-    result.report_path = str(write_report(workdir, result))
-    from pipelines.quality.report import write_html_report
-    result.html_report_path = str(write_html_report(workdir, batch_id))
-    Ledger(workdir.ledger_url()).record(ledger_entries)
-    log.info("validated batch %s: %d episodes, %d quarantined (%.2f%%), gate %s", batch_id, episodes,
-             quarantined_episodes, 100 * result.error_rate, "passed" if result.gate_passed else "FAILED")
-    return result
+    return {"tables": {t: asdict(s) for t, s in tables.items()},
+            "rules": [[key, asdict(r)] for key, r in rule_summaries],
+            "episodes": episodes, "quarantined_episodes": quarantined_episodes}
 
 
-def _count_hoso(con, staged_columns: dict[str, list[str]]) -> dict[str, int]:
-    """HOSO (records as ingest counts them: one ``(_source_sha256, _hoso_index)``) passed or quarantined;
-    a HOSO with any quarantined row is quarantined."""
+def _write_hoso(con, outputs: _Outputs, out: Path, staged_columns: dict[str, list[str]]) -> None:
+    """The shard's HOSO (records as ingest counts them: one ``(_source_sha256, _hoso_index)``), each
+    with whether any of its rows is quarantined: a HOSO can hold rows of episodes in other shards, so
+    the close counts them over every shard's file (:data:`HOSO_FILE`). Nothing without lineage."""
     with_lineage = [t for t in EPISODE_TABLES if {"_source_sha256", "_hoso_index"} <= set(staged_columns[t])]
     if not with_lineage:
-        return {"received": 0, "passed": 0, "quarantined": 0}
-    every = " UNION ALL ".join(f"SELECT _source_sha256, _hoso_index FROM s_{t}" for t in with_lineage)
-    bad = " UNION ALL ".join(f"SELECT s._source_sha256, s._hoso_index FROM s_{t} s JOIN v_{t} v USING ({ROW}) "
-                             "WHERE v.quarantined" for t in with_lineage)
-    received = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM ({every}))").fetchone()[0]
-    quarantined = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM ({bad}))").fetchone()[0]
-    return {"received": received, "passed": received - quarantined, "quarantined": quarantined}
+        return
+    every = " UNION ALL ".join(f"SELECT s._source_sha256, s._hoso_index, coalesce(v.quarantined, false) AS quarantined "
+                               f"FROM s_{t} s LEFT JOIN v_{t} v USING ({ROW})" for t in with_lineage)
+    outputs.copy(f"SELECT _source_sha256, _hoso_index, bool_or(quarantined) AS quarantined FROM ({every}) "
+                 "GROUP BY ALL", [], out / HOSO_FILE)
 
 
 def _failures_query(con, table_id: str, batch_id: str, staged_columns: list[str]) -> str | None:
@@ -584,18 +605,18 @@ def _failures_query(con, table_id: str, batch_id: str, staged_columns: list[str]
         WHERE field IN ({", ".join(f"'{name}'" for name in fields)})"""
 
 
-def _write_outputs(con: duckdb.DuckDBPyConnection, outputs: _Outputs, workdir: Workdir, batch_id: str,
+def _write_outputs(con: duckdb.DuckDBPyConnection, outputs: _Outputs, out: Path, batch_id: str,
                    staged_columns: dict[str, list[str]], tables: dict[str, TableSummary],
-                   ledger_entries: list[LedgerEntry]) -> None:
-    """Per table the verdicts (``validated/``) and the quarantined rows in full (``quarantine/``), the
-    failure list, and their ledger rows."""
+                   table_rows: dict[str, int]) -> None:
+    """Per table the verdicts and the quarantined rows in full, and the failure list, into ``out``
+    (named as :func:`output_name` says); the tables' counts."""
     parts = [q for q in (_failures_query(con, t, batch_id, staged_columns[t]) for t in EPISODE_TABLES) if q]
     empty = ("SELECT NULL::VARCHAR AS table_name, NULL::BIGINT AS _staged_row, NULL::VARCHAR AS MA_LK, "
              "NULL::VARCHAR AS rule_id, NULL::VARCHAR AS severity, NULL::VARCHAR AS field, NULL::VARCHAR AS value, "
              "NULL::BOOLEAN AS quarantined LIMIT 0")
     failures = " UNION ALL ".join(parts) if parts else empty
     outputs.copy(f"SELECT *, ?::VARCHAR AS _batch_id FROM ({failures}) ORDER BY table_name, {ROW}, rule_id, field",
-                 [batch_id], workdir.quarantine / batch_id / "failures.parquet")
+                 [batch_id], out / output_name("failures"))
     for table_id in EPISODE_TABLES:
         columns = staged_columns[table_id]
         # Staged columns in staged order, with _batch_id set to this batch (added if a file lacked it).
@@ -610,19 +631,31 @@ def _write_outputs(con: duckdb.DuckDBPyConnection, outputs: _Outputs, workdir: W
             FROM s_{table_id} s JOIN v_{table_id} v USING ({ROW}) WHERE v.quarantined ORDER BY s.{ROW}"""
         verdicts_query = f"SELECT {ROW}, quarantined, warnings AS _warnings FROM v_{table_id} ORDER BY {ROW}"
         with _timed(f"{table_id} write"):
-            outputs.copy(verdicts_query, [], verdicts_path(workdir, batch_id, table_id))
-            outputs.copy(quarantine_query, [batch_id], workdir.quarantine / batch_id / f"{table_id}.parquet")
+            outputs.copy(verdicts_query, [], out / output_name("verdicts", table_id))
+            outputs.copy(quarantine_query, [batch_id], out / output_name("quarantine", table_id))
         quarantined, warned, outside = con.execute(
             f"SELECT count(*) FILTER (WHERE quarantined), count(*) FILTER (WHERE warnings IS NOT NULL), "
             f"count(*) FILTER (WHERE {ROW} IS NULL OR {ROW} < 0 OR {ROW} >= ?) FROM v_{table_id}",
-            [tables[table_id].received]).fetchone()
+            [table_rows[table_id]]).fetchone()
         if outside:  # an explicit check: asserts vanish under python -O
             raise RuntimeError(f"validate of {batch_id}/{table_id}: {outside} verdicts name no staged row")
         summary = tables[table_id]
         summary.passed, summary.quarantined, summary.warned_rows = summary.received - quarantined, quarantined, warned
-        ledger_entries.append(LedgerEntry(batch_id, STAGE, table_id, received=summary.received, passed=summary.passed,
-                                          quarantined=quarantined, details={"warned_rows": warned,
-                                                                           "files": summary.files}))
+
+
+def output_name(kind: str, table_id: str | None = None) -> str:
+    """A shard's output file: ``failures.parquet``, ``<table>.verdicts.parquet``, ``<table>.quarantine.parquet``."""
+    return f"{kind}.parquet" if table_id is None else f"{table_id}.{kind}.parquet"
+
+
+def gate_reasons(tables: dict[str, TableSummary], rules: list[tuple[list[int], RuleSummary]]) -> list[str]:
+    """Why the batch fails the gate besides its error rate: schema drift per table, then each rule that
+    could not run (in the order the rules ran)."""
+    reasons = [f"{t.table}: staged columns differ from the registry "
+               f"(unknown: {t.unknown_columns}, missing: {t.missing_columns})" for t in tables.values() if t.drift]
+    reasons += [f"{r.rule_id}: the rule could not run ({r.exception})"
+                for _, r in sorted(rules, key=lambda kr: kr[0]) if r.exception]
+    return reasons
 
 
 def write_report(workdir: Workdir, summary: ValidationSummary) -> Path:
