@@ -414,15 +414,14 @@ def parse_file(path: str | Path, stats: ParseStats | None = None,
 
 
 def parse_into(path: str | Path, writer: StagingWriter) -> ParseStats:
-    """Stage one XML 130 file: rows of good HOSO via ``writer.add``, every problem via ``writer.reject``."""
+    """Stage one XML 130 file: rows of good HOSO via ``writer.add_rows``, every problem via ``writer.reject``."""
     stats = ParseStats()
     for hoso in parse_file(path, stats, writer.schema):
         if hoso.rejected:
             writer.reject(hoso.index, hoso.reason, hoso.table_id)
             continue
         for table_id, rows in hoso.tables.items():
-            for row, extra in rows:
-                writer.add(table_id, row, hoso.index, extra)
+            writer.add_rows(table_id, rows, hoso.index)
     return stats
 
 
