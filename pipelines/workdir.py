@@ -191,10 +191,9 @@ def is_stale_scratch(path: Path, now: float | None = None) -> bool:
 def clean_stale_scratch(directory: str | os.PathLike, stem: str | None = None) -> int:
     """Remove stale scratch files and folders in ``directory`` (only those of ``stem`` if given)."""
     directory = Path(directory)
-    pattern = f"{glob_escape(stem)}.~*~*" if stem else "*.~*~*"
     removed = 0
     try:
-        candidates = list(directory.glob(pattern))
+        candidates = _scratch_candidates(directory, stem)
     except OSError:
         return 0
     for path in candidates:
@@ -206,6 +205,17 @@ def clean_stale_scratch(directory: str | os.PathLike, stem: str | None = None) -
             path.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+def _scratch_candidates(directory: Path, stem: str | None) -> list[Path]:
+    """Entries named like scratch (``<stem>.~…~…``, any stem if None): the glob ``<stem>.~*~*``
+    matched by prefix, without compiling a pattern per stem (a scratch name is made per file written)."""
+    with os.scandir(directory) as entries:
+        names = [e.name for e in entries]
+    if stem is None:
+        return [directory / n for n in names if (i := n.find(".~")) >= 0 and "~" in n[i + 2:]]
+    prefix = f"{stem}.~"
+    return [directory / n for n in names if n.startswith(prefix) and "~" in n[len(prefix):]]
 
 
 def glob_escape(text: str) -> str:

@@ -254,7 +254,8 @@ def write_manifest_entry(workdir: Workdir, batch_id: str, source: str, result: F
     folder = workdir.batches / batch_id
     folder.mkdir(parents=True, exist_ok=True)
     entry = asdict(result) | {"source": source}
-    tmp = scratch_path(folder, f".{result.sha256}.json")
+    tmp = scratch_path(workdir.tmp, f"manifest-{result.sha256}.json")  # not in ``folder``: scratch names
+    # are checked against their directory's listing, and ``folder`` grows to one entry per file
     tmp.write_text(json.dumps(entry, ensure_ascii=False, indent=1))
     os.replace(tmp, folder / f"{result.sha256}.json")
     marker = workdir.restricted / "file_index" / result.sha256
@@ -375,6 +376,6 @@ def _merge_parts(workdir: Workdir, group: list[str], merged: str) -> None:
 
 def _rewrite_manifest_entry(workdir: Workdir, batch_id: str, entry: dict) -> None:
     folder = workdir.batches / batch_id
-    tmp = scratch_path(folder, f".{entry['sha256']}.json")
+    tmp = scratch_path(workdir.tmp, f"manifest-{entry['sha256']}.json")
     tmp.write_text(json.dumps(entry, ensure_ascii=False, indent=1))
     os.replace(tmp, folder / f"{entry['sha256']}.json")

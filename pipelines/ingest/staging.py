@@ -79,7 +79,7 @@ class StagingWriter:
         self.name, self.batch_id = name, batch_id
         self.source_file: str | None = None
         self.source_sha256: str | None = None
-        self._buffers: dict[str, list[dict]] = defaultdict(list)
+        self._buffers: dict[str, _TableBuffer] = defaultdict(_TableBuffer)
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._tmp_paths: dict[str, Path] = {}
         self.counts: dict[str, int] = defaultdict(int)
@@ -106,18 +106,27 @@ class StagingWriter:
 
     def add(self, table_id: str, row: dict[str, str | None], hoso_index: int,
             extra: dict[str, str] | None = None) -> None:
-        row = dict(row)
-        if extra:
-            for tag in extra:
-                self.extra_tags[f"{table_id}.{tag}"] += 1
-            row[EXTRA_COLUMN] = json.dumps(extra, ensure_ascii=False, sort_keys=True)
-        row.update(_source_file=self.source_file, _source_sha256=self.source_sha256, _hoso_index=hoso_index,
-                   _batch_id=self.batch_id)
-        self._buffers[table_id].append(row)
-        self.counts[table_id] += 1
-        self.source_counts[self.source_sha256][table_id] += 1
-        if len(self._buffers[table_id]) >= FLUSH_ROWS:
+        """One row of the current source (``row`` is copied: the caller may reuse it)."""
+        self.add_rows(table_id, [(dict(row), extra)], hoso_index)
+
+    def add_rows(self, table_id: str, rows: list[tuple[dict[str, str | None], dict[str, str] | None]],
+                 hoso_index: int) -> None:
+        """Rows ``(standard fields, unknown tags or None)`` of one HOSO of the current source. The row
+        dicts are kept as they are until the next flush (the caller must not change them)."""
+        buffer = self._buffers[table_id]
+        for row, extra in rows:
+            buffer.rows.append(row)
+            buffer.extras.append(self._extra_json(table_id, extra) if extra else None)
+        buffer.add_lineage(self.source_file, self.source_sha256, hoso_index, len(rows))
+        self.counts[table_id] += len(rows)
+        self.source_counts[self.source_sha256][table_id] += len(rows)
+        if len(buffer.rows) >= FLUSH_ROWS:
             self._flush(table_id)
+
+    def _extra_json(self, table_id: str, extra: dict[str, str]) -> str:
+        for tag in extra:
+            self.extra_tags[f"{table_id}.{tag}"] += 1
+        return json.dumps(extra, ensure_ascii=False, sort_keys=True)
 
     def reject(self, hoso_index: int | None, reason: str, table_id: str | None = None) -> None:
         self.rejects.append({"source_file": self.source_file, "source_sha256": self.source_sha256,
@@ -127,8 +136,8 @@ class StagingWriter:
     def drop_source(self) -> None:
         """Forget every row and reject of the current source (its rows already flushed are purged on commit)."""
         sha = self.source_sha256
-        for table_id, rows in self._buffers.items():
-            self._buffers[table_id] = [r for r in rows if r["_source_sha256"] != sha]
+        for buffer in self._buffers.values():
+            buffer.drop(sha)
         for table_id, n in self.source_counts.get(sha, {}).items():
             self.counts[table_id] -= n
         self.source_counts[sha] = defaultdict(int)
@@ -137,17 +146,15 @@ class StagingWriter:
             self._purge.add(sha)
 
     def _flush(self, table_id: str) -> None:
-        rows = self._buffers.pop(table_id, [])
-        if not rows:
+        buffer = self._buffers.pop(table_id, None)
+        if buffer is None or not buffer.rows:
             return
         arrow_schema = table_arrow_schema(self.schema.table(table_id).columns)
-        # column by column is about twice as fast as from_pylist for wide string rows
-        batch = pa.Table.from_pydict({name: [r.get(name) for r in rows] for name in arrow_schema.names},
-                                     schema=arrow_schema)
+        batch = buffer.to_arrow(arrow_schema, self.batch_id)
         if table_id not in self._writers:
             self._writers[table_id] = pq.ParquetWriter(self._tmp_path(table_id), arrow_schema, compression="zstd")
         self._writers[table_id].write_table(batch, row_group_size=ROW_GROUP_ROWS)
-        self._flushed.update(r["_source_sha256"] for r in rows)
+        self._flushed.update(sha for _, sha, _ in buffer.runs)
 
     def commit(self) -> dict[str, int]:
         """Move every table part and the reject part into place, take this chunk's sources out of any
@@ -210,6 +217,58 @@ class StagingWriter:
             self._tmp_path(table_id).unlink(missing_ok=True)
         self._writers.clear()
         self._buffers.clear()
+
+
+class _TableBuffer:
+    """Rows of one table waiting for the next flush: the row dicts as given, their ``_extra`` JSON, and
+    the lineage as runs ``(source file, source sha256, rows)`` plus one HOSO index per row."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, str | None]] = []
+        self.extras: list[str | None] = []
+        self.hoso: list[int] = []
+        self.runs: list[tuple[str | None, str | None, int]] = []
+
+    def add_lineage(self, source_file: str | None, source_sha256: str | None, hoso_index: int, n: int) -> None:
+        if not n:
+            return
+        self.hoso.extend([hoso_index] * n)
+        if self.runs and self.runs[-1][0] == source_file and self.runs[-1][1] == source_sha256:
+            self.runs[-1] = (source_file, source_sha256, self.runs[-1][2] + n)
+        else:
+            self.runs.append((source_file, source_sha256, n))
+
+    def drop(self, source_sha256: str | None) -> None:
+        """Forget the rows of one source."""
+        if all(sha != source_sha256 for _, sha, _ in self.runs):
+            return
+        kept = _TableBuffer()
+        start = 0
+        for source_file, sha, n in self.runs:
+            if sha != source_sha256:
+                kept.rows += self.rows[start:start + n]
+                kept.extras += self.extras[start:start + n]
+                kept.hoso += self.hoso[start:start + n]
+                kept.runs.append((source_file, sha, n))
+            start += n
+        self.rows, self.extras, self.hoso, self.runs = kept.rows, kept.extras, kept.hoso, kept.runs
+
+    def to_arrow(self, arrow_schema: pa.Schema, batch_id: str) -> pa.Table:
+        """The buffered rows as a table of ``arrow_schema``: the standard columns converted from the row
+        dicts in one C++ pass (a struct array; absent keys become nulls), lineage built from its runs."""
+        standard = [f for f in arrow_schema if f.name not in (EXTRA_COLUMN, *LINEAGE_COLUMNS)]
+        columns = dict(zip((f.name for f in standard), pa.array(self.rows, type=pa.struct(standard)).flatten()))
+        n = len(self.rows)
+        columns[EXTRA_COLUMN] = pa.array(self.extras, pa.string())
+        columns["_source_file"] = _repeat_runs([(f, k) for f, _, k in self.runs])
+        columns["_source_sha256"] = _repeat_runs([(sha, k) for _, sha, k in self.runs])
+        columns["_hoso_index"] = pa.array(self.hoso, pa.int64())
+        columns["_batch_id"] = _repeat_runs([(batch_id, n)])
+        return pa.Table.from_arrays([columns[name] for name in arrow_schema.names], schema=arrow_schema)
+
+
+def _repeat_runs(runs: list[tuple[str | None, int]]) -> pa.Array:
+    return pa.concat_arrays([pa.repeat(pa.scalar(value, pa.string()), n) for value, n in runs])
 
 
 def remove_sources(workdir: Workdir, part: str, sources: list[str]) -> None:
