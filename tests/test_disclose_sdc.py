@@ -430,7 +430,7 @@ def certified_inside_lp(seed: int) -> float:
     targets = np.flatnonzero(a.count_suppressed & (a.true_count > 0))
     sum_t = np.flatnonzero(a.sum_suppressed & (a.true_sums["cost"] > 0))
     cert = Certificates.find(a, targets, bounded, ["cost"], {"cost": sum_t}, params.min_count - 1.0,
-                             lambda c: np.concatenate([targets, sum_t]))
+                             lambda c: np.concatenate([targets, sum_t]), system=(cons, lo, hi))
     lp_min, lp_max = feasible_ranges(cons, lo, hi, a.M[targets])
     up, down = cert.reach(targets)
     v = a.true_count[targets]

@@ -336,8 +336,9 @@ def _audit_and_fix(space: CellSpace, pattern: Pattern, params: SdcParams, prior:
         stats["rounds"] += 1
         findings, figures = audit_space(space, pattern, params, prior_cols, prior_lo, prior_hi, count, sums, view,
                                         deadline)
-        stats.update({k: figures[k] for k in ("checked", "certified", "local", "lp", "unaudited", "directions")})
-        for k in ("seconds_certify", "seconds_local", "seconds_lp"):
+        stats.update({k: figures[k] for k in ("checked", "certified", "by_points", "local", "lp", "unaudited",
+                                              "directions", "points")})
+        for k in ("seconds_certify", "seconds_points", "seconds_local", "seconds_lp"):
             stats[k] = round(stats.get(k, 0.0) + figures[k], 3)
         if not findings:
             break
