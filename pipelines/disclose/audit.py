@@ -71,15 +71,17 @@ class AuditFinding:
 
 
 def feasible_ranges(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, targets: sp.csr_matrix,
-                    deadline: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    deadline: float | None = None,
+                    known: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Min and max of each target row's value over x >= 0 with lo <= cons @ x <= hi.
 
     One HiGHS model (highspy) for every target: only the objective changes between solves, so each
     solve starts from the previous optimal basis instead of building and presolving a new LP. Targets
-    not reached by ``deadline`` (``time.perf_counter()``) get NaN."""
+    not reached by ``deadline`` (``time.perf_counter()``) get NaN. ``known``: a min and a max per target
+    that are enough already (NaN: solve that side), e.g. a certified bound."""
     targets = sp.csr_matrix(targets)
-    mins = np.full(targets.shape[0], np.nan)
-    maxs = np.full(targets.shape[0], np.nan)
+    mins = np.full(targets.shape[0], np.nan) if known is None else np.array(known[0], dtype=float)
+    maxs = np.full(targets.shape[0], np.nan) if known is None else np.array(known[1], dtype=float)
     if deadline is not None and time.perf_counter() > deadline:
         return mins, maxs
     h = _highs_model(cons, lo, hi)
@@ -93,6 +95,8 @@ def feasible_ranges(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, targets
         h.changeColsCost(row.nnz, row.indices.astype(np.int32), row.data.astype(float))
         previous = row.indices.astype(np.int32)
         for sense, out in ((highspy.ObjSense.kMinimize, mins), (highspy.ObjSense.kMaximize, maxs)):
+            if not np.isnan(out[i]):
+                continue
             h.changeObjectiveSense(sense)
             if deadline is not None:   # one solve may be long: HiGHS stops it at the deadline
                 h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
@@ -400,9 +404,13 @@ def count_system(a: AuditInput, params: SdcParams) -> tuple[sp.csr_matrix, np.nd
 
 
 def run_audit(a: AuditInput, params: SdcParams, sums: list[str], table_names: list[str],
-              label_of=None, deadline: float | None = None) -> tuple[list[AuditFinding], dict]:
+              label_of=None, deadline: float | None = None,
+              carry: dict | None = None) -> tuple[list[AuditFinding], dict]:
     """Certificates, then local LPs, then the full LP for every target left; targets the LP did not
-    reach by ``deadline`` are counted as ``unaudited`` (never as protected)."""
+    reach by ``deadline`` are counted as ``unaudited`` (never as protected). ``carry`` (a dict, over the
+    same inner rows): the directions of an earlier audit are tried first and this audit's are left in it;
+    protect's rounds only withhold more cells, so the true cells stay feasible and every direction gets
+    its steps again from this audit's ratio test."""
     m = params.min_count
     cons, lo, hi, bounded = count_system(a, params)
     findings: list[AuditFinding] = []
@@ -437,6 +445,8 @@ def run_audit(a: AuditInput, params: SdcParams, sums: list[str], table_names: li
 
     started = time.perf_counter()
     cert = Certificates.find(a, all_t, bounded, sums, sum_targets, m - 1.0, short, system=(cons, lo, hi))
+    if carry and a.certify:
+        cert.add_directions(carry["Y"][:, ~carry["sparse"]])
     certified = count_certified(cert)
     figures["seconds_certify"] += time.perf_counter() - started
     figures["directions"] = cert.n_directions
@@ -480,6 +490,8 @@ def run_audit(a: AuditInput, params: SdcParams, sums: list[str], table_names: li
     for s in sums:
         findings += _audit_sum(a, s, params, table_names, label_of, figures, sum_targets[s], cert, deadline)
     figures["points"] = int((~cert.sparse).sum())
+    if carry is not None:
+        carry.update(Y=cert.Y, sparse=cert.sparse)
     for k in ("seconds_certify", "seconds_points", "seconds_local", "seconds_lp"):
         figures[k] = round(figures[k], 3)
     return findings, figures
@@ -560,7 +572,11 @@ def _audit_sum(a: AuditInput, s: str, params: SdcParams, table_names, label_of, 
         rest = rest[~local]
     figures["seconds_local"] += time.perf_counter() - started
     started = time.perf_counter()
-    mins, maxs = feasible_ranges(cons, values, values.copy(), a.M[rest], deadline)
+    up, down = cert.reach(rest, s)
+    v = a.true_sums[s][rest]
+    enough = p * v - TOL * scale    # a side the certificates cover needs no LP
+    known = (np.where(down >= enough, v - down, np.nan) / scale, np.where(up >= enough, v + up, np.nan) / scale)
+    mins, maxs = feasible_ranges(cons, values, values.copy(), a.M[rest], deadline, known)
     figures["seconds_lp"] += time.perf_counter() - started
     figures["unaudited"] += int(np.isnan(mins).sum())
     keep = ~np.isnan(mins)
@@ -596,8 +612,10 @@ def lattice_view(rows: pd.DataFrame, tables: list[TableCells], prior_tables: lis
 
 def audit_space(space: CellSpace, pattern: Pattern, params: SdcParams, prior_cols: sp.csc_matrix,
                 prior_lo: np.ndarray, prior_hi: np.ndarray, count: str, sums: list[str],
-                lattice: LatticeView | None = None, deadline: float | None = None) -> tuple[list[AuditFinding], dict]:
-    """The audit on protect's own cells (used inside :func:`protect` to iterate); ``lattice`` over the
+                lattice: LatticeView | None = None, deadline: float | None = None,
+                carry: dict | None = None) -> tuple[list[AuditFinding], dict]:
+    """The audit on protect's own cells (used inside :func:`protect` to iterate; ``carry``: directions
+    handed from one round to the next, see :func:`run_audit`); ``lattice`` over the
     same cells gives the certificates."""
     from pipelines.disclose.protect import rounded
 
@@ -617,7 +635,7 @@ def audit_space(space: CellSpace, pattern: Pattern, params: SdcParams, prior_col
         table = space.tables[space.table_of[t]]
         return table.labels.iloc[t - table.start].to_dict()
 
-    return run_audit(a, params, sums, [t.name for t in space.tables], label_of, deadline)
+    return run_audit(a, params, sums, [t.name for t in space.tables], label_of, deadline, carry)
 
 
 def audit_intervals(release: ProtectedRelease, inner: pd.DataFrame, tables: list[TableRequest], *,
