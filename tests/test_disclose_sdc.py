@@ -430,7 +430,7 @@ def certified_inside_lp(seed: int) -> float:
     targets = np.flatnonzero(a.count_suppressed & (a.true_count > 0))
     sum_t = np.flatnonzero(a.sum_suppressed & (a.true_sums["cost"] > 0))
     cert = Certificates.find(a, targets, bounded, ["cost"], {"cost": sum_t}, params.min_count - 1.0,
-                             lambda c: np.concatenate([targets, sum_t]))
+                             lambda c: np.concatenate([targets, sum_t]), system=(cons, lo, hi))
     lp_min, lp_max = feasible_ranges(cons, lo, hi, a.M[targets])
     up, down = cert.reach(targets)
     v = a.true_count[targets]
@@ -478,3 +478,92 @@ def test_the_lp_audit_prints_nothing_on_stdout():
             "print(low.tolist(), high.tolist())\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "[0.0, 0.0] [10.0, 10.0]\n", out.stdout
+
+
+# --- a release whose tables form no lattice (as on the demo): certificates from LP points ----------------
+
+def demo_like_inner(seed: int) -> pd.DataFrame:
+    """Month (in one quarter) x province (nested in regions) x legacy province x chapter x sex; a legacy
+    province spans two provinces and a province two legacy ones, so the two codes do not nest."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for month in ("2025-01", "2025-02", "2025-03"):
+        for p in range(5):
+            for legacy in (p, (p + 1) % 5):
+                for c in range(4):
+                    for sex in ("1", "2"):
+                        n = int(rng.poisson(rng.choice([0.3, 1.5])))
+                        if n:
+                            cost = float(n * rng.lognormal(12, 0.4))
+                            rows.append({"month": month, "quarter": "2025-Q1", "province": f"P{p}",
+                                         "region": f"R{p % 2}", "province_63": f"L{legacy}", "chapter": f"C{c}",
+                                         "sex": sex, "n": n, "cost": cost, "cost__max1": cost / n * 1.5,
+                                         "cost__max2": cost / n if n > 1 else 0.0})
+    return pd.DataFrame(rows)
+
+
+DEMO_TABLES = [TableRequest("month_chapter", ["month", "chapter"]),
+               TableRequest("month_province", ["month", "province"]),
+               TableRequest("quarter_province_chapter", ["quarter", "province", "chapter"]),
+               TableRequest("quarter_legacy_chapter", ["quarter", "province_63", "chapter"]),
+               TableRequest("quarter_region_sex", ["quarter", "region", "sex"])]
+
+
+@pytest.mark.parametrize("rounds", [0, 12])
+def test_lp_points_certify_a_release_without_a_lattice_and_agree_with_the_lp(monkeypatch, rounds):
+    import pipelines.disclose.witness as witness
+
+    monkeypatch.setattr(witness, "MAX_LATTICE", 0)   # as on the demo: no lattice, no witnesses
+    inner = demo_like_inner(5)
+    rel = protect(inner, DEMO_TABLES, count="n", sums=["cost"], params=SdcParams(max_audit_rounds=rounds))
+    findings, figures = audit_both_ways(rel, inner, DEMO_TABLES)
+    assert figures["directions"] == 0 and figures["points"] > 0
+    assert figures["by_points"] >= figures["checked"] / 2
+    if rounds:   # protect's own audit completes, and what it leaves is safe
+        assert rel.stats["audit"]["unaudited"] == 0 and rel.stats["audit"]["by_points"] > 0 and findings == []
+        return
+    caught = 0   # publishing a secondary cell of any table exposes some cell: both audits must say so alike
+    for table in DEMO_TABLES:
+        for i in np.flatnonzero(rel.tables[table.name]["suppression"].eq("secondary").to_numpy()):
+            weak = protect(inner, DEMO_TABLES, count="n", sums=["cost"], params=SdcParams(max_audit_rounds=0))
+            caught += bool(audit_both_ways(publish_cell(weak, table.name, int(i), inner, table.columns,
+                                                        weak.params), inner, DEMO_TABLES)[0])
+    assert caught > 0
+
+
+def test_lp_point_certificates_lie_inside_the_lp_ranges(monkeypatch):
+    """Property: on the no-lattice release (pattern of secondary suppression alone), every reach the LP
+    points certify lies inside the full LP's range, for counts and sums."""
+    import pipelines.disclose.witness as witness
+    from pipelines.disclose.audit import Certificates, _point_rounds, count_system, release_input
+
+    monkeypatch.setattr(witness, "MAX_LATTICE", 0)
+    for seed in (5, 6, 7):
+        inner = demo_like_inner(seed)
+        params = SdcParams(max_audit_rounds=0)
+        rel = protect(inner, DEMO_TABLES, count="n", sums=["cost"], params=params)
+        a, _ = release_input(rel, inner, DEMO_TABLES)
+        assert a.lattice is None
+        cons, lo, hi, bounded = count_system(a, params)
+        targets = np.flatnonzero(a.count_suppressed & (a.true_count > 0))
+        sum_t = np.flatnonzero(a.sum_suppressed & (a.true_sums["cost"] > 0))
+        cert = Certificates.find(a, targets, bounded, ["cost"], {"cost": sum_t}, params.min_count - 1.0,
+                                 lambda c: targets, system=(cons, lo, hi))
+        ones = np.ones(len(targets))
+        _point_rounds(cert, "count", (cons, lo, hi), 1.0, lambda: (targets, ones, targets, ones), None)
+        pub = a.constraint & ~a.sum_suppressed
+        scale = float(np.abs(a.true_sums["cost"]).max())
+        values = a.shown_sums["cost"][pub] / scale
+        sum_cons = a.M[np.flatnonzero(pub)]
+        w = np.ones(len(sum_t))
+        _point_rounds(cert, "cost", (sum_cons, values, values.copy()), scale, lambda: (sum_t, w, sum_t, w), None)
+        lp_min, lp_max = feasible_ranges(cons, lo, hi, a.M[targets])
+        up, down = cert.reach(targets)
+        v = a.true_count[targets]
+        assert (up + down).max() > 0
+        assert np.all(v - down >= lp_min - 1e-6) and np.all(v + up <= lp_max + 1e-6)
+        s_min, s_max = feasible_ranges(sum_cons, values, values.copy(), a.M[sum_t])
+        s_up, s_down = cert.reach(sum_t, "cost")
+        sv = a.true_sums["cost"][sum_t]
+        assert s_up.max() > 0
+        assert np.all(sv - s_down >= s_min * scale - 1e-6 * scale) and np.all(sv + s_up <= s_max * scale + 1e-6 * scale)

@@ -49,9 +49,11 @@ if TYPE_CHECKING:
     from pipelines.disclose.protect import Pattern, ProtectedRelease
 
 TOL = 1e-6
+NOISE = 1e-9   # x a measure's scale: rounding error allowed to an LP point (the LP itself is feasible to 1e-7)
 # certificate searches: weight on small cells, also single inner rows, one search per cell not yet moved
 PASSES = ((1.0, False, True), (10.0, True, True))
-BLOCK_ROWS = (0, 400)  # local LPs: the directions' own rows, then blocks widened by one hop up to 400 rows
+BLOCK_ROWS = (0, 400)
+POINT_BATCH, POINT_TRIES = 100, 2   # LP points: cells pushed together in one solve, batches a cell may be in  # local LPs: the directions' own rows, then blocks widened by one hop up to 400 rows
 
 
 @dataclass
@@ -72,15 +74,17 @@ class AuditFinding:
 
 
 def feasible_ranges(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, targets: sp.csr_matrix,
-                    deadline: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    deadline: float | None = None,
+                    known: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Min and max of each target row's value over x >= 0 with lo <= cons @ x <= hi.
 
     One HiGHS model (highspy) for every target: only the objective changes between solves, so each
     solve starts from the previous optimal basis instead of building and presolving a new LP. Targets
-    not reached by ``deadline`` (``time.perf_counter()``) get NaN."""
+    not reached by ``deadline`` (``time.perf_counter()``) get NaN. ``known``: a min and a max per target
+    that are enough already (NaN: solve that side), e.g. a certified bound."""
     targets = sp.csr_matrix(targets)
-    mins = np.full(targets.shape[0], np.nan)
-    maxs = np.full(targets.shape[0], np.nan)
+    mins = np.full(targets.shape[0], np.nan) if known is None else np.array(known[0], dtype=float)
+    maxs = np.full(targets.shape[0], np.nan) if known is None else np.array(known[1], dtype=float)
     if deadline is not None and time.perf_counter() > deadline:
         return mins, maxs
     h = _highs_model(cons, lo, hi)
@@ -94,6 +98,8 @@ def feasible_ranges(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, targets
         h.changeColsCost(row.nnz, row.indices.astype(np.int32), row.data.astype(float))
         previous = row.indices.astype(np.int32)
         for sense, out in ((highspy.ObjSense.kMinimize, mins), (highspy.ObjSense.kMaximize, maxs)):
+            if not np.isnan(out[i]):
+                continue
             h.changeObjectiveSense(sense)
             if deadline is not None:   # one solve may be long: HiGHS stops it at the deadline
                 h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
@@ -137,6 +143,10 @@ def _stdout_to_devnull():
 
 def _highs_model(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> "highspy.Highs":
     h = new_highs()
+    # only the objective changes between solves: the last basis stays primal feasible, so the primal
+    # simplex goes on from it (the dual simplex after presolve started over: 2.3 s against 0.04 s a solve)
+    h.setOptionValue("presolve", "off")
+    h.setOptionValue("simplex_strategy", 4)
     inf = highspy.kHighsInf
     n = cons.shape[1]
     h.addCols(n, np.zeros(n), np.zeros(n), np.full(n, inf), 0, np.array([], np.int32), np.array([], np.int32),
@@ -163,25 +173,34 @@ def _solve(h: "highspy.Highs", *, maximise: bool, columns: int) -> float:
 
 
 class Certificates:
-    """Lower bounds on feasible ranges without an LP: integer directions ``d`` over the inner rows (witnesses
-    of :mod:`pipelines.disclose.witness` over the published pattern) that leave every published cell of the
-    release and of earlier releases unchanged. The true inner cells ``x`` satisfy every constraint of the
-    audit, so when ``x + t d`` is feasible for ``t`` in ``[-t_minus, t_plus]`` (inner cells non-negative,
-    small suppressed cells within ``[0, min_count-1]``: a ratio test), every cell moved by ``c = M d`` can
-    take the values ``v - t_minus c .. v + t_plus c``; the feasible set is convex, so the audit's range of
-    a cell contains the widest reach up and down over all directions. Every direction is checked exactly
-    (``M @ d`` on the published cells), so a certificate never depends on how the search found it; cells
-    whose certified reach is too short go to the LP, which alone reports findings."""
+    """Lower bounds on feasible ranges without a per-cell LP: directions ``d`` over the inner rows, each
+    checked by an exact ratio test against every constraint of the audit. The true inner cells ``x``
+    satisfy every constraint, so when ``x + t d`` is feasible for ``t`` in ``[-t_minus, t_plus]``, every
+    cell moved by ``c = M d`` can take the values ``v - t_minus c .. v + t_plus c``; the feasible set is
+    convex, so the audit's range of a cell contains the widest reach up and down over all directions.
 
-    def __init__(self, a: AuditInput, bounded: np.ndarray, bound_hi: float, sums: list[str]) -> None:
+    The steps come from :func:`system_steps` over the attacker's whole system for each measure (counts:
+    every published and earlier-published count within the interval its rounded value stands for, small
+    suppressed cells within ``[0, min_count-1]``, inner cells non-negative; sums: every published and
+    earlier-published cell unchanged, inner sums non-negative), so a certificate never depends on how a
+    direction was found. Two sources of directions: witnesses of :mod:`pipelines.disclose.witness` over the
+    published pattern (integer, sparse; they leave every published cell unchanged) when the release's
+    tables form one lattice, and feasible points of the audit's LP (:meth:`add_points`, ``d = x' - x``)
+    for the cells still short. Cells whose certified reach is too short go to the LP, which alone
+    reports findings."""
+
+    def __init__(self, a: AuditInput, bounded: np.ndarray, bound_hi: float, sums: list[str],
+                 system: tuple[sp.csr_matrix, np.ndarray, np.ndarray]) -> None:
         self.a, self.bounded, self.bound_hi, self.sums = a, bounded, bound_hi, sums
+        self.systems = {"count": (*system, a.row_count, 1.0), **{s: _sum_system(a, s) for s in sums}}
         self.Z = sp.csr_matrix((a.M.shape[0], 0))
+        self.Y = sp.csc_matrix((a.M.shape[1], 0))
+        self.sparse = np.zeros(0, dtype=bool)     # witness directions (the local LPs' blocks are made of them)
         self.steps: dict[str, tuple[np.ndarray, np.ndarray]] = {k: (np.zeros(0), np.zeros(0)) for k in ["count", *sums]}
         self.n_directions = 0
         view = a.lattice
         if view is not None:
-            self.fixed_count = a.constraint & ~a.count_suppressed
-            fixed = self.fixed_count | (a.constraint & ~a.sum_suppressed)
+            fixed = a.constraint & (~a.count_suppressed | ~a.sum_suppressed)
             self.barred = np.zeros(view.lat.size, dtype=bool)
             self.barred[bounded_cells(view, fixed)] = True
             self.barred[view.known | empty_interior(view.lat)] = True
@@ -199,12 +218,14 @@ class Certificates:
     @classmethod
     def find(cls, a: AuditInput, targets: np.ndarray, bounded: np.ndarray, sums: list[str],
              sum_targets: dict[str, np.ndarray], bound_hi: float,
-             short: Callable[[Certificates], np.ndarray]) -> Certificates:
-        """Directions for ``targets`` and every sum's targets: finest cells first, one search per cell not
-        moved by an earlier direction; then (``PASSES``), for the cells still ``short`` (a callback: audit
-        cells whose certified reach is too small), searches that avoid small cells more strongly and also
-        try single inner rows."""
-        cert = cls(a, bounded, bound_hi, sums)
+             short: Callable[[Certificates], np.ndarray], *,
+             system: tuple[sp.csr_matrix, np.ndarray, np.ndarray]) -> Certificates:
+        """Witness directions for ``targets`` and every sum's targets (``system``: the count constraints of
+        :func:`count_system`): finest cells first, one search per cell not moved by an earlier direction;
+        then (``PASSES``), for the cells still ``short`` (a callback: audit cells whose certified reach is
+        too small), searches that avoid small cells more strongly and also try single inner rows. Without a
+        lattice there are no witnesses (:meth:`add_points` still applies)."""
+        cert = cls(a, bounded, bound_hi, sums, system)
         if a.lattice is None:
             return cert
         cells = np.unique(np.concatenate([targets, *sum_targets.values()]).astype(np.int64))
@@ -219,27 +240,56 @@ class Certificates:
         return cert
 
     def add(self, witnesses: list[Witness]) -> None:
-        a = self.a
-        if not witnesses:
+        """Witnesses of the lattice search as directions."""
+        if witnesses:
+            self.add_directions(witness_matrix(self.a.lattice.lat, witnesses, self.a.M.shape[1]), sparse=True)
+
+    def add_directions(self, Y: sp.csc_matrix, *, sparse: bool = False) -> None:
+        """Directions (columns of ``Y``, inner rows x directions), with their steps for every measure."""
+        if not Y.shape[1]:
             return
-        Y = witness_matrix(a.lattice.lat, witnesses, a.M.shape[1])
-        Z = (a.M @ Y).tocsr()
+        Y = sp.csc_matrix(Y)
+        for measure, (cons, lo, hi, x, scale) in self.systems.items():
+            self._append(measure, *system_steps(cons, lo, hi, x, Y, NOISE * scale))
+        Z = (self.a.M @ Y).tocsr()
+        size = np.zeros(Y.shape[1])
+        np.maximum.at(size, np.repeat(np.arange(Y.shape[1]), np.diff(Y.indptr)), np.abs(Y.data))
+        Z.data[np.abs(Z.data) <= NOISE * size[Z.indices]] = 0.0   # float noise of M @ d, not a move
         Z.eliminate_zeros()
-        moved_prior = _moved_columns(sp.csr_matrix(a.prior @ Y), Y.shape[1])
-        bad_count = moved_prior | _moved_columns(Z[np.flatnonzero(self.fixed_count)], Y.shape[1])
-        plus, minus = _row_steps(Y, a.row_count)
-        plus, minus = _bounded_steps(Z[np.flatnonzero(self.bounded)], a.true_count[self.bounded], self.bound_hi,
-                                     plus, minus)
-        plus[bad_count] = minus[bad_count] = 0.0
-        self._append("count", plus, minus)
-        bad_sums = moved_prior | _moved_columns(Z[np.flatnonzero(a.constraint & ~a.sum_suppressed)], Y.shape[1])
-        for s in self.sums:
-            plus, minus = _row_steps(Y, a.row_sums[s])
-            plus[bad_sums] = minus[bad_sums] = 0.0
-            self._append(s, plus, minus)
         self.Z = sp.hstack([self.Z, Z], format="csr")
-        self.Y = Y if self.n_directions == 0 else sp.hstack([self.Y, Y], format="csc")
+        self.Y = sp.hstack([self.Y, Y], format="csc")
+        self.sparse = np.concatenate([self.sparse, np.full(Y.shape[1], sparse)])
         self.n_directions += Y.shape[1]
+
+    def add_points(self, measure: str, models: tuple["highspy.Highs", "highspy.Highs"], scale: float,
+                   up: np.ndarray, up_weight: np.ndarray, down: np.ndarray, down_weight: np.ndarray,
+                   deadline: float | None) -> int:
+        """Directions to two optimal points of the audit's LP of ``measure`` (``models``: two HiGHS models of
+        it over the inner rows, values divided by ``scale``, one for each sense so that each goes on from its
+        last basis): one maximising the weighted sum of the cells ``up``, one minimising that of ``down``.
+        ``d = x' - x`` for each point ``x'``; its steps come from the same ratio test as every direction
+        (so a point HiGHS got slightly wrong only shortens them). Returns the number of directions added."""
+        x = self.systems[measure][3]
+        cols = []
+        for h, sense, cells, weight in ((models[0], highspy.ObjSense.kMaximize, up, up_weight),
+                                        (models[1], highspy.ObjSense.kMinimize, down, down_weight)):
+            if not len(cells) or (deadline is not None and time.perf_counter() > deadline):
+                continue
+            objective = np.asarray(self.a.M[cells].T @ weight).ravel()
+            h.changeColsCost(len(objective), np.arange(len(objective), dtype=np.int32), objective)
+            h.changeObjectiveSense(sense)
+            if deadline is not None:
+                h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                continue
+            d = np.asarray(h.getSolution().col_value) * scale - x
+            d[np.abs(d) <= NOISE * scale] = 0.0
+            if np.any(d):
+                cols.append(sp.csc_matrix(d[:, None]))
+        if cols:
+            self.add_directions(sp.hstack(cols, format="csc"))
+        return len(cols)
 
     def local_ranges(self, cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, x: np.ndarray,
                      cells: np.ndarray, deadline: float | None = None,
@@ -259,6 +309,7 @@ class Certificates:
         blocks: dict[bytes, list[int]] = {}
         for i in range(len(cells)):
             dirs = Zt.indices[Zt.indptr[i]:Zt.indptr[i + 1]]
+            dirs = dirs[self.sparse[dirs]]
             if len(dirs):
                 blocks.setdefault(np.sort(dirs).tobytes(), []).append(i)
         for key, members in blocks.items():
@@ -303,11 +354,23 @@ def bounded_cells(view: LatticeView, mask: np.ndarray) -> np.ndarray:
     return cells[cells >= 0]
 
 
-def _moved_columns(Z: sp.csr_matrix, n: int) -> np.ndarray:
-    """Directions (columns) that change any of ``Z``'s cells."""
-    out = np.zeros(n, dtype=bool)
-    out[Z.indices[np.abs(Z.data) > TOL]] = True
-    return out
+def system_steps(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, x: np.ndarray, Y: sp.csc_matrix,
+                 tolerance: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The ratio test: per direction ``d`` (column of ``Y``) the largest ``t`` with ``x + t d`` feasible
+    (``lo - tolerance <= cons @ (x + t d) <= hi + tolerance`` and ``x + t d >= 0``), and the largest with
+    ``x - t d`` feasible; ``x`` must be feasible. ``tolerance`` absorbs the rounding error of a point from
+    the LP (far below the LP's own feasibility tolerance, so a certified range stays inside the LP's)."""
+    plus, minus = _row_steps(Y, x)
+    C = sp.csr_matrix(cons @ Y)
+    C.eliminate_zeros()
+    row = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
+    c, j = C.data, C.indices
+    base = cons @ x
+    room_up = np.maximum(hi - base, 0.0)[row] + tolerance
+    room_down = np.maximum(base - lo, 0.0)[row] + tolerance
+    np.minimum.at(plus, j, np.where(c > 0, room_up, room_down) / np.abs(c))
+    np.minimum.at(minus, j, np.where(c > 0, room_down, room_up) / np.abs(c))
+    return plus, minus
 
 
 def _row_steps(Y: sp.csc_matrix, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -321,15 +384,13 @@ def _row_steps(Y: sp.csc_matrix, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return plus, minus
 
 
-def _bounded_steps(Zb: sp.csr_matrix, v: np.ndarray, hi: float, plus: np.ndarray,
-                   minus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Shorten the steps so every bounded cell (value ``v``) stays within ``[0, hi]``."""
-    row = np.repeat(np.arange(Zb.shape[0]), np.diff(Zb.indptr))
-    c, j = Zb.data, Zb.indices
-    room_up, room_down = np.maximum(hi - v[row], 0.0), np.maximum(v[row], 0.0)
-    np.minimum.at(plus, j, np.where(c > 0, room_up, room_down) / np.abs(c))
-    np.minimum.at(minus, j, np.where(c > 0, room_down, room_up) / np.abs(c))
-    return plus, minus
+def _sum_system(a: AuditInput, s: str) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray, float]:
+    """Constraints a direction must keep for sum ``s``: every published sum and every earlier-published
+    cell unchanged (as values: ``lo = hi``), with the inner sums and the sum's scale."""
+    cons = sp.vstack([a.M[np.flatnonzero(a.constraint & ~a.sum_suppressed)], a.prior], format="csr")
+    x = a.row_sums[s]
+    value = cons @ x
+    return cons, value, value.copy(), x, float(np.max(np.abs(a.true_sums[s]), initial=0.0)) or 1.0
 
 
 @dataclass
@@ -351,7 +412,8 @@ class AuditInput:
     prior_hi: np.ndarray
     row_count: np.ndarray                  # true count of every inner row (the LP's unknowns)
     row_sums: dict[str, np.ndarray]
-    lattice: LatticeView | None = None     # for certificates; None: every target goes to the LP
+    lattice: LatticeView | None = None     # for witness certificates; None: no witnesses
+    certify: bool = True                   # False: no certificates at all, every target goes to the LP
 
 
 @dataclass
@@ -376,14 +438,19 @@ def count_system(a: AuditInput, params: SdcParams) -> tuple[sp.csr_matrix, np.nd
 
 
 def run_audit(a: AuditInput, params: SdcParams, sums: list[str], table_names: list[str],
-              label_of=None, deadline: float | None = None) -> tuple[list[AuditFinding], dict]:
+              label_of=None, deadline: float | None = None,
+              carry: dict | None = None) -> tuple[list[AuditFinding], dict]:
     """Certificates, then local LPs, then the full LP for every target left; targets the LP did not
-    reach by ``deadline`` are counted as ``unaudited`` (never as protected)."""
+    reach by ``deadline`` are counted as ``unaudited`` (never as protected). ``carry`` (a dict, over the
+    same inner rows): the directions of an earlier audit are tried first and this audit's are left in it;
+    protect's rounds only withhold more cells, so the true cells stay feasible and every direction gets
+    its steps again from this audit's ratio test."""
     m = params.min_count
     cons, lo, hi, bounded = count_system(a, params)
     findings: list[AuditFinding] = []
-    figures = {"checked": 0, "zero_deducible": 0, "certified": 0, "local": 0, "lp": 0, "unaudited": 0,
-               "directions": 0, "seconds_certify": 0.0, "seconds_local": 0.0, "seconds_lp": 0.0}
+    figures = {"checked": 0, "zero_deducible": 0, "certified": 0, "by_points": 0, "local": 0, "lp": 0,
+               "unaudited": 0, "directions": 0, "points": 0, "seconds_certify": 0.0, "seconds_points": 0.0,
+               "seconds_local": 0.0, "seconds_lp": 0.0}
     targets = np.flatnonzero(a.count_suppressed & (a.true_count > 0))
     zero_sup = np.flatnonzero(a.count_suppressed & (np.rint(a.true_count) == 0) & (np.diff(a.M.indptr) > 0))
     all_t = np.concatenate([targets, zero_sup])
@@ -403,11 +470,26 @@ def run_audit(a: AuditInput, params: SdcParams, sums: list[str], table_names: li
         left += [t[~_sum_certified(cert, a, s, t, params.protection)] for s, t in sum_targets.items()]
         return np.unique(np.concatenate(left))
 
+    def count_sides(cert: Certificates) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        up, down = cert.reach(all_t)
+        short, v = ~count_certified(cert), a.true_count[all_t]
+        grow_up = short & (up < np.where(v < m, m - 1.0 - v, np.inf) - TOL)   # small cells stay below m
+        grow_down = short & (down < v - TOL)
+        return all_t[grow_up], np.ones(int(grow_up.sum())), all_t[grow_down], np.ones(int(grow_down.sum()))
+
     started = time.perf_counter()
-    cert = Certificates.find(a, all_t, bounded, sums, sum_targets, m - 1.0, short)
+    cert = Certificates.find(a, all_t, bounded, sums, sum_targets, m - 1.0, short, system=(cons, lo, hi))
+    if carry and a.certify:
+        cert.add_directions(carry["Y"][:, ~carry["sparse"]])
     certified = count_certified(cert)
     figures["seconds_certify"] += time.perf_counter() - started
     figures["directions"] = cert.n_directions
+    started = time.perf_counter()
+    if a.certify and not certified.all():
+        _point_rounds(cert, "count", (cons, lo, hi), 1.0, lambda: count_sides(cert), deadline)
+        before, certified = int(certified[:len(targets)].sum()), count_certified(cert)
+        figures["by_points"] += int(certified[:len(targets)].sum()) - before
+    figures["seconds_points"] += time.perf_counter() - started
     rest = np.flatnonzero(~certified)
     if len(rest):
         for block_rows in BLOCK_ROWS:
@@ -441,9 +523,34 @@ def run_audit(a: AuditInput, params: SdcParams, sums: list[str], table_names: li
     figures["lp"] += int((~certified[:len(targets)]).sum())
     for s in sums:
         findings += _audit_sum(a, s, params, table_names, label_of, figures, sum_targets[s], cert, deadline)
-    for k in ("seconds_certify", "seconds_local", "seconds_lp"):
+    figures["points"] = int((~cert.sparse).sum())
+    if carry is not None:
+        carry.update(Y=cert.Y, sparse=cert.sparse)
+    for k in ("seconds_certify", "seconds_points", "seconds_local", "seconds_lp"):
         figures[k] = round(figures[k], 3)
     return findings, figures
+
+
+def _point_rounds(cert: Certificates, measure: str, system: tuple[sp.csr_matrix, np.ndarray, np.ndarray],
+                  scale: float, sides: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+                  deadline: float | None) -> None:
+    """LP points (:meth:`Certificates.add_points`) for ``measure`` (``system``: its LP's constraints), a batch
+    of at most ``POINT_BATCH`` of the cells ``sides()`` says are still short at a time (cells to push up and
+    their weights, cells to push down and theirs), each cell in at most ``POINT_TRIES`` batches per side,
+    until none is left or the deadline."""
+    models = (_highs_model(*system), _highs_model(*system))
+    tried = np.zeros((2, cert.a.M.shape[0]), dtype=np.int64)
+    while deadline is None or time.perf_counter() < deadline:
+        batch = []
+        for side, (cells, weight) in enumerate(zip(*[iter(sides())] * 2)):
+            keep = tried[side, cells] < POINT_TRIES
+            cells, weight = cells[keep], weight[keep]
+            pick = np.unique(np.linspace(0, len(cells) - 1, min(POINT_BATCH, len(cells))).astype(np.int64))
+            tried[side, cells[pick]] += 1
+            batch += [cells[pick], weight[pick]]
+        if not len(batch[0]) and not len(batch[2]):
+            return
+        cert.add_points(measure, models, scale, *batch, deadline)
 
 
 def _sum_certified(cert: Certificates, a: AuditInput, s: str, targets: np.ndarray, p: float) -> np.ndarray:
@@ -468,14 +575,26 @@ def _audit_sum(a: AuditInput, s: str, params: SdcParams, table_names, label_of, 
     certified = _sum_certified(cert, a, s, targets, p)
     figures["seconds_certify"] += time.perf_counter() - started
     scale = float(np.max(np.abs(a.true_sums[s]))) or 1.0
-    figures["checked"] += len(targets)
-    figures["certified"] += int(certified.sum())
-    rest = targets[~certified]
-    figures["lp"] += len(rest)
     use = a.constraint
     pub = use & ~a.sum_suppressed
     values = a.shown_sums[s][pub] / scale
     cons = a.M[np.flatnonzero(pub)]
+    started = time.perf_counter()
+    if a.certify and not certified.all():
+        def sides() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            up, down = cert.reach(targets, s)
+            v = a.true_sums[s][targets]
+            need, weight = p * v - TOL * scale, scale / np.maximum(v, TOL * scale)
+            return targets[up < need], weight[up < need], targets[down < need], weight[down < need]
+
+        _point_rounds(cert, s, (cons, values, values.copy()), scale, sides, deadline)
+        before, certified = int(certified.sum()), _sum_certified(cert, a, s, targets, p)
+        figures["by_points"] += int(certified.sum()) - before
+    figures["seconds_points"] += time.perf_counter() - started
+    figures["checked"] += len(targets)
+    figures["certified"] += int(certified.sum())
+    rest = targets[~certified]
+    figures["lp"] += len(rest)
     started = time.perf_counter()
     for block_rows in BLOCK_ROWS:
         low, high = cert.local_ranges(cons, values, values.copy(), a.row_sums[s] / scale, rest, deadline, block_rows)
@@ -487,7 +606,11 @@ def _audit_sum(a: AuditInput, s: str, params: SdcParams, table_names, label_of, 
         rest = rest[~local]
     figures["seconds_local"] += time.perf_counter() - started
     started = time.perf_counter()
-    mins, maxs = feasible_ranges(cons, values, values.copy(), a.M[rest], deadline)
+    up, down = cert.reach(rest, s)
+    v = a.true_sums[s][rest]
+    enough = p * v - TOL * scale    # a side the certificates cover needs no LP
+    known = (np.where(down >= enough, v - down, np.nan) / scale, np.where(up >= enough, v + up, np.nan) / scale)
+    mins, maxs = feasible_ranges(cons, values, values.copy(), a.M[rest], deadline, known)
     figures["seconds_lp"] += time.perf_counter() - started
     figures["unaudited"] += int(np.isnan(mins).sum())
     keep = ~np.isnan(mins)
@@ -523,8 +646,10 @@ def lattice_view(rows: pd.DataFrame, tables: list[TableCells], prior_tables: lis
 
 def audit_space(space: CellSpace, pattern: Pattern, params: SdcParams, prior_cols: sp.csc_matrix,
                 prior_lo: np.ndarray, prior_hi: np.ndarray, count: str, sums: list[str],
-                lattice: LatticeView | None = None, deadline: float | None = None) -> tuple[list[AuditFinding], dict]:
-    """The audit on protect's own cells (used inside :func:`protect` to iterate); ``lattice`` over the
+                lattice: LatticeView | None = None, deadline: float | None = None,
+                carry: dict | None = None) -> tuple[list[AuditFinding], dict]:
+    """The audit on protect's own cells (used inside :func:`protect` to iterate; ``carry``: directions
+    handed from one round to the next, see :func:`run_audit`); ``lattice`` over the
     same cells gives the certificates."""
     from pipelines.disclose.protect import rounded
 
@@ -544,7 +669,7 @@ def audit_space(space: CellSpace, pattern: Pattern, params: SdcParams, prior_col
         table = space.tables[space.table_of[t]]
         return table.labels.iloc[t - table.start].to_dict()
 
-    return run_audit(a, params, sums, [t.name for t in space.tables], label_of, deadline)
+    return run_audit(a, params, sums, [t.name for t in space.tables], label_of, deadline, carry)
 
 
 def audit_intervals(release: ProtectedRelease, inner: pd.DataFrame, tables: list[TableRequest], *,
@@ -600,6 +725,7 @@ def release_input(release: ProtectedRelease, inner: pd.DataFrame, tables: list[T
                    prior=prior_m, prior_lo=prior_lo, prior_hi=prior_hi, row_count=np.zeros(0), row_sums={})
     a.row_count, a.row_sums = rows[count].to_numpy(float), {s: rows[s].to_numpy(float) for s in sums}
     a.lattice = _release_lattice(rows, tables, allf, prior or [], count) if certificates else None
+    a.certify = certificates
     label_cols = list(dict.fromkeys(c for t in tables for c in t.columns))
     return a, lambda t: {c: v for c, v in allf.iloc[t][label_cols].items() if pd.notna(v)}
 

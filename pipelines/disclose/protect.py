@@ -332,12 +332,14 @@ def _audit_and_fix(space: CellSpace, pattern: Pattern, params: SdcParams, prior:
     view = lattice_view(space.rows, space.tables, prior_tables, prior_shown)
     deadline = None if params.audit_seconds is None else t + params.audit_seconds
     seen: dict[int, int] = {}
+    carry: dict = {}   # LP-point directions, handed from round to round
     for _ in range(params.max_audit_rounds):
         stats["rounds"] += 1
         findings, figures = audit_space(space, pattern, params, prior_cols, prior_lo, prior_hi, count, sums, view,
-                                        deadline)
-        stats.update({k: figures[k] for k in ("checked", "certified", "local", "lp", "unaudited", "directions")})
-        for k in ("seconds_certify", "seconds_local", "seconds_lp"):
+                                        deadline, carry)
+        stats.update({k: figures[k] for k in ("checked", "certified", "by_points", "local", "lp", "unaudited",
+                                              "directions", "points")})
+        for k in ("seconds_certify", "seconds_points", "seconds_local", "seconds_lp"):
             stats[k] = round(stats.get(k, 0.0) + figures[k], 3)
         if not findings:
             break
