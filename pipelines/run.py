@@ -177,6 +177,7 @@ def _freeze_sdc_period(workdir: Workdir, spec, period: str, batches: list[str], 
     protected = sdc.protect(inner, [sdc.TableRequest(t.name, t.columns) for t in tables],
                             count=spec.count_measure.name, sums=[m.name for m in spec.sum_measures],
                             params=sdc.SdcParams.from_config(spec.disclosure))
+    protected.refuse_if_findings(f"{spec.name} {period}")
     frames = {t.name: _label_period(protected.tables[t.name], t, spec.release_period, period) for t in tables}
     meta = {"batches": batches, "rows": int(inner[spec.count_measure.name].sum()), "inner_cells": len(inner),
             "utility": utility.period_utility(spec, inner, frames, tables),

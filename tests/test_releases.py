@@ -141,3 +141,29 @@ def test_the_manifest_says_how_much_of_the_interval_audit_was_done(workdir, tmp_
     assert audit["certified"] + audit["local"] + audit["lp"] >= audit["checked"] - audit["unaudited"]
     assert audit["complete"] is (audit["unaudited"] == 0 and audit["findings_left"] == 0)
     assert audit["periods_not_audited"] == []
+
+
+def test_a_period_whose_interval_audit_still_has_findings_is_never_released(workdir, tmp_path, monkeypatch, caplog):
+    """Protect's audit reports what it could not fix (cap reached, rounds spent): the release step refuses the
+    period and freezes and publishes nothing of it; the message names no cell and no value."""
+    from pipelines import disclose
+    from pipelines.disclose import AuditFinding, FindingsLeft
+    real = disclose.protect
+
+    def protect_leaving_a_finding(*args, **kwargs):
+        protected = real(*args, **kwargs)
+        protected.findings = [AuditFinding("national_quarter_sex", 0, {"sex": "Nữ"}, "count", "primary", 3.0,
+                                           3.0, 3.0, "width >= 5")]
+        return protected
+
+    monkeypatch.setattr(disclose, "protect", protect_leaving_a_finding)
+    config = write_datasets(tmp_path)
+    write_safe(workdir, "b1", q1_batch())
+    with pytest.raises(FindingsLeft, match="enc 2025-Q1: the interval audit still finds 1 suppressed cell") as err:
+        release(workdir, as_of=dt.date(2025, 5, 1), config=config)
+    assert "Nữ" not in str(err.value) and "3.0" not in str(err.value)
+    assert not (workdir.restricted / "releases" / "enc" / "2025-Q1" / "period.json").exists()
+    assert not (workdir.published / "enc").exists() or not any((workdir.published / "enc").iterdir())
+    monkeypatch.setattr(disclose, "protect", real)
+    [s] = release(workdir, as_of=dt.date(2025, 5, 1), config=config)  # fixed: the period is released
+    assert s.new_periods == ["2025-Q1"]

@@ -14,14 +14,15 @@ declared hierarchies and a total per dimension), then:
    sum of the published rounded cells (``totals``);
 5. the interval audit (:mod:`pipelines.disclose.audit`: certificates from witness directions, local LPs,
    the full LP for the rest, within ``audit_seconds``) and extra suppression where it finds a cell
-   narrowed below its protection level, repeated until it finds none.
+   narrowed below its protection level, repeated until it finds none; a period whose audit still has
+   findings after its rounds or its time cap is refused (:class:`FindingsLeft`), never released.
 
 :func:`pipelines.run.release` calls ``protect`` once per closed period of every declared dataset.
 """
 from pipelines.disclose.audit import AuditFinding, audit_intervals, audit_release
 from pipelines.disclose.cells import PublishedTable, TableRequest
 from pipelines.disclose.params import SdcParams
-from pipelines.disclose.protect import ProtectedRelease, protect
+from pipelines.disclose.protect import FindingsLeft, ProtectedRelease, protect
 
-__all__ = ["AuditFinding", "ProtectedRelease", "PublishedTable", "SdcParams", "TableRequest", "audit_intervals",
+__all__ = ["AuditFinding", "FindingsLeft", "ProtectedRelease", "PublishedTable", "SdcParams", "TableRequest", "audit_intervals",
            "audit_release", "protect"]

@@ -32,6 +32,11 @@ class Pattern:
     var: np.ndarray = field(default=None)           # lattice variable of each cell (same cell, same status)
 
 
+class FindingsLeft(RuntimeError):
+    """Protect's interval audit still finds suppressed cells narrowed below their protection level after its
+    rounds of extra suppression (or its time cap): such a period must not be released."""
+
+
 @dataclass
 class ProtectedRelease:
     """Protected tables (restricted zone: ``suppression`` is dropped at publish) and their figures."""
@@ -42,6 +47,16 @@ class ProtectedRelease:
     sums: list[str]
     findings: list[AuditFinding] = field(default_factory=list)
     space: CellSpace | None = field(default=None, repr=False)
+
+    def refuse_if_findings(self, what: str) -> None:
+        """Raise :class:`FindingsLeft` when the audit left findings (the message names no cell or value)."""
+        if self.findings:
+            audit = self.stats.get("audit", {})
+            raise FindingsLeft(
+                f"{what}: the interval audit still finds {len(self.findings)} suppressed cell(s) narrowed below "
+                f"their protection level after {audit.get('rounds', 0)} round(s) of extra suppression; nothing of "
+                "it is frozen or published. Raise audit_seconds (or max_audit_rounds) in the dataset's disclosure "
+                "config and run the release again.")
 
 
 def protect(inner: pd.DataFrame, tables: list[TableRequest], *, count: str, sums: list[str],
