@@ -13,6 +13,8 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -65,6 +67,20 @@ def replace_folder(new: Path, target: Path) -> None:
         os.replace(target, old)
         shutil.rmtree(old, ignore_errors=True)
     os.replace(new, target)
+
+
+@contextmanager
+def shard_output(folder: Path, shard: int) -> Iterator[Path]:
+    """A scratch folder for one shard's outputs; when the block ends without an error it replaces
+    ``folder/shard-<k>`` whole (a retried shard never mixes two attempts), otherwise it is removed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = scratch_path(folder, f"shard-{shard}")
+    out.mkdir()
+    try:
+        yield out
+        replace_folder(out, folder / f"shard-{shard}")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def committed_attempt(root: Path, plan: dict) -> dict | None:

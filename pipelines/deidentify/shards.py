@@ -172,19 +172,12 @@ def deidentify_shard(workdir: Workdir, batch_id: str, shard: int) -> dict:
     clean = CleanTexts()  # what the detector cleared in this process, so the gate scans the rest
     deid = Deidentifier(workdir, batch_id, policy, load_schema(), keyring, clean=clean)
     xml1, persons = shard_episodes(workdir, batch_id, deid, shard, in_shard)
-    folder = shards_dir(workdir, batch_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    out = scratch_path(folder, f"shard-{shard}")
-    out.mkdir()
-    try:
+    with shared.shard_output(shards_dir(workdir, batch_id), shard) as out:
         result = deid.run(plan["present"], xml1, persons, out, in_shard)
         feather.write_feather(deid.vault_table(), out / VAULT_PAIRS)
         report = gate_shard(workdir, batch_id, out, shard, policy, clean)
         result |= {"shard": shard, "attempt": plan["attempt"], "inputs": plan["inputs"], "gate": asdict(report)}
         write_json_atomic(out / RESULT, result)
-        replace_folder(out, folder / f"shard-{shard}")
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
     return shard_row_counts(result)
 
 

@@ -54,8 +54,8 @@ from pipelines.quality.validate import (EXAMPLE_ROWS, HOSO_FILE, ROW, STAGE, Rul
 from pipelines.quality.validated import (INDEX, StagedDataChanged, file_entries, index_document, verdicts_path,
                                          write_json_atomic)
 from pipelines.schema import EPISODE_TABLES, load_schema
-from pipelines.shards import COMMITTED, PLAN, RESULT, read_json, replace_folder, shard_of, write_parquet_atomic
-from pipelines.workdir import Workdir, scratch_path, sha256_file, writes_private
+from pipelines.shards import COMMITTED, PLAN, RESULT, read_json, shard_of, write_parquet_atomic
+from pipelines.workdir import Workdir, sha256_file, writes_private
 
 log = logging.getLogger(__name__)
 KEYS = "keys.parquet"
@@ -226,17 +226,10 @@ def validate_shard(workdir: Workdir | str | os.PathLike, batch_id: str, shard: i
     if committed:  # this attempt is closed: its outputs are in the validated zone already
         return committed["shards"][shard]
     check_inputs(workdir, batch_id, plan)
-    folder = shards_dir(workdir, batch_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    out = scratch_path(folder, f"shard-{shard}")
-    out.mkdir()
-    try:
+    with shared.shard_output(shards_dir(workdir, batch_id), shard) as out:
         result = validate_rows(workdir, batch_id, plan, shard, out)
         result |= {"shard": shard, "attempt": plan["attempt"], "inputs": plan["inputs"]}
         write_json_atomic(out / RESULT, result)
-        replace_folder(out, folder / f"shard-{shard}")
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
     return shard_counts(result)
 
 
