@@ -40,6 +40,11 @@ _KEYWORDS = {
     "city": r"(?i:thành phố|thanh pho)|(?-i:TP\.?|Tp\.?)",
 }
 _COMPACT_UNIT = r"(?-i:[QP]\.?[ ]?\d{1,2})(?![\w])"
+_ROOM_KEYWORD = r"(?i:tầng|tang|lầu|phòng|phong|căn hộ|can ho|căn|lô|lo|block|nhà|nha)|(?-i:P\.)"
+# Where a unit keyword, a room keyword, "số", "km" or a compact unit ("Q1", "P.3") starts: every match of
+# the patterns that begin with one starts here (their `STARTS`).
+_KEYWORD_START = (r"(?<![\w.])(?:" + "|".join(f"(?:{keyword})" for keyword in _KEYWORDS.values())
+                  + rf"|(?:{_ROOM_KEYWORD})|(?i:số|so|km)|[QP])")
 # Points of interest a patient visited (issue 9): the keyword, optional lower-case kind words
 # ("quán bar", "sân bay quốc tế", "chợ đầu mối"), then a capitalised name or a code. Health facilities
 # (bệnh viện, phòng khám, trạm y tế ...) are not here: the facility code is kept by policy.
@@ -236,7 +241,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         )
         for kind, keyword in _KEYWORDS.items()
     ] + [
-        Pattern("house_extra", r"(?<![\w.])(?P<kw>(?i:tầng|tang|lầu|phòng|phong|căn hộ|can ho|căn|lô|lo|block|nhà|nha)|(?-i:P\.))[ \t]*(?P<name>[A-Z]?\d{1,4}[A-Z]?\d{0,2}(?:[/.-]\d{1,4})?)(?![\w/])", 0.3),
+        Pattern("house_extra", rf"(?<![\w.])(?P<kw>{_ROOM_KEYWORD})[ \t]*(?P<name>[A-Z]?\d{1,4}[A-Z]?\d{0,2}(?:[/.-]\d{1,4})?)(?![\w/])", 0.3),
         Pattern("poi", _POI, 0.85),
         Pattern("airport", rf"(?<![\w])(?:{_AIRPORT_ALT})(?![\w])", 0.85),
         Pattern("city", rf"(?=[\p{{Lu}}Tt])(?<![\w.-])(?:(?i:thủ đô|thu do)[ \t]+)?(?:{_CITY_ALT})(?![\w])(?!-\w)", 0.85),
@@ -258,6 +263,8 @@ class AddressRecognizer(VietnamesePatternRecognizer):
     ]
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
+    STARTS = {name: _KEYWORD_START for name in (*(f"unit_{kind}" for kind in _KEYWORDS), "house_extra", "house_number",
+                                                  "km_mark", "compact_unit")}
     CONTEXT: list = []
     STRONG = 0.85
 
@@ -477,20 +484,19 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         components: dict[int, tuple[int, bool]] = {}
         # Rooms, floors and blocks alone ("khám tại phòng 12, tầng 2") are inside a facility, not an address.
         rooms: set[int] = set()
-        for pattern, compiled in self._compiled:
-            for match in compiled.finditer(text, overlapped=True):
-                found = self._component_end(text, match, pattern)
-                if found is None:
-                    continue
-                end, strong = found
-                start = match.start()
-                previous = components.get(start)
-                if previous is None or (end, strong) > previous:
-                    components[start] = (end, strong)
-                    if pattern.name == "house_extra":
-                        rooms.add(start)
-                    else:
-                        rooms.discard(start)
+        for pattern, _, match in self.pattern_matches(text):
+            found = self._component_end(text, match, pattern)
+            if found is None:
+                continue
+            end, strong = found
+            start = match.start()
+            previous = components.get(start)
+            if previous is None or (end, strong) > previous:
+                components[start] = (end, strong)
+                if pattern.name == "house_extra":
+                    rooms.add(start)
+                else:
+                    rooms.discard(start)
         # Drop components inside a longer one, then merge neighbours into chains.
         ordered = sorted(components.items(), key=lambda item: (item[0], -item[1][0]))
         chains: list[list[int | bool]] = []

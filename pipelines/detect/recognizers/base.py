@@ -10,7 +10,7 @@ path hands them back through `reuse_results` so Presidio does not compute them t
 """
 from __future__ import annotations
 
-from typing import ClassVar, List, Optional
+from typing import ClassVar, Dict, Iterator, List, Optional, Tuple
 
 import regex
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
@@ -32,6 +32,13 @@ class VietnamesePatternRecognizer(PatternRecognizer):
     # A cheap regex that matches in every text where a pattern matches (e.g. "\\d{3}" for ID numbers,
     # "@" for e-mail): texts without it are skipped before any pattern runs. Empty: no shortcut.
     NEEDS: ClassVar[str] = ""
+    # Per pattern name, a cheap regex that matches somewhere in every text where that pattern matches:
+    # texts without it skip the pattern (one search per text, shared by the patterns that name it).
+    GATES: ClassVar[Dict[str, str]] = {}
+    # Per pattern name, a regex that matches at the start of every match of that pattern (its leading
+    # assertions and first item, say): the pattern is then tried only where that regex matches, one
+    # scan per text shared by the patterns that name it. Same matches as `finditer(overlapped=True)`.
+    STARTS: ClassVar[Dict[str, str]] = {}
 
     def __init__(self, supported_language: str = LANGUAGE):
         super().__init__(
@@ -46,6 +53,17 @@ class VietnamesePatternRecognizer(PatternRecognizer):
         self._compiled = [(p, regex.compile(p.regex, self.FLAGS)) for p in self.patterns]
         self._reuse: tuple[str, List[RecognizerResult]] | None = None
         self._needs = regex.compile(self.NEEDS) if self.NEEDS else None
+        self._gates = self._compile_by_pattern(self.GATES)
+        self._starts = self._compile_by_pattern(self.STARTS)
+
+    def _compile_by_pattern(self, sources: Dict[str, str]) -> Dict[str, regex.Pattern]:
+        """Pattern name -> compiled regex (with the recognizer's flags), one object per distinct source."""
+        names = {p.name for p in self.patterns}
+        unknown = set(sources) - names
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: no pattern named {sorted(unknown)}")
+        compiled: Dict[str, regex.Pattern] = {}
+        return {name: compiled.setdefault(source, regex.compile(source, self.FLAGS)) for name, source in sources.items()}
 
     def ruled_out(self, text: str) -> bool:
         """True if the cheap `NEEDS` regex alone shows that no pattern can match."""
@@ -55,7 +73,7 @@ class VietnamesePatternRecognizer(PatternRecognizer):
         """True if any pattern matches somewhere; if False, `analyze` returns nothing."""
         if self.ruled_out(text):
             return False
-        return any(compiled.search(text) for _, compiled in self._compiled)
+        return next(self.pattern_matches(text), None) is not None
 
     def reuse_results(self, text: str, results: List[RecognizerResult]) -> None:
         """Make the next `analyze` of this very text object return `results` instead of recomputing."""
@@ -78,33 +96,59 @@ class VietnamesePatternRecognizer(PatternRecognizer):
     def score_for(self, text: str, start: int, end: int, match, pattern: Pattern) -> float:
         return pattern.score
 
+    def pattern_matches(self, text: str) -> Iterator[Tuple[Pattern, regex.Pattern, regex.Match]]:
+        """(pattern, compiled, match) pattern by pattern, each pattern's matches as
+        `finditer(text, overlapped=True)` gives them (one per start position, in order); `GATES` and
+        `STARTS` only skip positions and texts where the pattern cannot match."""
+        gate_passed: Dict[regex.Pattern, bool] = {}
+        start_positions: Dict[regex.Pattern, List[int]] = {}
+        for pattern, compiled in self._compiled:
+            gate = self._gates.get(pattern.name)
+            if gate is not None:
+                passed = gate_passed.get(gate)
+                if passed is None:
+                    passed = gate_passed[gate] = gate.search(text) is not None
+                if not passed:
+                    continue
+            start = self._starts.get(pattern.name)
+            if start is None:
+                for match in compiled.finditer(text, overlapped=True):
+                    yield pattern, compiled, match
+                continue
+            positions = start_positions.get(start)
+            if positions is None:
+                positions = start_positions[start] = [m.start() for m in start.finditer(text, overlapped=True)]
+            for position in positions:
+                match = compiled.match(text, position)
+                if match is not None:
+                    yield pattern, compiled, match
+
     def find(self, text: str) -> List[RecognizerResult]:
         """Results for text from the patterns alone (what `analyze` returns)."""
         results: list[RecognizerResult] = []
-        for pattern, compiled in self._compiled:
-            for match in compiled.finditer(text, overlapped=True):
-                if "pii" in compiled.groupindex and match.group("pii") is not None:
-                    start, end = match.span("pii")
-                else:
-                    start, end = match.span()
-                if start == end:
-                    continue
-                span = self.adjust_span(text, start, end, match, pattern)
-                if span is None:
-                    continue
-                start, end = span
-                if start >= end:
-                    continue
-                span_text = text[start:end]
-                score = self.score_for(text, start, end, match, pattern)
-                validation = self.validate_result(span_text)
-                if validation is not None:
-                    score = EntityRecognizer.MAX_SCORE if validation else EntityRecognizer.MIN_SCORE
-                if self.invalidate_result(span_text) or self.invalidate_span(text, start, end, match, pattern):
-                    score = EntityRecognizer.MIN_SCORE
-                if score <= EntityRecognizer.MIN_SCORE:
-                    continue
-                results.append(self.result(start, end, score, pattern.name, pattern.regex, validation))
+        for pattern, compiled, match in self.pattern_matches(text):
+            if "pii" in compiled.groupindex and match.group("pii") is not None:
+                start, end = match.span("pii")
+            else:
+                start, end = match.span()
+            if start == end:
+                continue
+            span = self.adjust_span(text, start, end, match, pattern)
+            if span is None:
+                continue
+            start, end = span
+            if start >= end:
+                continue
+            span_text = text[start:end]
+            score = self.score_for(text, start, end, match, pattern)
+            validation = self.validate_result(span_text)
+            if validation is not None:
+                score = EntityRecognizer.MAX_SCORE if validation else EntityRecognizer.MIN_SCORE
+            if self.invalidate_result(span_text) or self.invalidate_span(text, start, end, match, pattern):
+                score = EntityRecognizer.MIN_SCORE
+            if score <= EntityRecognizer.MIN_SCORE:
+                continue
+            results.append(self.result(start, end, score, pattern.name, pattern.regex, validation))
         return EntityRecognizer.remove_duplicates(results) if results else results
 
     def result(self, start: int, end: int, score: float, pattern_name: str, regex_text: str = "",
@@ -134,5 +178,8 @@ DIGIT_SEPARATOR = r"(?:[ \t\u00a0\u202f]{0,2}(?:[.·]|" + DASH + r")[ \t\u00a0\u
 # up to four words before a colon, or "của" and up to three words.
 OWNER_AFTER_LABEL = (r"(?:[ \t]+(?i:của|cua)(?:[ \t]+[^\W\d_]+){1,3}?"
                      r"|(?:[ \t]+[^\W\d_]+){1,4}?(?=[ \t]*:))?")
+# Where a word written with a capital starts (no letter or digit before it): every match of a pattern that
+# starts with a capital after a word boundary starts here (a `STARTS` entry).
+CAPITAL_AFTER_BOUNDARY = r"(?<![^\W_])\p{Lu}"
 # A person's name as written in a record: one to five capitalised words ("Quế", "Khổng Minh Tiến").
 CAPITALISED_NAME = r"(?-i:\p{Lu}\p{Ll}*)(?:\s+(?-i:\p{Lu}\p{Ll}*)){0,4}"

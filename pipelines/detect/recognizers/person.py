@@ -29,7 +29,7 @@ from typing import List
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from .base import CASE_SENSITIVE, WORD, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer
+from .base import CAPITAL_AFTER_BOUNDARY, CASE_SENSITIVE, WORD, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer
 
 _TITLE_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v[:1].isupper() and not v.isupper()})
 _UPPER_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v.isupper()})
@@ -362,6 +362,14 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             0.75,
         ),
     ]
+    # Where matches can start, for the patterns where trying only there is cheaper than a scan (measured):
+    # an honorific after a word boundary, a capital after a word boundary.
+    STARTS = {
+        "surname_lower": WORD_BOUNDARY_BEFORE + rf"(?:{_HONORIFIC_ALT})",
+        "honorific_name": WORD_BOUNDARY_BEFORE + rf"(?:{_HONORIFIC_ALT})",
+        "surname_title": CAPITAL_AFTER_BOUNDARY,
+        "foreign_after_title": CAPITAL_AFTER_BOUNDARY,
+    }
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []
