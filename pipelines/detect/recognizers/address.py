@@ -241,7 +241,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         )
         for kind, keyword in _KEYWORDS.items()
     ] + [
-        Pattern("house_extra", rf"(?<![\w.])(?P<kw>{_ROOM_KEYWORD})[ \t]*(?P<name>[A-Z]?\d{1,4}[A-Z]?\d{0,2}(?:[/.-]\d{1,4})?)(?![\w/])", 0.3),
+        Pattern("house_extra", rf"(?<![\w.])(?P<kw>{_ROOM_KEYWORD})[ \t]*(?P<name>[A-Z]?\d{{1,4}}[A-Z]?\d{{0,2}}(?:[/.-]\d{{1,4}})?)(?![\w/])", 0.3),
         Pattern("poi", _POI, 0.85),
         Pattern("airport", rf"(?<![\w])(?:{_AIRPORT_ALT})(?![\w])", 0.85),
         Pattern("city", rf"(?=[\p{{Lu}}Tt])(?<![\w.-])(?:(?i:thủ đô|thu do)[ \t]+)?(?:{_CITY_ALT})(?![\w])(?!-\w)", 0.85),
