@@ -12,7 +12,7 @@ from ..lexicon import (
     folded_local_place_names, folded_name_syllables, folded_province_names, folded_surnames, has_diacritics, province_names,
     strip_accents,
 )
-from .base import CASE_SENSITIVE, WORD, VietnamesePatternRecognizer
+from .base import CASE_SENSITIVE, WORD, VietnamesePatternRecognizer, literal_words
 from .location import inside_proper_name
 
 _NUM = r"\d{1,4}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)*"
@@ -263,8 +263,13 @@ class AddressRecognizer(VietnamesePatternRecognizer):
     ]
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
-    STARTS = {name: _KEYWORD_START for name in (*(f"unit_{kind}" for kind in _KEYWORDS), "house_extra", "house_number",
-                                                  "km_mark", "compact_unit")}
+    STARTS = {
+        **{name: _KEYWORD_START for name in (*(f"unit_{kind}" for kind in _KEYWORDS), "house_extra", "house_number",
+                                             "km_mark", "compact_unit")},
+        "airport": literal_words(_AIRPORT_ALT),
+        "street_bare": literal_words(_TITLE_SURNAME_ALT),
+    }
+    GATES = {"city": literal_words(_CITY_ALT)}
     CONTEXT: list = []
     STRONG = 0.85
 
