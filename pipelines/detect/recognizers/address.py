@@ -41,10 +41,43 @@ _KEYWORDS = {
 }
 _COMPACT_UNIT = r"(?-i:[QP]\.?[ ]?\d{1,2})(?![\w])"
 _ROOM_KEYWORD = r"(?i:tầng|tang|lầu|phòng|phong|căn hộ|can ho|căn|lô|lo|block|nhà|nha)|(?-i:P\.)"
-# Where a unit keyword, a room keyword, "số", "km" or a compact unit ("Q1", "P.3") starts: every match of
-# the patterns that begin with one starts here (their `STARTS`).
-_KEYWORD_START = (r"(?<![\w.])(?:" + "|".join(f"(?:{keyword})" for keyword in _KEYWORDS.values())
-                  + rf"|(?:{_ROOM_KEYWORD})|(?i:số|so|km)|[QP])")
+
+
+def _keyword_words(source: str, case_insensitive: bool) -> list[str]:
+    """The literal words of the `(?i:...)` (or `(?-i:...)`) groups of a keyword regex, a word's own
+    look-behind and a trailing `(?!\\p{L})` dropped (the words alone match wherever the keyword does).
+    Anything else than a literal word fails here, at import, rather than making the starts inexact."""
+    opening = "(?i:" if case_insensitive else "(?-i:"
+    words: list[str] = []
+    index = source.find(opening)
+    while index >= 0:
+        depth, position, alternative = 1, index + len(opening), ""
+        while depth:
+            char = source[position]
+            depth += (char == "(") - (char == ")")
+            if (depth == 1 and char == "|") or depth == 0:
+                words.append(alternative)
+                alternative = ""
+            else:
+                alternative += char
+            position += 1
+        index = source.find(opening, position)
+    literal = []
+    for word in words:
+        word = regex.sub(r"^\(\?<!(?:[^()]|\([^()]*\))*\)", "", word)
+        word = word.replace(r"\.?", "").replace(r"\.", ".")
+        if not word or regex.search(r"[\\()\[\]{}?*+|^$]", word):
+            raise ValueError(f"not a literal keyword: {word!r}")
+        literal.append(word)
+    return literal
+
+
+# Where a unit keyword, a room keyword, "số", "so", "km" or a compact unit ("Q1", "P.3") can start: every match
+# of the patterns that begin with one starts here (their `STARTS`). Tries of the words, not the flat
+# alternations: several times faster to scan.
+_KEYWORD_SOURCES = (*_KEYWORDS.values(), _ROOM_KEYWORD, "(?i:số|so|km)", "(?-i:Q|P)")
+_KEYWORD_START = (r"(?<![\w.])(?:(?i:" + alternation(w for k in _KEYWORD_SOURCES for w in _keyword_words(k, True)) + ")|"
+                  + alternation(w for k in _KEYWORD_SOURCES for w in _keyword_words(k, False)) + ")")
 # Points of interest a patient visited (issue 9): the keyword, optional lower-case kind words
 # ("quán bar", "sân bay quốc tế", "chợ đầu mối"), then a capitalised name or a code. Health facilities
 # (bệnh viện, phòng khám, trạm y tế ...) are not here: the facility code is kept by policy.
