@@ -294,15 +294,18 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         ),
         Pattern("compact_unit", rf"(?<![\w.]){_COMPACT_UNIT}", 0.3),
     ]
-    # No Presidio context words: every result already clears the threshold, so context would only
-    # raise scores (and force word segmentation of every text that has one).
+    # Where matches can start: a unit, room or POI keyword ("cổng" before it), an airport, a surname; a city
+    # needs a listed city.
     STARTS = {
         **{name: _KEYWORD_START for name in (*(f"unit_{kind}" for kind in _KEYWORDS), "house_extra", "house_number",
                                              "km_mark", "compact_unit")},
+        "poi": rf"(?<![\w.])(?:(?i:cổng|cong)|{_POI_KEYWORD})",
         "airport": literal_words(_AIRPORT_ALT),
         "street_bare": literal_words(_TITLE_SURNAME_ALT),
     }
     GATES = {"city": literal_words(_CITY_ALT)}
+    # No Presidio context words: every result already clears the threshold, so context would only
+    # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []
     STRONG = 0.85
 
