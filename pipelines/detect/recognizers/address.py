@@ -12,7 +12,7 @@ from ..lexicon import (
     folded_local_place_names, folded_name_syllables, folded_province_names, folded_surnames, has_diacritics, province_names,
     strip_accents,
 )
-from .base import CASE_SENSITIVE, WORD, VietnamesePatternRecognizer
+from .base import CASE_SENSITIVE, WORD, VietnamesePatternRecognizer, literal_words
 from .location import inside_proper_name
 
 _NUM = r"\d{1,4}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)*"
@@ -40,6 +40,44 @@ _KEYWORDS = {
     "city": r"(?i:thành phố|thanh pho)|(?-i:TP\.?|Tp\.?)",
 }
 _COMPACT_UNIT = r"(?-i:[QP]\.?[ ]?\d{1,2})(?![\w])"
+_ROOM_KEYWORD = r"(?i:tầng|tang|lầu|phòng|phong|căn hộ|can ho|căn|lô|lo|block|nhà|nha)|(?-i:P\.)"
+
+
+def _keyword_words(source: str, case_insensitive: bool) -> list[str]:
+    """The literal words of the `(?i:...)` (or `(?-i:...)`) groups of a keyword regex, a word's own
+    look-behind and a trailing `(?!\\p{L})` dropped (the words alone match wherever the keyword does).
+    Anything else than a literal word fails here, at import, rather than making the starts inexact."""
+    opening = "(?i:" if case_insensitive else "(?-i:"
+    words: list[str] = []
+    index = source.find(opening)
+    while index >= 0:
+        depth, position, alternative = 1, index + len(opening), ""
+        while depth:
+            char = source[position]
+            depth += (char == "(") - (char == ")")
+            if (depth == 1 and char == "|") or depth == 0:
+                words.append(alternative)
+                alternative = ""
+            else:
+                alternative += char
+            position += 1
+        index = source.find(opening, position)
+    literal = []
+    for word in words:
+        word = regex.sub(r"^\(\?<!(?:[^()]|\([^()]*\))*\)", "", word)
+        word = word.replace(r"\.?", "").replace(r"\.", ".")
+        if not word or regex.search(r"[\\()\[\]{}?*+|^$]", word):
+            raise ValueError(f"not a literal keyword: {word!r}")
+        literal.append(word)
+    return literal
+
+
+# Where a unit keyword, a room keyword, "số", "so", "km" or a compact unit ("Q1", "P.3") can start: every match
+# of the patterns that begin with one starts here (their `STARTS`). Tries of the words, not the flat
+# alternations: several times faster to scan.
+_KEYWORD_SOURCES = (*_KEYWORDS.values(), _ROOM_KEYWORD, "(?i:số|so|km)", "(?-i:Q|P)")
+_KEYWORD_START = (r"(?<![\w.])(?:(?i:" + alternation(w for k in _KEYWORD_SOURCES for w in _keyword_words(k, True)) + ")|"
+                  + alternation(w for k in _KEYWORD_SOURCES for w in _keyword_words(k, False)) + ")")
 # Points of interest a patient visited (issue 9): the keyword, optional lower-case kind words
 # ("quán bar", "sân bay quốc tế", "chợ đầu mối"), then a capitalised name or a code. Health facilities
 # (bệnh viện, phòng khám, trạm y tế ...) are not here: the facility code is kept by policy.
@@ -236,7 +274,7 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         )
         for kind, keyword in _KEYWORDS.items()
     ] + [
-        Pattern("house_extra", r"(?<![\w.])(?P<kw>(?i:tầng|tang|lầu|phòng|phong|căn hộ|can ho|căn|lô|lo|block|nhà|nha)|(?-i:P\.))[ \t]*(?P<name>[A-Z]?\d{1,4}[A-Z]?\d{0,2}(?:[/.-]\d{1,4})?)(?![\w/])", 0.3),
+        Pattern("house_extra", rf"(?<![\w.])(?P<kw>{_ROOM_KEYWORD})[ \t]*(?P<name>[A-Z]?\d{{1,4}}[A-Z]?\d{{0,2}}(?:[/.-]\d{{1,4}})?)(?![\w/])", 0.3),
         Pattern("poi", _POI, 0.85),
         Pattern("airport", rf"(?<![\w])(?:{_AIRPORT_ALT})(?![\w])", 0.85),
         Pattern("city", rf"(?=[\p{{Lu}}Tt])(?<![\w.-])(?:(?i:thủ đô|thu do)[ \t]+)?(?:{_CITY_ALT})(?![\w])(?!-\w)", 0.85),
@@ -256,6 +294,16 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         ),
         Pattern("compact_unit", rf"(?<![\w.]){_COMPACT_UNIT}", 0.3),
     ]
+    # Where matches can start: a unit, room or POI keyword ("cổng" before it), an airport, a surname; a city
+    # needs a listed city.
+    STARTS = {
+        **{name: _KEYWORD_START for name in (*(f"unit_{kind}" for kind in _KEYWORDS), "house_extra", "house_number",
+                                             "km_mark", "compact_unit")},
+        "poi": rf"(?<![\w.])(?:(?i:cổng|cong)|{_POI_KEYWORD})",
+        "airport": literal_words(_AIRPORT_ALT),
+        "street_bare": literal_words(_TITLE_SURNAME_ALT),
+    }
+    GATES = {"city": literal_words(_CITY_ALT)}
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []
@@ -477,20 +525,19 @@ class AddressRecognizer(VietnamesePatternRecognizer):
         components: dict[int, tuple[int, bool]] = {}
         # Rooms, floors and blocks alone ("khám tại phòng 12, tầng 2") are inside a facility, not an address.
         rooms: set[int] = set()
-        for pattern, compiled in self._compiled:
-            for match in compiled.finditer(text, overlapped=True):
-                found = self._component_end(text, match, pattern)
-                if found is None:
-                    continue
-                end, strong = found
-                start = match.start()
-                previous = components.get(start)
-                if previous is None or (end, strong) > previous:
-                    components[start] = (end, strong)
-                    if pattern.name == "house_extra":
-                        rooms.add(start)
-                    else:
-                        rooms.discard(start)
+        for pattern, _, match in self.pattern_matches(text):
+            found = self._component_end(text, match, pattern)
+            if found is None:
+                continue
+            end, strong = found
+            start = match.start()
+            previous = components.get(start)
+            if previous is None or (end, strong) > previous:
+                components[start] = (end, strong)
+                if pattern.name == "house_extra":
+                    rooms.add(start)
+                else:
+                    rooms.discard(start)
         # Drop components inside a longer one, then merge neighbours into chains.
         ordered = sorted(components.items(), key=lambda item: (item[0], -item[1][0]))
         chains: list[list[int | bool]] = []

@@ -187,6 +187,22 @@ class DateTimeRecognizer(VietnamesePatternRecognizer):
             0.5,
         ),
     ]
+    # What each pattern cannot match without (read off the pattern): an hour mark, a digit-separator-digit, a list
+    # separator between two numbers, a lunar word, a weekday, an English month, "tháng" and a number ...
+    GATES = {
+        **dict.fromkeys(("hour", "hour_range", "time", "hour_in_order"), r"\d\s?(?:h|giờ|gio|g|:)"),
+        **dict.fromkeys(("dmy", "month_year", "iso"), r"\d[/.-]\d"),
+        **dict.fromkeys(("day_month", "day_month_bare", "day_month_range"), r"\d[/-]\d"),
+        **dict.fromkeys(("day_list", "day_month_list"), rf"\d{_RANGE_SEP}\d"),
+        **dict.fromkeys(("weekday", "weekday_date"), r"(?:thứ|thu)\s|chủ nhật|chu nhat|cn"),
+        **dict.fromkeys(("month_alone", "month_words", "words", "day_words"), r"(?:tháng|thang)\s+\d"),
+        **dict.fromkeys(("compact_date", "compact_datetime"), r"\d{8}"),
+        "lunar": r"(?:mùng|mồng|mung)\s+\d|giêng|gieng|chạp|chap",
+        "english": r"(?-i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)",
+        "day_alone": r"(?:ngày|ngay)\s+\d",
+        "year": r"năm\s+\d",
+        "weekday_short": r"(?-i:t[2-7])",
+    }
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []

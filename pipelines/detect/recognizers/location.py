@@ -4,7 +4,7 @@ import regex
 from presidio_analyzer import Pattern
 
 from ..lexicon import CENTRAL_CITIES, COUNTRIES, KINSHIP_WORDS, WORLD_REGIONS, fold, alternation, capitalised_variants, case_variants, province_names
-from .base import CASE_SENSITIVE, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer
+from .base import CASE_SENSITIVE, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer, literal_words
 
 _PROVINCE_ANY_CASE_ALT = alternation(case_variants(list(province_names())))
 # Cities below province level ("Nha Trang") are VN_ADDRESS (AddressRecognizer), not LOCATION.
@@ -74,6 +74,9 @@ class LocationRecognizer(VietnamesePatternRecognizer):
             0.6,
         ),
     ]
+    # Where the name lists occur: a province or country starts there; a lower-case province must occur.
+    STARTS = {"province": literal_words(_PROVINCE_ALT), "country": literal_words(_COUNTRY_ALT)}
+    GATES = dict.fromkeys(("province_lower_after_cue", "province_lower_after_address"), literal_words(_LOWER_PROVINCE_ALT))
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []

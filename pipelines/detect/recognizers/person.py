@@ -29,7 +29,7 @@ from typing import List
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from .base import CASE_SENSITIVE, WORD, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer
+from .base import CAPITAL_AFTER_BOUNDARY, CASE_SENSITIVE, WORD, literal_words, WORD_BOUNDARY_AFTER, WORD_BOUNDARY_BEFORE, VietnamesePatternRecognizer
 
 _TITLE_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v[:1].isupper() and not v.isupper()})
 _UPPER_SURNAMES = alternation({v for v in case_variants(SURNAMES) if v.isupper()})
@@ -362,6 +362,17 @@ class PersonRecognizer(VietnamesePatternRecognizer):
             0.75,
         ),
     ]
+    # Where matches can start, for the patterns where trying only there is cheaper than a scan (measured):
+    # an honorific, a surname or a clan name (the word lists), a capital after a word boundary.
+    STARTS = {
+        "surname_lower": literal_words(_HONORIFIC_ALT),
+        "honorific_name": literal_words(_HONORIFIC_ALT),
+        "surname_title": literal_words(_TITLE_SURNAMES),
+        "surname_initial": literal_words(_TITLE_SURNAMES),
+        "surname_upper": literal_words(_UPPER_SURNAMES),
+        "highland_clan_first": literal_words(_CLANS_FIRST),
+        "foreign_after_title": CAPITAL_AFTER_BOUNDARY,
+    }
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []

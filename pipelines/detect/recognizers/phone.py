@@ -62,6 +62,11 @@ class PhoneRecognizer(VietnamesePatternRecognizer):
         Pattern("spelled", _SPELLED, 0.55),
         Pattern("mobile_old", rf"{_PHONE_LABEL}[\s:.]*(?P<pii>(?:\+?84|0){_SEP}1[2-9]\d(?:{_SEP}\d){{7}})(?!\d)", 0.6),
     ]
+    # What these patterns cannot match without: an extension keyword, "1[2-9]" and a digit.
+    GATES = {
+        "extension": r"máy lẻ|may le|máy nhánh|may nhanh|ext|nội bộ|noi bo",
+        "mobile_old": r"1[2-9]\d",
+    }
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []

@@ -55,6 +55,12 @@ class StaffIdRecognizer(VietnamesePatternRecognizer):
         Pattern("role_name_code", _ROLE_NAME_CODE, 0.9),
         Pattern("role_duty_code", _ROLE_DUTY_CODE, 0.9),
     ]
+    # What these patterns cannot match without: the certificate's letters, a staff label's word, "mã" or a bracket.
+    GATES = {
+        **dict.fromkeys(("cchn", "cchn_provincial"), r"CCHN|GPHN"),
+        **dict.fromkeys(("staff_code", "role_duty_code"), r"mã|ma|msnv|mnv|cchn|chứng chỉ hành nghề|chung chi hanh nghe"),
+        "role_name_code": r"\(|mã|ma|msnv",
+    }
     # No Presidio context words: every result already clears the threshold, so context would only
     # raise scores (and force word segmentation of every text that has one).
     CONTEXT: list = []
