@@ -32,7 +32,7 @@ SURNAMES = (
     "Tăng Thạch Thân Tiêu Tôn Tống Triệu Trình Từ Văn Vi Vương Yên Âu Bạch Biện Cù Cung Hàn "
     "Mùa Hạng Cháng Vừ Tráng Chảo Sình Danh Lò Cầm Quàng Hoàng "
     "Hầu Hoa Khương Lò Lạc Lò Mã Nông Ninh Sầm Sùng Thào Giàng Vàng Lầu Hạ Tiết Trang Ứng Viên Lữ "
-    "Nhữ Ngạc Âu Dư Đậu Đường Hồng Kha Lạng Lường Mông Nhan Ôn Phương Quản Tường Ung Vòng Ưng Bế"
+    "Nhữ Ngạc Âu Dư Đậu Đường Hồng Kha Lạng Lường Mông Nhan Ôn Phương Quản Tường Ung Vòng Ưng"
 ).split()
 
 # Middle and given names (identifiers.md §12.1-12.3 plus common ones); used to accept ALL-CAPS
@@ -54,7 +54,8 @@ NAME_SYLLABLES = (
     "Thể Thi Thiệu Thọ Thống Thuận Thức Tiếp Tịnh Tôn Trà Triết Triều Trịnh Trực Tuân Tuyên Tư "
     "Ưng Vịnh Võ Vượng Xương Yến Ái Châu Cầm Diên Dịu Đoan Hảo Huỳnh Khuyên Lụa Mận Ngà Nhạn "
     "Phấn Quế Sen Thắm Thanh Thêu Thủy Trúc Tươi Xoan Phong Phương Đức Trãi Du Lợi Kiệt Trinh "
-    "Hiếu Nhã Hợp Vĩ Hy Khoa Doanh Dân Bắc Hòa Huấn Quỳ Nghiêm Triệu Thìn Chương Luyến Xuyên Tun Bi Bo Tí Mít"
+    # (not Bế, Bồ/Bo, Chương, Luyến, Thìn: the synthetic generator draws from them, tests/test_synth_names_heldout.py)
+    "Hiếu Nhã Hợp Vĩ Hy Khoa Doanh Dân Bắc Hòa Huấn Quỳ Nghiêm Triệu Xuyên Tun Bi Tí Mít"
 ).split()
 
 # Kinship, politeness and professional titles that precede a name (identifiers.md §12.4, §11).

@@ -384,7 +384,8 @@ def _add_suppression(space: CellSpace, pattern: Pattern, findings: list[AuditFin
             cand = np.flatnonzero((differ == reach) & published)
             if len(cand):
                 break
-        if not len(cand):
+        if not len(cand):  # nothing left to suppress in its own table: a published cell of another table
+            added += _suppress_overlapping(space, pattern, f)  # that shares contributors with it
             continue
         same = cand[table.depth[cand] == table.depth[local]]
         pool = same if len(same) else cand
@@ -404,6 +405,25 @@ def _add_suppression(space: CellSpace, pattern: Pattern, findings: list[AuditFin
         pattern.audit_added[same] = True
         added += 1
     return added
+
+
+def _suppress_overlapping(space: CellSpace, pattern: Pattern, f: AuditFinding) -> int:
+    """Suppress the published cell, in any table, that shares the most inner rows with the finding's cell
+    (smallest count for a count finding, largest sum for a sum): the constraint that pins it comes from
+    there once its own table has nothing left to withhold. Returns 1, or 0 when no such cell is left."""
+    X = space.X.tocsc()
+    rows = X[:, f.cell].indices
+    shared = np.asarray(X[rows].sum(axis=0)).ravel()
+    published = ~pattern.count_suppressed & (space.count > 0) & (shared > 0)
+    published[pattern.var == pattern.var[f.cell]] = False
+    cand = np.flatnonzero(published)
+    if not len(cand):
+        return 0
+    values = space.count[cand] if f.measure == "count" else -space.sums[f.measure][cand]
+    pick = cand[np.lexsort((values, -shared[cand]))[0]]
+    same = pattern.var == pattern.var[pick]
+    pattern.count_suppressed[same] = pattern.sum_suppressed[same] = pattern.audit_added[same] = True
+    return 1
 
 
 # --- output ------------------------------------------------------------------------------------------
