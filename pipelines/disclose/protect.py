@@ -372,8 +372,10 @@ def _audit_and_fix(space: CellSpace, pattern: Pattern, params: SdcParams, prior:
 def _add_suppression(space: CellSpace, pattern: Pattern, findings: list[AuditFinding], escalate: set[int]) -> int:
     """For each finding, suppress the smallest published cell on a line through it (same table, every
     dimension equal but one; same level first), or failing that the nearest (fewest labels different).
-    A cell found three times gets every published cell on its nearest lines suppressed."""
-    added = 0
+    A cell found three times gets every published cell on its nearest lines suppressed. Only when that adds
+    nothing at all, each finding whose own table has nothing left suppresses the smallest published cell of
+    another table that shares contributors with it (:func:`_suppress_overlapping`)."""
+    added, stuck = 0, []
     for f in findings:
         table = space.tables[space.table_of[f.cell]]
         local = f.cell - table.start
@@ -384,8 +386,8 @@ def _add_suppression(space: CellSpace, pattern: Pattern, findings: list[AuditFin
             cand = np.flatnonzero((differ == reach) & published)
             if len(cand):
                 break
-        if not len(cand):  # nothing left to suppress in its own table: a published cell of another table
-            added += _suppress_overlapping(space, pattern, f)  # that shares contributors with it
+        if not len(cand):  # nothing left to suppress in its own table (see the last resort below)
+            stuck.append(f)
             continue
         same = cand[table.depth[cand] == table.depth[local]]
         pool = same if len(same) else cand
@@ -404,13 +406,16 @@ def _add_suppression(space: CellSpace, pattern: Pattern, findings: list[AuditFin
         pattern.sum_suppressed[same] = True
         pattern.audit_added[same] = True
         added += 1
+    if not added:
+        added = sum(_suppress_overlapping(space, pattern, f) for f in stuck)
     return added
 
 
 def _suppress_overlapping(space: CellSpace, pattern: Pattern, f: AuditFinding) -> int:
-    """Suppress the published cell, in any table, that shares the most inner rows with the finding's cell
-    (smallest count for a count finding, largest sum for a sum): the constraint that pins it comes from
-    there once its own table has nothing left to withhold. Returns 1, or 0 when no such cell is left."""
+    """Suppress a published cell of any table that shares inner rows with the finding's cell (the smallest
+    count for a count finding, the largest sum for a sum, the least utility lost): the constraint that pins
+    it comes from such cells once its own table has nothing left to withhold. Returns 1, or 0 when none is
+    left."""
     X = space.X.tocsc()
     rows = X[:, f.cell].indices
     shared = np.asarray(X[rows].sum(axis=0)).ravel()
@@ -420,7 +425,7 @@ def _suppress_overlapping(space: CellSpace, pattern: Pattern, f: AuditFinding) -
     if not len(cand):
         return 0
     values = space.count[cand] if f.measure == "count" else -space.sums[f.measure][cand]
-    pick = cand[np.lexsort((values, -shared[cand]))[0]]
+    pick = cand[np.argmin(values)]
     same = pattern.var == pattern.var[pick]
     pattern.count_suppressed[same] = pattern.sum_suppressed[same] = pattern.audit_added[same] = True
     return 1
