@@ -341,7 +341,6 @@ def _metadata(spec, frozen, summary: ReleaseSummary, lateness: int) -> dict:
     return meta | {"dp": dp_dataset.manifest_entry(spec, frozen), "columns": dp_dataset.interval_columns(spec)}
 
 
-
 AUDIT_FIGURES = ("checked", "certified", "local", "lp", "unaudited", "findings_left")
 
 

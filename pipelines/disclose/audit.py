@@ -52,8 +52,8 @@ TOL = 1e-6
 NOISE = 1e-9   # x a measure's scale: rounding error allowed to an LP point (the LP itself is feasible to 1e-7)
 # certificate searches: weight on small cells, also single inner rows, one search per cell not yet moved
 PASSES = ((1.0, False, True), (10.0, True, True))
-BLOCK_ROWS = (0, 400)
-POINT_BATCH, POINT_TRIES = 100, 2   # LP points: cells pushed together in one solve, batches a cell may be in  # local LPs: the directions' own rows, then blocks widened by one hop up to 400 rows
+BLOCK_ROWS = (0, 400)  # local LPs: the directions' own rows, then blocks widened by one hop up to 400 rows
+POINT_BATCH, POINT_TRIES = 100, 2   # LP points: cells pushed together in one solve, batches a cell may be in
 
 
 @dataclass
