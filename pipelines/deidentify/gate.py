@@ -141,41 +141,48 @@ def raw_values(con: duckdb.DuckDBPyConnection, workdir: Workdir, batch_id: str) 
             if f.separator:
                 values = f"unnest(string_split({values}, '{f.separator}'))"
             parts.append(f"SELECT DISTINCT '{f.name}' AS field, {values} AS v FROM {source}")
-    con.execute("CREATE OR REPLACE TEMP TABLE raw_v AS " + (" UNION ALL ".join(parts) if parts else
-                "SELECT NULL::VARCHAR AS field, NULL::VARCHAR AS v LIMIT 0"))
+    con.execute("CREATE OR REPLACE TEMP TABLE raw_v (field VARCHAR, v VARCHAR)")
+    for part in parts:  # one statement per field, so each DISTINCT may spill on its own
+        con.execute(f"INSERT INTO raw_v {part}")
 
 
 def _raw_identifiers(con: duckdb.DuckDBPyConnection, workdir: Workdir, batch_id: str) -> int:
     """Table ``raw_h(h, kind, field)`` of keyed hashes and ``firsts(h, n, kind)`` for n-gram starts."""
     place_names(con)
     raw_values(con, workdir, batch_id)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE raw_forms AS
-        SELECT DISTINCT field, kind, form, words, first FROM (
-            SELECT field, 'id' AS kind, gate_compact(v) AS form, len(string_split(gate_text(v), ' ')) AS words,
+    forms = [  # (field, kind, form, words, first) per form a raw value may take in a safe file
+        f"""SELECT field, 'id' AS kind, gate_compact(v) AS form, len(string_split(gate_text(v), ' ')) AS words,
                    string_split(gate_text(v), ' ')[1] AS first
-              FROM raw_v WHERE length(gate_compact(v)) >= {MIN_ID_CHARS} AND regexp_matches(v, '[0-9]')
-            UNION ALL
-            SELECT field, 'text', gate_text(v), len(string_split(gate_text(v), ' ')), string_split(gate_text(v), ' ')[1]
-              FROM raw_v WHERE len(string_split(gate_text(v), ' ')) >= 2 AND length(gate_text(v)) >= 5
-            UNION ALL
-            SELECT field, 'digits', gate_digits(v), 1, NULL FROM raw_v WHERE length(gate_digits(v)) >= {MIN_DIGITS}
-            UNION ALL  -- the same number without its leading zeros (a CCCD stored as an integer)
-            SELECT field, 'digits', ltrim(gate_digits(v), '0'), 1, NULL FROM raw_v
-              WHERE gate_digits(v) LIKE '0%' AND length(ltrim(gate_digits(v), '0')) >= {MIN_DIGITS}
-            UNION ALL  -- a phone written +84 …
-            SELECT field, 'digits', '84' || substr(gate_digits(v), 2), 1, NULL FROM raw_v
-              WHERE field = 'DIEN_THOAI' AND gate_digits(v) LIKE '0%' AND length(gate_digits(v)) >= {MIN_DIGITS}
-            UNION ALL  -- the social-insurance number inside a BHYT card (last 10 characters)
-            SELECT 'BHXH', 'digits', right(gate_compact(v), 10), 1, NULL FROM raw_v
-              WHERE field = 'MA_THE_BHYT' AND regexp_full_match(right(gate_compact(v), 10), '[0-9]{{10}}')
-        ) WHERE form NOT IN (SELECT name FROM places)""")
+              FROM raw_v WHERE length(gate_compact(v)) >= {MIN_ID_CHARS} AND regexp_matches(v, '[0-9]')""",
+        """SELECT field, 'text', gate_text(v), len(string_split(gate_text(v), ' ')), string_split(gate_text(v), ' ')[1]
+              FROM raw_v WHERE len(string_split(gate_text(v), ' ')) >= 2 AND length(gate_text(v)) >= 5""",
+        f"SELECT field, 'digits', gate_digits(v), 1, NULL FROM raw_v WHERE length(gate_digits(v)) >= {MIN_DIGITS}",
+        # the same number without its leading zeros (a CCCD stored as an integer)
+        f"""SELECT field, 'digits', ltrim(gate_digits(v), '0'), 1, NULL FROM raw_v
+              WHERE gate_digits(v) LIKE '0%' AND length(ltrim(gate_digits(v), '0')) >= {MIN_DIGITS}""",
+        # a phone written +84 …
+        f"""SELECT field, 'digits', '84' || substr(gate_digits(v), 2), 1, NULL FROM raw_v
+              WHERE field = 'DIEN_THOAI' AND gate_digits(v) LIKE '0%' AND length(gate_digits(v)) >= {MIN_DIGITS}""",
+        # the social-insurance number inside a BHYT card (last 10 characters)
+        """SELECT 'BHXH', 'digits', right(gate_compact(v), 10), 1, NULL FROM raw_v
+              WHERE field = 'MA_THE_BHYT' AND regexp_full_match(right(gate_compact(v), 10), '[0-9]{10}')""",
+    ]
+    # one statement per form: a single UNION ALL holds every branch's buffers at once and could exceed
+    # a small memory cap where each branch alone spills
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_forms_all AS {forms[0]}")
+    for form in forms[1:]:
+        con.execute(f"INSERT INTO raw_forms_all {form}")
+    con.execute("""CREATE OR REPLACE TEMP TABLE raw_forms AS SELECT DISTINCT field, kind, form, words, first
+        FROM raw_forms_all""")
+    con.execute("DELETE FROM raw_forms WHERE form IN (SELECT name FROM places)")
+    con.execute("DROP TABLE raw_forms_all")
+    # a row per (hash, field), not a list of fields per hash: a list aggregate cannot spill under a small cap
     con.execute("""CREATE OR REPLACE TEMP TABLE raw_h AS
-        SELECT gate_hash(kind, form) AS h, kind, list(DISTINCT field ORDER BY field) AS fields
-        FROM raw_forms GROUP BY ALL""")
+        SELECT DISTINCT gate_hash(kind, form) AS h, kind, field FROM raw_forms""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE firsts AS
         SELECT DISTINCT gate_hash('w', first) AS h, words AS n, kind FROM raw_forms
         WHERE ((kind = 'text' AND words >= {MIN_NAME_WORDS_IN_TEXT}) OR kind = 'id') AND words <= {MAX_NGRAM}""")
-    n = con.execute("SELECT count(*) FROM raw_h").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM (SELECT DISTINCT h, kind FROM raw_h)").fetchone()[0]
     con.execute("DROP TABLE raw_v")
     con.execute("DROP TABLE raw_forms")
     return n
@@ -217,26 +224,33 @@ def _distinct_values(con: duckdb.DuckDBPyConnection, source: str, columns: list[
 def _exact_hits(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[str]]]:
     """(column, value, raw fields) for the values in ``dv`` that hold a raw identifier, whole, as a word
     n-gram or as a digit run. The values stay in this process only long enough to find their rows."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE cand AS
-        WITH u AS (SELECT DISTINCT v FROM dv)
+    # one statement per form, each a simple pipeline: a single UNION ALL of the four needed all their
+    # buffers at once and could exceed a small memory cap where each part alone spills
+    con.execute("CREATE OR REPLACE TEMP TABLE u AS SELECT DISTINCT v FROM dv")
+    con.execute("""CREATE OR REPLACE TEMP TABLE cand AS
         -- a decimal amount (1859853.00) is not an identifier written with a dot: compacting it would
         -- join its cents to it (185985300) and match a 9-digit CMND by chance
-        SELECT v, gate_hash('id', gate_compact(v)) AS h FROM u WHERE NOT regexp_full_match(v, '-?[0-9]+[.][0-9]{{1,4}}')
-        UNION ALL SELECT v, gate_hash('text', gate_text(v)) FROM u
-        UNION ALL SELECT v, gate_hash('digits', gate_digits(run)) FROM
+        SELECT v, gate_hash('id', gate_compact(v)) AS h FROM u WHERE NOT regexp_full_match(v, '-?[0-9]+[.][0-9]{1,4}')""")
+    con.execute("INSERT INTO cand SELECT v, gate_hash('text', gate_text(v)) FROM u")
+    con.execute(f"""INSERT INTO cand SELECT v, gate_hash('digits', gate_digits(run)) FROM
             (SELECT v, unnest(regexp_extract_all(v, '[0-9](?:[0-9 -]*[0-9])?')) AS run FROM u)
-            WHERE length(gate_digits(run)) >= {MIN_DIGITS}
-        UNION ALL
-        SELECT w.v, gate_hash(f.kind, CASE WHEN f.kind = 'id' THEN array_to_string(w.words[w.i:w.i + f.n - 1], '')
-                                          ELSE array_to_string(w.words[w.i:w.i + f.n - 1], ' ') END)
-        FROM (SELECT v, words, i, gate_hash('w', words[i]) AS hw FROM
-                (SELECT v, words, unnest(range(1, len(words) + 1)) AS i FROM
-                    (SELECT v, string_split(gate_text(v), ' ') AS words FROM u))) w
-        JOIN firsts f ON f.h = w.hw AND w.i + f.n - 1 <= len(w.words)""")
+            WHERE length(gate_digits(run)) >= {MIN_DIGITS}""")
+    # n-grams: first the (value, position) pairs where a raw identifier's first word occurs (one row per
+    # word, no copy of the word list), then the n-gram from there; a row per position carrying the whole
+    # word list used memory quadratic in a note's length
+    con.execute("""INSERT INTO cand
+        SELECT v, gate_hash(kind, CASE WHEN kind = 'id' THEN array_to_string(words[i:i + n - 1], '')
+                                      ELSE array_to_string(words[i:i + n - 1], ' ') END)
+        FROM (SELECT s.v, s.i, f.n, f.kind, string_split(gate_text(s.v), ' ') AS words FROM
+                (SELECT v, unnest(string_split(gate_text(v), ' ')) AS word,
+                        generate_subscripts(string_split(gate_text(v), ' '), 1) AS i FROM u) s
+              JOIN firsts f ON f.h = gate_hash('w', s.word))
+        WHERE i + n - 1 <= len(words)""")
+    # one join per statement (two hash joins in one pipeline cannot both spill); the hits are few
+    con.execute("CREATE OR REPLACE TEMP TABLE hit AS SELECT DISTINCT c.v, r.field FROM cand c JOIN raw_h r ON r.h = c.h")
     return [(col, v, fields) for col, v, fields in con.execute("""
-        SELECT d.col, c.v, list(DISTINCT r.field ORDER BY r.field) FROM cand c
-        JOIN (SELECT h, unnest(fields) AS field FROM raw_h) r ON r.h = c.h
-        JOIN dv d ON d.v = c.v GROUP BY d.col, c.v ORDER BY d.col, c.v""").fetchall()]
+        SELECT d.col, h.v, list(DISTINCT h.field ORDER BY h.field) FROM hit h
+        JOIN dv d ON d.v = h.v GROUP BY d.col, h.v ORDER BY d.col, h.v""").fetchall()]
 
 
 def _detector_candidates(con: duckdb.DuckDBPyConnection, free_text: list[str],
@@ -313,6 +327,7 @@ def scan_safe_files(workdir: Workdir, batch_id: str, root: Path, *, exempt: set[
     schema = load_schema()
     con = duck.connect(workdir=workdir)
     try:
+        con.execute("SET preserve_insertion_order = false")  # the gate writes nothing; its results are sorted
         sql_macros(con, secrets.token_hex(16))
         report.raw_identifiers = _raw_identifiers(con, workdir, batch_id)
         to_detect: dict[str, list[tuple[str, str, Path, bool]]] = {}
