@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from pipelines.workdir import scratch_path
 
@@ -52,12 +51,6 @@ def default_shards(configured: int | None, *, mapped: bool = False) -> int:
 
 def read_json(path: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-
-
-def write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    tmp = scratch_path(path.parent, f".{path.stem}", ".parquet")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
 
 
 def replace_folder(new: Path, target: Path) -> None:

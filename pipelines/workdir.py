@@ -7,6 +7,8 @@ Every zone holding personal data (``landing/``, ``staging/``, ``rejects/``, ``tm
 created 0700, and stages that write there run under :func:`private_files` (umask 077), so their
 folders are 0700 and their files 0600 whatever the caller's umask. Scratch files get names unique
 per host, process and call (:func:`scratch_path`); those of dead processes are removed on the next run.
+Parquet files are written whole or not at all through :class:`AtomicParquetWriter` (or
+:func:`write_parquet_atomic` for one table): a 0600 scratch file, then one rename onto the target.
 """
 from __future__ import annotations
 
@@ -23,7 +25,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 PRIVATE_ZONES = ("landing", "staging", "rejects", "tmp", "restricted")
 PRIVATE_DIR_MODE, PRIVATE_FILE_MODE = 0o700, 0o600
@@ -146,6 +151,90 @@ def write_private_bytes(path: Path, data: bytes) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return path
+
+
+# --- Parquet written whole or not at all ------------------------------------------------------
+
+class AtomicParquetWriter:
+    """A Parquet file at ``path`` written piece by piece under a scratch name and put in place whole.
+
+    The scratch file is created 0600 whatever the umask, beside ``path`` unless ``scratch_dir`` is given
+    (``tmp/``, for folders whose readers glob ``*.parquet``), named ``<scratch_stem>.~…~.parquet``
+    (default stem ``.<path stem>``). :meth:`commit` closes it, creates ``path``'s folder if needed and
+    renames it onto ``path`` in one step; :meth:`abort`, or an error inside a ``with`` block, removes it
+    and leaves ``path`` as it was. Writer options (``compression`` and the like) go to pyarrow."""
+
+    def __init__(self, path: str | os.PathLike, schema: "pa.Schema", *, scratch_dir: str | os.PathLike | None = None,
+                 scratch_stem: str | None = None, compression: str = "zstd", **options: object):
+        import pyarrow.parquet as pq
+
+        self.path = Path(path)
+        folder = Path(scratch_dir) if scratch_dir is not None else self.path.parent
+        folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+        self.scratch = create_private_file(scratch_path(folder, scratch_stem or f".{self.path.stem}", ".parquet"))
+        try:
+            self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self.scratch, schema, compression=compression,
+                                                                      **options)
+        except BaseException:
+            self.scratch.unlink(missing_ok=True)
+            raise
+        self.schema: pa.Schema = self._writer.schema
+
+    def write(self, data: "pa.Table | pa.RecordBatch", row_group_size: int | None = None) -> None:
+        if self._writer is None:
+            raise ValueError(f"{self.path.name}: the Parquet writer is already closed")
+        self._writer.write(data, row_group_size=row_group_size)
+
+    def close(self) -> None:
+        """Finish the scratch file (its footer) without putting it in place yet."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.close()
+
+    def commit(self) -> Path:
+        """Put the finished file at ``path`` (0600), replacing what was there; on failure nothing changes."""
+        try:
+            self.close()
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+            os.chmod(self.scratch, PRIVATE_FILE_MODE)
+            os.replace(self.scratch, self.path)
+        except BaseException:
+            self.abort()
+            raise
+        return self.path
+
+    def abort(self) -> None:
+        """Drop the scratch file; ``path`` stays as it was."""
+        with contextlib.suppress(Exception):
+            self.close()
+        self.scratch.unlink(missing_ok=True)
+
+    def __enter__(self) -> "AtomicParquetWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def write_parquet_atomic(table: "pa.Table", path: str | os.PathLike, *, row_group_size: int | None = None,
+                         **options) -> Path:
+    """Write one table to ``path`` whole or not at all (see :class:`AtomicParquetWriter` for ``options``)."""
+    with AtomicParquetWriter(path, table.schema, **options) as writer:
+        writer.write(table, row_group_size=row_group_size)
+    return writer.path
+
+
+def create_private_file(path: Path) -> Path:
+    """Create ``path`` empty and 0600 whatever the umask (it must not exist yet)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE_MODE)
+    finally:
+        os.close(fd)
     return path
 
 

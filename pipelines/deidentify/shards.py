@@ -25,7 +25,6 @@ committed and changes nothing; re-running the batch plans a new attempt that rew
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import shutil
 from collections import Counter
@@ -55,8 +54,8 @@ from pipelines.quality.validated import (StagedDataChanged, read_validated, vali
 from pipelines import shards as shared
 from pipelines.schema import EPISODE_TABLES, load_schema
 from pipelines.shards import (COMMITTED, PLAN, RESULT, ShardsIncomplete, read_json, replace_folder,  # noqa: F401
-                              shard_of, write_parquet_atomic)  # ShardsIncomplete: raised here, by the close
-from pipelines.workdir import Workdir, scratch_path, sha256_file, writes_private
+                              shard_of)  # ShardsIncomplete: raised here, by the close
+from pipelines.workdir import AtomicParquetWriter, Workdir, sha256_file, write_parquet_atomic, writes_private
 
 PERSONS, VAULT_PAIRS = "persons.parquet", "vault.arrow"
 PERSON_COLUMNS = ["MA_LK", "MA_CSKCB", "SO_CCCD", "MA_THE_BHYT", "MA_BN"]
@@ -265,19 +264,13 @@ def merge_parquet(paths: list[Path], target: Path, workdir: Workdir) -> None:
     order = np.concatenate([np.full(len(pos), k, dtype=np.int32) for k, pos in enumerate(positions)])
     order = order[np.argsort(np.concatenate(positions), kind="stable")]  # the shard of each output row
     readers = [_Rows(p, schema) for p in paths]
-    workdir.tmp.mkdir(parents=True, exist_ok=True)
-    tmp = scratch_path(workdir.tmp, f"safe-{target.parent.name}-{target.stem}", ".parquet")
     step = batch_rows()
-    try:
-        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-            if not len(order):
-                writer.write_table(schema.empty_table())
-            for start in range(0, len(order), step):
-                writer.write_table(interleave(order[start:start + step], readers))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with AtomicParquetWriter(target, schema, scratch_dir=workdir.tmp,
+                             scratch_stem=f"safe-{target.parent.name}-{target.stem}") as writer:
+        if not len(order):
+            writer.write(schema.empty_table())
+        for start in range(0, len(order), step):
+            writer.write(interleave(order[start:start + step], readers))
 
 
 def interleave(shard_of_row: np.ndarray, readers: list[_Rows]) -> pa.Table:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,7 +13,6 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
-import pyarrow.parquet as pq
 
 from pipelines.duck import batch_rows
 from pipelines.deidentify.actions import ACTIONS, TableContext
@@ -28,7 +26,7 @@ from pipelines.deidentify.transforms import Keyring, Pseudonymiser, Surrogates
 from pipelines.logs import logged_stage
 from pipelines.quality.validated import iter_validated, read_validated
 from pipelines.schema import EPISODE_TABLES, Schema, load_schema
-from pipelines.workdir import Workdir, scratch_path, writes_private
+from pipelines.workdir import AtomicParquetWriter, Workdir, writes_private
 
 if TYPE_CHECKING:
     from pipelines.detect.redact import CleanTexts
@@ -126,11 +124,15 @@ class Deidentifier:
                 table_id, in_shard, rows_per_piece=min(PIECE_ROWS, batch_rows()))
             writer = _SafeWriter(self.workdir, target, table_id)
             stats: dict = {}
-            for piece in pieces:
-                main, special, piece_stats = self.run_table(table_id, piece, xml1, persons, flags)
-                writer.write(main, special)
-                stats = merge_counts(stats, piece_stats)
-            writer.close()
+            try:
+                for piece in pieces:
+                    main, special, piece_stats = self.run_table(table_id, piece, xml1, persons, flags)
+                    writer.write(main, special)
+                    stats = merge_counts(stats, piece_stats)
+                writer.close()
+            except BaseException:
+                writer.abort()
+                raise
             tables[table_id] = stats
         return {"episodes": xml1.num_rows, "tables": tables, "special_episodes": self.summary.special_episodes}
 
@@ -281,7 +283,7 @@ class _SafeWriter:
     def __init__(self, workdir: Workdir, target: Path, table_id: str):
         self.workdir = workdir
         self.paths = {"main": target / f"{table_id}.parquet", "special": target / SPECIAL_DIR / f"{table_id}.parquet"}
-        self.writers: dict[str, tuple[pq.ParquetWriter, Path]] = {}
+        self.writers: dict[str, AtomicParquetWriter] = {}
         self.positions: dict[str, list[pa.Array]] = {"main": [], "special": []}
         self.empty_main: pa.Table | None = None
 
@@ -294,28 +296,28 @@ class _SafeWriter:
             self.positions[kind].append(table.column(ROW_POSITION).combine_chunks())
             table = table.drop_columns([ROW_POSITION])
             if kind not in self.writers:
-                self.workdir.tmp.mkdir(parents=True, exist_ok=True)
-                tmp = scratch_path(self.workdir.tmp, f"safe-{self.paths[kind].parent.name}-{self.paths[kind].stem}",
-                                   ".parquet")
-                self.writers[kind] = (pq.ParquetWriter(tmp, table.schema, compression="zstd"), tmp)
-            self.writers[kind][0].write_table(table.cast(self.writers[kind][0].schema))
+                path = self.paths[kind]
+                self.writers[kind] = AtomicParquetWriter(path, table.schema, scratch_dir=self.workdir.tmp,
+                                                         scratch_stem=f"safe-{path.parent.name}-{path.stem}")
+            self.writers[kind].write(table.cast(self.writers[kind].schema))
 
     def close(self) -> None:
         if "main" not in self.writers and self.empty_main is not None:  # every row special: an empty main file
             self.write_empty()
         for kind, path in self.paths.items():
             if kind in self.writers:
-                writer, tmp = self.writers[kind]
-                writer.close()
-                path.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp, path)
+                self.writers[kind].commit()
                 positions = pa.chunked_array(self.positions[kind], pa.int64())
                 feather.write_feather(pa.table({ROW_POSITION: positions}), positions_path(path))
 
+    def abort(self) -> None:
+        """Drop the scratch files of a table that failed half-way."""
+        for writer in self.writers.values():
+            writer.abort()
+
     def write_empty(self) -> None:
-        tmp = scratch_path(self.workdir.tmp, f"safe-{self.paths['main'].stem}", ".parquet")
-        self.workdir.tmp.mkdir(parents=True, exist_ok=True)
-        self.writers["main"] = (pq.ParquetWriter(tmp, self.empty_main.schema, compression="zstd"), tmp)
+        self.writers["main"] = AtomicParquetWriter(self.paths["main"], self.empty_main.schema, scratch_dir=self.workdir.tmp,
+                                                   scratch_stem=f"safe-{self.paths['main'].stem}")
 
 
 def positions_path(parquet: Path) -> Path:

@@ -21,13 +21,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import yaml
 
 from pipelines.extract.anonymise import anonymise
 from pipelines.extract.request import PERIOD_COLUMN, ExtractRequest, RequestError, parse_filter, parse_period
 from pipelines.ledger import Ledger, LedgerEntry
-from pipelines.workdir import Workdir, private_files, scratch_path, write_private_bytes, writes_private
+from pipelines.workdir import Workdir, private_files, write_parquet_atomic, write_private_bytes, writes_private
 
 TOKEN_DOMAINS = {"PERSON_ID": "person", "MA_LK": "episode", "MA_BAC_SI": "staff", "NGUOI_THUC_HIEN": "staff",
                  "MA_BS_DOC_KQ": "staff", "MA_TTDV": "staff"}
@@ -227,14 +226,7 @@ def _write(workdir: Workdir, extract_id: str, table: pa.Table, report: dict, say
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(extracts_root(workdir), 0o700)
         os.chmod(folder, 0o700)
-        data_path = folder / "extract.parquet"
-        tmp = scratch_path(folder, "extract", ".parquet")
-        try:
-            pq.write_table(table, tmp, compression="zstd")
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, data_path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        data_path = write_parquet_atomic(table, folder / "extract.parquet", scratch_stem="extract")
         report_path = write_private_bytes(folder / "report.json",
                                           json.dumps(report, ensure_ascii=False, indent=2, default=str).encode())
     Ledger(workdir.ledger_url()).record([LedgerEntry(

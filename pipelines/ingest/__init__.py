@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 from pipelines.ingest.staging import StagingWriter
 from pipelines.ledger import Ledger, LedgerEntry
 from pipelines.logs import stage_context
-from pipelines.workdir import Workdir, batch_id_for, scratch_path, sha256_file, writes_private
+from pipelines.workdir import AtomicParquetWriter, Workdir, batch_id_for, scratch_path, sha256_file, writes_private
 
 log = logging.getLogger(__name__)
 SOURCE_SUFFIXES = {".xml": "xml", ".csv": "csv", ".parquet": "parquet"}
@@ -354,15 +354,14 @@ def _merge_parts(workdir: Workdir, group: list[str], merged: str) -> None:
         inputs = [p for p in (workdir.staged_table(table_id) / f"{g}.parquet" for g in group) if p.exists()]
         if not inputs:
             continue
-        tmp = scratch_path(workdir.tmp, f"compact-{table_id}-{merged}", ".parquet")
         schema = pq.ParquetFile(inputs[0]).schema_arrow
-        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        with AtomicParquetWriter(workdir.staged_table(table_id) / f"{merged}.parquet", schema, scratch_dir=workdir.tmp,
+                                 scratch_stem=f"compact-{table_id}-{merged}") as writer:
             for path in inputs:
                 for batch in pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP_ROWS):
                     table = pa.Table.from_batches([batch]).cast(schema)
                     sources.update(pc.unique(table.column("_source_sha256")).to_pylist())
-                    writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-        os.replace(tmp, workdir.staged_table(table_id) / f"{merged}.parquet")
+                    writer.write(table, row_group_size=ROW_GROUP_ROWS)
     for sha in sources:
         marker = staged_at_path(workdir, sha)
         marker.parent.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.schema import LINEAGE_COLUMNS, STAGED_TABLES, Schema, load_schema
-from pipelines.workdir import Workdir, scratch_path
+from pipelines.workdir import AtomicParquetWriter, Workdir, scratch_path, write_parquet_atomic
 
 EXTRA_COLUMN = "_extra"
 REJECT_SCHEMA = pa.schema([
@@ -80,8 +80,7 @@ class StagingWriter:
         self.source_file: str | None = None
         self.source_sha256: str | None = None
         self._buffers: dict[str, _TableBuffer] = defaultdict(_TableBuffer)
-        self._writers: dict[str, pq.ParquetWriter] = {}
-        self._tmp_paths: dict[str, Path] = {}
+        self._writers: dict[str, AtomicParquetWriter] = {}
         self.counts: dict[str, int] = defaultdict(int)
         self.source_counts: dict[str, dict[str, int]] = {}
         self.rejects: list[dict] = []
@@ -99,10 +98,8 @@ class StagingWriter:
     def source_rejects(self, source_sha256: str) -> int:
         return sum(1 for r in self.rejects if r["source_sha256"] == source_sha256)
 
-    def _tmp_path(self, table_id: str) -> Path:
-        if table_id not in self._tmp_paths:
-            self._tmp_paths[table_id] = scratch_path(self.workdir.tmp, f"{table_id}-{self.name}", ".parquet")
-        return self._tmp_paths[table_id]
+    def _part_path(self, table_id: str) -> Path:
+        return self.workdir.staged_table(table_id) / f"{self.name}.parquet"
 
     def add(self, table_id: str, row: dict[str, str | None], hoso_index: int,
             extra: dict[str, str] | None = None) -> None:
@@ -152,8 +149,9 @@ class StagingWriter:
         arrow_schema = table_arrow_schema(self.schema.table(table_id).columns)
         batch = buffer.to_arrow(arrow_schema, self.batch_id)
         if table_id not in self._writers:
-            self._writers[table_id] = pq.ParquetWriter(self._tmp_path(table_id), arrow_schema, compression="zstd")
-        self._writers[table_id].write_table(batch, row_group_size=ROW_GROUP_ROWS)
+            self._writers[table_id] = AtomicParquetWriter(self._part_path(table_id), arrow_schema, scratch_dir=self.workdir.tmp,
+                                                          scratch_stem=f"{table_id}-{self.name}")
+        self._writers[table_id].write(batch, row_group_size=ROW_GROUP_ROWS)
         self._flushed.update(sha for _, sha, _ in buffer.runs)
 
     def commit(self) -> dict[str, int]:
@@ -182,39 +180,34 @@ class StagingWriter:
 
     def _place_parts(self) -> None:
         for table_id in STAGED_TABLES:
-            target = self.workdir.staged_table(table_id) / f"{self.name}.parquet"
             if table_id in self._writers and self.counts.get(table_id):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(self._tmp_path(table_id), target)
+                self._writers[table_id].commit()
             else:
                 if table_id in self._writers:
-                    self._tmp_path(table_id).unlink(missing_ok=True)
-                target.unlink(missing_ok=True)
+                    self._writers[table_id].abort()
+                self._part_path(table_id).unlink(missing_ok=True)
         # rejects stay one small file per source (few sources have any): rejects/<sha256>.parquet, or
         # rejects/<name>.parquet for a writer made for one named source (database pulls)
         for sha in self.source_counts:
             stem = self.name if self._single else sha
             rows = [r for r in self.rejects if r["source_sha256"] == sha]
             reject_path = self.workdir.rejects / f"{stem}.parquet"
-            if rows:
-                tmp = scratch_path(self.workdir.tmp, f"rejects-{stem}", ".parquet")
-                pq.write_table(pa.Table.from_pylist(rows, schema=REJECT_SCHEMA), tmp)
-                os.replace(tmp, reject_path)
+            if rows:  # pyarrow's default compression (snappy), as reject files always had
+                write_parquet_atomic(pa.Table.from_pylist(rows, schema=REJECT_SCHEMA), reject_path,
+                                     scratch_dir=self.workdir.tmp, scratch_stem=f"rejects-{stem}", compression="snappy")
             else:
                 reject_path.unlink(missing_ok=True)
 
     def _purge_tmp(self) -> None:
-        for table_id in list(self._writers):
-            path = self._tmp_path(table_id)
-            table = pq.read_table(path)
+        for writer in self._writers.values():  # closed: each scratch file is finished, not yet in place
+            table = pq.read_table(writer.scratch)
             keep = pc.invert(pc.is_in(table.column("_source_sha256"),
                                       value_set=pa.array(sorted(self._purge), pa.string())))
-            pq.write_table(table.filter(keep), path, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+            pq.write_table(table.filter(keep), writer.scratch, compression="zstd", row_group_size=ROW_GROUP_ROWS)
 
     def abort(self) -> None:
-        for table_id, writer in self._writers.items():
-            writer.close()
-            self._tmp_path(table_id).unlink(missing_ok=True)
+        for writer in self._writers.values():
+            writer.abort()
         self._writers.clear()
         self._buffers.clear()
 
@@ -286,9 +279,8 @@ def remove_sources(workdir: Workdir, part: str, sources: list[str]) -> None:
             path.unlink()
             continue
         source = pq.ParquetFile(path)
-        tmp = scratch_path(workdir.tmp, f"rewrite-{path.parent.name}-{part}", ".parquet")
-        with pq.ParquetWriter(tmp, source.schema_arrow, compression="zstd") as writer:
+        with AtomicParquetWriter(path, source.schema_arrow, scratch_dir=workdir.tmp,
+                                 scratch_stem=f"rewrite-{path.parent.name}-{part}") as writer:
             for batch in source.iter_batches(batch_size=ROW_GROUP_ROWS):
                 keep = pc.invert(pc.is_in(batch.column(column), value_set=drop))
-                writer.write_table(pa.Table.from_batches([batch.filter(keep)]), row_group_size=ROW_GROUP_ROWS)
-        os.replace(tmp, path)
+                writer.write(pa.Table.from_batches([batch.filter(keep)]), row_group_size=ROW_GROUP_ROWS)

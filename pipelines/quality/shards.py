@@ -54,8 +54,8 @@ from pipelines.quality.validate import (EXAMPLE_ROWS, HOSO_FILE, ROW, STAGE, Rul
 from pipelines.quality.validated import (INDEX, StagedDataChanged, file_entries, index_document, verdicts_path,
                                          write_json_atomic)
 from pipelines.schema import EPISODE_TABLES, load_schema
-from pipelines.shards import COMMITTED, PLAN, RESULT, read_json, shard_of, write_parquet_atomic
-from pipelines.workdir import Workdir, sha256_file, writes_private
+from pipelines.shards import COMMITTED, PLAN, RESULT, read_json, shard_of
+from pipelines.workdir import Workdir, sha256_file, write_parquet_atomic, writes_private
 
 log = logging.getLogger(__name__)
 KEYS = "keys.parquet"
