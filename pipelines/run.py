@@ -5,11 +5,19 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pipelines.locks import holds_release_lock
 from pipelines.logs import logged_stage, stage_context
 from pipelines.workdir import Workdir
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    import pandas as pd
+
+    from pipelines.datasets import DatasetSpec
+    from pipelines.datasets.periods import FrozenPeriod
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +126,7 @@ class ReleaseSummary:
     held_back: int = 0
     utility: dict = field(default_factory=dict)
     already_published: bool = False
-    epsilon_spent: float = 0.0  # dp: ε this run spent on its new periods
+    epsilon_spent: float = 0.0  # dp: ε spent on its new periods (those the previous release did not carry)
     epsilon_remaining: float | None = None  # dp: what the dataset's budget has left
 
 
@@ -152,8 +160,8 @@ def release(workdir: Workdir, *, say: Callable[[str], None] = log.info, as_of=No
     return summaries
 
 
-def release_scope(as_of=None, datasets: list[str] | None = None, lateness_days: int | None = None,
-                  config=None) -> tuple[list, object, int]:
+def release_scope(as_of: dt.date | None = None, datasets: list[str] | None = None,
+                  lateness_days: int | None = None, config=None) -> tuple[list[DatasetSpec], dt.date, int]:
     """The declared datasets to release (all, or those named), the day that decides closure and the lateness."""
     import datetime as dt
 
@@ -171,7 +179,7 @@ def release_scope(as_of=None, datasets: list[str] | None = None, lateness_days: 
 class DatasetPlan:
     """A dataset's periods as the release sees them: closed ones (frozen or due), the new ones among
     them (closed, not frozen yet: the pieces to freeze), open ones, and rows per period and batch."""
-    counts: object  # DataFrame: period, batch_id, n (rows of the chosen episode versions)
+    counts: pd.DataFrame  # period, batch_id, n (rows of the chosen episode versions)
     undated: int
     closed: list[str]
     open: list[str]
@@ -181,7 +189,7 @@ class DatasetPlan:
         return sorted(set(self.counts.loc[self.counts["period"] == period, "batch_id"]))
 
 
-def plan_dataset(workdir: Workdir, spec, *, as_of, lateness: int) -> DatasetPlan:
+def plan_dataset(workdir: Workdir, spec: DatasetSpec, *, as_of: dt.date, lateness: int) -> DatasetPlan:
     """Which periods of ``spec`` are closed and which of them are not frozen yet. For a dp dataset the
     ε of every new period is checked first, all or nothing (:class:`pipelines.dp.BudgetExceeded`,
     nothing spent), after refunding a spend left by a run killed between spend and freeze."""
@@ -222,7 +230,7 @@ def piece_name(dataset: str, period: str) -> str:
 
 
 @holds_release_lock
-def plan_release(workdir: Workdir, *, as_of=None, datasets: list[str] | None = None,
+def plan_release(workdir: Workdir, *, as_of: dt.date | None = None, datasets: list[str] | None = None,
                  lateness_days: int | None = None, config=None) -> list[dict]:
     """The pieces of the next release, for mapped tasks: one ``{dataset, period, batches}`` per closed
     period not frozen yet, of every dataset. A dp dataset its budget cannot pay gets no piece (the
@@ -242,8 +250,8 @@ def plan_release(workdir: Workdir, *, as_of=None, datasets: list[str] | None = N
     return pieces
 
 
-def freeze_piece(workdir: Workdir, spec, period: str, batches: list[str], *,
-                 say: Callable[[str], None] = log.info):
+def freeze_piece(workdir: Workdir, spec: DatasetSpec, period: str, batches: list[str], *,
+                 say: Callable[[str], None] = log.info) -> FrozenPeriod:
     """Freeze one piece of the release, a closed period of a dataset (sdc: inner cells -> protect;
     dp: ε spent, OpenDP noise), under its piece lock (:func:`pipelines.locks.piece_lock`: other pieces
     run at once). Idempotent: a period frozen already is returned as it is (nothing recomputed, no ε
