@@ -401,10 +401,11 @@ def _publish(workdir: Workdir, spec, frozen: list, summary: ReleaseSummary, late
     from pipelines.datasets import utility
     from pipelines.publish import publish_release
 
-    # the suppression reasons stay in the restricted zone (frozen store); only the flag is published
+    # the suppression reasons stay in the restricted zone (frozen store); only the flag is published.
+    # Tables in the config's order, whether a period was frozen by this run or loaded from the store.
+    names = [t.name for t in spec.tables if any(t.name in f.tables for f in frozen)]
     tables = {name: pd.concat([f.tables[name] for f in frozen if name in f.tables], ignore_index=True)
-              .drop(columns=["suppression"], errors="ignore")
-              for name in dict.fromkeys(n for f in frozen for n in f.tables)}
+              .drop(columns=["suppression"], errors="ignore") for name in names}
     summary.cells = sum(len(t) for t in tables.values())
     summary.suppressed_cells = int(sum(t["suppressed"].astype(bool).sum() for t in tables.values()
                                        if "suppressed" in t.columns))

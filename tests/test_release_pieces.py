@@ -29,6 +29,9 @@ DP_DATASETS = TEST_DATASETS.replace("  enc:\n", "  encdp:\n").replace(
     "disclosure: {method: dp, epsilon: 1.0, mechanism: laplace, max_contributions: 1,\n"
     "                 bounds: {total_cost_vnd: [0, 1000]}}")
 CONSUMER = "release:encdp"
+# the tables not in name order: a release lists them in the config's order, whichever way they were frozen
+PROVINCE = "      - {name: province_quarter, period: quarter, dimensions: [province]}\n"
+UNSORTED = TEST_DATASETS.replace(PROVINCE, "").replace("    tables:\n", "    tables:\n" + PROVINCE)
 
 
 def two_quarters() -> list[dict]:
@@ -73,7 +76,8 @@ def without_times(doc):
 
 
 def test_pieces_then_the_release_step_give_the_release_of_the_step_alone(tmp_path):
-    config = write_datasets(tmp_path)
+    config = write_datasets(tmp_path, UNSORTED)
+    assert [t.name for t in load_datasets(config)[0].tables][0] == "province_quarter"
     alone, mapped = root_with_data(tmp_path, "alone"), root_with_data(tmp_path, "mapped")
     [one] = release(alone, as_of=AS_OF, config=config)
 
