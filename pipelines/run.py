@@ -5,11 +5,19 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pipelines.locks import holds_release_lock
 from pipelines.logs import logged_stage, stage_context
 from pipelines.workdir import Workdir
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    import pandas as pd
+
+    from pipelines.datasets import DatasetSpec
+    from pipelines.datasets.periods import FrozenPeriod
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +126,7 @@ class ReleaseSummary:
     held_back: int = 0
     utility: dict = field(default_factory=dict)
     already_published: bool = False
-    epsilon_spent: float = 0.0  # dp: ε this run spent on its new periods
+    epsilon_spent: float = 0.0  # dp: ε spent on its new periods (those the previous release did not carry)
     epsilon_remaining: float | None = None  # dp: what the dataset's budget has left
 
 
@@ -128,24 +136,17 @@ def release(workdir: Workdir, *, say: Callable[[str], None] = log.info, as_of=No
             datasets: list[str] | None = None, lateness_days: int | None = None,
             config=None) -> list[ReleaseSummary]:
     """THE release step (``andanh run``, ``andanh release`` and the DAG call it): per declared dataset,
-    the inner cells of every closed period not released before -> protect (``sdc``) or OpenDP noise paid
-    from the dataset's ε budget (``dp``) -> frozen; then every frozen period -> publish_release. A dp
-    dataset whose budget cannot pay is refused (nothing spent or published for it), the others are
-    released, then :class:`pipelines.dp.BudgetExceeded` is raised. ``as_of`` (a date, default today in UTC) decides which periods are closed;
-    ``config`` is another datasets YAML (default: the shipped one)."""
-    import datetime as dt
-
-    from pipelines.datasets import load_datasets
-    from pipelines.datasets.periods import lateness_days as lateness_setting
-
-    as_of = as_of or dt.datetime.now(dt.timezone.utc).date()
-    lateness = lateness_setting(lateness_days)
-    specs = [s for s in load_datasets(config) if not datasets or s.name in datasets]
-    missing = set(datasets or []) - {s.name for s in specs}
-    if missing:
-        raise KeyError(f"no dataset {', '.join(sorted(missing))}")
+    its plan (:func:`plan_dataset`: the closed periods, which are new) -> each new (dataset, period)
+    piece frozen (:func:`freeze_piece`: inner cells -> protect (``sdc``) or OpenDP noise paid from the
+    dataset's ε budget (``dp``) -> frozen) -> every frozen period -> publish_release. The DAG runs the
+    same plan and pieces as mapped tasks first (:func:`plan_release`), so this step then finds nothing
+    new to freeze and publishes. A dp dataset whose budget cannot pay is refused (nothing spent or
+    published for it), the others are released, then :class:`pipelines.dp.BudgetExceeded` is raised.
+    ``as_of`` (a date, default today in UTC) decides which periods are closed; ``config`` is another
+    datasets YAML (default: the shipped one)."""
     from pipelines.dp import BudgetExceeded
 
+    specs, as_of, lateness = release_scope(as_of, datasets, lateness_days, config)
     summaries, refused = [], []
     for spec in specs:
         with stage_context(dataset=spec.name):
@@ -157,6 +158,117 @@ def release(workdir: Workdir, *, say: Callable[[str], None] = log.info, as_of=No
     if refused:
         raise BudgetExceeded("; ".join(refused))
     return summaries
+
+
+def release_scope(as_of: dt.date | None = None, datasets: list[str] | None = None,
+                  lateness_days: int | None = None, config=None) -> tuple[list[DatasetSpec], dt.date, int]:
+    """The declared datasets to release (all, or those named), the day that decides closure and the lateness."""
+    import datetime as dt
+
+    from pipelines.datasets import load_datasets
+    from pipelines.datasets.periods import lateness_days as lateness_setting
+
+    specs = [s for s in load_datasets(config) if not datasets or s.name in datasets]
+    missing = set(datasets or []) - {s.name for s in specs}
+    if missing:
+        raise KeyError(f"no dataset {', '.join(sorted(missing))}")
+    return specs, as_of or dt.datetime.now(dt.timezone.utc).date(), lateness_setting(lateness_days)
+
+
+@dataclass
+class DatasetPlan:
+    """A dataset's periods as the release sees them: closed ones (frozen or due), the new ones among
+    them (closed, not frozen yet: the pieces to freeze), open ones, and rows per period and batch."""
+    counts: pd.DataFrame  # period, batch_id, n (rows of the chosen episode versions)
+    undated: int
+    closed: list[str]
+    open: list[str]
+    new: list[str]
+
+    def batches(self, period: str) -> list[str]:
+        return sorted(set(self.counts.loc[self.counts["period"] == period, "batch_id"]))
+
+
+def plan_dataset(workdir: Workdir, spec: DatasetSpec, *, as_of: dt.date, lateness: int) -> DatasetPlan:
+    """Which periods of ``spec`` are closed and which of them are not frozen yet. For a dp dataset the
+    ε of every new period is checked first, all or nothing (:class:`pipelines.dp.BudgetExceeded`,
+    nothing spent), after refunding a spend left by a run killed between spend and freeze."""
+    from pipelines import aggregate
+    from pipelines.datasets import periods
+
+    counts = aggregate.period_counts(workdir, spec)
+    undated = int(counts.loc[counts["period"].isna(), "n"].sum())
+    counts = counts[counts["period"].notna()]
+    frozen = set(periods.frozen_periods(workdir, spec))
+    seen = sorted(set(counts["period"]) | frozen)
+    closed = [p for p in seen if p in frozen or periods.is_closed(p, spec.release_period, as_of, lateness)]
+    plan = DatasetPlan(counts, undated, closed, [p for p in seen if p not in closed],
+                       [p for p in closed if p not in frozen])
+    if plan.new and spec.disclosure["method"] == "dp":
+        from pipelines.dp.dataset import check_budget
+        ledger = _refund_unfrozen(workdir, spec, plan.new)
+        check_budget(ledger, spec, plan.new)  # all or nothing, before any spend
+    return plan
+
+
+def _refund_unfrozen(workdir: Workdir, spec, new: list[str]):
+    """Refund the spends of new dp periods that a run killed between spend and freeze left (each under
+    its piece's lock, so never the spend of a piece being frozen right now); returns the ε ledger."""
+    from pipelines.dp import EpsilonLedger
+    from pipelines.dp.dataset import refund_unfrozen
+    from pipelines.locks import piece_lock
+
+    ledger = EpsilonLedger(workdir.ledger_url())
+    for p in new:
+        with piece_lock(workdir, piece_name(spec.name, p)):
+            refund_unfrozen(workdir, ledger, spec, p)
+    return ledger
+
+
+def piece_name(dataset: str, period: str) -> str:
+    return f"{dataset}/{period}"
+
+
+@holds_release_lock
+def plan_release(workdir: Workdir, *, as_of: dt.date | None = None, datasets: list[str] | None = None,
+                 lateness_days: int | None = None, config=None) -> list[dict]:
+    """The pieces of the next release, for mapped tasks: one ``{dataset, period, batches}`` per closed
+    period not frozen yet, of every dataset. A dp dataset its budget cannot pay gets no piece (the
+    release step then refuses it, as it would alone)."""
+    from pipelines.dp import BudgetExceeded
+
+    specs, as_of, lateness = release_scope(as_of, datasets, lateness_days, config)
+    pieces = []
+    for spec in specs:
+        with stage_context(dataset=spec.name):
+            try:
+                plan = plan_dataset(workdir, spec, as_of=as_of, lateness=lateness)
+            except BudgetExceeded as exc:
+                log.warning("%s", exc)
+                continue
+            pieces += [{"dataset": spec.name, "period": p, "batches": plan.batches(p)} for p in plan.new]
+    return pieces
+
+
+def freeze_piece(workdir: Workdir, spec: DatasetSpec, period: str, batches: list[str], *,
+                 say: Callable[[str], None] = log.info) -> FrozenPeriod:
+    """Freeze one piece of the release, a closed period of a dataset (sdc: inner cells -> protect;
+    dp: ε spent, OpenDP noise), under its piece lock (:func:`pipelines.locks.piece_lock`: other pieces
+    run at once). Idempotent: a period frozen already is returned as it is (nothing recomputed, no ε
+    spent). A failure leaves nothing: the freeze is one rename, a dp spend is refunded, and an sdc
+    period with audit findings left is refused (:class:`pipelines.disclose.FindingsLeft`)."""
+    from pipelines.datasets import periods
+    from pipelines.locks import piece_lock
+
+    with piece_lock(workdir, piece_name(spec.name, period)):
+        frozen = periods.load_frozen(workdir, spec, period)
+        if frozen is not None:
+            return frozen
+        if spec.disclosure["method"] == "dp":  # a retried piece whose worker died between spend and freeze
+            from pipelines.dp import EpsilonLedger
+            from pipelines.dp.dataset import refund_unfrozen
+            refund_unfrozen(workdir, EpsilonLedger(workdir.ledger_url()), spec, period)
+        return _freeze_period(workdir, spec, period, batches, say)
 
 
 def _freeze_period(workdir: Workdir, spec, period: str, batches: list[str], say):
@@ -222,58 +334,57 @@ def _label_period(frame, table, release_period: str, period: str):
 
 
 def release_dataset(workdir: Workdir, spec, *, as_of, lateness: int, say) -> ReleaseSummary:
-    """One dataset: freeze its new closed periods (sdc: protect; dp: OpenDP noise paid from its ε
-    budget), then publish every frozen period as one release. When a dp release fails before it is
-    in ``published/``, the periods it froze are withdrawn and their ε refunded (nothing of them was
-    published)."""
-    from pipelines import aggregate
-    from pipelines.datasets import periods
-
-    counts = aggregate.period_counts(workdir, spec)
-    undated = int(counts.loc[counts["period"].isna(), "n"].sum())
-    counts = counts[counts["period"].notna()]
-    seen = sorted(set(counts["period"]) | set(periods.frozen_periods(workdir, spec)))
-    closed = [p for p in seen if p in periods.frozen_periods(workdir, spec)
-              or periods.is_closed(p, spec.release_period, as_of, lateness)]
-    summary = ReleaseSummary(spec.name, open_periods=[p for p in seen if p not in closed], periods=closed)
+    """One dataset: its plan, its new pieces frozen (sdc: protect; dp: OpenDP noise paid from its ε
+    budget), then every frozen period published as one release. When a dp release fails before it is
+    in ``published/``, its periods frozen and never published are withdrawn and their ε refunded
+    (nothing of them was published)."""
+    previous = _published_periods(workdir, spec)
     try:
-        frozen = _frozen_periods(workdir, spec, closed, counts, summary, say)
+        plan = plan_dataset(workdir, spec, as_of=as_of, lateness=lateness)
+        summary = ReleaseSummary(spec.name, open_periods=plan.open, periods=plan.closed)
+        new = {p: freeze_piece(workdir, spec, p, plan.batches(p), say=say) for p in plan.new}
+        frozen = _frozen_periods(workdir, spec, plan, new, previous, summary)
         if not frozen:
             say(f"{spec.name}: no closed period yet (open: {', '.join(summary.open_periods) or 'none'})")
             return summary
         _publish(workdir, spec, frozen, summary, lateness, say)
     except BaseException:
-        _withdraw(workdir, spec, summary, closed)
+        _withdraw(workdir, spec)
         raise
     if spec.disclosure["method"] == "dp":
         from pipelines.dp import EpsilonLedger
         from pipelines.dp.dataset import budget_consumer
         summary.epsilon_remaining = EpsilonLedger(workdir.ledger_url()).remaining(budget_consumer(spec))
-    _record(workdir, spec, summary, undated)
+    _record(workdir, spec, summary, plan.undated)
     return summary
 
 
-def _frozen_periods(workdir: Workdir, spec, closed: list[str], counts, summary: ReleaseSummary, say) -> list:
-    """Every closed period's frozen tables, computing (and freezing) the new ones; late rows held back."""
+def _published_periods(workdir: Workdir, spec) -> set[str]:
+    """The periods the dataset's current release (``LATEST``) carries."""
+    from pipelines.publish import catalog
+
+    folder = workdir.published / spec.name
+    version = catalog.read_pointer(folder)
+    manifest = catalog.read_manifest(folder / version) if version else None
+    return set(((manifest or {}).get("metadata") or {}).get("periods") or [])
+
+
+def _frozen_periods(workdir: Workdir, spec, plan: DatasetPlan, new: dict, previous: set[str],
+                    summary: ReleaseSummary) -> list:
+    """Every closed period's frozen tables (``new``: those just frozen); the periods the current release
+    does not carry are this release's new ones; late rows held back."""
     from pipelines.datasets import periods
 
-    new = [p for p in closed if periods.load_frozen(workdir, spec, p) is None]
-    if new and spec.disclosure["method"] == "dp":
-        from pipelines.dp import EpsilonLedger
-        from pipelines.dp.dataset import check_budget, refund_unfrozen
-        ledger = EpsilonLedger(workdir.ledger_url())
-        for p in new:  # a run that stopped between spend and freeze: that noise was never kept
-            refund_unfrozen(workdir, ledger, spec, p)
-        check_budget(ledger, spec, new)  # all or nothing, before any spend
     frozen = []
-    for p in closed:
-        f = periods.load_frozen(workdir, spec, p)
+    for p in plan.closed:
+        f = new.get(p) or periods.load_frozen(workdir, spec, p)
         if f is None:
-            f = _freeze_period(workdir, spec, p, sorted(set(counts.loc[counts["period"] == p, "batch_id"])), say)
+            raise RuntimeError(f"dataset {spec.name}: period {p} was withdrawn while the release ran; run it again")
+        if p not in previous:
             summary.new_periods.append(p)
             summary.epsilon_spent += float(f.meta.get("dp", {}).get("epsilon", 0.0))
         frozen.append(f)
-        late = counts[(counts["period"] == p) & ~counts["batch_id"].isin(f.batches)]
+        late = plan.counts[(plan.counts["period"] == p) & ~plan.counts["batch_id"].isin(f.batches)]
         summary.held_back += int(late["n"].sum())
         summary.rows_counted += int(f.meta["rows"])
     return frozen
@@ -290,10 +401,11 @@ def _publish(workdir: Workdir, spec, frozen: list, summary: ReleaseSummary, late
     from pipelines.datasets import utility
     from pipelines.publish import publish_release
 
-    # the suppression reasons stay in the restricted zone (frozen store); only the flag is published
+    # the suppression reasons stay in the restricted zone (frozen store); only the flag is published.
+    # Tables in the config's order, whether a period was frozen by this run or loaded from the store.
+    names = [t.name for t in spec.tables if any(t.name in f.tables for f in frozen)]
     tables = {name: pd.concat([f.tables[name] for f in frozen if name in f.tables], ignore_index=True)
-              .drop(columns=["suppression"], errors="ignore")
-              for name in dict.fromkeys(n for f in frozen for n in f.tables)}
+              .drop(columns=["suppression"], errors="ignore") for name in names}
     summary.cells = sum(len(t) for t in tables.values())
     summary.suppressed_cells = int(sum(t["suppressed"].astype(bool).sum() for t in tables.values()
                                        if "suppressed" in t.columns))
@@ -307,21 +419,25 @@ def _publish(workdir: Workdir, spec, frozen: list, summary: ReleaseSummary, late
         f"{summary.cells} cells, {summary.suppressed_cells} suppressed; visible {summary.utility['visible_share']}")
 
 
-def _withdraw(workdir: Workdir, spec, summary: ReleaseSummary, closed: list[str]) -> None:
-    """A dp release that failed before its folder was moved into ``published/``: unfreeze the periods
-    this run froze and refund their ε (their noise was never published, so it cost nothing)."""
-    if spec.disclosure["method"] != "dp" or not summary.new_periods:
+def _withdraw(workdir: Workdir, spec) -> None:
+    """A dp release that failed before its folder was moved into ``published/``: unfreeze its periods
+    that no release published (frozen by this run or by mapped pieces before it) and refund their ε
+    (their noise was never published, so it cost nothing). A published period's spend stands."""
+    if spec.disclosure["method"] != "dp":
         return
-    if closed and (workdir.published / spec.name / _version(closed)).exists():
-        return  # published (a later step failed): the spend stands, the next run repairs the rest
     from pipelines.datasets import periods
     from pipelines.dp import EpsilonLedger
+    from pipelines.dp.dataset import published_spends
+    from pipelines.locks import piece_lock
 
-    ledger = EpsilonLedger(workdir.ledger_url())
-    for p in summary.new_periods:
-        meta = periods.unfreeze(workdir, spec, p)
-        if meta and meta.get("dp", {}).get("spend_id") is not None:
-            ledger.refund(int(meta["dp"]["spend_id"]))
+    ledger, kept = EpsilonLedger(workdir.ledger_url()), published_spends(workdir, spec.name)
+    for p in periods.frozen_periods(workdir, spec):
+        with piece_lock(workdir, piece_name(spec.name, p)):
+            spend_id = ((periods.frozen_meta(workdir, spec, p) or {}).get("dp") or {}).get("spend_id")
+            if spend_id is None or int(spend_id) in kept:
+                continue
+            periods.unfreeze(workdir, spec, p)
+            ledger.refund(int(spend_id))
         log.warning("%s %s: release failed before publishing; period unfrozen and its ε refunded", spec.name, p)
 
 

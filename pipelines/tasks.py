@@ -27,6 +27,8 @@ DETERMINISTIC_ERRORS = (
     "pipelines.hierarchies.base:HierarchyError", "pipelines.publish:ReleaseAuditError",
     "pipelines.publish:ReleaseExistsError", "pipelines.publish.signing:SigningKeyError",
     "pipelines.tasks:NothingStaged", "pipelines.shards:ShardsIncomplete",
+    "pipelines.disclose.protect:FindingsLeft", "pipelines.dp.budget:BudgetExceeded",
+    "pipelines.datasets:DatasetConfigError",
 )
 
 
@@ -207,12 +209,33 @@ def close_deidentify(batch: dict, shards: list[dict]) -> dict:
 
 
 @fail_fast()
-def release(batch: dict) -> dict:
-    """The one release step (:func:`pipelines.run.release`) after a batch: every dataset's closed periods."""
+def plan_release(batch: dict) -> list[dict]:
+    """One mapped freeze task per piece of the next release: a closed period of a dataset not frozen yet."""
+    from pipelines.run import plan_release as plan_pieces
+
+    return [{"workdir": batch["workdir"]} | piece for piece in plan_pieces(Workdir.at(batch["workdir"]))]
+
+
+@fail_fast()
+def freeze_piece(piece: dict) -> dict:
+    """Freeze one planned piece (:func:`pipelines.run.freeze_piece`); a piece frozen already is returned as it is."""
+    from pipelines.run import freeze_piece as freeze
+    from pipelines.run import release_scope
+
+    [spec], _, _ = release_scope(datasets=[piece["dataset"]])
+    frozen = freeze(Workdir.at(piece["workdir"]), spec, piece["period"], list(piece["batches"]))
+    return piece | {"frozen_at": frozen.meta["frozen_at"], "tables": sorted(frozen.tables)}
+
+
+@fail_fast()
+def release(batch: dict, pieces: list[dict] | None = None) -> dict:
+    """The one release step (:func:`pipelines.run.release`) after a batch and its mapped ``pieces``:
+    publishes every dataset's frozen periods (and freezes any closed period no piece froze)."""
     from pipelines.run import release as release_step
 
     summaries = release_step(Workdir.at(batch["workdir"]))
-    return batch | {"releases": [{"dataset": s.dataset, "version": s.version, "path": str(s.path) if s.path else None,
+    return batch | {"pieces_frozen": len(list(pieces or [])),
+                    "releases": [{"dataset": s.dataset, "version": s.version, "path": str(s.path) if s.path else None,
                                   "periods": s.periods, "new_periods": s.new_periods, "cells": s.cells,
                                   "suppressed_cells": s.suppressed_cells, "held_back": s.held_back,
                                   "visible_share": s.utility.get("visible_share"),

@@ -1,5 +1,6 @@
 """Task wiring shared by the AnDanh DAGs: validate and de-identify (each: plan, one mapped task per shard, close)
--> release (aggregate, protect, publish).
+-> release (plan, one mapped task per (dataset, closed period) piece: aggregate + protect or DP, frozen;
+then the release step publishes).
 
 Lives in plugins/ because Airflow puts that folder on sys.path for the scheduler, the DAG processor
 and every worker; the DAG files import it.
@@ -73,10 +74,21 @@ def process_batch(batch):
         from pipelines import tasks
         return tasks.close_deidentify(batch, shards)
 
-    @task(inlets=[zone_asset("restricted/safe")], outlets=PUBLISHED)
-    def release(batch: dict, *, outlet_events=None) -> dict:
+    @task(inlets=[zone_asset("restricted/safe")])
+    def plan_release(batch: dict) -> list[dict]:
         from pipelines import tasks
-        result = tasks.release(batch)
+        return tasks.plan_release(batch)
+
+    @task(inlets=[zone_asset("restricted/safe")], outlets=[zone_asset("restricted/releases")])
+    def freeze_piece(piece: dict) -> dict:
+        from pipelines import tasks
+        return tasks.freeze_piece(piece)
+
+    # none_failed: runs when no period was new (zero mapped pieces, skipped), so a refused dp budget still fails it
+    @task(inlets=[zone_asset("restricted/releases")], outlets=PUBLISHED, trigger_rule="none_failed")
+    def release(batch: dict, pieces: list[dict], *, outlet_events=None) -> dict:
+        from pipelines import tasks
+        result = tasks.release(batch, pieces)
         versions = {r["dataset"]: r["version"] for r in result["releases"] if r["version"]}
         for asset in PUBLISHED:  # which release each asset event is about
             if outlet_events is not None and asset.extra["dataset"] in versions:
@@ -85,5 +97,6 @@ def process_batch(batch):
 
     planned = plan_validate(batch)  # validate and de-identify: one mapped task per shard of the episodes
     checked = close_validate(batch, validate.expand(shard=planned))
-    release(close_deidentify(checked, deidentify.expand(shard=plan_deidentify(checked))))
+    safe = close_deidentify(checked, deidentify.expand(shard=plan_deidentify(checked)))
+    release(safe, freeze_piece.expand(piece=plan_release(safe)))  # the release: one mapped task per piece
     return planned  # the first task: what the caller's short-circuit gates

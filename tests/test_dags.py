@@ -53,10 +53,14 @@ def test_parse_time_is_short(dagbag):
 def test_kcb_dag_shape(dagbag):
     dag = dagbag.dags["andanh_kcb"]
     order = ["plan", "ingest", "close_ingest", "anything_new", "plan_validate", "validate", "close_validate",
-             "plan_deidentify", "deidentify", "close_deidentify", "release"]
+             "plan_deidentify", "deidentify", "close_deidentify", "plan_release", "freeze_piece", "release"]
     for upstream, downstream in zip(order, order[1:]):
         assert downstream in dag.get_task(upstream).downstream_task_ids
     assert "close_deidentify" in dag.get_task("close_validate").downstream_task_ids  # it gets the batch too
+    assert "release" in dag.get_task("close_deidentify").downstream_task_ids  # the batch, beside the pieces
+    assert dag.get_task("release").trigger_rule == "none_failed"  # zero pieces (nothing new): still runs
     assert dag.get_task("release").outlets and dag.get_task("close_validate").outlets
     from airflow.sdk.definitions.mappedoperator import MappedOperator
-    assert all(isinstance(dag.get_task(t), MappedOperator) for t in ("ingest", "validate", "deidentify"))
+    assert all(isinstance(dag.get_task(t), MappedOperator)
+               for t in ("ingest", "validate", "deidentify", "freeze_piece"))
+    assert not isinstance(dag.get_task("release"), MappedOperator)

@@ -97,11 +97,17 @@ def frozen_periods(workdir: Workdir, spec: DatasetSpec) -> list[str]:
     return sorted(p.parent.name for p in root.glob("*/period.json")) if root.exists() else []
 
 
+def frozen_meta(workdir: Workdir, spec: DatasetSpec, period: str) -> dict | None:
+    """A frozen period's ``period.json`` (None when the period is not frozen)."""
+    path = store_dir(workdir, spec.name) / period / "period.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 def load_frozen(workdir: Workdir, spec: DatasetSpec, period: str) -> FrozenPeriod | None:
     folder = store_dir(workdir, spec.name) / period
-    if not (folder / "period.json").exists():
+    meta = frozen_meta(workdir, spec, period)
+    if meta is None:
         return None
-    meta = json.loads((folder / "period.json").read_text(encoding="utf-8"))
     if meta.get("config_digest") != config_digest(spec):
         raise DatasetConfigError(
             f"dataset {spec.name}: its configuration changed after period {period} was released; published "
@@ -139,9 +145,9 @@ def unfreeze(workdir: Workdir, spec: DatasetSpec, period: str) -> dict | None:
     """Remove a frozen period that was never published (a dp release that failed before it reached
     ``published/``); returns its ``period.json`` (None when it was not frozen)."""
     folder = store_dir(workdir, spec.name) / period
-    if not (folder / "period.json").exists():
+    meta = frozen_meta(workdir, spec, period)
+    if meta is None:
         return None
-    meta = json.loads((folder / "period.json").read_text(encoding="utf-8"))
     trash = scratch_path(workdir.tmp, f"unfreeze-{spec.name}-{period}")
     workdir.tmp.mkdir(parents=True, exist_ok=True)
     os.rename(folder, trash)  # one step: the period is frozen or not, never half
