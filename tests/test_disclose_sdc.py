@@ -567,3 +567,41 @@ def test_lp_point_certificates_lie_inside_the_lp_ranges(monkeypatch):
         sv = a.true_sums["cost"][sum_t]
         assert s_up.max() > 0
         assert np.all(sv - s_down >= s_min * scale - 1e-6 * scale) and np.all(sv + s_up <= s_max * scale + 1e-6 * scale)
+
+
+def test_suppress_overlapping_withholds_the_smallest_overlapping_cell_of_another_table():
+    """Table ``a`` (x = 3, y = 70, total 73) fully withheld; table ``c`` publishes p = 33 and q = 40 (exact
+    counts), which pin the shared total at 73. The finding on ``a``'s total has nothing left in its own
+    table, so the round adds nothing there and falls back to the smallest published cell of ``c`` that shares
+    inner rows with it (p, not q); after that the audit finds nothing."""
+    from pipelines.disclose.audit import audit_space, lattice_view
+    from pipelines.disclose.cells import build_cells
+    from pipelines.disclose.witness import build_lattice, lattice_cells
+
+    protect_mod = _protect_module()
+    inner = pd.DataFrame({"a": ["x", "y", "y"], "c": ["p", "p", "q"], "n": [3, 30, 40]})
+    tables = [TableRequest("ta", ["a"]), TableRequest("tc", ["c"])]
+    params = SdcParams(round_to=1)
+    space = build_cells(inner, tables, count="n", sums=[], money=[])
+    var = lattice_cells(build_lattice(space.rows, space.tables), space.tables)
+    ta, tc = space.tables
+    withheld = np.zeros(space.n_cells, dtype=bool)
+    withheld[np.isin(var, var[ta.start:ta.stop])] = True          # all of ``a``, and ``c``'s total with it
+    none = np.zeros(space.n_cells, dtype=bool)
+    pattern = protect_mod.Pattern(withheld, withheld.copy(), withheld & (space.count < 8), none.copy(), none.copy(),
+                                  withheld & (space.count >= 8), none.copy(), none.copy(), var)
+    prior_cols, prior_lo, prior_hi = protect_mod._prior_columns(space, [], "n", params)
+    view = lattice_view(space.rows, space.tables, [], np.zeros(0, dtype=bool))
+
+    def audit() -> list:
+        return audit_space(space, pattern, params, prior_cols, prior_lo, prior_hi, "n", [], view)[0]
+
+    stuck = [f for f in audit() if f.table == "ta"]
+    assert [(f.labels["a"], f.lower, f.upper) for f in stuck] == [(ALL, 73.0, 73.0)]
+    c_labels = tc.labels["c"].to_numpy()
+    p, q = tc.start + int(np.flatnonzero(c_labels == "p")[0]), tc.start + int(np.flatnonzero(c_labels == "q")[0])
+    assert not pattern.count_suppressed[[p, q]].any() and space.count[p] < space.count[q]
+    assert protect_mod._add_suppression(space, pattern, stuck, set()) == 1
+    assert np.flatnonzero(pattern.audit_added).tolist() == [p]
+    assert pattern.count_suppressed[p] and pattern.sum_suppressed[p] and not pattern.count_suppressed[q]
+    assert audit() == []
