@@ -1,6 +1,8 @@
 """Disclosure control: rules of the output, secondary suppression, and attacks by the LP interval audit."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -605,3 +607,38 @@ def test_suppress_overlapping_withholds_the_smallest_overlapping_cell_of_another
     assert np.flatnonzero(pattern.audit_added).tolist() == [p]
     assert pattern.count_suppressed[p] and pattern.sum_suppressed[p] and not pattern.count_suppressed[q]
     assert audit() == []
+
+
+def test_lp_points_stop_after_batches_that_shorten_nothing_and_share_the_time_with_witnesses(monkeypatch):
+    """The LP-point stage gives up after ``POINT_PATIENCE`` batches in a row that leave as many sides short
+    (here ``sides`` never shrinks), and takes only ``POINT_SHARE`` of the time left when witness directions
+    exist (all of it when they do not)."""
+    import types
+
+    import pipelines.disclose.audit as audit
+    import pipelines.disclose.witness as witness
+
+    monkeypatch.setattr(witness, "MAX_LATTICE", 0)
+    monkeypatch.setattr(audit, "POINT_BATCH", 5)
+    inner = demo_like_inner(5)
+    params = SdcParams(max_audit_rounds=0)
+    rel = protect(inner, DEMO_TABLES, count="n", sums=["cost"], params=params)
+    a, _ = audit.release_input(rel, inner, DEMO_TABLES)
+    cons, lo, hi, bounded = audit.count_system(a, params)
+    targets = np.flatnonzero(a.count_suppressed & (a.true_count > 0))
+    assert len(targets) > 5 * audit.POINT_TRIES * audit.POINT_PATIENCE
+    cert = audit.Certificates.find(a, targets, bounded, [], {}, params.min_count - 1.0, lambda c: targets,
+                                   system=(cons, lo, hi))
+    calls = []
+    add_points = audit.Certificates.add_points
+    monkeypatch.setattr(audit.Certificates, "add_points", lambda self, *args: calls.append(1) or add_points(self, *args))
+    ones = np.ones(len(targets))
+    audit._point_rounds(cert, "count", (cons, lo, hi), 1.0, lambda: (targets, ones, targets, ones), None)
+    assert len(calls) == audit.POINT_PATIENCE
+    assert cert.n_directions > 0     # the batches did run and add points
+
+    now = time.perf_counter()
+    with_witnesses = audit._points_deadline(types.SimpleNamespace(sparse=np.array([True, False])), now + 100.0)
+    assert now < with_witnesses <= now + audit.POINT_SHARE * 100.0 + 1.0
+    assert audit._points_deadline(types.SimpleNamespace(sparse=np.array([False])), now + 100.0) == now + 100.0
+    assert audit._points_deadline(types.SimpleNamespace(sparse=np.array([True])), None) is None
