@@ -642,3 +642,16 @@ def test_lp_points_stop_after_batches_that_shorten_nothing_and_share_the_time_wi
     assert now < with_witnesses <= now + audit.POINT_SHARE * 100.0 + 1.0
     assert audit._points_deadline(types.SimpleNamespace(sparse=np.array([False])), now + 100.0) == now + 100.0
     assert audit._points_deadline(types.SimpleNamespace(sparse=np.array([True])), None) is None
+
+
+def test_a_side_known_from_a_certificate_but_the_other_not_reached_is_unaudited():
+    """Past the deadline the LP solves nothing: a target with one side known (certified) and the other not
+    reached comes back NaN on both sides (unaudited), never as a half range that reads as a finding."""
+    import scipy.sparse as sp
+
+    cons = sp.csr_matrix(np.array([[1.0, 1.0]]))
+    known = (np.array([2.0, 1.0, np.nan]), np.array([np.nan, 5.0, np.nan]))
+    mins, maxs = feasible_ranges(cons, np.array([10.0]), np.array([10.0]), sp.identity(2, format="csr")[[0, 1, 0]],
+                                 deadline=time.perf_counter() - 1.0, known=known)
+    assert np.isnan(mins[0]) and np.isnan(maxs[0]) and np.isnan(mins[2]) and np.isnan(maxs[2])
+    assert (mins[1], maxs[1]) == (1.0, 5.0)

@@ -88,7 +88,7 @@ def feasible_ranges(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, targets
     mins = np.full(targets.shape[0], np.nan) if known is None else np.array(known[0], dtype=float)
     maxs = np.full(targets.shape[0], np.nan) if known is None else np.array(known[1], dtype=float)
     if deadline is not None and time.perf_counter() > deadline:
-        return mins, maxs
+        return _both_sides(mins, maxs)
     h = _highs_model(cons, lo, hi)
     previous = np.array([], dtype=np.int32)
     for i in range(targets.shape[0]):
@@ -105,6 +105,12 @@ def feasible_ranges(cons: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray, targets
             if deadline is not None:   # one solve may be long: HiGHS stops it at the deadline
                 h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
             out[i] = _solve(h, maximise=sense == highspy.ObjSense.kMaximize)
+    return _both_sides(mins, maxs)
+
+
+def _both_sides(mins: np.ndarray, maxs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A target with either side unknown (NaN) is unaudited on both: one side known from a certificate
+    and the other not reached must never read as a range (a NaN side failed every check: a finding)."""
     mins[np.isnan(maxs)] = np.nan
     maxs[np.isnan(mins)] = np.nan
     return mins, maxs
