@@ -1,6 +1,8 @@
 """Disclosure control: rules of the output, secondary suppression, and attacks by the LP interval audit."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -567,3 +569,89 @@ def test_lp_point_certificates_lie_inside_the_lp_ranges(monkeypatch):
         sv = a.true_sums["cost"][sum_t]
         assert s_up.max() > 0
         assert np.all(sv - s_down >= s_min * scale - 1e-6 * scale) and np.all(sv + s_up <= s_max * scale + 1e-6 * scale)
+
+
+def test_suppress_overlapping_withholds_the_smallest_overlapping_cell_of_another_table():
+    """Table ``a`` (x = 3, y = 70, total 73) fully withheld; table ``c`` publishes p = 33 and q = 40 (exact
+    counts), which pin the shared total at 73. The finding on ``a``'s total has nothing left in its own
+    table, so the round adds nothing there and falls back to the smallest published cell of ``c`` that shares
+    inner rows with it (p, not q); after that the audit finds nothing."""
+    from pipelines.disclose.audit import audit_space, lattice_view
+    from pipelines.disclose.cells import build_cells
+    from pipelines.disclose.witness import build_lattice, lattice_cells
+
+    protect_mod = _protect_module()
+    inner = pd.DataFrame({"a": ["x", "y", "y"], "c": ["p", "p", "q"], "n": [3, 30, 40]})
+    tables = [TableRequest("ta", ["a"]), TableRequest("tc", ["c"])]
+    params = SdcParams(round_to=1)
+    space = build_cells(inner, tables, count="n", sums=[], money=[])
+    var = lattice_cells(build_lattice(space.rows, space.tables), space.tables)
+    ta, tc = space.tables
+    withheld = np.zeros(space.n_cells, dtype=bool)
+    withheld[np.isin(var, var[ta.start:ta.stop])] = True          # all of ``a``, and ``c``'s total with it
+    none = np.zeros(space.n_cells, dtype=bool)
+    pattern = protect_mod.Pattern(withheld, withheld.copy(), withheld & (space.count < 8), none.copy(), none.copy(),
+                                  withheld & (space.count >= 8), none.copy(), none.copy(), var)
+    prior_cols, prior_lo, prior_hi = protect_mod._prior_columns(space, [], "n", params)
+    view = lattice_view(space.rows, space.tables, [], np.zeros(0, dtype=bool))
+
+    def audit() -> list:
+        return audit_space(space, pattern, params, prior_cols, prior_lo, prior_hi, "n", [], view)[0]
+
+    stuck = [f for f in audit() if f.table == "ta"]
+    assert [(f.labels["a"], f.lower, f.upper) for f in stuck] == [(ALL, 73.0, 73.0)]
+    c_labels = tc.labels["c"].to_numpy()
+    p, q = tc.start + int(np.flatnonzero(c_labels == "p")[0]), tc.start + int(np.flatnonzero(c_labels == "q")[0])
+    assert not pattern.count_suppressed[[p, q]].any() and space.count[p] < space.count[q]
+    assert protect_mod._add_suppression(space, pattern, stuck, set()) == 1
+    assert np.flatnonzero(pattern.audit_added).tolist() == [p]
+    assert pattern.count_suppressed[p] and pattern.sum_suppressed[p] and not pattern.count_suppressed[q]
+    assert audit() == []
+
+
+def test_lp_points_stop_after_batches_that_shorten_nothing_and_share_the_time_with_witnesses(monkeypatch):
+    """The LP-point stage gives up after ``POINT_PATIENCE`` batches in a row that leave as many sides short
+    (here ``sides`` never shrinks), and takes only ``POINT_SHARE`` of the time left when witness directions
+    exist (all of it when they do not)."""
+    import types
+
+    import pipelines.disclose.audit as audit
+    import pipelines.disclose.witness as witness
+
+    monkeypatch.setattr(witness, "MAX_LATTICE", 0)
+    monkeypatch.setattr(audit, "POINT_BATCH", 5)
+    inner = demo_like_inner(5)
+    params = SdcParams(max_audit_rounds=0)
+    rel = protect(inner, DEMO_TABLES, count="n", sums=["cost"], params=params)
+    a, _ = audit.release_input(rel, inner, DEMO_TABLES)
+    cons, lo, hi, bounded = audit.count_system(a, params)
+    targets = np.flatnonzero(a.count_suppressed & (a.true_count > 0))
+    assert len(targets) > 5 * audit.POINT_TRIES * audit.POINT_PATIENCE
+    cert = audit.Certificates.find(a, targets, bounded, [], {}, params.min_count - 1.0, lambda c: targets,
+                                   system=(cons, lo, hi))
+    calls = []
+    add_points = audit.Certificates.add_points
+    monkeypatch.setattr(audit.Certificates, "add_points", lambda self, *args: calls.append(1) or add_points(self, *args))
+    ones = np.ones(len(targets))
+    audit._point_rounds(cert, "count", (cons, lo, hi), 1.0, lambda: (targets, ones, targets, ones), None)
+    assert len(calls) == audit.POINT_PATIENCE
+    assert cert.n_directions > 0     # the batches did run and add points
+
+    now = time.perf_counter()
+    with_witnesses = audit._points_deadline(types.SimpleNamespace(sparse=np.array([True, False])), now + 100.0)
+    assert now < with_witnesses <= now + audit.POINT_SHARE * 100.0 + 1.0
+    assert audit._points_deadline(types.SimpleNamespace(sparse=np.array([False])), now + 100.0) == now + 100.0
+    assert audit._points_deadline(types.SimpleNamespace(sparse=np.array([True])), None) is None
+
+
+def test_a_side_known_from_a_certificate_but_the_other_not_reached_is_unaudited():
+    """Past the deadline the LP solves nothing: a target with one side known (certified) and the other not
+    reached comes back NaN on both sides (unaudited), never as a half range that reads as a finding."""
+    import scipy.sparse as sp
+
+    cons = sp.csr_matrix(np.array([[1.0, 1.0]]))
+    known = (np.array([2.0, 1.0, np.nan]), np.array([np.nan, 5.0, np.nan]))
+    mins, maxs = feasible_ranges(cons, np.array([10.0]), np.array([10.0]), sp.identity(2, format="csr")[[0, 1, 0]],
+                                 deadline=time.perf_counter() - 1.0, known=known)
+    assert np.isnan(mins[0]) and np.isnan(maxs[0]) and np.isnan(mins[2]) and np.isnan(maxs[2])
+    assert (mins[1], maxs[1]) == (1.0, 5.0)

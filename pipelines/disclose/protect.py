@@ -184,8 +184,8 @@ def _eliminate(E: sp.csr_matrix, primary: np.ndarray, hidden: np.ndarray, pool: 
 
 
 def _secondary_witness(space: CellSpace, primary_cell: np.ndarray, candidate_cell: np.ndarray,
-                       hidden_cell: np.ndarray, singleton_cell: np.ndarray, prior_tables: list,
-                       prior_shown: np.ndarray, prior_X: sp.csc_matrix) -> tuple[np.ndarray, dict, np.ndarray] | None:
+                       singleton_cell: np.ndarray, prior_tables: list, prior_shown: np.ndarray,
+                       prior_X: sp.csc_matrix) -> tuple[np.ndarray, dict, np.ndarray] | None:
     """Secondary suppression by witnesses (:mod:`pipelines.disclose.witness`), exactly verified against
     the model matrix of every table and earlier release; None when the lattice does not apply (then the
     elimination runs) or, defensively, when the verification finds a problem."""
@@ -296,9 +296,11 @@ def _suppress(space: CellSpace, params: SdcParams, prior: list[PublishedTable], 
     primary = (small | dom) & model
     candidate = model & ~zero & ~primary
     prior_tables, prior_shown, prior_X = _prior_tables(space, prior, count)
-    args = (space, primary, candidate, ~model, primary & (cnt == 1), prior_tables, prior_shown)
-    result = _secondary_witness(*args, prior_X) if SECONDARY_ENGINE == "witness" else None
-    secondary, stats, var = result if result is not None else _secondary(*args)
+    singleton = primary & (cnt == 1)
+    result = _secondary_witness(space, primary, candidate, singleton, prior_tables, prior_shown, prior_X) \
+        if SECONDARY_ENGINE == "witness" else None
+    secondary, stats, var = result if result is not None else \
+        _secondary(space, primary, candidate, ~model, singleton, prior_tables, prior_shown)
     count_sup = zero | small | dom | secondary
     return Pattern(count_sup, count_sup.copy(), small, zero, dom, secondary, np.zeros(n, dtype=bool),
                    np.zeros(n, dtype=bool), var), {"count": stats}
@@ -439,7 +441,7 @@ def rounded(values: np.ndarray, base: int) -> np.ndarray:
     return (v + base // 2) // base * base
 
 
-def _published_totals(space: CellSpace, pattern: Pattern, values: np.ndarray, shown: np.ndarray) -> np.ndarray:
+def _published_totals(space: CellSpace, values: np.ndarray, shown: np.ndarray) -> np.ndarray:
     """``totals: published``: every margin is the sum of the published values of its interior cells."""
     out = np.where(shown, values, 0.0).astype(float)
     interior = space.depth == 0
@@ -461,12 +463,12 @@ def _frames(space: CellSpace, pattern: Pattern, params: SdcParams, count: str, s
     counts = rounded(space.count, params.round_to).astype(float)
     sums_out = {s: space.sums[s].copy() for s in sums}
     if params.totals == "published":
-        counts = _published_totals(space, pattern, counts, shown & (space.depth == 0))
+        counts = _published_totals(space, counts, shown & (space.depth == 0))
         margins = space.depth > 0
         pattern.count_suppressed[margins] = counts[margins] == 0
         pattern.sum_suppressed[margins] = counts[margins] == 0
         for s in sums:
-            sums_out[s] = _published_totals(space, pattern, sums_out[s], ~pattern.sum_suppressed & (space.depth == 0))
+            sums_out[s] = _published_totals(space, sums_out[s], ~pattern.sum_suppressed & (space.depth == 0))
         shown = ~pattern.count_suppressed
     kind = np.full(space.n_cells, None, dtype=object)
     kind[pattern.sum_suppressed] = "dominance"
