@@ -2,8 +2,6 @@
 target in one step; a writer that fails leaves no scratch behind and the target as it was."""
 from __future__ import annotations
 
-import contextlib
-import os
 import stat
 from pathlib import Path
 
@@ -11,17 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from umask_helper import umask
+
 import pipelines.workdir as wd
 from pipelines.workdir import AtomicParquetWriter, write_parquet_atomic
-
-
-@contextlib.contextmanager
-def umask(value: int):
-    old = os.umask(value)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 def table(values: list[str]) -> pa.Table:

@@ -2,7 +2,6 @@
 cleaned after a crash; quarantine export writes only where it may; de-identify enforces its preconditions."""
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import stat
@@ -12,21 +11,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from umask_helper import umask
+
 import pipelines.workdir as wd
 from pipelines.deidentify.preconditions import BatchNotReady, require_deidentifiable
 from pipelines.quality.validated import StagedDataChanged
 from pipelines.workdir import PRIVATE_ZONES, Workdir, clean_stale_scratch, private_files, scratch_path
 
 VAULT_KEY = "9e4d2b7a1c6f0385e2d9b4a7c1f6e0839d5b2a8c7e1f4063b9d2e5a8c1f7b304"
-
-
-@contextlib.contextmanager
-def umask(value: int):
-    old = os.umask(value)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 def loose_paths(workdir: Workdir) -> list[str]:
