@@ -253,18 +253,28 @@ def _exact_hits(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[str
         JOIN dv d ON d.v = h.v GROUP BY d.col, h.v ORDER BY d.col, h.v""").fetchall()]
 
 
+# Columns the pipeline itself fills, with the form their values take: a key fingerprint (``k-`` and 16 hex
+# digits) and a generated batch id (``b`` and 15) now and then hold a digit run that reads as a phone
+# number. A value in that form is left to the exact match (like a timestamp); anything else in the column
+# (a batch id a user chose, a planted number) is scanned.
+GENERATED_FORMATS = {"_key_id": "k-[0-9a-f]{16}", "_batch_id": "b[0-9a-f]{15}"}
+
+
 def _detector_candidates(con: duckdb.DuckDBPyConnection, free_text: list[str],
                          timestamps: dict[str, str]) -> list[tuple[str, str]]:
     """(column, value) pairs for the detector: every value of a free-text field, and elsewhere the values
     that look like text (two words of letters), a long number or an e-mail address, except a well-formed
     timestamp in a column the registry declares as one (``timestamps``: column -> format), with a year
     from 1900 to 2100 (a date is what the column holds; no CCCD, phone or BHXH number, which all start
-    with 0, reads as one; the exact match against the batch's raw identifiers still checks it)."""
+    with 0, reads as one; the exact match against the batch's raw identifiers still checks it), and a
+    generated value in its own form (:data:`GENERATED_FORMATS`)."""
     looks = (r"(regexp_matches(v, '\p{L}{2,}[ \t]+\p{L}{2,}') OR regexp_matches(v, '[0-9]{9}') "
              r"OR regexp_matches(v, '[0-9]{3}[ .-][0-9]{3}[ .-][0-9]{3}') OR contains(v, '@'))")
     stamp = " OR ".join(f"(col = '{c}' AND regexp_full_match(v, '{FORMAT_PATTERNS[f]}') "
                         f"AND year(try_strptime(v, '{STRPTIME[f]}')) BETWEEN 1900 AND 2100)"
-                        for c, f in sorted(timestamps.items()) if "'" not in c) or "false"
+                        for c, f in sorted(timestamps.items()) if "'" not in c)
+    stamp = " OR ".join([stamp] * bool(stamp) + [f"(col = '{c}' AND regexp_full_match(v, '{f}'))"
+                                                 for c, f in GENERATED_FORMATS.items()])
     return con.execute(f"SELECT col, v FROM dv WHERE list_contains(?, col) OR ({looks} AND NOT ({stamp}))",
                        [free_text]).fetchall()
 
