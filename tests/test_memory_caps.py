@@ -72,7 +72,7 @@ def _many_people(n: int) -> list[dict]:
 
 def test_deidentify_completes_a_batch_larger_than_the_cap_by_spilling(workdir, capped):
     # 64 MB: the residual-PII gate runs one statement per form and per join so that each may spill; on
-    # this batch it completes down to about 48 MB (56 MB before that split), and 64 MB leaves a margin
+    # this batch it completes down to about 48 MB (60 MB before that split), and 64 MB leaves a margin
     capped.setenv("ANDANH_DUCKDB_MEMORY", "64MB")
     capped.setenv("ANDANH_PSEUDONYM_KEY", KEY)
     rows = _many_people(150_000)

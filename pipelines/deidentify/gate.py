@@ -270,12 +270,11 @@ def _detector_candidates(con: duckdb.DuckDBPyConnection, free_text: list[str],
     generated value in its own form (:data:`GENERATED_FORMATS`)."""
     looks = (r"(regexp_matches(v, '\p{L}{2,}[ \t]+\p{L}{2,}') OR regexp_matches(v, '[0-9]{9}') "
              r"OR regexp_matches(v, '[0-9]{3}[ .-][0-9]{3}[ .-][0-9]{3}') OR contains(v, '@'))")
-    stamp = " OR ".join(f"(col = '{c}' AND regexp_full_match(v, '{FORMAT_PATTERNS[f]}') "
-                        f"AND year(try_strptime(v, '{STRPTIME[f]}')) BETWEEN 1900 AND 2100)"
-                        for c, f in sorted(timestamps.items()) if "'" not in c)
-    stamp = " OR ".join([stamp] * bool(stamp) + [f"(col = '{c}' AND regexp_full_match(v, '{f}'))"
-                                                 for c, f in GENERATED_FORMATS.items()])
-    return con.execute(f"SELECT col, v FROM dv WHERE list_contains(?, col) OR ({looks} AND NOT ({stamp}))",
+    skip = [f"(col = '{c}' AND regexp_full_match(v, '{FORMAT_PATTERNS[f]}') "
+            f"AND year(try_strptime(v, '{STRPTIME[f]}')) BETWEEN 1900 AND 2100)"
+            for c, f in sorted(timestamps.items()) if "'" not in c]
+    skip += [f"(col = '{c}' AND regexp_full_match(v, '{f}'))" for c, f in GENERATED_FORMATS.items()]
+    return con.execute(f"SELECT col, v FROM dv WHERE list_contains(?, col) OR ({looks} AND NOT ({' OR '.join(skip)}))",
                        [free_text]).fetchall()
 
 
