@@ -28,17 +28,36 @@ MEASURE = (
 )
 
 
-def child(code: str, *, env: dict | None = None) -> dict:
-    """Run a snippet in a fresh interpreter; return its last JSON line plus ``wall_s``."""
+def child(code: str, *, env: dict | None = None, show_progress: bool = False) -> dict:
+    """Run a snippet in a fresh interpreter; return its last JSON line plus ``wall_s``. With
+    ``show_progress`` the child's lines starting with ``progress:`` are passed on to our stderr as they come."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=os.environ | {"GX_ANALYTICS_ENABLED": "False"} | (env or {}))
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=os.environ | {"GX_ANALYTICS_ENABLED": "False"} | (env or {})) as proc:
+        stdout, stderr = _drain(proc, show_progress)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        raise RuntimeError(f"benchmark case failed:\n{proc.stderr[-3000:]}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"benchmark case failed:\n{stderr[-3000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
     result["wall_s"] = round(wall, 2)
     return result
+
+
+def _drain(proc: subprocess.Popen, show_progress: bool) -> tuple[str, str]:
+    """Read the child's stdout (in a thread) and its stderr line by line, echoing progress lines."""
+    import threading
+
+    out: list[str] = []
+    reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    err = []
+    for line in proc.stderr:
+        err.append(line)
+        if show_progress and line.startswith("progress:"):
+            say("  " + line[len("progress:"):].strip())
+    reader.join()
+    proc.wait()
+    return "".join(out), "".join(err)
 
 
 def say(message: str) -> None:

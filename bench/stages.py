@@ -18,8 +18,11 @@ RUN = MEASURE + r'''
 from pipelines.run import run_pipeline
 from pipelines.workdir import Workdir
 marks = []
+t0 = time.perf_counter()
 def progress(message):
     marks.append((message.split(":", 1)[0], time.perf_counter(), rss_mb()))
+    import sys
+    print(f"progress: {marks[-1][1] - t0:7.1f} s, peak RSS {marks[-1][2]} MB, {message[:100]}", file=sys.stderr, flush=True)
 from pipelines.deidentify.gate import ResidualPIIError
 from pipelines.run import summarize
 t = time.perf_counter(); c = cpu(); blocked = None
@@ -53,7 +56,7 @@ def run_stages_bench(n: int) -> dict:
     shutil.rmtree(work, ignore_errors=True)
     load = load_avg()
     say(f"andanh run, {n} encounters ...")
-    run = child(RUN.replace("SOURCE", repr(str(synth / "xml"))).replace("WORK", repr(str(work))))
+    run = child(RUN.replace("SOURCE", repr(str(synth / "xml"))).replace("WORK", repr(str(work))), show_progress=True)
     say(f"floors, {n} encounters ...")
     texts = synth / "truth" / "texts.jsonl"
     floor = {"ingest": floors.parse_floor(synth / "xml"), "validate": floors.scan_floor(work),
