@@ -25,8 +25,8 @@ CASES = ("stages", "parser", "validate", "detect", "deid", "sdc", "extract", "po
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "10000,100000"),
-                        help="encounters per andanh run, comma-separated (default 10000,100000)")
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "10000,100000,1000000"),
+                        help="encounters per andanh run, comma-separated (default 10000,100000,1000000; BENCH_SIZES)")
     parser.add_argument("--only", default="", help=f"comma-separated cases out of {', '.join(CASES)}")
     parser.add_argument("--note", action="append", default=[], help="a line for the report (machine load ...)")
     args = parser.parse_args(argv)
@@ -49,9 +49,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_case(case: str, sizes: list[int]) -> list[dict]:
-    if case == "stages":
+    if case == "stages":  # each size goes into the report as soon as it is measured (a long run stopped keeps it)
+        from bench.report import write_report
         from bench.stages import run_stages_bench
-        return [run_stages_bench(n) for n in sizes]
+        found = []
+        for n in sizes:
+            found.append(run_stages_bench(n))
+            write_report(found[-1:], [], [])
+        return found
     if case == "parser":
         from bench.stages import parser_case
         return parser_case(min(sizes))

@@ -188,6 +188,9 @@ class DatasetPlan:
     def batches(self, period: str) -> list[str]:
         return sorted(set(self.counts.loc[self.counts["period"] == period, "batch_id"]))
 
+    def rows(self, period: str) -> int:
+        return int(self.counts.loc[self.counts["period"] == period, "n"].sum())
+
 
 def plan_dataset(workdir: Workdir, spec: DatasetSpec, *, as_of: dt.date, lateness: int) -> DatasetPlan:
     """Which periods of ``spec`` are closed and which of them are not frozen yet. For a dp dataset the
@@ -246,8 +249,50 @@ def plan_release(workdir: Workdir, *, as_of: dt.date | None = None, datasets: li
             except BudgetExceeded as exc:
                 log.warning("%s", exc)
                 continue
-            pieces += [{"dataset": spec.name, "period": p, "batches": plan.batches(p)} for p in plan.new]
+            pieces += [{"dataset": spec.name, "period": p, "batches": plan.batches(p), "rows": plan.rows(p)}
+                       for p in plan.new]
     return pieces
+
+
+def freeze_pieces(workdir: Workdir, pieces: list[dict], *, workers: int | None = None, config=None,
+                  say: Callable[[str], None] = log.info) -> int:
+    """Freeze the planned pieces (:func:`plan_release`) as the DAG's mapped tasks do, ``workers`` at once in
+    processes (default ``ANDANH_RELEASE_WORKERS``, else the cores), the largest first so the longest piece
+    starts at once. Each piece takes its own lock (:func:`freeze_piece`). Every started piece is let finish;
+    then the first failure is raised (nothing is published by this call: the release step does that)."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    order = sorted(pieces, key=lambda piece: -piece.get("rows", 0))
+    workers = min(workers or release_workers(), len(order))
+    if workers <= 1:
+        for piece in order:
+            _freeze_planned(workdir, piece, config, say)
+        return len(order)
+    say(f"release: {len(order)} pieces in {workers} processes, largest first")
+    errors = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+        running = {pool.submit(_freeze_planned, workdir, piece, config): piece for piece in order}
+        for done, future in enumerate(as_completed(running), 1):
+            piece = running[future]
+            if future.exception() is not None:
+                errors.append(future.exception())
+                continue
+            say(f"release: {piece['dataset']} {piece['period']} frozen ({done}/{len(order)})")
+    if errors:
+        raise errors[0]
+    return len(order)
+
+
+def release_workers() -> int:
+    from pipelines.settings import get_settings
+
+    return get_settings().release_workers or os.cpu_count() or 1
+
+
+def _freeze_planned(workdir: Workdir, piece: dict, config=None, say: Callable[[str], None] = log.info) -> None:
+    [spec], _, _ = release_scope(datasets=[piece["dataset"]], config=config)
+    freeze_piece(workdir, spec, piece["period"], list(piece["batches"]), say=say)
 
 
 def freeze_piece(workdir: Workdir, spec: DatasetSpec, period: str, batches: list[str], *,
@@ -508,5 +553,6 @@ def finish_batch(workdir: Workdir, batch_id: str, *, error_threshold: float | No
     quality.reconcile(workdir, batch_id)  # every HOSO received is passed, quarantined or rejected, or raise
     say("deidentify: policy from the schema registry")
     deidentify.deidentify_batch(workdir, batch_id)
+    freeze_pieces(workdir, plan_release(workdir), say=say)  # as the DAG's mapped pieces, several at once
     release(workdir, say=say)
     return summarize(workdir, batch_id)

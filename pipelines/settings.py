@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     validate_shards: int | None = Field(None, ge=1, le=1024, description=(
         "shards of a batch's episodes (by MA_LK), one mapped validate task each in andanh_kcb "
         "(default 4 there, 1 in one process)"))
+    release_workers: int | None = Field(None, ge=1, le=64, description=(
+        "processes freezing release pieces at once in andanh run (default: the cores; the DAG maps them instead)"))
     retry_delay_seconds: int = Field(120, ge=0, description="wait before an Airflow task is retried")
     openlineage_file: Path | None = Field(None, description="file the OpenLineage events are appended to "
                                           "(default <data root>/restricted/lineage/openlineage.jsonl)")

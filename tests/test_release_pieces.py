@@ -18,7 +18,7 @@ from pipelines import tasks
 from pipelines.datasets import load_datasets, periods
 from pipelines.dp import BudgetExceeded, EpsilonLedger
 from pipelines.locks import LockTimeout, piece_lock, release_lock
-from pipelines.run import freeze_piece, plan_release, release
+from pipelines.run import freeze_piece, freeze_pieces, plan_release, release
 from pipelines.workdir import Workdir
 from release_fixtures import TEST_DATASETS, episode, write_datasets, write_safe
 
@@ -96,6 +96,32 @@ def test_pieces_then_the_release_step_give_the_release_of_the_step_alone(tmp_pat
     assert release_content(two.path) == release_content(one.path)
     # the release step froze nothing again: the pieces' frozen cells are what it published
     assert {p: periods.frozen_meta(mapped, spec, p)["frozen_at"] for p in frozen_at} == frozen_at
+
+
+def test_pieces_frozen_in_several_processes_give_the_release_of_the_step_alone(tmp_path):
+    """``andanh run`` freezes the pieces in processes (the largest first) before the release step."""
+    config = write_datasets(tmp_path)
+    alone, parallel = root_with_data(tmp_path, "alone"), root_with_data(tmp_path, "parallel")
+    [one] = release(alone, as_of=AS_OF, config=config)
+    pieces = plan_release(parallel, as_of=AS_OF, config=config)
+    assert [p["rows"] for p in pieces] == [60, 60]
+    said: list[str] = []
+    assert freeze_pieces(parallel, pieces, workers=2, config=config, say=said.append) == 2
+    assert said[0] == "release: 2 pieces in 2 processes, largest first" and len(said) == 3
+    assert plan_release(parallel, as_of=AS_OF, config=config) == []
+    [two] = release(parallel, as_of=AS_OF, config=config)
+    assert release_content(two.path) == release_content(one.path)
+
+
+def test_a_failed_piece_among_parallel_ones_fails_the_call_after_the_others_froze(tmp_path):
+    config = write_datasets(tmp_path)
+    workdir = root_with_data(tmp_path, "root")
+    pieces = plan_release(workdir, as_of=AS_OF, config=config)
+    bogus = {"dataset": "no-such-dataset", "period": "2025-Q1", "batches": ["b1"], "rows": 1}
+    with pytest.raises(KeyError, match="no-such-dataset"):
+        freeze_pieces(workdir, [*pieces, bogus], workers=2, config=config)
+    assert periods.frozen_periods(workdir, load_datasets(config)[0]) == ["2025-Q1", "2025-Q2"]
+    assert not (workdir.published / "enc").exists()  # freezing publishes nothing
 
 
 def test_a_piece_run_again_changes_nothing(workdir, tmp_path):
