@@ -235,7 +235,7 @@ def piece_name(dataset: str, period: str) -> str:
 @holds_release_lock
 def plan_release(workdir: Workdir, *, as_of: dt.date | None = None, datasets: list[str] | None = None,
                  lateness_days: int | None = None, config=None) -> list[dict]:
-    """The pieces of the next release, for mapped tasks: one ``{dataset, period, batches}`` per closed
+    """The pieces of the next release, for mapped tasks: one ``{dataset, period, batches, rows}`` per closed
     period not frozen yet, of every dataset. A dp dataset its budget cannot pay gets no piece (the
     release step then refuses it, as it would alone)."""
     from pipelines.dp import BudgetExceeded

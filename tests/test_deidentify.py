@@ -262,3 +262,33 @@ def test_detail_tables_in_pieces_give_the_same_safe_rows(workdir, monkeypatch):
     assert len(whole[0]) == 3 and len(whole[1]) == 2 and summary.rows["xml3"] == 5
     entry = next(e for e in Ledger(workdir.ledger_url()).entries("b1") if e.stage == "deidentify" and e.table_name == "xml3")
     assert entry.details["rules"]["MA_BAC_SI"]["pseudonymised"] == 5 and entry.details["special_rows"] == 2
+
+
+def test_special_mentions_one_scan_flags_what_each_pattern_flags():
+    """The one-scan prefilter of ``of_text`` changes nothing: each category's own pattern, tried on every
+    text, flags the same categories (the hand-written clinical sentences, and every mention word with
+    its neighbours)."""
+    import re
+
+    import json
+    from pathlib import Path
+
+    from pipelines.deidentify.special import MENTIONS, SpecialCategories
+
+    special = SpecialCategories()
+    words = [w for p in MENTIONS.values() for w in re.split(r"\||\\b|\(\?:|\)", p) if w.strip()]
+    texts = [f"{a} {w}{b}" for w in words for a, b in (("Bệnh nhân", ""), ("x", "y"), ("", " nặng"))]
+    for path in sorted((Path(__file__).parent / "data").glob("detect_handwritten*.jsonl")):  # clinical sentences
+        texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += ["HIV", "đang uống ARV", "lao phổi", "lao động", "Aids.", "trầm cảm F32", "B20.1 và A15"]
+
+    def each_pattern(text: str) -> str | None:
+        low = text.lower()
+        found = {c for c, p in MENTIONS.items() if re.search(p, low)}
+        for code in re.findall(r"\b([A-Z]\d{2})(?:\.\d{1,2})?\b", text):
+            found.update(special.of_code(code))
+        return ";".join(sorted(found)) or None
+
+    flagged = [special.of_text(t) for t in texts]
+    assert flagged == [each_pattern(t) for t in texts]
+    assert sum(f is not None for f in flagged) > len(words)  # the mentions were found, not only passed over

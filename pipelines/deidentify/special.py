@@ -60,7 +60,10 @@ class SpecialCategories:
         self.coverage = {k: tuple(v) for k, v in COVERAGE.items()}
         for category, codes in (coverage or {}).items():
             self.coverage[category] = self.coverage.get(category, ()) + tuple(codes)
-        self.mentions = {c: p for c, p in MENTIONS.items()}
+        self.mentions = {c: re.compile(p) for c, p in MENTIONS.items()}
+        # one scan finds whether any category is mentioned at all (most notes mention none); only then
+        # is each category's own pattern tried
+        self.any_mention = re.compile("|".join(f"(?:{p})" for p in MENTIONS.values()))
 
     def of_code(self, code: str) -> list[str]:
         c = code.strip().upper().replace(".", "")
@@ -76,7 +79,9 @@ class SpecialCategories:
 
     def of_text(self, text: str) -> str | None:
         low = text.lower()
-        found = {c for c, pattern in self.mentions.items() if re.search(pattern, low)}
+        found = set()
+        if self.any_mention.search(low):
+            found = {c for c, pattern in self.mentions.items() if pattern.search(low)}
         for code in ICD_IN_TEXT.findall(text):
             found.update(self.of_code(code))
         return ";".join(sorted(found)) or None
