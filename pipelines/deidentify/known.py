@@ -56,18 +56,22 @@ class KnownIdentifiers:
     def of_batch(cls, workdir: Workdir, batch_id: str) -> KnownIdentifiers:
         from pipelines.deidentify.gate import place_names, raw_values, sql_macros
 
+        known = cls()
         con = duck.connect(workdir=workdir)
         try:
             sql_macros(con, "known")
             raw_values(con, workdir, batch_id)
             place_names(con)
-            rows = con.execute("SELECT field, v FROM raw_v WHERE v IS NOT NULL AND trim(v) <> ''").fetchall()
             places = {r[0] for r in con.execute("SELECT name FROM places").fetchall()}
+            # each (field, value) once, in a fixed order (a value two fields hold gets the same entity on
+            # every run), streamed so the batch's values are never all in a Python list at once
+            result = con.execute("SELECT DISTINCT field, v FROM raw_v WHERE v IS NOT NULL AND trim(v) <> '' "
+                                 "ORDER BY field, v")
+            while rows := result.fetchmany(100_000):
+                for name, value in rows:
+                    known.add(ENTITY_OF_FIELD.get(name, "VN_PATIENT_ID"), value, places)
         finally:
             con.close()
-        known = cls()
-        for name, value in rows:
-            known.add(ENTITY_OF_FIELD.get(name, "VN_PATIENT_ID"), value, places)
         return known
 
     def add(self, entity: str, value: str, places: set[str] = frozenset()) -> None:
