@@ -121,8 +121,7 @@ def iter_validated(workdir: Workdir, batch_id: str, table_id: str, columns: list
                          f"file_row_number::BIGINT AS _row FROM {source}").fetch_record_batch(rows_per_piece or duck.batch_rows())
         counts = np.zeros(len(entries), dtype=np.int64)
         last = -1
-        for piece in reader:
-            table = pa.Table.from_batches([piece])
+        for table in _coalesced(reader, rows_per_piece or duck.batch_rows()):
             files = table.column("_file").to_numpy()
             rows = offsets[files] + table.column("_row").to_numpy()
             if len(rows) and (rows[0] <= last or np.any(np.diff(rows) <= 0)):
@@ -150,6 +149,22 @@ def iter_validated(workdir: Workdir, batch_id: str, table_id: str, columns: list
             raise StagedDataChanged(f"{changed[0]} changed after batch {batch_id} was validated; run validate again")
     finally:
         con.close()
+
+
+def _coalesced(reader: pa.RecordBatchReader, rows: int) -> Iterator[pa.Table]:
+    """DuckDB's Arrow stream in pieces of at least ``rows`` rows (the last one smaller): DuckDB hands out
+    batches of a few thousand rows whatever it is asked for, and a consumer's work per piece (a lookup
+    over the batch's episodes, a Parquet row group) must not be paid per few thousand rows."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in reader:
+        pending.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            yield pa.Table.from_batches(pending).combine_chunks()
+            pending, count = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending).combine_chunks()
 
 
 def read_validated(workdir: Workdir, batch_id: str, table_id: str,
