@@ -38,9 +38,21 @@ def child(code: str, *, env: dict | None = None, show_progress: bool = False) ->
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark case failed:\n{stderr[-3000:]}")
-    result = json.loads(stdout.strip().splitlines()[-1])
+    result = _last_json_line(stdout)
     result["wall_s"] = round(wall, 2)
     return result
+
+
+def _last_json_line(stdout: str) -> dict:
+    """The snippet's result: its last line that is a JSON object (a worker process sharing stdout, such as a
+    solver's, may print after it)."""
+    for line in reversed(stdout.strip().splitlines()):
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                continue
+    raise RuntimeError(f"benchmark case printed no JSON result; its output ended with:\n{stdout[-2000:]}")
 
 
 def _drain(proc: subprocess.Popen, show_progress: bool) -> tuple[str, str]:
