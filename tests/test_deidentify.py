@@ -268,9 +268,8 @@ def test_special_mentions_one_scan_flags_what_each_pattern_flags():
     """The one-scan prefilter of ``of_text`` changes nothing: each category's own pattern, tried on every
     text, flags the same categories (the hand-written clinical sentences, and every mention word with
     its neighbours)."""
-    import re
-
     import json
+    import re
     from pathlib import Path
 
     from pipelines.deidentify.special import MENTIONS, SpecialCategories
@@ -292,3 +291,4 @@ def test_special_mentions_one_scan_flags_what_each_pattern_flags():
     flagged = [special.of_text(t) for t in texts]
     assert flagged == [each_pattern(t) for t in texts]
     assert sum(f is not None for f in flagged) > len(words)  # the mentions were found, not only passed over
+
