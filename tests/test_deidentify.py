@@ -292,3 +292,23 @@ def test_special_mentions_one_scan_flags_what_each_pattern_flags():
     assert flagged == [each_pattern(t) for t in texts]
     assert sum(f is not None for f in flagged) > len(words)  # the mentions were found, not only passed over
 
+
+def test_validated_rows_come_in_pieces_of_the_size_asked_for(workdir):
+    """DuckDB hands out an Arrow batch per row group of each staged part; a reader asking for 10,000-row
+    pieces must get them (de-identify pays a lookup over the batch's episodes per piece: pieces of a few
+    thousand rows made it quadratic in the batch)."""
+    from pipelines.quality.validated import (VERDICT_SCHEMA, file_entries, index_document, iter_validated,
+                                             verdicts_path, write_json_atomic)
+
+    parts = []
+    for k in range(8):
+        part = workdir.staged_table("xml1") / f"b1-{k}.parquet"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        rows = [xml1_row(MA_LK=f"LK{k}{i:05d}") for i in range(3000)]
+        pq.write_table(pa.Table.from_pylist(rows), part, row_group_size=1000)
+        parts.append(part)
+    write_json_atomic(workdir.validated / "b1" / "index.json", index_document("b1", {"xml1": file_entries(workdir, parts)}))
+    pq.write_table(VERDICT_SCHEMA.empty_table(), verdicts_path(workdir, "b1", "xml1"))
+    pieces = list(iter_validated(workdir, "b1", "xml1", columns=["MA_LK"], rows_per_piece=10_000))
+    assert [p.num_rows for p in pieces] == [10_000, 10_000, 4_000]
+    assert pa.concat_tables(pieces).column("MA_LK").to_pylist() == [f"LK{k}{i:05d}" for k in range(8) for i in range(3000)]
